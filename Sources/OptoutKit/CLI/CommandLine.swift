@@ -1,0 +1,113 @@
+// Command line: parsing argv into a `Command`, and the help texts.
+// Input: the arguments after the program name. Output: a `Command` value. Failures:
+// `OptoutError.usage` with a message that says what was wrong and what is accepted (exit 64).
+
+public enum Command: Equatable, Sendable {
+    case run(root: String, verbose: Bool)
+    case initialize(dir: String)
+    case status(root: String, json: Bool)
+    case help(String)
+    case version
+}
+
+public enum CommandLineParser {
+    public static let version = "optout 0.1.0"
+
+    public static let overview = """
+    optout — keeps SMS campaigns compliant with opt-outs.
+
+    usage: optout <command> [--root DIR] [options]
+
+    commands:
+      run            process everything waiting in inbox/ once, then exit (for cron)
+      init [DIR]     create the folder layout and a commented inbox/settings.json
+      status         suppressions, files waiting, webhook payloads pending, last run
+
+    options:
+      --root DIR     the workspace (default: the current directory)
+      --help, -h     help for a command
+      --version      print the version
+
+    exit codes: 0 done; 65 some input was rejected (the rest was processed); 64 usage;
+    78 bad settings; 73 cannot write; 74 I/O error; 75 another run holds the lock; 70 internal error.
+    """
+
+    static let help: [String: String] = [
+        "run": """
+        usage: optout run [--root DIR] [--verbose]
+
+        Processes everything waiting in inbox/: STOP logs into the suppression ledger first, then
+        list checks, then each campaign into outbox/send/, outbox/links/ and outbox/reports/;
+        rewrites outbox/suppressions.csv. Quiet when all is well and stdout is not a terminal
+        (cron mails any output); --verbose prints the summary anyway.
+        """,
+        "init": """
+        usage: optout init [DIR]
+
+        Creates inbox/ (lists, campaigns, stops, clicks, suppressions), outbox/ and .optout/ in DIR
+        (default: the current directory) and a commented inbox/settings.json if there is none.
+        """,
+        "status": """
+        usage: optout status [--root DIR] [--json]
+
+        Prints the number of opted-out numbers, files waiting in each inbox folder, webhook payloads
+        pending, and when the last run finished and how.
+        """,
+    ]
+
+    public static func parse(_ args: [String]) throws(OptoutError) -> Command {
+        guard let first = args.first else { return .help(overview) }
+        if first == "--help" || first == "-h" || first == "help" {
+            if args.count > 1, let text = help[args[1]] { return .help(text) }
+            return .help(overview)
+        }
+        if first == "--version" { return .version }
+        var rest = Array(args.dropFirst())
+        if rest.contains("--help") || rest.contains("-h") {
+            guard let text = help[first] else { throw unknown(first) }
+            return .help(text)
+        }
+        var root = "."
+        var flags = Set<String>()
+        var positional: [String] = []
+        while !rest.isEmpty {
+            let arg = rest.removeFirst()
+            if arg == "--root" {
+                guard let value = rest.first, !value.hasPrefix("--") else { throw .usage("--root needs a directory: optout \(first) --root DIR") }
+                root = value
+                rest.removeFirst()
+            } else if arg.hasPrefix("--root=") {
+                root = String(arg.dropFirst(7))
+            } else if arg.hasPrefix("-") {
+                flags.insert(arg)
+            } else {
+                positional.append(arg)
+            }
+        }
+        func allow(_ allowed: Set<String>, positional max: Int) throws(OptoutError) {
+            if let bad = flags.subtracting(allowed).sorted().first {
+                throw .usage("optout \(first): unknown option \(bad)\(allowed.isEmpty ? "" : " (accepted: \(allowed.sorted().joined(separator: ", ")))")\nsee: optout \(first) --help")
+            }
+            if positional.count > max {
+                throw .usage("optout \(first): unexpected argument \"\(positional[max])\"\nsee: optout \(first) --help")
+            }
+        }
+        switch first {
+        case "run":
+            try allow(["--verbose", "-v"], positional: 0)
+            return .run(root: root, verbose: !flags.isDisjoint(with: ["--verbose", "-v"]))
+        case "init":
+            try allow([], positional: 1)
+            return .initialize(dir: positional.first ?? root)
+        case "status":
+            try allow(["--json"], positional: 0)
+            return .status(root: root, json: flags.contains("--json"))
+        default:
+            throw unknown(first)
+        }
+    }
+
+    static func unknown(_ name: String) -> OptoutError {
+        .usage("unknown command \"\(name)\" (commands: run, init, status)\nsee: optout --help")
+    }
+}

@@ -1,0 +1,86 @@
+// Command runner: executes a `Command` and maps the library's results and errors to the text and
+// exit code a person or cron sees. The only place that decides wording for the terminal and the
+// sysexits codes; main.swift just prints what this returns and exits.
+
+import Foundation
+
+/// What the process should print and return.
+public struct CommandOutcome: Sendable, Equatable {
+    public var stdout: String = ""
+    public var stderr: String = ""
+    public var exitCode: Int32 = 0
+}
+
+public enum ExitCode {
+    public static let ok: Int32 = 0
+    public static let usage: Int32 = 64
+    public static let dataError: Int32 = 65
+    public static let software: Int32 = 70
+    public static let cannotCreate: Int32 = 73
+    public static let ioError: Int32 = 74
+    public static let tempFail: Int32 = 75
+    public static let config: Int32 = 78
+}
+
+public enum CommandRunner {
+    /// Runs argv (without the program name). `interactive`: stdout is a terminal.
+    public static func main(_ args: [String], interactive: Bool) -> CommandOutcome {
+        do {
+            let command = try CommandLineParser.parse(args)
+            return try execute(command, interactive: interactive)
+        } catch {
+            return CommandOutcome(stderr: "optout: \(error.description)\n", exitCode: code(for: error))
+        }
+    }
+
+    public static func code(for error: OptoutError) -> Int32 {
+        switch error {
+        case .usage: return ExitCode.usage
+        case .configuration: return ExitCode.config
+        case .cannotCreate: return ExitCode.cannotCreate
+        case .io: return ExitCode.ioError
+        case .locked: return ExitCode.tempFail
+        case .internalError: return ExitCode.software
+        }
+    }
+
+    static func execute(_ command: Command, interactive: Bool) throws(OptoutError) -> CommandOutcome {
+        switch command {
+        case .help(let text):
+            return CommandOutcome(stdout: text + "\n")
+        case .version:
+            return CommandOutcome(stdout: CommandLineParser.version + "\n")
+        case .initialize(let dir):
+            let created = try InitJob.run(dir: dir)
+            return CommandOutcome(stdout: created.isEmpty ? "" : "created \(created)\n")
+        case .status(let root, let json):
+            let status = try StatusJob.collect(root: root)
+            return CommandOutcome(stdout: json ? status.json() : status.text())
+        case .run(let root, let verbose):
+            let report = try RunJob.run(root: root)
+            return render(report, loud: interactive || verbose)
+        }
+    }
+
+    /// Errors always go to stderr; the summary and notes only when someone is watching.
+    static func render(_ report: RunReport, loud: Bool) -> CommandOutcome {
+        var out = CommandOutcome()
+        for d in report.diagnostics where d.severity == .error || loud {
+            out.stderr += d.description + "\n"
+        }
+        if loud {
+            var lines: [String] = []
+            lines.append("messages read: \(report.messagesRead), new opt-outs: \(report.newOptOuts), resubscribed: \(report.resubscribed), webhook payloads written: \(report.webhooksWritten)")
+            for path in report.listReports { lines.append("list checked: \(path)") }
+            for c in report.campaigns {
+                let skipped = c.skipped.values.reduce(0, +)
+                lines.append("campaign \(c.name): \(c.toSend) to send, \(skipped) skipped, \(c.segments) segments → \(c.outputs.first ?? "")")
+            }
+            lines.append("suppressions: \(report.suppressions) → outbox/suppressions.csv")
+            if report.rejectedInputs > 0 { lines.append("\(report.rejectedInputs) input file(s) rejected: see the rejected/ folders") }
+            out.stdout = lines.joined(separator: "\n") + "\n"
+        }
+        out.exitCode = report.rejectedInputs > 0 ? ExitCode.dataError : ExitCode.ok
+        return out
+    }
+}

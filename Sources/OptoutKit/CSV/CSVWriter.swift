@@ -1,0 +1,106 @@
+// CSVWriter.swift — appends CSV rows to a byte buffer that the caller flushes to a file.
+//
+// Input: fields as Strings or UTF-8 byte ranges. Output: RFC 4180 bytes appended to `out`.
+// Never fails.
+// Quoting: a field is quoted when it contains the delimiter, `"`, CR or LF, or starts or ends
+// with a space; quotes inside are doubled. An empty field that is first in its row is written as
+// `""`, so a one-empty-field row is not a blank line and the writer can tell row positions apart.
+// Audiences: `.machine` writes LF line ends and fields exactly; `.people` writes CRLF line ends
+// and guards against formula injection (OWASP "CSV injection"): a field starting with
+// = + - @ TAB or CR gets a leading apostrophe (inside the quotes when quoted).
+// Row position: the writer keeps no state; a field is "first in the row" when `out` is empty,
+// holds only the UTF-8 BOM, or ends with LF (every row ends with LF or CRLF, and a field that
+// contains LF is quoted, so never ends with LF). Flush `out` only after `endRow`.
+
+/// Writes CSV rows into a byte buffer (the caller flushes it to a file).
+///
+/// Stateless: "first field of the row" is read from `out` (empty, only the BOM, or ending in LF),
+/// so flush or clear `out` only between rows, never in the middle of one.
+public struct CSVWriter: Sendable {
+    public enum Audience: Sendable { case machine, people }
+
+    public let audience: Audience
+    public let delimiter: UInt8
+
+    /// machine: RFC 4180 quoting, LF line ends, fields written exactly.
+    /// people: same quoting, CRLF line ends, and formula-injection guard: a field that starts with
+    /// = + - @ TAB or CR gets a leading apostrophe (OWASP CSV injection advice).
+    public init(audience: Audience, delimiter: UInt8 = UInt8(ascii: ",")) {
+        self.audience = audience
+        self.delimiter = delimiter
+    }
+
+    /// EF BB BF, for files meant for people (Excel then reads them as UTF-8).
+    public static let utf8BOM: [UInt8] = [0xEF, 0xBB, 0xBF]
+
+    private static let quote = UInt8(ascii: "\"")
+    private static let cr = UInt8(ascii: "\r")
+    private static let lf = UInt8(ascii: "\n")
+    private static let space = UInt8(ascii: " ")
+    private static let apostrophe = UInt8(ascii: "'")
+
+    /// Appends one field, with a delimiter before it unless it is first in the row.
+    public func appendField(_ field: String, to out: inout [UInt8]) {
+        var field = field
+        field.withUTF8 { appendField($0, to: &out) }
+    }
+
+    /// Appends one field given as UTF-8 bytes, with a delimiter before it unless first in the row.
+    public func appendField(_ field: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        let first = CSVWriter.isRowStart(out)
+        if !first { out.append(delimiter) }
+        guard let head = field.first else {
+            if first { out.append(CSVWriter.quote); out.append(CSVWriter.quote) }
+            return
+        }
+        let guarded = audience == .people && CSVWriter.startsFormula(head)
+        var quoted = head == CSVWriter.space || field[field.count - 1] == CSVWriter.space
+        if !quoted {
+            for b in field where b == delimiter || b == CSVWriter.quote || b == CSVWriter.cr || b == CSVWriter.lf {
+                quoted = true
+                break
+            }
+        }
+        if !quoted {
+            if guarded { out.append(CSVWriter.apostrophe) }
+            out.append(contentsOf: field)
+            return
+        }
+        out.append(CSVWriter.quote)
+        if guarded { out.append(CSVWriter.apostrophe) }
+        var runStart = 0
+        for i in 0..<field.count where field[i] == CSVWriter.quote {
+            // Copy through this quote, then write it again to double it.
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: field[runStart...i]))
+            runStart = i
+        }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: field[runStart...]))
+        out.append(CSVWriter.quote)
+    }
+
+    /// Appends the fields as one row (after any fields already in the row), then ends the row.
+    public func appendRow(_ fields: [String], to out: inout [UInt8]) {
+        for field in fields { appendField(field, to: &out) }
+        endRow(to: &out)
+    }
+
+    /// Ends the row: LF for machines, CRLF for people.
+    public func endRow(to out: inout [UInt8]) {
+        if audience == .people { out.append(CSVWriter.cr) }
+        out.append(CSVWriter.lf)
+    }
+
+    /// True when the next field is the first of its row (see the header comment).
+    static func isRowStart(_ out: [UInt8]) -> Bool {
+        guard let last = out.last else { return true }
+        if last == lf { return true }
+        return out.count == 3 && out[0] == 0xEF && out[1] == 0xBB && out[2] == 0xBF
+    }
+
+    /// = + - @ TAB CR: the characters spreadsheets treat as the start of a formula.
+    @inline(__always)
+    static func startsFormula(_ b: UInt8) -> Bool {
+        b == UInt8(ascii: "=") || b == UInt8(ascii: "+") || b == UInt8(ascii: "-")
+            || b == UInt8(ascii: "@") || b == UInt8(ascii: "\t") || b == UInt8(ascii: "\r")
+    }
+}

@@ -1,0 +1,135 @@
+// Drop folders: which files in an inbox folder are ready to take, and moving them on.
+// Input: a folder under inbox/. Output: the finished regular files in it (sorted by name), and
+// moves to processed/ or rejected/ (with `<file>.error.txt`) that never overwrite.
+// Skipped, never read: names starting with "." or "~$", ending in .tmp/.part/.crdownload, files
+// whose size or mtime changed within the settle interval, and anything that is not a regular file
+// (a symlink is rejected: it could point outside the workspace).
+
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+
+/// A file found in a drop folder.
+public struct DroppedFile: Sendable, Equatable {
+    public var path: String
+    public var name: String
+    public var size: Int
+    public var modified: Timestamp
+}
+
+/// What a scan of one folder found.
+public struct DropScan: Sendable {
+    public var ready: [DroppedFile] = []
+    /// Files seen but not taken yet (still being written).
+    public var unsettled: [String] = []
+    /// Entries that can never be taken (symlinks, devices, unsafe names), with the reason.
+    public var unusable: [(name: String, reason: String)] = []
+}
+
+public enum DropFolder {
+    /// True for names that are never inputs: hidden, Office lock files, partial downloads.
+    public static func isIgnoredName(_ name: String) -> Bool {
+        if name.hasPrefix(".") || name.hasPrefix("~$") { return true }
+        let lower = name.lowercased()
+        for suffix in [".tmp", ".part", ".crdownload", ".error.txt"] where lower.hasSuffix(suffix) { return true }
+        return false
+    }
+
+    /// A name is safe when it is valid UTF-8 and has no slash, control character or "..".
+    public static func isSafeName(_ raw: [UInt8]) -> Bool {
+        if raw.isEmpty || raw.count > 255 { return false }
+        if raw == [0x2E] || raw == [0x2E, 0x2E] { return false }
+        for b in raw where b < 0x20 || b == 0x2F || b == 0x7F { return false }
+        return String(validating: raw, as: UTF8.self) != nil
+    }
+
+    /// Lists the files ready to take in `folder`, ignoring sub-folders.
+    /// - Parameter settle: seconds a file's size and mtime must have been unchanged.
+    public static func scan(_ folder: String, settle: Double, now: Double = Date().timeIntervalSince1970,
+                            accept: (String) -> Bool = { _ in true }) -> DropScan {
+        var result = DropScan()
+        guard let dir = opendir(folder) else { return result }
+        defer { closedir(dir) }
+        var candidates: [(String, stat)] = []
+        while let entry = readdir(dir) {
+            let raw: [UInt8] = withUnsafeBytes(of: entry.pointee.d_name) { buffer in
+                Array(buffer.prefix(while: { $0 != 0 }))
+            }
+            guard let name = String(validating: raw, as: UTF8.self) else {
+                result.unusable.append((String(decoding: raw, as: UTF8.self), "file name is not valid UTF-8"))
+                continue
+            }
+            if name == "." || name == ".." || isIgnoredName(name) { continue }
+            if !isSafeName(raw) {
+                result.unusable.append((name, "file name contains control characters"))
+                continue
+            }
+            let path = "\(folder)/\(name)"
+            var st = stat()
+            if lstat(path, &st) != 0 { continue }
+            let type = st.st_mode & S_IFMT
+            if type == S_IFDIR { continue }
+            if type == S_IFLNK {
+                result.unusable.append((name, "is a symbolic link; links are not followed (they could point outside the workspace)"))
+                continue
+            }
+            if type != S_IFREG {
+                result.unusable.append((name, "is not a regular file"))
+                continue
+            }
+            if !accept(name) { continue }
+            candidates.append((name, st))
+        }
+        for (name, st) in candidates.sorted(by: { $0.0 < $1.0 }) {
+            let mtime = Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9
+            if settle > 0 && now - mtime < settle {
+                result.unsettled.append(name)
+                continue
+            }
+            result.ready.append(DroppedFile(path: "\(folder)/\(name)", name: name, size: Int(st.st_size),
+                                            modified: Timestamp(seconds: Int64(st.st_mtim.tv_sec))))
+        }
+        return result
+    }
+
+    /// A path in `folder` for `name` that does not exist yet ("name", "name-2.ext", "name-3.ext"...).
+    public static func freePath(in folder: String, name: String) -> String {
+        var candidate = "\(folder)/\(name)"
+        var n = 2
+        let (stem, ext) = splitExtension(name)
+        while Durable.exists(candidate) {
+            candidate = "\(folder)/\(stem)-\(n)\(ext)"
+            n += 1
+        }
+        return candidate
+    }
+
+    /// "list.csv" → ("list", ".csv"); "README" → ("README", "").
+    public static func splitExtension(_ name: String) -> (String, String) {
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return (name, "") }
+        return (String(name[..<dot]), String(name[dot...]))
+    }
+
+    /// Moves a consumed input to `<kind>/processed/`, keeping its bytes; never overwrites.
+    @discardableResult
+    public static func markProcessed(_ file: DroppedFile, into folder: String) throws(OptoutError) -> String {
+        try Durable.makeDirectory(folder)
+        let target = freePath(in: folder, name: file.name)
+        try Durable.move(file.path, to: target)
+        return target
+    }
+
+    /// Moves an unusable input to `<kind>/rejected/` with `<file>.error.txt` beside it.
+    @discardableResult
+    public static func reject(_ file: DroppedFile, into folder: String, errors: [String]) throws(OptoutError) -> String {
+        try Durable.makeDirectory(folder)
+        let target = freePath(in: folder, name: file.name)
+        var text = "optout could not use \(file.name):\n"
+        for error in errors { text += "  \(error)\n" }
+        text += "\nFix the file and drop it into the folder again; nothing from it was used.\n"
+        try Durable.writeFile(target + ".error.txt", text)
+        try Durable.move(file.path, to: target)
+        return target
+    }
+}

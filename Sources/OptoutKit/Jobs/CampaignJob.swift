@@ -1,0 +1,279 @@
+// Campaign job: a campaign template plus its contact list → the filtered send file.
+// Input: inbox/campaigns/<name>.txt, the list it names, the ledger (opt-outs applied before this
+// job runs), settings. Output (each whole or not at all):
+//   outbox/send/<name>.csv          phone,message,segments,encoding — one row per textable recipient
+//   outbox/links/<name>.csv         phone,token,url — every opt-out link inserted
+//   outbox/reports/<name>.txt       the summary for people
+//   outbox/reports/<name>-skipped.csv line,phone,reason (UTF-8 BOM, formula-safe)
+// then the template moves to inbox/campaigns/processed/. The link index is fsynced before the send
+// file appears. Failures: a `CampaignRejection` (unknown placeholder, missing or rejected list...)
+// sends the template to rejected/; `OptoutError` for I/O.
+
+import Foundation
+
+public struct CampaignRejection: Error, Sendable {
+    public var reasons: [String]
+}
+
+/// Figures of one built campaign, also used by the benchmark.
+public struct CampaignSummary: Sendable {
+    public var name: String
+    public var rowsRead = 0
+    public var toSend = 0
+    public var skipped: [String: Int] = [:]
+    public var segments = 0
+    public var gsmMessages = 0
+    public var ucsMessages = 0
+    public var sampleLink: String?
+    public var warnings: [String] = []
+    public var outputs: [String] = []
+}
+
+public enum CampaignJob {
+    static let skipBlank = "blank row"
+    static let skipDuplicate = "duplicate"
+    static let skipOptedOut = "opted out"
+    static let skipTooLong = "message too long"
+
+    /// Builds one campaign; the caller moves the template afterwards.
+    public static func build(templatePath: String, outputName: String, context: RunContext) throws -> CampaignSummary {
+        let ws = context.workspace
+        let settings = context.settings
+        let templateBytes = try Durable.readFile(templatePath)
+        let text = String(validating: templateBytes, as: UTF8.self)
+            ?? String(data: Data(templateBytes), encoding: .windowsCP1252) ?? ""
+        let template: CampaignTemplate
+        do { template = try CampaignTemplate.parse(text) } catch {
+            throw CampaignRejection(reasons: [error.description])
+        }
+        var summary = CampaignSummary(name: outputName)
+        let maxSegments = template.maxSegments ?? settings.maxSegments
+        if template.usesOptOutLink && settings.optoutLinkBase == nil {
+            throw CampaignRejection(reasons: ["line \(template.bodyLine): the message uses {optout} but settings.json has no \"optout_link_base\""])
+        }
+
+        // Resolve the recipients.
+        var list: ContactListReader?
+        var single: PhoneNumber?
+        var listDisplay = ""
+        if let listName = template.list {
+            let path = "\(ws.folder(.lists))/\(listName).csv"
+            guard !listName.contains("/"), !listName.hasPrefix("."), Durable.exists(path) else {
+                let available = availableLists(ws)
+                let rejected = Durable.exists("\(ws.rejected(.lists))/\(listName).csv")
+                    ? " (a list of that name was rejected: see inbox/lists/rejected/\(listName).csv.error.txt)" : ""
+                throw CampaignRejection(reasons: ["line 1: list \"\(listName)\" not found\(rejected); lists available: \(available.isEmpty ? "none" : available.joined(separator: ", "))"])
+            }
+            do { list = try ContactListReader(path: path, parser: context.parser) } catch {
+                throw CampaignRejection(reasons: ["list \"\(listName)\" cannot be used: \(context.display(path)): \(error.description)"])
+            }
+            listDisplay = context.display(path)
+        } else if let to = template.to {
+            switch context.parser.parse(to) {
+            case .success(let number): single = number
+            case .failure(let rejection):
+                throw CampaignRejection(reasons: ["line \(template.toLine ?? 1): \"to: \(to)\" is not a valid number: \(rejection.reason)"])
+            }
+        }
+
+        // Resolve placeholders to columns.
+        enum Piece { case bytes([UInt8]); case column(Int, [UInt8]?); case link }
+        var pieces: [Piece] = []
+        var unknown: [String] = []
+        for part in template.parts {
+            switch part {
+            case .text(let t): pieces.append(.bytes(Array(t.utf8)))
+            case .optOutLink: pieces.append(.link)
+            case .field(let name, let fallback):
+                if let index = list?.columnIndex(name) {
+                    pieces.append(.column(index, fallback.map { Array($0.utf8) }))
+                } else {
+                    unknown.append(name)
+                }
+            }
+        }
+        if !unknown.isEmpty, let list {
+            let names = unknown.map { "{\($0)}" }.joined(separator: ", ")
+            throw CampaignRejection(reasons: ["line \(template.bodyLine): unknown placeholder \(names); columns of list \"\(template.list ?? "")\": \(list.columns.joined(separator: ", ")) (and {optout})"])
+        }
+        if template.list != nil && !template.hasOptOutInstruction(keywords: settings.optoutKeywords) {
+            summary.warnings.append("no opt-out instruction: the message has neither {optout} nor a keyword such as STOP; recipients must be told how to opt out")
+        }
+
+        // Outputs.
+        let sendPath = "\(ws.sendFolder)/\(outputName).csv"
+        let linksPath = "\(ws.linksFolder)/\(outputName).csv"
+        let skippedPath = "\(ws.reportsFolder)/\(outputName)-skipped.csv"
+        let reportPath = "\(ws.reportsFolder)/\(outputName).txt"
+        let sendFile = try AtomicFile(path: sendPath)
+        let linksFile = template.usesOptOutLink ? try AtomicFile(path: linksPath) : nil
+        let skippedFile = try AtomicFile(path: skippedPath)
+        let machine = CSVWriter(audience: .machine)
+        let people = CSVWriter(audience: .people)
+        try sendFile.write("phone,message,segments,encoding\n")
+        try linksFile?.write("phone,token,url\n")
+        try skippedFile.write(CSVWriter.utf8BOM)
+        try skippedFile.write("line,phone,reason\r\n")
+
+        let linkBase = Array((settings.optoutLinkBase ?? "").utf8)
+        var links: (LinkTokens, LinkIndex)? = nil
+        if template.usesOptOutLink { links = try context.links() }
+        var seen = NumberTable(capacity: 1 << 16)
+        var message: [UInt8] = []
+        message.reserveCapacity(1024)
+        var row: [UInt8] = []
+        row.reserveCapacity(2048)
+
+        func skip(_ line: Int, _ phone: String, _ category: String, _ reason: String) throws(OptoutError) {
+            summary.skipped[category, default: 0] += 1
+            row.removeAll(keepingCapacity: true)
+            people.appendRow([String(line), phone, reason], to: &row)
+            try skippedFile.write(row)
+        }
+
+        func emit(_ number: PhoneNumber, line: Int, fields: (Int) -> UnsafeBufferPointer<UInt8>) throws(OptoutError) {
+            message.removeAll(keepingCapacity: true)
+            var token = ""
+            for piece in pieces {
+                switch piece {
+                case .bytes(let b): message.append(contentsOf: b)
+                case .column(let index, let fallback):
+                    let value = fields(index)
+                    if value.isEmpty, let fallback { message.append(contentsOf: fallback) } else { message.append(contentsOf: value) }
+                case .link:
+                    if token.isEmpty, let links { token = links.0.token(for: number) }
+                    message.append(contentsOf: linkBase)
+                    message.append(contentsOf: token.utf8)
+                }
+            }
+            let count = message.withUnsafeBytes { Segments.count(utf8: $0) }
+            if let maxSegments, count.segments > maxSegments {
+                try skip(line, number.e164, skipTooLong, "message too long: \(count.segments) segments (max_segments is \(maxSegments))")
+                return
+            }
+            if let links, !token.isEmpty {
+                try links.1.add(number, token: token)
+                let url = String(decoding: linkBase, as: UTF8.self) + token
+                if summary.sampleLink == nil { summary.sampleLink = url }
+                row.removeAll(keepingCapacity: true)
+                machine.appendRow([number.e164, token, url], to: &row)
+                try linksFile?.write(row)
+            }
+            summary.toSend += 1
+            summary.segments += count.segments
+            if count.encoding == .gsm7 { summary.gsmMessages += 1 } else { summary.ucsMessages += 1 }
+            row.removeAll(keepingCapacity: true)
+            machine.appendField(number.e164, to: &row)
+            message.withUnsafeBufferPointer { machine.appendField($0, to: &row) }
+            machine.appendField(String(count.segments), to: &row)
+            machine.appendField(count.encoding.rawValue, to: &row)
+            machine.endRow(to: &row)
+            try sendFile.write(row)
+        }
+
+        func optedOutReason(_ number: PhoneNumber) -> String {
+            guard let state = context.ledger.state.state(of: number) else { return "opted out" }
+            let source = state.source.webhookName ?? "import"
+            return "opted out on \(state.since.iso8601) (\(source))"
+        }
+
+        if let list {
+            while true {
+                let more: Bool
+                do { more = try list.next() } catch {
+                    throw CampaignRejection(reasons: ["list \"\(template.list ?? "")\" cannot be used: \(listDisplay): \(error.description)"])
+                }
+                if !more { break }
+                summary.rowsRead += 1
+                let line = list.line
+                switch list.number() {
+                case .blank:
+                    try skip(line, "", skipBlank, "blank row")
+                case .invalid(let rejection):
+                    try skip(line, list.rawPhone(), "invalid number", rejection.reason)
+                case .number(let number):
+                    if let first = seen.find(number.value) {
+                        try skip(line, number.e164, skipDuplicate, "duplicate of line \(first)")
+                        continue
+                    }
+                    seen.insert(number.value, payload: UInt32(truncatingIfNeeded: line))
+                    if context.ledger.state.isOptedOut(number) {
+                        try skip(line, number.e164, skipOptedOut, optedOutReason(number))
+                        continue
+                    }
+                    try emit(number, line: line, fields: { list.trimmed($0) })
+                }
+            }
+        } else if let single {
+            summary.rowsRead = 1
+            if context.ledger.state.isOptedOut(single) {
+                try skip(template.toLine ?? 1, single.e164, skipOptedOut, optedOutReason(single))
+            } else {
+                try emit(single, line: template.toLine ?? 1, fields: { _ in UnsafeBufferPointer(start: nil, count: 0) })
+            }
+        }
+        if summary.toSend == 0 && summary.rowsRead > 0 {
+            summary.warnings.append("nobody to send to: every row was skipped")
+        }
+
+        // Publish: link index durable first, then the files people and gateways use.
+        if let links { try links.1.sync() }
+        if let linksFile { try linksFile.commit(); summary.outputs.append(context.display(linksPath)) }
+        try sendFile.commit()
+        summary.outputs.insert(context.display(sendPath), at: 0)
+        try skippedFile.commit()
+        summary.outputs.append(context.display(skippedPath))
+        summary.outputs.append(context.display(reportPath))
+        let report = renderReport(summary, template: template, templatePath: context.display(templatePath),
+                                  list: list, listDisplay: listDisplay, settings: settings, maxSegments: maxSegments, now: context.now)
+        try Durable.writeFile(reportPath, report)
+        return summary
+    }
+
+    static func availableLists(_ ws: Workspace) -> [String] {
+        DropFolder.scan(ws.folder(.lists), settle: 0, accept: { $0.lowercased().hasSuffix(".csv") })
+            .ready.map { String($0.name.dropLast(4)) }
+    }
+
+    static func renderReport(_ s: CampaignSummary, template: CampaignTemplate, templatePath: String, list: ContactListReader?,
+                             listDisplay: String, settings: Settings, maxSegments: Int?, now: Timestamp) -> String {
+        func line(_ label: String, _ value: String) -> String {
+            label.padding(toLength: 22, withPad: " ", startingAt: 0) + value + "\n"
+        }
+        var out = "Campaign \(s.name)\n"
+        out += String(repeating: "=", count: 9 + s.name.count) + "\n\n"
+        out += line("Template:", templatePath)
+        if let list {
+            let delimiter = list.delimiter == 0x09 ? "tab" : "'\(String(UnicodeScalar(list.delimiter)))'"
+            out += line("List:", "\(template.list ?? "") (\(listDisplay); \(list.encoding.rawValue), delimiter \(delimiter), phone column \"\(list.columns[list.phoneColumn])\"\(list.hasHeader ? "" : ", no header row"))")
+        } else if let to = template.to {
+            out += line("To:", to)
+        }
+        if let sender = template.sender { out += line("Sender:", sender) }
+        out += line("Built:", now.iso8601)
+        out += "\n"
+        out += line("Rows read:", String(s.rowsRead))
+        out += line("To send:", String(s.toSend))
+        let skippedTotal = s.skipped.values.reduce(0, +)
+        out += line("Skipped:", String(skippedTotal))
+        for (reason, count) in s.skipped.sorted(by: { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }) {
+            out += line("  \(reason):", String(count))
+        }
+        out += line("Segments:", "\(s.segments) (GSM-7: \(s.gsmMessages) messages, UCS-2: \(s.ucsMessages) messages)")
+        if let maxSegments { out += line("Max segments:", String(maxSegments)) }
+        if let price = settings.pricePerSegment {
+            let cost = String(format: "%.2f", Double(s.segments) * price)
+            out += line("Cost:", "\(cost)\(settings.currency.isEmpty ? "" : " " + settings.currency) at \(price) per segment")
+        }
+        if let link = s.sampleLink {
+            let base = settings.optoutLinkBase ?? ""
+            out += line("Opt-out link:", "\(base) + \(LinkTokens.length)-character token = \(link.count) characters in every message")
+        }
+        out += "\nWarnings:\n"
+        if s.warnings.isEmpty { out += "  none\n" }
+        for warning in s.warnings { out += "  - \(warning)\n" }
+        out += "\nFiles:\n"
+        for file in s.outputs { out += "  \(file)\n" }
+        return out
+    }
+}

@@ -1,0 +1,175 @@
+// The run: everything waiting in the inbox, processed once (`optout run`, and each pass of watch).
+// Order (PRODUCT.md "Rules"): settings → ledger and journal → every opt-out input (STOP logs) into
+// the ledger, fsynced → webhook payload files → list reports → campaigns → suppressions.csv.
+// Input: a workspace. Output: `RunReport` (what was done, diagnostics for people). Failures:
+// `OptoutError` for what stops the whole run (no workspace, bad settings, lock held, I/O); a bad
+// input file never stops the run: it is rejected and counted.
+
+import Foundation
+
+public struct RunOptions: Sendable {
+    /// Overrides settings' settle_seconds (tests use 0).
+    public var settleSeconds: Double?
+    /// Wait for the lock instead of failing with `.locked`.
+    public var waitForLock = false
+    public var now: Timestamp?
+
+    public init(settleSeconds: Double? = nil, waitForLock: Bool = false, now: Timestamp? = nil) {
+        self.settleSeconds = settleSeconds
+        self.waitForLock = waitForLock
+        self.now = now
+    }
+}
+
+public struct RunReport: Sendable {
+    public var diagnostics: [Diagnostic] = []
+    public var rejectedInputs = 0
+    public var messagesRead = 0
+    public var newOptOuts = 0
+    public var resubscribed = 0
+    public var webhooksWritten = 0
+    public var listReports: [String] = []
+    public var campaigns: [CampaignSummary] = []
+    public var waiting: [String] = []
+    public var suppressions = 0
+}
+
+public enum RunJob {
+    public static func run(root: String, options: RunOptions = RunOptions()) throws(OptoutError) -> RunReport {
+        let ws = Workspace(root: root)
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: ws.inbox, isDirectory: &isDir), isDir.boolValue else {
+            throw .usage("no inbox/ folder in \(root): run `optout init \(root)` first, or pass --root DIR")
+        }
+        try ws.ensureLayout()
+        let lock = try WorkspaceLock(path: ws.lockFile, wait: options.waitForLock)
+        defer { lock.release() }
+        let settings = try Settings.load(path: ws.settingsFile, displayName: ws.display(ws.settingsFile))
+        let ledger = try Ledger(path: ws.ledgerFile)
+        let journal = try Journal(path: ws.journalFile)
+        let now = options.now ?? .now()
+        let context = RunContext(workspace: ws, settings: settings, ledger: ledger, journal: journal, now: now)
+        for problem in ledger.problems + journal.problems { context.diagnostics.append(Diagnostic(.warning, nil, problem)) }
+        let settle = options.settleSeconds ?? settings.settleSeconds
+        var report = RunReport()
+
+        func scan(_ kind: InputKind, accept: @escaping (String) -> Bool = { _ in true }) throws(OptoutError) -> [DroppedFile] {
+            let found = DropFolder.scan(ws.folder(kind), settle: settle)
+            for name in found.unsettled {
+                report.waiting.append("\(ws.display(ws.folder(kind)))/\(name)")
+                context.diagnostics.append(Diagnostic(.note, SourceLocation(file: "\(ws.display(ws.folder(kind)))/\(name)"), "still being written; left for the next run"))
+            }
+            for (name, reason) in found.unusable {
+                let file = DroppedFile(path: "\(ws.folder(kind))/\(name)", name: RunContext.safeName(name), size: 0, modified: now)
+                if DropFolder.isSafeName(Array(name.utf8)) {
+                    try context.reject(file, kind: kind, reasons: [reason])
+                } else {
+                    context.diagnostics.append(Diagnostic(.error, SourceLocation(file: ws.display(ws.folder(kind))), "\"\(RunContext.safeName(name))\": \(reason); left in place"))
+                    context.rejectedInputs += 1
+                }
+            }
+            var ready: [DroppedFile] = []
+            for file in found.ready {
+                if accept(file.name) { ready.append(file) } else {
+                    try context.reject(file, kind: kind, reasons: ["not a file this folder takes (\(kind == .campaigns ? ".txt templates" : ".csv, .txt, .json or .jsonl files"))"])
+                }
+            }
+            return ready
+        }
+
+        // 1. Opt-out inputs, all of them, before any campaign.
+        let stopReader = StopLogReader(parser: context.parser, settings: settings, now: now)
+        var events: [IncomingEvent] = []
+        var consumed: [DroppedFile] = []
+        for file in try scan(.stops, accept: isLogName) {
+            let key = try RunContext.contentKey(file.path)
+            do {
+                let contents = try stopReader.read(path: file.path, displayName: ws.display(file.path), inputHash: String(key.prefix(16)))
+                events.append(contentsOf: contents.events)
+                report.messagesRead += contents.messages
+                context.diagnostics.append(contentsOf: contents.rowProblems)
+                consumed.append(file)
+            } catch {
+                try context.reject(file, kind: .stops, reasons: [error.description])
+            }
+        }
+        let written = try ledger.record(events, at: now)
+        for record in written where record.effect == .applied {
+            if record.kind == .optOut { report.newOptOuts += 1 }
+            if record.kind == .optIn { report.resubscribed += 1 }
+        }
+        // 2. Webhook payloads for every applied opt-out not yet covered (also after a crash).
+        let uncovered = ledger.appliedOptOuts.filter { $0.seq > journal.webhookWatermark }
+        report.webhooksWritten = try WebhookPayloads.write(uncovered, workspace: ws)
+        try journal.setWebhookWatermark(ledger.lastSeq)
+        for file in consumed { try DropFolder.markProcessed(file, into: ws.processed(.stops)) }
+
+        // 3. Lists: a report for each new or changed list.
+        for file in try scan(.lists, accept: { $0.lowercased().hasSuffix(".csv") || $0.lowercased().hasSuffix(".txt") || $0.lowercased().hasSuffix(".tsv") }) {
+            if let outcome = try ListReportJob.run(file, context: context) {
+                report.listReports.append(ws.display(outcome.reportPath))
+            }
+        }
+
+        // 4. Campaigns.
+        for file in try scan(.campaigns, accept: { $0.lowercased().hasSuffix(".txt") }) {
+            let key = try RunContext.contentKey(file.path)
+            let fingerprint = RunContext.fingerprint(file)
+            if journal.isDone(kind: "campaign", key: key, fingerprint: fingerprint) {
+                try DropFolder.markProcessed(file, into: ws.processed(.campaigns))
+                continue
+            }
+            let stem = CampaignJobNames.stem(file.name)
+            let name = try journal.claimName(kind: "campaign", key: key, preferred: stem) { candidate in
+                Durable.exists("\(ws.sendFolder)/\(candidate).csv") || Durable.exists("\(ws.reportsFolder)/\(candidate).txt")
+            }
+            do {
+                let summary = try CampaignJob.build(templatePath: file.path, outputName: name, context: context)
+                report.campaigns.append(summary)
+                for warning in summary.warnings {
+                    context.diagnostics.append(Diagnostic(.warning, SourceLocation(file: ws.display(file.path)), warning))
+                }
+                try journal.markDone(kind: "campaign", key: key, fingerprint: fingerprint)
+                try DropFolder.markProcessed(file, into: ws.processed(.campaigns))
+            } catch let rejection as CampaignRejection {
+                try journal.markDone(kind: "campaign", key: key, fingerprint: fingerprint)
+                try context.reject(file, kind: .campaigns, reasons: rejection.reasons)
+            } catch let error as OptoutError {
+                throw error
+            } catch {
+                throw .internalError("\(ws.display(file.path)): \(error)")
+            }
+        }
+
+        // 5. The suppression list as it stands.
+        try SuppressionExport.write(ledger.state, to: ws.suppressionsFile)
+        report.suppressions = ledger.state.optedOutCount
+        report.diagnostics = context.diagnostics
+        report.rejectedInputs = context.rejectedInputs
+        try LastRun.write(report, path: ws.lastRunFile, at: now)
+        return report
+    }
+
+    static func isLogName(_ name: String) -> Bool {
+        let lower = name.lowercased()
+        return [".csv", ".txt", ".tsv", ".json", ".jsonl", ".ndjson", ".log"].contains { lower.hasSuffix($0) }
+    }
+}
+
+/// .optout/last-run.json: when the last run ended and how, for `optout status`.
+public enum LastRun {
+    public static func write(_ report: RunReport, path: String, at time: Timestamp) throws(OptoutError) {
+        let outcome = report.rejectedInputs > 0 ? "some input rejected" : "ok"
+        let json = """
+        {"finished": "\(time.iso8601)", "outcome": "\(outcome)", "new_optouts": \(report.newOptOuts), \
+        "campaigns": \(report.campaigns.count), "rejected": \(report.rejectedInputs), "suppressions": \(report.suppressions)}
+
+        """
+        try Durable.writeFile(path, json, mode: 0o600)
+    }
+
+    public static func read(path: String) -> [String: Any]? {
+        guard let bytes = try? Durable.readFile(path) else { return nil }
+        return try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any]
+    }
+}

@@ -1,0 +1,61 @@
+// optout status: what a person checks first — suppressions, files waiting, webhook payloads
+// pending, and the last run. Input: a workspace (read only, no lock needed). Output: a
+// `WorkspaceStatus` rendered as text or JSON. Failures: `OptoutError.usage` when there is no
+// workspace; a damaged ledger is reported through its count of problems.
+
+import Foundation
+
+public struct WorkspaceStatus: Sendable {
+    public var root: String
+    public var suppressions: Int
+    public var waiting: [(folder: String, files: Int)]
+    public var webhooksPending: Int
+    public var webhooksFailed: Int
+    public var lastRunFinished: String?
+    public var lastRunOutcome: String?
+
+    public func text() -> String {
+        var out = "workspace:          \(root)\n"
+        out += "suppressions:       \(suppressions) numbers opted out\n"
+        for (folder, files) in waiting { out += "waiting in \(folder):".padding(toLength: 20, withPad: " ", startingAt: 0) + "\(files)\n" }
+        out += "webhooks pending:   \(webhooksPending)\n"
+        out += "webhooks failed:    \(webhooksFailed)\n"
+        out += "last run:           \(lastRunFinished.map { "\($0) (\(lastRunOutcome ?? "?"))" } ?? "never")\n"
+        return out
+    }
+
+    public func json() -> String {
+        var waitingJSON: [String] = []
+        for (folder, files) in waiting { waitingJSON.append("\"\(folder)\": \(files)") }
+        func quoted(_ s: String?) -> String { s.map { "\"\($0)\"" } ?? "null" }
+        return "{\"suppressions\": \(suppressions), \"waiting\": {\(waitingJSON.joined(separator: ", "))}, \"webhooks_pending\": \(webhooksPending), \"webhooks_failed\": \(webhooksFailed), \"last_run\": {\"finished\": \(quoted(lastRunFinished)), \"outcome\": \(quoted(lastRunOutcome))}}\n"
+    }
+}
+
+public enum StatusJob {
+    public static func collect(root: String) throws(OptoutError) -> WorkspaceStatus {
+        let ws = Workspace(root: root)
+        guard Durable.exists(ws.inbox) else {
+            throw .usage("no inbox/ folder in \(root): run `optout init \(root)` first, or pass --root DIR")
+        }
+        var state = SuppressionState()
+        if Durable.exists(ws.ledgerFile) {
+            // Read-only replay: the status never repairs or locks.
+            for record in try Ledger.readAllReadOnly(path: ws.ledgerFile) {
+                state.apply(record.kind, number: record.number, at: record.eventTime, source: record.source, effect: record.effect)
+            }
+        }
+        var waiting: [(String, Int)] = []
+        for kind in InputKind.allCases {
+            let scan = DropFolder.scan(ws.folder(kind), settle: 0)
+            waiting.append((kind.rawValue, scan.ready.count + scan.unsettled.count))
+        }
+        func count(_ folder: String) -> Int {
+            ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.count
+        }
+        let last = LastRun.read(path: ws.lastRunFile)
+        return WorkspaceStatus(root: root, suppressions: state.optedOutCount, waiting: waiting,
+                               webhooksPending: count(ws.webhooksPending), webhooksFailed: count(ws.webhooksFailed),
+                               lastRunFinished: last?["finished"] as? String, lastRunOutcome: last?["outcome"] as? String)
+    }
+}

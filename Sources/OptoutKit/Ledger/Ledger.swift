@@ -1,0 +1,137 @@
+// Ledger: the durable, append-only suppression ledger in .optout/ledger.tsv (mode 0600).
+// Input: events read from STOP logs, page logs and imports. Output: records with their effect,
+// fsynced before `record` returns (so nothing that depends on them can run first), and the
+// suppression state they add up to. Nothing is ever deleted. Failures: `OptoutError` naming the
+// file; damaged records are reported in `problems` and skipped (a torn tail is cut off).
+
+/// An event waiting to be recorded.
+public struct IncomingEvent: Sendable {
+    public var kind: EventKind
+    public var number: PhoneNumber
+    public var time: Timestamp
+    public var source: EventSource
+    public var rule: String
+    public var file: String
+    public var line: Int
+    public var inputHash: String
+    public var text: String
+    public var detail: String
+
+    public init(kind: EventKind, number: PhoneNumber, time: Timestamp, source: EventSource, rule: String,
+                file: String, line: Int, inputHash: String, text: String, detail: String = "") {
+        self.kind = kind; self.number = number; self.time = time; self.source = source; self.rule = rule
+        self.file = file; self.line = line; self.inputHash = inputHash; self.text = text; self.detail = detail
+    }
+
+    /// Sort order for applying events: time, then opt-in before opt-out at the same second (so the
+    /// opt-out wins a tie), then file and line.
+    static func applyOrder(_ a: IncomingEvent, _ b: IncomingEvent) -> Bool {
+        if a.time != b.time { return a.time < b.time }
+        let ra = a.kind == .optOut ? 1 : 0, rb = b.kind == .optOut ? 1 : 0
+        if ra != rb { return ra < rb }
+        if a.file != b.file { return a.file < b.file }
+        return a.line < b.line
+    }
+}
+
+/// A new opt-out that other outputs (webhooks, reports) are derived from.
+public struct AppliedOptOut: Sendable, Equatable {
+    public var seq: Int64
+    public var number: PhoneNumber
+    public var time: Timestamp
+    public var source: EventSource
+}
+
+public final class Ledger {
+    public let path: String
+    private let file: RecordFile
+    public private(set) var state = SuppressionState()
+    public private(set) var lastSeq: Int64 = 0
+    /// Opt-outs that were applied (new), in ledger order: the source of webhook payloads.
+    public private(set) var appliedOptOuts: [AppliedOptOut] = []
+    private var identities = Set<UInt64>()
+    public var problems: [String] { file.problems }
+
+    /// Opens the ledger, replaying every intact record.
+    public init(path: String) throws(OptoutError) {
+        self.path = path
+        file = RecordFile(path: path)
+        var badRecords = 0
+        try file.load { payload, _ in
+            guard let record = LedgerRecord.decode(payload) else { badRecords += 1; return }
+            replay(record)
+        }
+        if badRecords > 0 {
+            throw .internalError("\(path): \(badRecords) records have an unknown format; refusing to run on a ledger written by a newer optout")
+        }
+    }
+
+    private func replay(_ record: LedgerRecord) {
+        lastSeq = max(lastSeq, record.seq)
+        identities.insert(record.identity)
+        state.apply(record.kind, number: record.number, at: record.eventTime, source: record.source, effect: record.effect)
+        if record.kind == .optOut && record.effect == .applied {
+            appliedOptOuts.append(AppliedOptOut(seq: record.seq, number: record.number, time: record.eventTime, source: record.source))
+        }
+    }
+
+    /// True when exactly this evidence is already recorded (an input read again).
+    public func contains(_ event: IncomingEvent, recordedAt: Timestamp = Timestamp(seconds: 0)) -> Bool {
+        identities.contains(makeRecord(event, seq: 0, effect: .noEffect, recordedAt: recordedAt).identity)
+    }
+
+    private func makeRecord(_ event: IncomingEvent, seq: Int64, effect: EventEffect, recordedAt: Timestamp) -> LedgerRecord {
+        LedgerRecord(seq: seq, kind: event.kind, effect: effect, number: event.number, eventTime: event.time,
+                     recordedTime: recordedAt, source: event.source, rule: event.rule, file: event.file,
+                     line: event.line, inputHash: event.inputHash, text: event.text, detail: event.detail)
+    }
+
+    /// Applies events in time order, appends them, and fsyncs before returning.
+    /// Events whose evidence is already in the ledger are skipped (not recorded twice).
+    /// - Returns: the records written, with their effects, in the order applied.
+    @discardableResult
+    public func record(_ events: [IncomingEvent], at now: Timestamp = .now()) throws(OptoutError) -> [LedgerRecord] {
+        let ordered = events.sorted(by: IncomingEvent.applyOrder)
+        var written: [LedgerRecord] = []
+        var encoded: [UInt8] = []
+        for event in ordered {
+            let probe = makeRecord(event, seq: 0, effect: .noEffect, recordedAt: now)
+            if identities.contains(probe.identity) { continue }
+            let effect = state.effect(of: event.kind, number: event.number, at: event.time, source: event.source)
+            let record = makeRecord(event, seq: lastSeq + 1, effect: effect, recordedAt: now)
+            RecordFile.encode(record.payload(), into: &encoded)
+            written.append(record)
+            replay(record)
+            if encoded.count > 1 << 20 {
+                try file.append(encoded: encoded)
+                encoded.removeAll(keepingCapacity: true)
+            }
+        }
+        try file.append(encoded: encoded)
+        try file.sync()
+        return written
+    }
+
+    /// Every intact record, without repairing the file (for read-only commands such as status).
+    public static func readAllReadOnly(path: String) throws(OptoutError) -> [LedgerRecord] {
+        let bytes = try Durable.readFile(path)
+        var records: [LedgerRecord] = []
+        for line in bytes.split(separator: 0x0A) {
+            line.withUnsafeBufferPointer { buffer in
+                guard RecordFile.verify(buffer) else { return }
+                if let record = LedgerRecord.decode(UnsafeBufferPointer(rebasing: buffer[9...])) { records.append(record) }
+            }
+        }
+        return records
+    }
+
+    /// Every record, read again from disk (reports, evidence look-ups; not the hot path).
+    public static func readAll(path: String) throws(OptoutError) -> [LedgerRecord] {
+        var records: [LedgerRecord] = []
+        let file = RecordFile(path: path)
+        try file.load { payload, _ in
+            if let record = LedgerRecord.decode(payload) { records.append(record) }
+        }
+        return records
+    }
+}

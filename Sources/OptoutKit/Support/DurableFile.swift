@@ -1,0 +1,235 @@
+// Durable file operations: the Maildir discipline used for every output and state file.
+// Inputs: paths and bytes. Outputs: files that appear whole (temp file, fsync, rename, fsync of the
+// directory) or not at all, and append-only files whose records are fsynced before returning.
+// Failures: `OptoutError.cannotCreate` (ENOSPC, EROFS, EACCES...) or `.io`, naming the path.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import Foundation
+
+/// Low-level helpers around POSIX calls, each failing with a path-naming error.
+public enum Durable {
+    static func errnoText(_ code: Int32 = errno) -> String {
+        String(cString: strerror(code))
+    }
+
+    static func writeError(_ path: String, _ code: Int32 = errno) -> OptoutError {
+        .cannotCreate(path: path, reason: errnoText(code))
+    }
+
+    /// Creates a directory and its parents (mode 0755, or `mode`).
+    public static func makeDirectory(_ path: String, mode: mode_t = 0o755) throws(OptoutError) {
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue { return }
+        do {
+            try FileManager.default.createDirectory(
+                atPath: path, withIntermediateDirectories: true,
+                attributes: [.posixPermissions: Int(mode)])
+        } catch {
+            throw .cannotCreate(path: path, reason: "cannot create directory")
+        }
+    }
+
+    /// fsyncs a directory so that a rename or create inside it survives a crash.
+    public static func syncDirectory(_ path: String) throws(OptoutError) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd < 0 { throw .io(path: path, reason: errnoText()) }
+        defer { close(fd) }
+        if fsync(fd) != 0 { throw .io(path: path, reason: errnoText()) }
+    }
+
+    /// Writes all bytes to fd, retrying short writes and EINTR.
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws(OptoutError) {
+        var offset = 0
+        while offset < bytes.count {
+            let n = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw writeError(path)
+            }
+            offset += n
+        }
+    }
+
+    /// Writes a whole file atomically: temp file beside it, fsync, rename, fsync the directory.
+    public static func writeFile(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o644) throws(OptoutError) {
+        let out = try AtomicFile(path: path, mode: mode)
+        try out.write(bytes)
+        try out.commit()
+    }
+
+    public static func writeFile(_ path: String, _ text: String, mode: mode_t = 0o644) throws(OptoutError) {
+        try writeFile(path, Array(text.utf8), mode: mode)
+    }
+
+    /// Renames `from` to `to` and fsyncs both directories.
+    public static func move(_ from: String, to: String) throws(OptoutError) {
+        if rename(from, to) != 0 { throw writeError(to) }
+        try syncDirectory(parent(of: to))
+        let fromDir = parent(of: from)
+        if fromDir != parent(of: to) { try syncDirectory(fromDir) }
+    }
+
+    /// The directory part of a path ("." when none).
+    public static func parent(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        if slash == path.startIndex { return "/" }
+        return String(path[..<slash])
+    }
+
+    /// The last component of a path.
+    public static func baseName(_ path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return path }
+        return String(path[path.index(after: slash)...])
+    }
+
+    /// True when something (file, directory or link) exists at path, without following links.
+    public static func exists(_ path: String) -> Bool {
+        var st = stat()
+        return lstat(path, &st) == 0
+    }
+
+    /// Reads a whole (small) file.
+    public static func readFile(_ path: String) throws(OptoutError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { throw .io(path: path, reason: errnoText()) }
+        defer { close(fd) }
+        var result: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .io(path: path, reason: errnoText())
+            }
+            if n == 0 { break }
+            result.append(contentsOf: chunk[0..<n])
+        }
+        return result
+    }
+
+    /// Fresh random bytes from the kernel CSPRNG (SystemRandomNumberGenerator uses getrandom(2) on Linux).
+    public static func randomBytes(_ count: Int) -> [UInt8] {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+    }
+}
+
+/// A file being written that appears at its final path only on `commit()`.
+///
+/// Bytes are buffered and written to `.<name>.tmp-<pid>-<random>` in the same directory; `commit`
+/// flushes, fsyncs, renames over the final path and fsyncs the directory. Dropped without commit,
+/// the temp file is removed. Temp names start with a dot so no reader of the folder takes them.
+public final class AtomicFile {
+    public let path: String
+    let tempPath: String
+    private var fd: Int32
+    private var buffer: [UInt8] = []
+    private var done = false
+    private let flushThreshold = 1 << 20
+
+    public init(path: String, mode: mode_t = 0o644) throws(OptoutError) {
+        self.path = path
+        let dir = Durable.parent(of: path)
+        let suffix = Hex.encode(Durable.randomBytes(4))
+        tempPath = "\(dir)/.\(Durable.baseName(path)).tmp-\(getpid())-\(suffix)"
+        fd = open(tempPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        if fd < 0 { throw Durable.writeError(path) }
+        fchmod(fd, mode)
+        buffer.reserveCapacity(flushThreshold + 4096)
+    }
+
+    deinit {
+        if !done {
+            close(fd)
+            unlink(tempPath)
+        }
+    }
+
+    public func write(_ bytes: [UInt8]) throws(OptoutError) {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= flushThreshold { try flush() }
+    }
+
+    public func write(_ text: String) throws(OptoutError) {
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count >= flushThreshold { try flush() }
+    }
+
+    /// Appends through a closure that writes into the internal buffer (no intermediate array).
+    public func append(_ body: (inout [UInt8]) -> Void) throws(OptoutError) {
+        body(&buffer)
+        if buffer.count >= flushThreshold { try flush() }
+    }
+
+    func flush() throws(OptoutError) {
+        if buffer.isEmpty { return }
+        let result: OptoutError? = buffer.withUnsafeBytes { raw in
+            do throws(OptoutError) { try Durable.writeAll(fd, raw, path: path) } catch { return error }
+            return nil
+        }
+        if let result { throw result }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Makes the file durable and visible at its final path.
+    public func commit() throws(OptoutError) {
+        try flush()
+        if fsync(fd) != 0 { throw Durable.writeError(path) }
+        close(fd)
+        done = true
+        if rename(tempPath, path) != 0 {
+            let code = errno
+            unlink(tempPath)
+            throw Durable.writeError(path, code)
+        }
+        try Durable.syncDirectory(Durable.parent(of: path))
+    }
+
+    /// Abandons the file; nothing appears.
+    public func discard() {
+        if done { return }
+        close(fd)
+        unlink(tempPath)
+        done = true
+    }
+}
+
+/// An append-only file whose appends are durable once `sync()` returns.
+public final class AppendOnlyFile {
+    public let path: String
+    private let fd: Int32
+
+    /// Opens (creating with `mode`, 0600 by default) for appending.
+    public init(path: String, mode: mode_t = 0o600) throws(OptoutError) {
+        self.path = path
+        let existed = Durable.exists(path)
+        fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, mode)
+        if fd < 0 { throw Durable.writeError(path) }
+        if !existed { try Durable.syncDirectory(Durable.parent(of: path)) }
+    }
+
+    deinit { close(fd) }
+
+    /// Cuts the file to `length` bytes (drops a torn tail before appending after it).
+    public func truncate(to length: Int) throws(OptoutError) {
+        if ftruncate(fd, off_t(length)) != 0 { throw Durable.writeError(path) }
+        if fsync(fd) != 0 { throw Durable.writeError(path) }
+    }
+
+    public func append(_ bytes: [UInt8]) throws(OptoutError) {
+        let failure: OptoutError? = bytes.withUnsafeBytes { raw in
+            do throws(OptoutError) { try Durable.writeAll(fd, raw, path: path) } catch { return error }
+            return nil
+        }
+        if let failure { throw failure }
+    }
+
+    /// Makes everything appended so far durable.
+    public func sync() throws(OptoutError) {
+        if fsync(fd) != 0 { throw Durable.writeError(path) }
+    }
+}

@@ -1,0 +1,173 @@
+// Timestamps: Unix seconds in UTC, written as ISO 8601 ("2026-11-26T17:40:45Z").
+// Inputs: times as logs and spreadsheets write them (ISO 8601 with or without offset,
+// "YYYY-MM-DD HH:MM[:SS]", Unix seconds, "26/11/2026 17:40" day-first or month-first).
+// Outputs: `Timestamp` values; times without an offset are read in a given time zone.
+// Failures: `parse` returns nil for anything it cannot read unambiguously.
+
+import Foundation
+
+/// A point in time, whole seconds since 1970-01-01T00:00:00Z.
+public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public var seconds: Int64
+
+    public init(seconds: Int64) { self.seconds = seconds }
+
+    public static func now() -> Timestamp {
+        Timestamp(seconds: Int64(Date().timeIntervalSince1970.rounded(.down)))
+    }
+
+    public static func < (a: Timestamp, b: Timestamp) -> Bool { a.seconds < b.seconds }
+
+    /// "2026-11-26T17:40:45Z"
+    public var iso8601: String {
+        let (y, m, d, hh, mm, ss) = Timestamp.civil(seconds)
+        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(hh, 2)):\(pad(mm, 2)):\(pad(ss, 2))Z"
+    }
+
+    /// "20261126T174045Z", for file names that sort by time.
+    public var compact: String {
+        let (y, m, d, hh, mm, ss) = Timestamp.civil(seconds)
+        return "\(pad(y, 4))\(pad(m, 2))\(pad(d, 2))T\(pad(hh, 2))\(pad(mm, 2))\(pad(ss, 2))Z"
+    }
+
+    public var description: String { iso8601 }
+
+    private func pad(_ value: Int, _ width: Int) -> String {
+        let text = String(value)
+        return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+    }
+
+    /// Days since the epoch for a proleptic Gregorian date (Howard Hinnant's algorithm).
+    static func days(year: Int, month: Int, day: Int) -> Int64 {
+        let y = Int64(month <= 2 ? year - 1 : year)
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = Int64((month + 9) % 12)
+        let doy = (153 * mp + 2) / 5 + Int64(day) - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146097 + doe - 719468
+    }
+
+    static func civil(_ seconds: Int64) -> (Int, Int, Int, Int, Int, Int) {
+        var days = seconds / 86400
+        var rem = seconds % 86400
+        if rem < 0 { rem += 86400; days -= 1 }
+        let z = days + 719468
+        let era = (z >= 0 ? z : z - 146096) / 146097
+        let doe = z - era * 146097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = Int(doy - (153 * mp + 2) / 5 + 1)
+        let m = Int(mp < 10 ? mp + 3 : mp - 9)
+        let y = Int(yoe + era * 400) + (m <= 2 ? 1 : 0)
+        return (y, m, d, Int(rem / 3600), Int(rem % 3600 / 60), Int(rem % 60))
+    }
+
+    static func daysInMonth(_ year: Int, _ month: Int) -> Int {
+        switch month {
+        case 2: return (year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)) ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    /// Which of two numbers comes first in a slashed date like 03/04/2026.
+    public enum DateOrder: String, Sendable { case dayFirst = "day-first", monthFirst = "month-first" }
+
+    /// Reads a time as logs and spreadsheets write it. Times without an offset are in `zone`.
+    public static func parse(_ text: String, zone: TimeZone, order: DateOrder = .dayFirst) -> Timestamp? {
+        let bytes = Array(text.utf8).drop(while: { $0 == 0x20 })
+        var s = Array(bytes)
+        while let last = s.last, last == 0x20 || last == 0x09 { s.removeLast() }
+        if s.isEmpty { return nil }
+        // Unix seconds (or milliseconds when 13 digits).
+        if s.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
+            guard let value = Int64(String(decoding: s, as: UTF8.self)) else { return nil }
+            if s.count == 13 { return Timestamp(seconds: value / 1000) }
+            if s.count >= 9 && s.count <= 11 { return Timestamp(seconds: value) }
+            return nil
+        }
+        var scanner = TimeScanner(bytes: s)
+        return scanner.scan(zone: zone, order: order)
+    }
+}
+
+/// A tiny cursor over the bytes of one time value.
+private struct TimeScanner {
+    let bytes: [UInt8]
+    var i = 0
+
+    init(bytes: [UInt8]) { self.bytes = bytes }
+
+    mutating func number(maxDigits: Int) -> (value: Int, digits: Int)? {
+        var value = 0, digits = 0
+        while i < bytes.count, digits < maxDigits, bytes[i] >= 0x30, bytes[i] <= 0x39 {
+            value = value * 10 + Int(bytes[i] - 0x30)
+            i += 1
+            digits += 1
+        }
+        return digits == 0 ? nil : (value, digits)
+    }
+
+    mutating func take(_ byte: UInt8) -> Bool {
+        if i < bytes.count, bytes[i] == byte { i += 1; return true }
+        return false
+    }
+
+    var atEnd: Bool { i >= bytes.count }
+
+    mutating func scan(zone: TimeZone, order: Timestamp.DateOrder) -> Timestamp? {
+        guard let first = number(maxDigits: 4) else { return nil }
+        var year = 0, month = 0, day = 0
+        if first.digits == 4 {
+            // 2026-11-26 or 2026/11/26
+            year = first.value
+            guard take(0x2D) || take(0x2F), let m = number(maxDigits: 2) else { return nil }
+            guard take(0x2D) || take(0x2F), let d = number(maxDigits: 2) else { return nil }
+            month = m.value; day = d.value
+        } else {
+            // 26/11/2026, 11/26/2026, 26.11.2026, 26-11-2026
+            guard take(0x2F) || take(0x2E) || take(0x2D), let second = number(maxDigits: 2) else { return nil }
+            guard take(0x2F) || take(0x2E) || take(0x2D), let y = number(maxDigits: 4), y.digits == 4 || y.digits == 2 else { return nil }
+            year = y.digits == 2 ? 2000 + y.value : y.value
+            if order == .dayFirst { day = first.value; month = second.value } else { month = first.value; day = second.value }
+        }
+        guard month >= 1, month <= 12, day >= 1, day <= Timestamp.daysInMonth(year, month) else { return nil }
+        var hour = 0, minute = 0, second = 0
+        var offset: Int? = nil
+        if !atEnd {
+            guard take(0x54) || take(0x74) || take(0x20) else { return nil }
+            while take(0x20) {}
+            guard let h = number(maxDigits: 2), take(0x3A), let mi = number(maxDigits: 2) else { return nil }
+            hour = h.value; minute = mi.value
+            if take(0x3A) {
+                guard let sec = number(maxDigits: 2) else { return nil }
+                second = sec.value
+                if take(0x2E) || take(0x2C) { _ = number(maxDigits: 9) }  // fractions dropped
+            }
+            while take(0x20) {}
+            if take(0x5A) || take(0x7A) {
+                offset = 0
+            } else if i < bytes.count, bytes[i] == 0x2B || bytes[i] == 0x2D {
+                let sign = bytes[i] == 0x2D ? -1 : 1
+                i += 1
+                guard let oh = number(maxDigits: 2) else { return nil }
+                _ = take(0x3A)
+                let om = number(maxDigits: 2)?.value ?? 0
+                offset = sign * (oh.value * 3600 + om * 60)
+            } else if i + 2 <= bytes.count, let upper = String(bytes: bytes[i...], encoding: .utf8)?.uppercased(), upper == "UTC" || upper == "GMT" {
+                offset = 0
+                i = bytes.count
+            }
+            guard atEnd, hour < 24, minute < 60, second < 61 else { return nil }
+        }
+        let local = Timestamp.days(year: year, month: month, day: day) * 86400
+            + Int64(hour * 3600 + minute * 60 + min(second, 59))
+        if let offset { return Timestamp(seconds: local - Int64(offset)) }
+        // No offset: interpret in the zone (two passes settle DST edges).
+        var guess = local - Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(local))))
+        guess = local - Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(guess))))
+        return Timestamp(seconds: guess)
+    }
+}

@@ -1,0 +1,108 @@
+// optout-bench: measures the hot path in a release build.
+//   swift run -c release optout-bench [campaign] [--rows N] [--suppressions M] [--keep]
+//   swift run -c release optout-bench phone [--count N]
+// `campaign` builds an N-row list (default 1,000,000) and M suppressions (default N/10) in a
+// temporary workspace, runs `optout run` on it and prints wall time, rows/s and peak memory
+// (getrusage ru_maxrss). Figures are printed, never asserted.
+
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import OptoutKit
+
+func option(_ name: String, _ args: [String], default value: Int) -> Int {
+    guard let i = args.firstIndex(of: name), i + 1 < args.count, let n = Int(args[i + 1].replacingOccurrences(of: "_", with: "")) else { return value }
+    return n
+}
+
+func peakMemoryMB() -> Double {
+    var usage = rusage()
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    return Double(usage.ru_maxrss) / 1024
+}
+
+func seconds(_ start: timespec) -> Double {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return Double(now.tv_sec - start.tv_sec) + Double(now.tv_nsec - start.tv_nsec) / 1e9
+}
+
+func startClock() -> timespec {
+    var t = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &t)
+    return t
+}
+
+/// Writes a list like a spreadsheet export: BOM, semicolons, mixed number formats, merge fields.
+func writeList(path: String, rows: Int) {
+    guard let out = FileHandle(forWritingAtPath: path) ?? {
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
+        return FileHandle(forWritingAtPath: path)
+    }() else { fatalError("cannot write \(path)") }
+    var buffer = Array("\u{FEFF}First Name;Mobile;City\r\n".utf8)
+    let names = ["Amelia", "Oliver", "Zoë", "Jack", "Isla", "Noah", "Léa", "Harry"]
+    for i in 0..<rows {
+        let n = 7_400_000_000 + i * 7 % 599_999_999
+        let national = String(n)
+        let phone: String
+        switch i % 4 {
+        case 0: phone = "+44\(national)"
+        case 1: phone = "0\(national)"
+        case 2: phone = "0044 \(national.prefix(4)) \(national.dropFirst(4))"
+        default: phone = "+44 (0)\(national)"
+        }
+        buffer.append(contentsOf: "\(names[i % names.count]);\(phone);London\r\n".utf8)
+        if buffer.count > 1 << 20 {
+            out.write(Data(buffer))
+            buffer.removeAll(keepingCapacity: true)
+        }
+    }
+    out.write(Data(buffer))
+    out.closeFile()
+}
+
+func writeStops(path: String, count: Int) {
+    var text = "from,timestamp,text\n"
+    for i in 0..<count {
+        let n = 7_400_000_000 + (i * 10) * 7 % 599_999_999
+        text += "+44\(n),2026-11-20T10:00:00Z,STOP\n"
+    }
+    _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+}
+
+func campaignBench(_ args: [String]) {
+    let rows = option("--rows", args, default: 1_000_000)
+    let suppressions = option("--suppressions", args, default: rows / 10)
+    let root = NSTemporaryDirectory() + "optout-bench-\(getpid())"
+    _ = try? InitJob.run(dir: root)
+    try? Durable.writeFile("\(root)/inbox/settings.json", "{\"default_country\": \"GB\", \"optout_link_base\": \"https://ex.co/u/\", \"price_per_segment\": 0.04}")
+    print("workspace \(root): writing \(rows) rows and \(suppressions) STOP messages...")
+    writeList(path: "\(root)/inbox/lists/bench.csv", rows: rows)
+    writeStops(path: "\(root)/inbox/stops/bench-stops.csv", count: suppressions)
+    try? Durable.writeFile("\(root)/inbox/campaigns/bench.txt", "list: bench\nsender: ACME\n\nHi {first_name|there}, 20% off this weekend in {city}! Reply STOP or {optout}\n")
+    let listBytes = (try? FileManager.default.attributesOfItem(atPath: "\(root)/inbox/lists/bench.csv")[.size] as? Int) ?? 0
+    let start = startClock()
+    do {
+        let report = try RunJob.run(root: root, options: RunOptions(settleSeconds: 0))
+        let wall = seconds(start)
+        let c = report.campaigns.first
+        print(String(format: "run: %.2f s wall for %d rows (%.1f MB list) + %d STOP messages", wall, rows, Double(listBytes) / 1e6, suppressions))
+        print(String(format: "     %.0f rows/s end to end (intake, list check, campaign, suppressions.csv)", Double(rows) / wall))
+        print("     sent \(c?.toSend ?? 0), skipped \(c?.skipped ?? [:]), new opt-outs \(report.newOptOuts)")
+        print(String(format: "peak memory (ru_maxrss): %.1f MB", peakMemoryMB()))
+    } catch {
+        print("run failed: \(error)")
+    }
+    if !args.contains("--keep") { try? FileManager.default.removeItem(atPath: root) }
+}
+
+let args = Array(CommandLine.arguments.dropFirst())
+switch args.first {
+case "phone":
+    print(runPhoneBenchmark(count: option("--count", args, default: 10_000_000)))
+case "campaign", nil:
+    campaignBench(args)
+default:
+    campaignBench(args)
+}

@@ -1,0 +1,124 @@
+// Ledger: durability format, torn tails, time-ordered rules, idempotent re-reads.
+
+import Foundation
+import Testing
+@testable import OptoutKit
+
+@Suite struct LedgerTests {
+    let dir = NSTemporaryDirectory() + "ledger-" + UUID().uuidString
+
+    init() throws { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+
+    func event(_ kind: EventKind, _ number: String, _ time: Int64, line: Int = 1, text: String = "x", source: EventSource = .reply) -> IncomingEvent {
+        IncomingEvent(kind: kind, number: PhoneNumber(e164: number)!, time: Timestamp(seconds: time), source: source,
+                      rule: "test", file: "inbox/stops/a.csv", line: line, inputHash: "abc", text: text)
+    }
+
+    @Test func recordsSurviveReopenWithEvidence() throws {
+        let path = "\(dir)/ledger.tsv"
+        let ledger = try Ledger(path: path)
+        try ledger.record([event(.optOut, "+447911123456", 1_000, text: "Stop\tnow\nplease")], at: Timestamp(seconds: 5_000))
+        let again = try Ledger(path: path)
+        #expect(again.state.isOptedOut(PhoneNumber(e164: "+447911123456")!))
+        let records = try Ledger.readAll(path: path)
+        #expect(records.count == 1)
+        #expect(records[0].text == "Stop\tnow\nplease")
+        #expect(records[0].eventTime == Timestamp(seconds: 1_000))
+        #expect(records[0].recordedTime == Timestamp(seconds: 5_000))
+        #expect(records[0].file == "inbox/stops/a.csv")
+        #expect(records[0].effect == .applied)
+        let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+    }
+
+    @Test(arguments: [1, 7, 30, 60])
+    func tornTailIsIgnoredAndCutNeverTheRecordsBefore(cut: Int) throws {
+        let path = "\(dir)/ledger.tsv"
+        let ledger = try Ledger(path: path)
+        try ledger.record([event(.optOut, "+447911123456", 1_000)])
+        try ledger.record([event(.optOut, "+447911123457", 2_000)])
+        let full = try Durable.readFile(path)
+        let firstLineEnd = full.firstIndex(of: 0x0A)! + 1
+        // Cut the second record short, as a crash in the middle of write(2) would.
+        try Durable.writeFile(path, Array(full[..<(firstLineEnd + cut)]), mode: 0o600)
+        let reopened = try Ledger(path: path)
+        #expect(reopened.state.isOptedOut(PhoneNumber(e164: "+447911123456")!))
+        #expect(!reopened.state.isOptedOut(PhoneNumber(e164: "+447911123457")!))
+        #expect(reopened.problems.count == 1)
+        // The next append starts on a clean line.
+        try reopened.record([event(.optOut, "+447911123458", 3_000)])
+        let records = try Ledger.readAll(path: path)
+        #expect(records.map(\.number.e164) == ["+447911123456", "+447911123458"])
+    }
+
+    @Test func damagedMiddleRecordIsSkippedNotTheRest() throws {
+        let path = "\(dir)/ledger.tsv"
+        let ledger = try Ledger(path: path)
+        try ledger.record([event(.optOut, "+447911123451", 1), event(.optOut, "+447911123452", 2), event(.optOut, "+447911123453", 3)])
+        var bytes = try Durable.readFile(path)
+        let secondStart = bytes.firstIndex(of: 0x0A)! + 1
+        bytes[secondStart + 20] ^= 0x01   // flip a bit inside record 2
+        try Durable.writeFile(path, bytes, mode: 0o600)
+        let reopened = try Ledger(path: path)
+        #expect(reopened.state.isOptedOut(PhoneNumber(e164: "+447911123451")!))
+        #expect(reopened.state.isOptedOut(PhoneNumber(e164: "+447911123453")!))
+        #expect(reopened.problems.count == 1)
+    }
+
+    @Test func eventsApplyInTimeOrderWhateverTheInputOrder() throws {
+        let ledger = try Ledger(path: "\(dir)/ledger.tsv")
+        // STOP at 100, START at 200, STOP at 300, given out of order.
+        let written = try ledger.record([
+            event(.optOut, "+447911123456", 300, line: 3, text: "STOP"),
+            event(.optIn, "+447911123456", 200, line: 2, text: "START"),
+            event(.optOut, "+447911123456", 100, line: 1, text: "STOP"),
+        ])
+        #expect(written.map(\.eventTime.seconds) == [100, 200, 300])
+        #expect(written.map(\.effect) == [.applied, .applied, .applied])
+        #expect(ledger.state.isOptedOut(PhoneNumber(e164: "+447911123456")!))
+        #expect(ledger.appliedOptOuts.count == 2)
+    }
+
+    @Test func olderStopDoesNotUndoALaterStart() throws {
+        let ledger = try Ledger(path: "\(dir)/ledger.tsv")
+        try ledger.record([event(.optOut, "+447911123456", 100, text: "STOP"), event(.optIn, "+447911123456", 200, text: "START")])
+        let late = try ledger.record([event(.optOut, "+447911123456", 150, line: 9, text: "STOP again")])
+        #expect(late.map(\.effect) == [.superseded])
+        #expect(!ledger.state.isOptedOut(PhoneNumber(e164: "+447911123456")!))
+    }
+
+    @Test func startWithoutStopAndImportsCannotResubscribe() throws {
+        let ledger = try Ledger(path: "\(dir)/ledger.tsv")
+        let first = try ledger.record([event(.optIn, "+447911123456", 100, text: "START")])
+        #expect(first.map(\.effect) == [.noEffect])
+        try ledger.record([event(.optOut, "+447911123457", 100, text: "STOP")])
+        let imported = try ledger.record([event(.optIn, "+447911123457", 200, text: "START", source: .import)])
+        #expect(imported.map(\.effect) == [.noEffect])
+        #expect(ledger.state.isOptedOut(PhoneNumber(e164: "+447911123457")!))
+    }
+
+    @Test func optOutWinsATie() throws {
+        let ledger = try Ledger(path: "\(dir)/ledger.tsv")
+        try ledger.record([event(.optOut, "+447911123456", 100, line: 1, text: "STOP")])
+        try ledger.record([event(.optIn, "+447911123456", 500, line: 2, text: "START"), event(.optOut, "+447911123456", 500, line: 3, text: "STOP")])
+        #expect(ledger.state.isOptedOut(PhoneNumber(e164: "+447911123456")!))
+    }
+
+    @Test func repeatedStopIsRecordedButCreatesNoSecondOptOut() throws {
+        let ledger = try Ledger(path: "\(dir)/ledger.tsv")
+        let written = try ledger.record([event(.optOut, "+447911123456", 100, line: 1, text: "STOP"),
+                                         event(.optOut, "+447911123456", 200, line: 2, text: "stop!!")])
+        #expect(written.map(\.effect) == [.applied, .repeated])
+        #expect(ledger.appliedOptOuts.count == 1)
+    }
+
+    @Test func theSameEvidenceReadTwiceIsNotRecordedTwice() throws {
+        let path = "\(dir)/ledger.tsv"
+        let ledger = try Ledger(path: path)
+        let events = [event(.optOut, "+447911123456", 100, text: "STOP"), event(.help, "+447911123457", 100, text: "HELP")]
+        #expect(try ledger.record(events).count == 2)
+        let reopened = try Ledger(path: path)
+        #expect(try reopened.record(events).isEmpty)
+        #expect(try Ledger.readAll(path: path).count == 2)
+    }
+}
