@@ -77,10 +77,12 @@ public enum RunJob {
             return ready
         }
 
-        // 1. Opt-out inputs, all of them, before any campaign.
-        let stopReader = StopLogReader(parser: context.parser, settings: settings, now: now)
+        // 1. Opt-out inputs, all of them, before any campaign. Each intake adds its events and
+        //    the files it consumed; the files move to processed/ only after the ledger is fsynced.
         var events: [IncomingEvent] = []
-        var consumed: [DroppedFile] = []
+        var consumed: [(file: DroppedFile, kind: InputKind)] = []
+        // 1a. STOP logs (replies to the toll-free number).
+        let stopReader = StopLogReader(parser: context.parser, settings: settings, now: now)
         for file in try scan(.stops, accept: isLogName) {
             let key = try RunContext.contentKey(file.path)
             do {
@@ -88,21 +90,26 @@ public enum RunJob {
                 events.append(contentsOf: contents.events)
                 report.messagesRead += contents.messages
                 context.diagnostics.append(contentsOf: contents.rowProblems)
-                consumed.append(file)
+                consumed.append((file, .stops))
             } catch {
                 try context.reject(file, kind: .stops, reasons: [error.description])
             }
         }
+        // 1b. (suppression imports go here)
+        // 1c. (opt-out page logs go here)
+
+        // 2. Into the ledger, time-ordered and fsynced, before anything depends on them.
         let written = try ledger.record(events, at: now)
         for record in written where record.effect == .applied {
             if record.kind == .optOut { report.newOptOuts += 1 }
             if record.kind == .optIn { report.resubscribed += 1 }
         }
-        // 2. Webhook payloads for every applied opt-out not yet covered (also after a crash).
+        // 2a. Webhook payloads for every applied opt-out not yet covered (also after a crash).
         let uncovered = ledger.appliedOptOuts.filter { $0.seq > journal.webhookWatermark }
         report.webhooksWritten = try WebhookPayloads.write(uncovered, workspace: ws)
         try journal.setWebhookWatermark(ledger.lastSeq)
-        for file in consumed { try DropFolder.markProcessed(file, into: ws.processed(.stops)) }
+        // 2b. (unsubscription report and notifications go here)
+        for (file, kind) in consumed { try DropFolder.markProcessed(file, into: ws.processed(kind)) }
 
         // 3. Lists: a report for each new or changed list.
         for file in try scan(.lists, accept: { $0.lowercased().hasSuffix(".csv") || $0.lowercased().hasSuffix(".txt") || $0.lowercased().hasSuffix(".tsv") }) {
@@ -142,6 +149,7 @@ public enum RunJob {
         }
 
         // 5. The suppression list as it stands.
+        // (webhook delivery at the end of a run goes after this)
         try SuppressionExport.write(ledger.state, to: ws.suppressionsFile)
         report.suppressions = ledger.state.optedOutCount
         report.diagnostics = context.diagnostics
