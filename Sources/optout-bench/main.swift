@@ -71,15 +71,36 @@ func writeStops(path: String, count: Int) {
     _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
 }
 
+/// An account with a history: `count` opt-outs imported earlier (every 5th list number among them).
+func seedLedger(root: String, count: Int) {
+    guard count > 0 else { return }
+    do {
+        let ledger = try Ledger(path: "\(root)/.optout/ledger.tsv")
+        var batch: [IncomingEvent] = []
+        for i in 0..<count {
+            let n = 7_400_000_000 + (i * 5) * 7 % 599_999_999
+            batch.append(IncomingEvent(kind: .optOut, number: PhoneNumber(unchecked: UInt64(440_000_000_000) + UInt64(n)),
+                                       time: Timestamp(seconds: 1_700_000_000 + Int64(i)), source: .import, rule: "bench import",
+                                       file: "inbox/suppressions/old.csv", line: i + 2, inputHash: "bench", text: ""))
+            if batch.count == 100_000 { try ledger.record(batch); batch.removeAll(keepingCapacity: true) }
+        }
+        try ledger.record(batch)
+    } catch {
+        fatalError("seeding the ledger failed: \(error)")
+    }
+}
+
 func campaignBench(_ args: [String]) {
     let rows = option("--rows", args, default: 1_000_000)
     let suppressions = option("--suppressions", args, default: rows / 10)
+    let stops = option("--stops", args, default: 1000)
     let root = NSTemporaryDirectory() + "optout-bench-\(getpid())"
     _ = try? InitJob.run(dir: root)
     try? Durable.writeFile("\(root)/inbox/settings.json", "{\"default_country\": \"GB\", \"optout_link_base\": \"https://ex.co/u/\", \"price_per_segment\": 0.04}")
-    print("workspace \(root): writing \(rows) rows and \(suppressions) STOP messages...")
+    print("workspace \(root): \(suppressions) suppressions already in the ledger; writing \(rows) list rows and \(stops) STOP messages...")
+    seedLedger(root: root, count: suppressions)
     writeList(path: "\(root)/inbox/lists/bench.csv", rows: rows)
-    writeStops(path: "\(root)/inbox/stops/bench-stops.csv", count: suppressions)
+    writeStops(path: "\(root)/inbox/stops/bench-stops.csv", count: stops)
     try? Durable.writeFile("\(root)/inbox/campaigns/bench.txt", "list: bench\nsender: ACME\n\nHi {first_name|there}, 20% off this weekend in {city}! Reply STOP or {optout}\n")
     let listBytes = (try? FileManager.default.attributesOfItem(atPath: "\(root)/inbox/lists/bench.csv")[.size] as? Int) ?? 0
     let start = startClock()
@@ -87,7 +108,7 @@ func campaignBench(_ args: [String]) {
         let report = try RunJob.run(root: root, options: RunOptions(settleSeconds: 0))
         let wall = seconds(start)
         let c = report.campaigns.first
-        print(String(format: "run: %.2f s wall for %d rows (%.1f MB list) + %d STOP messages", wall, rows, Double(listBytes) / 1e6, suppressions))
+        print(String(format: "run: %.2f s wall for %d rows (%.1f MB list) against %d suppressions, + %d STOP messages", wall, rows, Double(listBytes) / 1e6, suppressions, stops))
         print(String(format: "     %.0f rows/s end to end (intake, list check, campaign, suppressions.csv)", Double(rows) / wall))
         print("     sent \(c?.toSend ?? 0), skipped \(c?.skipped ?? [:]), new opt-outs \(report.newOptOuts)")
         print(String(format: "peak memory (ru_maxrss): %.1f MB", peakMemoryMB()))

@@ -131,9 +131,16 @@ public enum CampaignJob {
             try skippedFile.write(row)
         }
 
+        var token: [UInt8] = []
+        token.reserveCapacity(LinkTokens.length)
+        let comma = UInt8(ascii: ","), newline = UInt8(ascii: "\n")
+        let encodingNames: [MessageEncoding: [UInt8]] = [.gsm7: Array("GSM-7".utf8), .ucs2: Array("UCS-2".utf8)]
+
+        /// Renders one recipient's message and writes its send row (and link row): bytes only.
         func emit(_ number: PhoneNumber, line: Int, fields: (Int) -> UnsafeBufferPointer<UInt8>) throws(OptoutError) {
             message.removeAll(keepingCapacity: true)
-            var token = ""
+            token.removeAll(keepingCapacity: true)
+            if let links { links.0.appendToken(for: number, to: &token) }
             for piece in pieces {
                 switch piece {
                 case .bytes(let b): message.append(contentsOf: b)
@@ -141,9 +148,8 @@ public enum CampaignJob {
                     let value = fields(index)
                     if value.isEmpty, let fallback { message.append(contentsOf: fallback) } else { message.append(contentsOf: value) }
                 case .link:
-                    if token.isEmpty, let links { token = links.0.token(for: number) }
                     message.append(contentsOf: linkBase)
-                    message.append(contentsOf: token.utf8)
+                    message.append(contentsOf: token)
                 }
             }
             let count = message.withUnsafeBytes { Segments.count(utf8: $0) }
@@ -151,23 +157,29 @@ public enum CampaignJob {
                 try skip(line, number.e164, skipTooLong, "message too long: \(count.segments) segments (max_segments is \(maxSegments))")
                 return
             }
-            if let links, !token.isEmpty {
+            if let links {
                 try links.1.add(number, token: token)
-                let url = String(decoding: linkBase, as: UTF8.self) + token
-                if summary.sampleLink == nil { summary.sampleLink = url }
+                if summary.sampleLink == nil { summary.sampleLink = String(decoding: linkBase + token, as: UTF8.self) }
                 row.removeAll(keepingCapacity: true)
-                machine.appendRow([number.e164, token, url], to: &row)
+                number.appendE164(to: &row)
+                row.append(comma)
+                row.append(contentsOf: token)
+                let url = linkBase + token  // appendField writes the delimiter before it
+                url.withUnsafeBufferPointer { machine.appendField($0, to: &row) }
+                row.append(newline)
                 try linksFile?.write(row)
             }
             summary.toSend += 1
             summary.segments += count.segments
             if count.encoding == .gsm7 { summary.gsmMessages += 1 } else { summary.ucsMessages += 1 }
             row.removeAll(keepingCapacity: true)
-            machine.appendField(number.e164, to: &row)
-            message.withUnsafeBufferPointer { machine.appendField($0, to: &row) }
-            machine.appendField(String(count.segments), to: &row)
-            machine.appendField(count.encoding.rawValue, to: &row)
-            machine.endRow(to: &row)
+            number.appendE164(to: &row)
+            message.withUnsafeBufferPointer { machine.appendField($0, to: &row) }  // writes its delimiter
+            row.append(comma)
+            appendDecimal(count.segments, to: &row)
+            row.append(comma)
+            row.append(contentsOf: encodingNames[count.encoding]!)
+            row.append(newline)
             try sendFile.write(row)
         }
 
@@ -192,11 +204,10 @@ public enum CampaignJob {
                 case .invalid(let rejection):
                     try skip(line, list.rawPhone(), "invalid number", rejection.reason)
                 case .number(let number):
-                    if let first = seen.find(number.value) {
+                    if let first = seen.insertOrFind(number.value, payload: UInt32(truncatingIfNeeded: line)) {
                         try skip(line, number.e164, skipDuplicate, "duplicate of line \(first)")
                         continue
                     }
-                    seen.insert(number.value, payload: UInt32(truncatingIfNeeded: line))
                     if context.ledger.state.isOptedOut(number) {
                         try skip(line, number.e164, skipOptedOut, optedOutReason(number))
                         continue

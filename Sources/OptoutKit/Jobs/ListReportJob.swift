@@ -39,10 +39,9 @@ public enum ListReportJob {
                 case .blank: note(line, "blank row", "blank row")
                 case .invalid(let rejection): note(line, "invalid number", "\"\(reader.rawPhone())\": \(rejection.reason)")
                 case .number(let number):
-                    if let first = seen.find(number.value) {
+                    if let first = seen.insertOrFind(number.value, payload: UInt32(truncatingIfNeeded: line)) {
                         note(line, "duplicate", "\(number.e164) duplicate of line \(first)")
                     } else {
-                        seen.insert(number.value, payload: UInt32(truncatingIfNeeded: line))
                         if context.ledger.state.isOptedOut(number) {
                             note(line, "opted out", "\(number.e164) is opted out")
                         } else {

@@ -6,6 +6,8 @@
 // pending/, delivered/ or failed/ (so reruns and crashes never duplicate them).
 // Failures: `OptoutError` when a file cannot be written.
 
+import Foundation
+
 public enum WebhookPayloads {
     /// The exact bytes SMS.to sends (no trailing newline: the file is the request body).
     public static func body(_ optOut: AppliedOptOut) -> String? {
@@ -21,18 +23,31 @@ public enum WebhookPayloads {
         return "\(optOut.time.compact)-\(id).json"
     }
 
-    /// Writes the payload files that do not exist yet; returns how many were written.
+    /// Writes the payload files that do not exist yet (in batches with one flush each); returns how
+    /// many were written.
     @discardableResult
     public static func write(_ optOuts: [AppliedOptOut], workspace: Workspace) throws(OptoutError) -> Int {
+        var batch: [(path: String, bytes: [UInt8])] = []
         var written = 0
+        if optOuts.isEmpty { return 0 }
+        // One listing of each folder instead of three look-ups per payload.
+        var existing = Set<String>()
+        for folder in [workspace.webhooksPending, workspace.webhooksDelivered, workspace.webhooksFailed] {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] { existing.insert(name) }
+        }
         for optOut in optOuts {
             guard let body = body(optOut) else { continue }
             let name = fileName(optOut)
-            let folders = [workspace.webhooksPending, workspace.webhooksDelivered, workspace.webhooksFailed]
-            if folders.contains(where: { Durable.exists("\($0)/\(name)") }) { continue }
-            try Durable.writeFile("\(workspace.webhooksPending)/\(name)", body)
+            if existing.contains(name) { continue }
+            existing.insert(name)
+            batch.append(("\(workspace.webhooksPending)/\(name)", Array(body.utf8)))
             written += 1
+            if batch.count >= 10_000 {
+                try Durable.writeFiles(batch)
+                batch.removeAll(keepingCapacity: true)
+            }
         }
+        try Durable.writeFiles(batch)
         return written
     }
 }

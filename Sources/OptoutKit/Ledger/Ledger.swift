@@ -58,8 +58,9 @@ public final class Ledger {
         file = RecordFile(path: path)
         var badRecords = 0
         try file.load { payload, _ in
-            guard let record = LedgerRecord.decode(payload) else { badRecords += 1; return }
-            replay(record)
+            guard let fields = LedgerRecord.Replay(payload) else { badRecords += 1; return }
+            replay(seq: fields.seq, kind: fields.kind, effect: fields.effect, number: fields.number,
+                   time: fields.time, source: fields.source, identity: fields.identity)
         }
         if badRecords > 0 {
             throw .internalError("\(path): \(badRecords) records have an unknown format; refusing to run on a ledger written by a newer optout")
@@ -67,11 +68,17 @@ public final class Ledger {
     }
 
     private func replay(_ record: LedgerRecord) {
-        lastSeq = max(lastSeq, record.seq)
-        identities.insert(record.identity)
-        state.apply(record.kind, number: record.number, at: record.eventTime, source: record.source, effect: record.effect)
-        if record.kind == .optOut && record.effect == .applied {
-            appliedOptOuts.append(AppliedOptOut(seq: record.seq, number: record.number, time: record.eventTime, source: record.source))
+        replay(seq: record.seq, kind: record.kind, effect: record.effect, number: record.number,
+               time: record.eventTime, source: record.source, identity: record.identity)
+    }
+
+    private func replay(seq: Int64, kind: EventKind, effect: EventEffect, number: PhoneNumber, time: Timestamp,
+                        source: EventSource, identity: UInt64) {
+        lastSeq = max(lastSeq, seq)
+        identities.insert(identity)
+        state.apply(kind, number: number, at: time, source: source, effect: effect)
+        if kind == .optOut && effect == .applied && source != .import {
+            appliedOptOuts.append(AppliedOptOut(seq: seq, number: number, time: time, source: source))
         }
     }
 

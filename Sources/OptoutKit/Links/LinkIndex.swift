@@ -8,6 +8,7 @@ public final class LinkIndex {
     private let file: RecordFile
     private var known = NumberTable()
     private var pending: [UInt8] = []
+    private var scratch: [UInt8] = []
     public private(set) var count = 0
 
     public init(path: String) throws(OptoutError) {
@@ -25,12 +26,18 @@ public final class LinkIndex {
 
     /// Records that `token` belongs to `number` unless the number is already indexed.
     public func add(_ number: PhoneNumber, token: String) throws(OptoutError) {
+        try add(number, token: Array(token.utf8))
+    }
+
+    /// Records that `token` (bytes) belongs to `number` unless the number is already indexed.
+    public func add(_ number: PhoneNumber, token: [UInt8]) throws(OptoutError) {
         guard known.insert(number.value, payload: 0) else { return }
         count += 1
-        var payload = Array(token.utf8)
-        payload.append(0x09)
-        payload.append(contentsOf: number.e164.utf8)
-        RecordFile.encode(payload, into: &pending)
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(contentsOf: token)
+        scratch.append(0x09)
+        number.appendE164(to: &scratch)
+        RecordFile.encode(scratch, into: &pending)
         if pending.count > 1 << 20 {
             try file.append(encoded: pending)
             pending.removeAll(keepingCapacity: true)

@@ -14,3 +14,24 @@ extension PhoneNumber {
         return value
     }
 }
+
+extension PhoneNumber {
+    /// Appends "+<digits>" to a byte buffer without making a String.
+    @inline(__always)
+    public func appendE164(to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "+"))
+        var digits: (UInt64, UInt64) = (0, 0)
+        withUnsafeMutableBytes(of: &digits) { d in
+            var v = value, k = 0
+            repeat { d[k] = UInt8(truncatingIfNeeded: v % 10) + 0x30; v /= 10; k += 1 } while v > 0 && k < 16
+            for j in stride(from: k - 1, through: 0, by: -1) { out.append(d[j]) }
+        }
+    }
+}
+
+/// Appends the decimal digits of a non-negative integer.
+@inline(__always)
+func appendDecimal(_ number: Int, to out: inout [UInt8]) {
+    if number >= 10 { appendDecimal(number / 10, to: &out) }
+    out.append(UInt8(truncatingIfNeeded: number % 10) + 0x30)
+}

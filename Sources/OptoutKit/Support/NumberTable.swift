@@ -54,6 +54,24 @@ public struct NumberTable: Sendable {
         }
     }
 
+    /// Inserts key with payload and returns nil, or returns the payload already stored (one probe).
+    public mutating func insertOrFind(_ key: UInt64, payload: UInt32) -> UInt32? {
+        precondition(key != 0)
+        if (count + 1) * 10 > keys.count * 7 { grow() }
+        var i = NumberTable.slot(key, mask)
+        while true {
+            let k = keys[i]
+            if k == key { return values[i] }
+            if k == 0 {
+                keys[i] = key
+                values[i] = payload
+                count += 1
+                return nil
+            }
+            i = (i + 1) & mask
+        }
+    }
+
     private mutating func grow() {
         let oldKeys = keys, oldValues = values
         let size = keys.count * 2

@@ -115,7 +115,7 @@ import Testing
     @Test func theSameEvidenceReadTwiceIsNotRecordedTwice() throws {
         let path = "\(dir)/ledger.tsv"
         let ledger = try Ledger(path: path)
-        let events = [event(.optOut, "+447911123456", 100, text: "STOP"), event(.help, "+447911123457", 100, text: "HELP")]
+        let events = [event(.optOut, "+447911123456", 100, text: "STOP\tnow\\n"), event(.help, "+447911123457", 100, text: "HELP")]
         #expect(try ledger.record(events).count == 2)
         let reopened = try Ledger(path: path)
         #expect(try reopened.record(events).isEmpty)

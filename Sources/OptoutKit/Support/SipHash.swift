@@ -1,0 +1,62 @@
+// SipHash-2-4 (Aumasson & Bernstein, 2012): a keyed pseudo-random function for short inputs.
+// Input: a 128-bit key and a message. Output: a 64-bit tag that cannot be predicted or forged
+// without the key. Used for opt-out link tokens, one per recipient, where HMAC-SHA256's four
+// compressions per token dominated a 10-million-row campaign. No failures.
+
+public struct SipHash24: Sendable {
+    private let k0: UInt64
+    private let k1: UInt64
+
+    /// - Parameter key: 16 bytes (little-endian k0, k1).
+    public init(key: [UInt8]) {
+        precondition(key.count == 16, "SipHash needs a 128-bit key")
+        var a: UInt64 = 0, b: UInt64 = 0
+        for i in 0..<8 {
+            a |= UInt64(key[i]) << (8 * UInt64(i))
+            b |= UInt64(key[8 + i]) << (8 * UInt64(i))
+        }
+        k0 = a
+        k1 = b
+    }
+
+    @inline(__always)
+    private static func rounds(_ v0: inout UInt64, _ v1: inout UInt64, _ v2: inout UInt64, _ v3: inout UInt64, _ n: Int) {
+        for _ in 0..<n {
+            v0 = v0 &+ v1; v1 = (v1 << 13) | (v1 >> 51); v1 ^= v0; v0 = (v0 << 32) | (v0 >> 32)
+            v2 = v2 &+ v3; v3 = (v3 << 16) | (v3 >> 48); v3 ^= v2
+            v0 = v0 &+ v3; v3 = (v3 << 21) | (v3 >> 43); v3 ^= v0
+            v2 = v2 &+ v1; v1 = (v1 << 17) | (v1 >> 47); v1 ^= v2; v2 = (v2 << 32) | (v2 >> 32)
+        }
+    }
+
+    /// The 64-bit tag of `message`.
+    public func hash(_ message: UnsafeRawBufferPointer) -> UInt64 {
+        var v0: UInt64 = 0x736f6d6570736575 ^ k0
+        var v1: UInt64 = 0x646f72616e646f6d ^ k1
+        var v2: UInt64 = 0x6c7967656e657261 ^ k0
+        var v3: UInt64 = 0x7465646279746573 ^ k1
+        let count = message.count
+        let whole = count & ~7
+        var i = 0
+        while i < whole {
+            var m: UInt64 = 0
+            for j in 0..<8 { m |= UInt64(message[i + j]) << (8 * UInt64(j)) }
+            v3 ^= m
+            SipHash24.rounds(&v0, &v1, &v2, &v3, 2)
+            v0 ^= m
+            i += 8
+        }
+        var last = UInt64(truncatingIfNeeded: count) << 56
+        for j in 0..<(count - whole) { last |= UInt64(message[whole + j]) << (8 * UInt64(j)) }
+        v3 ^= last
+        SipHash24.rounds(&v0, &v1, &v2, &v3, 2)
+        v0 ^= last
+        v2 ^= 0xff
+        SipHash24.rounds(&v0, &v1, &v2, &v3, 4)
+        return v0 ^ v1 ^ v2 ^ v3
+    }
+
+    public func hash(_ message: [UInt8]) -> UInt64 {
+        message.withUnsafeBytes { hash($0) }
+    }
+}
