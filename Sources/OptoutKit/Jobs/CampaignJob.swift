@@ -56,6 +56,7 @@ public enum CampaignJob {
         var list: ContactListReader?
         var single: PhoneNumber?
         var listDisplay = ""
+        var listPath = ""
         if let listName = template.list {
             let path = "\(ws.folder(.lists))/\(listName).csv"
             guard !listName.contains("/"), !listName.hasPrefix("."), Durable.exists(path) else {
@@ -68,6 +69,7 @@ public enum CampaignJob {
                 throw CampaignRejection(reasons: ["list \"\(listName)\" cannot be used: \(context.display(path)): \(error.description)"])
             }
             listDisplay = context.display(path)
+            listPath = path
         } else if let to = template.to {
             switch context.parser.parse(to) {
             case .success(let number): single = number
@@ -118,7 +120,26 @@ public enum CampaignJob {
         let linkBase = Array((settings.optoutLinkBase ?? "").utf8)
         var links: (LinkTokens, LinkIndex)? = nil
         if template.usesOptOutLink { links = try context.links() }
-        var seen = NumberTable(capacity: 1 << 16)
+        // Duplicates (and numbers new to the link index) in bounded memory, before the main pass.
+        var duplicates: DuplicateLines?
+        if list != nil {
+            var scratch: [UInt8] = []
+            do {
+                duplicates = try DuplicateFinder.find(
+                    listPath: listPath, parser: context.parser, tempRoot: "\(ws.state)/tmp",
+                    linkIndexPath: links != nil ? ws.linkIndexFile : nil
+                ) { (number: PhoneNumber) throws(OptoutError) in
+                    guard let links else { return }
+                    scratch.removeAll(keepingCapacity: true)
+                    links.0.appendToken(for: number, to: &scratch)
+                    try links.1.append(number, token: scratch)
+                }
+            } catch let error as ListError {
+                throw CampaignRejection(reasons: ["list \"\(template.list ?? "")\" cannot be used: \(listDisplay): \(error.description)"])
+            }
+            // The link index holds every token before any send file that uses it can appear.
+            if let links { try links.1.sync() }
+        }
         var message: [UInt8] = []
         message.reserveCapacity(1024)
         var row: [UInt8] = []
@@ -158,7 +179,7 @@ public enum CampaignJob {
                 return
             }
             if let links {
-                try links.1.add(number, token: token)
+                if single != nil { try links.1.add(number, token: String(decoding: token, as: UTF8.self)) }
                 if summary.sampleLink == nil { summary.sampleLink = String(decoding: linkBase + token, as: UTF8.self) }
                 row.removeAll(keepingCapacity: true)
                 number.appendE164(to: &row)
@@ -204,7 +225,7 @@ public enum CampaignJob {
                 case .invalid(let rejection):
                     try skip(line, list.rawPhone(), "invalid number", rejection.reason)
                 case .number(let number):
-                    if let first = seen.insertOrFind(number.value, payload: UInt32(truncatingIfNeeded: line)) {
+                    if let first = duplicates?.firstLine(ifDuplicate: line) {
                         try skip(line, number.e164, skipDuplicate, "duplicate of line \(first)")
                         continue
                     }

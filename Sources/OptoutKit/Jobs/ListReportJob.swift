@@ -26,7 +26,17 @@ public enum ListReportJob {
         var rows = 0, valid = 0
         var problems: [String] = []
         var counts: [String: Int] = [:]
-        var seen = NumberTable(capacity: 1 << 16)
+        let duplicates: DuplicateLines
+        do {
+            duplicates = try DuplicateFinder.find(listPath: file.path, parser: context.parser, tempRoot: "\(context.workspace.state)/tmp")
+        } catch let error as ListError {
+            try context.reject(file, kind: .lists, reasons: [error.description])
+            return nil
+        } catch let error as OptoutError {
+            throw error
+        } catch {
+            throw .internalError("\(error)")
+        }
         func note(_ line: Int, _ category: String, _ text: String) {
             counts[category, default: 0] += 1
             if problems.count < 200 { problems.append("  line \(line): \(text)") }
@@ -39,7 +49,7 @@ public enum ListReportJob {
                 case .blank: note(line, "blank row", "blank row")
                 case .invalid(let rejection): note(line, "invalid number", "\"\(reader.rawPhone())\": \(rejection.reason)")
                 case .number(let number):
-                    if let first = seen.insertOrFind(number.value, payload: UInt32(truncatingIfNeeded: line)) {
+                    if let first = duplicates.firstLine(ifDuplicate: line) {
                         note(line, "duplicate", "\(number.e164) duplicate of line \(first)")
                     } else {
                         if context.ledger.state.isOptedOut(number) {
