@@ -1,0 +1,110 @@
+// Token resolver: opt-out link token → number, for reading page logs.
+// Input: .optout/links.tsv (LinkIndex's record file: one `token\tE.164` line per distinct number).
+// Output: a compact open-addressing table keyed by the token's base-62 value (a UInt64 below
+// 62^10 < 2^60): 16 bytes a slot, no per-entry allocation, so millions of numbers load in well under
+// a second and a look-up is one hash probe. A token that is malformed (length, alphabet) or not in
+// the index resolves to nil: it is never guessed or corrected. Failures: `OptoutError` from reading.
+
+public struct TokenResolver: Sendable {
+    private var keys: [UInt64]      // token value + 1; 0 marks an empty slot
+    private var numbers: [UInt64]
+    private var mask: Int
+    /// Tokens held.
+    public private(set) var count = 0
+
+    public init(capacity: Int = 1024) {
+        var size = 16
+        while size < capacity * 10 / 7 { size <<= 1 }
+        keys = [UInt64](repeating: 0, count: size)
+        numbers = [UInt64](repeating: 0, count: size)
+        mask = size - 1
+    }
+
+    /// The value of a token of exactly `LinkTokens.length` base-62 characters, or nil.
+    @inline(__always)
+    public static func value<C: Collection>(ofToken bytes: C) -> UInt64? where C.Element == UInt8 {
+        guard bytes.count == LinkTokens.length else { return nil }
+        var value: UInt64 = 0
+        for c in bytes {
+            let digit: UInt8
+            switch c {
+            case 0x30...0x39: digit = c &- 0x30
+            case 0x41...0x5A: digit = c &- 0x41 &+ 10
+            case 0x61...0x7A: digit = c &- 0x61 &+ 36
+            default: return nil
+            }
+            value = value &* 62 &+ UInt64(digit)   // 10 digits < 2^60: no overflow
+        }
+        return value
+    }
+
+    @inline(__always)
+    private static func slot(_ key: UInt64, _ mask: Int) -> Int {
+        var h = key &* 0x9E3779B97F4A7C15
+        h ^= h >> 31
+        return Int(truncatingIfNeeded: h) & mask
+    }
+
+    /// Adds a token; a token already present keeps its first number.
+    public mutating func insert(tokenValue: UInt64, number: PhoneNumber) {
+        if (count + 1) * 10 > keys.count * 7 { grow() }
+        let key = tokenValue &+ 1
+        var i = TokenResolver.slot(key, mask)
+        while true {
+            let k = keys[i]
+            if k == key { return }
+            if k == 0 {
+                keys[i] = key
+                numbers[i] = number.value
+                count += 1
+                return
+            }
+            i = (i &+ 1) & mask
+        }
+    }
+
+    /// The number a token value was issued for, or nil.
+    @inline(__always)
+    public func resolve(value: UInt64) -> PhoneNumber? {
+        let key = value &+ 1
+        var i = TokenResolver.slot(key, mask)
+        while true {
+            let k = keys[i]
+            if k == key { return PhoneNumber(unchecked: numbers[i]) }
+            if k == 0 { return nil }
+            i = (i &+ 1) & mask
+        }
+    }
+
+    /// The number a token was issued for; nil when malformed or unknown.
+    public func resolve(_ token: String) -> PhoneNumber? {
+        guard let value = TokenResolver.value(ofToken: token.utf8) else { return nil }
+        return resolve(value: value)
+    }
+
+    private mutating func grow() {
+        let oldKeys = keys, oldNumbers = numbers
+        let size = keys.count * 2
+        keys = [UInt64](repeating: 0, count: size)
+        numbers = [UInt64](repeating: 0, count: size)
+        mask = size - 1
+        for i in 0..<oldKeys.count where oldKeys[i] != 0 {
+            var j = TokenResolver.slot(oldKeys[i], mask)
+            while keys[j] != 0 { j = (j &+ 1) & mask }
+            keys[j] = oldKeys[i]
+            numbers[j] = oldNumbers[i]
+        }
+    }
+
+    /// Loads the link index file (absent: an empty resolver).
+    public static func load(path: String) throws(OptoutError) -> TokenResolver {
+        var table = TokenResolver(capacity: 1024)
+        try RecordFile(path: path).load { payload, _ in
+            guard let tab = payload.firstIndex(of: 0x09),
+                  let value = TokenResolver.value(ofToken: UnsafeBufferPointer(rebasing: payload[..<tab])),
+                  let number = PhoneNumber.parseE164Digits(UnsafeBufferPointer(rebasing: payload[(tab + 1)...])) else { return }
+            table.insert(tokenValue: value, number: PhoneNumber(unchecked: number))
+        }
+        return table
+    }
+}
