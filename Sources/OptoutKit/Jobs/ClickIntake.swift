@@ -31,11 +31,29 @@ public enum BotAgents {
         "crawler", "spider", "preview", "+http://", "+https://",
     ]
 
+    /// Markers grouped by their first byte, so a user agent is scanned once.
+    private static let markersByFirstByte: [[[UInt8]]] = {
+        var table = [[[UInt8]]](repeating: [], count: 256)
+        for marker in markers { let bytes = Array(marker.utf8); table[Int(bytes[0])].append(bytes) }
+        return table
+    }()
+
     /// True for an empty or "-" user agent, or one that names a known bot, scanner or script.
     public static func isBot(_ userAgent: String) -> Bool {
-        let ua = userAgent.trimmingCharacters(in: .whitespaces).lowercased()
-        if ua.isEmpty || ua == "-" { return true }
-        return markers.contains { ua.contains($0) }
+        var ua = Array(userAgent.utf8)
+        while let last = ua.last, last == 0x20 || last == 0x09 { ua.removeLast() }
+        guard let first = ua.firstIndex(where: { $0 != 0x20 && $0 != 0x09 }) else { return true }
+        ua.removeFirst(first)
+        if ua == [0x2D] { return true }
+        for i in ua.indices where ua[i] >= 0x41 && ua[i] <= 0x5A { ua[i] |= 0x20 }   // ASCII lowercase
+        for i in ua.indices {
+            for marker in markersByFirstByte[Int(ua[i])] where marker.count <= ua.count - i {
+                var k = 1
+                while k < marker.count && ua[i + k] == marker[k] { k += 1 }
+                if k == marker.count { return true }
+            }
+        }
+        return false
     }
 }
 
@@ -74,7 +92,10 @@ public final class ClickIntake {
     public let workspace: Workspace
     let settings: Settings
     let now: Timestamp
-    let resolver: TokenResolver
+    /// Loaded in `finish()` with only the tokens the logs ask for.
+    var resolver = TokenResolver(capacity: 16)
+    /// Requests for link paths from the files read, waiting for `finish()`.
+    private var linkRequests: [(request: ClickRequest, file: String, inputHash: String)] = []
     /// The link base's path ("/u/"), or nil when no link base is set (then the last path segment is the token).
     public let pathPrefix: String?
 
@@ -98,6 +119,7 @@ public final class ClickIntake {
     private var pending: [PendingConfirmation] = []
     /// Views of known tokens: (token, time, bot).
     private var viewed: [(token: UInt64, time: Timestamp, bot: Bool)] = []
+    private var botCache: [String: Bool] = [:]
     private static let listLimit = 200
     static let noCampaign = "(no campaign found)"
 
@@ -105,7 +127,6 @@ public final class ClickIntake {
         self.workspace = workspace
         self.settings = settings
         self.now = now
-        self.resolver = try TokenResolver.load(path: workspace.linkIndexFile)
         self.pathPrefix = settings.optoutLinkBase.flatMap(ClickIntake.pathPrefix(ofLinkBase:))
     }
 
@@ -122,12 +143,12 @@ public final class ClickIntake {
     /// The token candidate in a logged target, or nil when the target is not an opt-out link at all.
     func tokenCandidate(_ target: String) -> Substring? {
         var path = Substring(target)
-        if let scheme = path.range(of: "://") {
-            let rest = path[scheme.upperBound...]
+        if !path.hasPrefix("/"), let colon = path.utf8.firstIndex(of: 0x3A), path.utf8[colon...].starts(with: "://".utf8) {
+            let rest = path[path.utf8.index(colon, offsetBy: 3)...]
             path = rest.firstIndex(of: "/").map { rest[$0...] } ?? ""
         }
-        if let cut = path.firstIndex(where: { $0 == "?" || $0 == "#" }) { path = path[..<cut] }
-        if !target.contains("/") { return path }      // a bare token (CSV token column)
+        if let cut = path.utf8.firstIndex(where: { $0 == 0x3F || $0 == 0x23 }) { path = path[..<cut] }
+        if !target.utf8.contains(0x2F) { return path }      // a bare token (CSV token column)
         if let prefix = pathPrefix {
             guard path.hasPrefix(prefix) else { return nil }
             return path.dropFirst(prefix.count)
@@ -149,7 +170,7 @@ public final class ClickIntake {
         diagnostics.append(contentsOf: summary.rowProblems)
         inputKeys.append(contentKey)
         ignored += otherTraffic
-        for request in local { take(request, file: displayName, inputHash: inputHash) }
+        for request in local { linkRequests.append((request, displayName, inputHash)) }
     }
 
     private func take(_ request: ClickRequest, file: String, inputHash: String) {
@@ -166,7 +187,11 @@ public final class ClickIntake {
             if unknown.count < ClickIntake.listLimit { unknown.append(location) }
             return
         }
-        let bot = BotAgents.isBot(request.userAgent)
+        let bot: Bool
+        if let known = botCache[request.userAgent] { bot = known } else {
+            bot = BotAgents.isBot(request.userAgent)
+            if botCache.count < 100_000 { botCache[request.userAgent] = bot }
+        }
         if bot { botFlagged += 1 }
         switch request.action {
         case .view:
@@ -188,6 +213,17 @@ public final class ClickIntake {
     /// Attributes every known token to a campaign and builds the opt-out events. Call once, after
     /// every file was read.
     public func finish() throws(OptoutError) {
+        // Resolve: one sequential pass over the index keeping only the tokens asked for.
+        var wanted = Set<UInt64>()
+        for item in linkRequests {
+            if let candidate = tokenCandidate(item.request.target), let value = TokenResolver.value(ofToken: candidate.utf8) {
+                wanted.insert(value)
+            }
+        }
+        if !wanted.isEmpty { resolver = try TokenResolver.load(path: workspace.linkIndexFile, only: wanted) }
+        for item in linkRequests { take(item.request, file: item.file, inputHash: item.inputHash) }
+        linkRequests = []
+
         var firstSeen: [UInt64: Timestamp] = [:]
         for v in viewed { firstSeen[v.token] = min(firstSeen[v.token] ?? v.time, v.time) }
         for p in pending { let t = p.request.time ?? now; firstSeen[p.token] = min(firstSeen[p.token] ?? t, t) }

@@ -1,13 +1,18 @@
 // Token resolver: opt-out link token → number, for reading page logs.
 // Input: .optout/links.tsv (LinkIndex's record file: one `token\tE.164` line per distinct number).
 // Output: a compact open-addressing table keyed by the token's base-62 value (a UInt64 below
-// 62^10 < 2^60): 16 bytes a slot, no per-entry allocation, so millions of numbers load in well under
-// a second and a look-up is one hash probe. A token that is malformed (length, alphabet) or not in
-// the index resolves to nil: it is never guessed or corrected. Failures: `OptoutError` from reading.
+// 62^10 < 2^60): 16 bytes a slot (key and number side by side: one cache miss a probe), no
+// per-entry allocation, sized from the file up front. A token that is malformed (length, alphabet)
+// or not in the index resolves to nil: it is never guessed or corrected.
+// Failures: `OptoutError` from reading the index.
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 public struct TokenResolver: Sendable {
-    private var keys: [UInt64]      // token value + 1; 0 marks an empty slot
-    private var numbers: [UInt64]
+    /// Slot i: token value + 1 at 2i (0 marks an empty slot), the number's value at 2i+1.
+    private var slots: [UInt64]
     private var mask: Int
     /// Tokens held.
     public private(set) var count = 0
@@ -15,8 +20,7 @@ public struct TokenResolver: Sendable {
     public init(capacity: Int = 1024) {
         var size = 16
         while size < capacity * 10 / 7 { size <<= 1 }
-        keys = [UInt64](repeating: 0, count: size)
-        numbers = [UInt64](repeating: 0, count: size)
+        slots = [UInt64](repeating: 0, count: 2 * size)
         mask = size - 1
     }
 
@@ -47,19 +51,21 @@ public struct TokenResolver: Sendable {
 
     /// Adds a token; a token already present keeps its first number.
     public mutating func insert(tokenValue: UInt64, number: PhoneNumber) {
-        if (count + 1) * 10 > keys.count * 7 { grow() }
+        if (count + 1) * 10 > (mask + 1) * 7 { grow() }
         let key = tokenValue &+ 1
         var i = TokenResolver.slot(key, mask)
-        while true {
-            let k = keys[i]
-            if k == key { return }
-            if k == 0 {
-                keys[i] = key
-                numbers[i] = number.value
-                count += 1
-                return
+        slots.withUnsafeMutableBufferPointer { s in
+            while true {
+                let k = s[2 &* i]
+                if k == key { return }
+                if k == 0 {
+                    s[2 &* i] = key
+                    s[2 &* i &+ 1] = number.value
+                    count += 1
+                    return
+                }
+                i = (i &+ 1) & mask
             }
-            i = (i &+ 1) & mask
         }
     }
 
@@ -68,11 +74,13 @@ public struct TokenResolver: Sendable {
     public func resolve(value: UInt64) -> PhoneNumber? {
         let key = value &+ 1
         var i = TokenResolver.slot(key, mask)
-        while true {
-            let k = keys[i]
-            if k == key { return PhoneNumber(unchecked: numbers[i]) }
-            if k == 0 { return nil }
-            i = (i &+ 1) & mask
+        return slots.withUnsafeBufferPointer { s in
+            while true {
+                let k = s[2 &* i]
+                if k == key { return PhoneNumber(unchecked: s[2 &* i &+ 1]) }
+                if k == 0 { return nil }
+                i = (i &+ 1) & mask
+            }
         }
     }
 
@@ -83,25 +91,29 @@ public struct TokenResolver: Sendable {
     }
 
     private mutating func grow() {
-        let oldKeys = keys, oldNumbers = numbers
-        let size = keys.count * 2
-        keys = [UInt64](repeating: 0, count: size)
-        numbers = [UInt64](repeating: 0, count: size)
+        let old = slots
+        let size = (mask + 1) * 2
+        slots = [UInt64](repeating: 0, count: 2 * size)
         mask = size - 1
-        for i in 0..<oldKeys.count where oldKeys[i] != 0 {
-            var j = TokenResolver.slot(oldKeys[i], mask)
-            while keys[j] != 0 { j = (j &+ 1) & mask }
-            keys[j] = oldKeys[i]
-            numbers[j] = oldNumbers[i]
+        for i in stride(from: 0, to: old.count, by: 2) where old[i] != 0 {
+            var j = TokenResolver.slot(old[i], mask)
+            while slots[2 * j] != 0 { j = (j &+ 1) & mask }
+            slots[2 * j] = old[i]
+            slots[2 * j + 1] = old[i + 1]
         }
     }
 
-    /// Loads the link index file (absent: an empty resolver).
-    public static func load(path: String) throws(OptoutError) -> TokenResolver {
-        var table = TokenResolver(capacity: 1024)
+    /// Loads the link index file (absent: an empty resolver). With `only`, keeps just those
+    /// tokens: a page log asks for few, and the pass over the index is then sequential reading.
+    public static func load(path: String, only wanted: Set<UInt64>? = nil) throws(OptoutError) -> TokenResolver {
+        // A line is 34 bytes for a 12-digit number: size the table once from the file.
+        var st = stat()
+        let estimate = wanted?.count ?? (stat(path, &st) == 0 ? Int(st.st_size) / 30 : 0)
+        var table = TokenResolver(capacity: max(16, estimate))
         try RecordFile(path: path).load { payload, _ in
             guard let tab = payload.firstIndex(of: 0x09),
                   let value = TokenResolver.value(ofToken: UnsafeBufferPointer(rebasing: payload[..<tab])),
+                  wanted?.contains(value) ?? true,
                   let number = PhoneNumber.parseE164Digits(UnsafeBufferPointer(rebasing: payload[(tab + 1)...])) else { return }
             table.insert(tokenValue: value, number: PhoneNumber(unchecked: number))
         }
