@@ -179,10 +179,10 @@ public enum SiteJob {
 
     /// The page the POST answers with.
     public static func donePage(sender: String?) -> String {
-        let from = sender.map { " from \(htmlEscaped($0))" } ?? ""
+        let who = sender.map { htmlEscaped($0) } ?? "we"
         return page(title: "You're unsubscribed", body: """
         <h1 role="status">You're unsubscribed</h1>
-        <p>We have your request: this phone number will get no more marketing text messages\(from).</p>
+        <p>We have your request: \(who) will send no more text messages to this phone number.</p>
         <p class="small">It can take up to 24 hours to take effect. You can close this page.</p>
         """)
     }
