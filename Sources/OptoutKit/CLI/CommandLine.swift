@@ -6,6 +6,7 @@ public enum Command: Equatable, Sendable {
     case run(root: String, verbose: Bool)
     case initialize(dir: String)
     case status(root: String, json: Bool)
+    case site(root: String, options: SiteOptions)
     case help(String)
     case version
 }
@@ -22,6 +23,7 @@ public enum CommandLineParser {
       run            process everything waiting in inbox/ once, then exit (for cron)
       init [DIR]     create the folder layout and a commented inbox/settings.json
       status         suppressions, files waiting, webhook payloads pending, last run
+      site           write the opt-out confirmation pages and an nginx server block to outbox/site/
 
     options:
       --root DIR     the workspace (default: the current directory)
@@ -47,6 +49,19 @@ public enum CommandLineParser {
         Creates inbox/ (lists, campaigns, stops, clicks, suppressions), outbox/ and .optout/ in DIR
         (default: the current directory) and a commented inbox/settings.json if there is none.
         """,
+        "site": """
+        usage: optout site [--root DIR] [--listen ADDR] [--server-name NAME] [--access-log PATH] [--name TEXT]
+
+        Writes outbox/site/confirm.html (what an opt-out link shows: a Confirm button that POSTs to
+        the same URL), outbox/site/done.html ("you're unsubscribed") and outbox/site/nginx.conf, a
+        server block to include in nginx's http { } block. It serves only links of the token's shape
+        under optout_link_base's path and logs them in "combined" format; copy that log into
+        inbox/clicks/ and `optout run` opts out every confirmed number (GET/HEAD are only views).
+          --listen ADDR       nginx listen value (default 80; add TLS lines for https links)
+          --server-name NAME  nginx server_name (default: optout_link_base's host)
+          --access-log PATH   where nginx logs the clicks (default /var/log/nginx/optout-clicks.log)
+          --name TEXT         who the messages come from, named on the pages
+        """,
         "status": """
         usage: optout status [--root DIR] [--json]
 
@@ -69,6 +84,8 @@ public enum CommandLineParser {
         }
         var root = "."
         var flags = Set<String>()
+        var values: [String: String] = [:]
+        let valueOptions: Set<String> = first == "site" ? ["--listen", "--server-name", "--access-log", "--name"] : []
         var positional: [String] = []
         while !rest.isEmpty {
             let arg = rest.removeFirst()
@@ -78,6 +95,12 @@ public enum CommandLineParser {
                 rest.removeFirst()
             } else if arg.hasPrefix("--root=") {
                 root = String(arg.dropFirst(7))
+            } else if valueOptions.contains(arg) {
+                guard let value = rest.first, !value.hasPrefix("--") else { throw .usage("\(arg) needs a value: optout \(first) \(arg) VALUE") }
+                values[arg] = value
+                rest.removeFirst()
+            } else if let eq = arg.firstIndex(of: "="), valueOptions.contains(String(arg[..<eq])) {
+                values[String(arg[..<eq])] = String(arg[arg.index(after: eq)...])
             } else if arg.hasPrefix("-") {
                 flags.insert(arg)
             } else {
@@ -102,12 +125,20 @@ public enum CommandLineParser {
         case "status":
             try allow(["--json"], positional: 0)
             return .status(root: root, json: flags.contains("--json"))
+        case "site":
+            try allow([], positional: 0)
+            var options = SiteOptions()
+            if let listen = values["--listen"] { options.listen = listen }
+            if let log = values["--access-log"] { options.accessLog = log }
+            options.serverName = values["--server-name"]
+            options.senderName = values["--name"]
+            return .site(root: root, options: options)
         default:
             throw unknown(first)
         }
     }
 
     static func unknown(_ name: String) -> OptoutError {
-        .usage("unknown command \"\(name)\" (commands: run, init, status)\nsee: optout --help")
+        .usage("unknown command \"\(name)\" (commands: run, init, status, site)\nsee: optout --help")
     }
 }

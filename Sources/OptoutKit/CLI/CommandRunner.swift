@@ -56,6 +56,11 @@ public enum CommandRunner {
         case .status(let root, let json):
             let status = try StatusJob.collect(root: root)
             return CommandOutcome(stdout: json ? status.json() : status.text())
+        case .site(let root, let options):
+            let outcome = try SiteJob.run(root: root, options: options)
+            var text = outcome.files.map { "wrote \($0)" }.joined(separator: "\n") + "\n"
+            text += "nginx: include \(outcome.files.last ?? "outbox/site/nginx.conf") in http { }; links matching \(outcome.linkPattern) are logged to \(outcome.accessLog): copy that log into inbox/clicks/ before `optout run`\n"
+            return CommandOutcome(stdout: text)
         case .run(let root, let verbose):
             let report = try RunJob.run(root: root)
             return render(report, loud: interactive || verbose)
@@ -76,6 +81,7 @@ public enum CommandRunner {
                 let skipped = c.skipped.values.reduce(0, +)
                 lines.append("campaign \(c.name): \(c.toSend) to send, \(skipped) skipped, \(c.segments) segments → \(c.outputs.first ?? "")")
             }
+            if let clicks = report.clickReport { lines.append("opt-out page logs: \(report.clickRequests) link requests → \(clicks)") }
             lines.append("suppressions: \(report.suppressions) → outbox/suppressions.csv")
             if report.rejectedInputs > 0 { lines.append("\(report.rejectedInputs) input file(s) rejected: see the rejected/ folders") }
             out.stdout = lines.joined(separator: "\n") + "\n"

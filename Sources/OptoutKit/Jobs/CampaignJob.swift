@@ -267,6 +267,20 @@ public enum CampaignJob {
             .ready.map { String($0.name.dropLast(4)) }
     }
 
+    /// What the link costs in SMS length: GSM-7 septets and the share of a segment they take.
+    static func linkCost(_ link: String) -> String {
+        var septets = 0
+        for scalar in link.unicodeScalars {
+            let cost = Int(Segments.gsmCost(scalar.value))
+            if cost == 0 {
+                return "\(link.utf16.count) UCS-2 characters (the link is not GSM-7: every message becomes UCS-2, \(Segments.ucs2SingleLimit) characters a segment)"
+            }
+            septets += cost
+        }
+        func share(_ limit: Int) -> String { String(format: "%.0f%%", Double(septets) * 100 / Double(limit)) }
+        return "\(septets) GSM-7 characters = \(share(Segments.gsm7SingleLimit)) of a single \(Segments.gsm7SingleLimit)-character segment, \(share(Segments.gsm7PartLimit)) of a \(Segments.gsm7PartLimit)-character part"
+    }
+
     static func renderReport(_ s: CampaignSummary, template: CampaignTemplate, templatePath: String, list: ContactListReader?,
                              listDisplay: String, settings: Settings, maxSegments: Int?, now: Timestamp) -> String {
         func line(_ label: String, _ value: String) -> String {
@@ -300,6 +314,7 @@ public enum CampaignJob {
         if let link = s.sampleLink {
             let base = settings.optoutLinkBase ?? ""
             out += line("Opt-out link:", "\(base) + \(LinkTokens.length)-character token = \(link.count) characters in every message")
+            out += line("Link cost:", linkCost(link))
         }
         out += "\nWarnings:\n"
         if s.warnings.isEmpty { out += "  none\n" }

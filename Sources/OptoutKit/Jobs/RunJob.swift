@@ -32,6 +32,9 @@ public struct RunReport: Sendable {
     public var campaigns: [CampaignSummary] = []
     public var waiting: [String] = []
     public var suppressions = 0
+    /// Requests for opt-out links in the page logs read, and the report about them.
+    public var clickRequests = 0
+    public var clickReport: String?
 }
 
 public enum RunJob {
@@ -96,7 +99,26 @@ public enum RunJob {
             }
         }
         // 1b. (suppression imports go here)
-        // 1c. (opt-out page logs go here)
+        // 1c. Opt-out page logs: confirmations on the opt-out page (ClickIntake).
+        var clicks: ClickIntake? = nil
+        let clickFiles = try scan(.clicks)
+        if !clickFiles.isEmpty {
+            let intake = try ClickIntake(workspace: ws, settings: settings, now: now)
+            for file in clickFiles {
+                let key = try RunContext.contentKey(file.path)
+                do {
+                    try intake.read(path: file.path, displayName: ws.display(file.path), inputHash: String(key.prefix(16)), contentKey: key)
+                    consumed.append((file, .clicks))
+                } catch {
+                    try context.reject(file, kind: .clicks, reasons: [error.description])
+                }
+            }
+            try intake.finish()
+            events.append(contentsOf: intake.events)
+            context.diagnostics.append(contentsOf: intake.diagnostics)
+            report.clickRequests = intake.requests
+            clicks = intake
+        }
 
         // 2. Into the ledger, time-ordered and fsynced, before anything depends on them.
         let written = try ledger.record(events, at: now)
@@ -109,7 +131,10 @@ public enum RunJob {
         report.webhooksWritten = try WebhookPayloads.write(uncovered, workspace: ws)
         try journal.setWebhookWatermark(ledger.lastSeq)
         // 2b. (unsubscription report and notifications go here)
+        let clicksReport = try clicks.flatMap { intake throws(OptoutError) in intake.files.isEmpty ? nil : try intake.writeReport(ledger: ledger, journal: journal) }
+        report.clickReport = clicksReport.map { ws.display($0.path) }
         for (file, kind) in consumed { try DropFolder.markProcessed(file, into: ws.processed(kind)) }
+        if let clicksReport { try journal.markDone(kind: "clicks", key: clicksReport.key, fingerprint: "") }
 
         // 3. Lists: a report for each new or changed list.
         for file in try scan(.lists, accept: { $0.lowercased().hasSuffix(".csv") || $0.lowercased().hasSuffix(".txt") || $0.lowercased().hasSuffix(".tsv") }) {
