@@ -16,6 +16,9 @@ public struct DroppedFile: Sendable, Equatable {
     public var name: String
     public var size: Int
     public var modified: Timestamp
+    /// Device and inode: tell the very same file from a new one with the same bytes.
+    public var device: UInt64 = 0
+    public var inode: UInt64 = 0
 }
 
 /// What a scan of one folder found.
@@ -88,7 +91,8 @@ public enum DropFolder {
                 continue
             }
             result.ready.append(DroppedFile(path: "\(folder)/\(name)", name: name, size: Int(st.st_size),
-                                            modified: Timestamp(seconds: Int64(st.st_mtim.tv_sec))))
+                                            modified: Timestamp(seconds: Int64(st.st_mtim.tv_sec)),
+                                            device: UInt64(st.st_dev), inode: UInt64(st.st_ino)))
         }
         return result
     }

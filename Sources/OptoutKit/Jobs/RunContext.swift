@@ -54,7 +54,7 @@ public final class RunContext {
 
     /// The same file in the same place (device, inode, size, mtime): tells a leftover from a re-drop.
     public static func fingerprint(_ file: DroppedFile) -> String {
-        "\(file.size):\(file.modified.seconds)"
+        "\(file.device):\(file.inode):\(file.size):\(file.modified.seconds)"
     }
 
     /// A name safe for output files: letters, digits, '-', '_' and '.', others become '_'.

@@ -116,6 +116,15 @@ let sampleCampaign = "list: customers\nsender: ACME\n\nHi {first_name|there}, sa
         #expect(t.list("inbox/campaigns/processed") == ["sale-2.txt", "sale.txt"])
     }
 
+    @Test func theSameCampaignDroppedAgainIsANewCampaign() throws {
+        let t = try workspace()
+        try t.run()
+        try t.write("inbox/campaigns/sale.txt", sampleCampaign)   // identical bytes, a new file
+        try t.run()
+        #expect(t.rows("outbox/send/sale-2.csv").count == 3)
+        #expect(t.list("inbox/campaigns/processed") == ["sale-2.txt", "sale.txt"])
+    }
+
     @Test func badInputsAreRejectedWithReasonsAndTheRestIsProcessed() throws {
         let t = try workspace()
         var binary: [UInt8] = Array("phone\n".utf8)
