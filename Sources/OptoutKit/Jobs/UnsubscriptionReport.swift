@@ -1,7 +1,8 @@
 // Unsubscription report and notifications: after a run that recorded new opt-outs,
 //   outbox/reports/unsubscriptions-<time>.csv      time,number,source,rule,raw text,file,line
 //       (for people: UTF-8 with BOM, CRLF, formula guard — "+447911123456" is written
-//       '+447911123456 so a spreadsheet keeps it as text instead of showing 4.47911E+11);
+//       '+447911123456 so a spreadsheet keeps it as text instead of showing 4.47911E+11; a raw
+//       text that is only digits, such as an imported "07911123456", is guarded the same way);
 //   outbox/notifications/unsubscriptions-<time>.eml      per settings unsubscription_reports.email
 //   outbox/notifications/unsubscriptions-<time>-sms.csv  per unsubscription_reports.sms
 //       (phone,message,segments,encoding; one single-segment summary per number);
@@ -50,9 +51,18 @@ public enum UnsubscriptionReport {
         var out = CSVWriter.utf8BOM
         writer.appendRow(header, to: &out)
         for r in records {
-            writer.appendRow([r.eventTime.iso8601, r.number.e164, sourceName(r.source), r.rule, r.text, r.file, String(r.line)], to: &out)
+            writer.appendRow([r.eventTime.iso8601, r.number.e164, sourceName(r.source), r.rule, textCell(r.text), r.file, String(r.line)], to: &out)
         }
         return out
+    }
+
+    /// Raw text that a spreadsheet would read as a number ("07911123456" from an import loses its
+    /// 0; "447911123456" becomes 4.47911E+11) gets the same leading apostrophe as the formula guard.
+    static func textCell(_ text: String) -> String {
+        let bytes = text.utf8
+        guard let first = bytes.first, first >= 0x30 && first <= 0x39 else { return text }
+        let numeric = bytes.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x20 || $0 == 0x2E || $0 == 0x2C }
+        return numeric ? "'" + text : text
     }
 
     /// "TollFree number", "Optout Link" (as SMS.to and suppressions.csv say) or "import".

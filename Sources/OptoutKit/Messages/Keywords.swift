@@ -58,6 +58,11 @@ public enum Keywords {
     /// Uppercases, removes accents, turns punctuation/symbols/emoji into spaces, collapses spaces.
     /// "  Arrêt!! 🛑" → "ARRET"; "opt-out" → "OPT OUT".
     public static func normalize(_ text: String) -> String {
+        text.utf8.allSatisfy({ $0 < 0x80 }) ? normalizeASCII(text) : normalizeUnicode(text)
+    }
+
+    /// Foundation's case, accent and width folding, then letters and digits as words.
+    static func normalizeUnicode(_ text: String) -> String {
         let folded = text.folding(options: [.caseInsensitive, .diacriticInsensitive, .widthInsensitive], locale: nil).uppercased()
         var out = ""
         out.reserveCapacity(folded.utf8.count)
@@ -75,6 +80,24 @@ public enum Keywords {
         return out
     }
 
+    /// The same as `normalize` for ASCII text, byte by byte (the common case: "STOP", "Stop.").
+    static func normalizeASCII(_ text: String) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count)
+        var pendingSpace = false
+        for byte in text.utf8 {
+            let upper = byte >= 0x61 && byte <= 0x7A ? byte - 0x20 : byte
+            if (upper >= 0x41 && upper <= 0x5A) || (upper >= 0x30 && upper <= 0x39) {
+                if pendingSpace && !out.isEmpty { out.append(0x20) }
+                pendingSpace = false
+                out.append(upper)
+            } else {
+                pendingSpace = true
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
     /// Keyword lists prepared once (normalized words), for classifying many messages.
     public struct Lists: Sendable {
         struct Entry: Sendable {
@@ -85,6 +108,8 @@ public enum Keywords {
         var optOut: [Entry]
         var optIn: [Entry]
         var help: [Entry]
+        /// Whole-message look-up (spaces removed): opt-out first, then opt-in, then help.
+        var exact: [String: (MessageIntent, String)] = [:]
         public var phraseMaxWords: Int
 
         public init(optOut: [String], optIn: [String], help: [String], phraseMaxWords: Int = Keywords.defaultPhraseMaxWords) {
@@ -100,6 +125,9 @@ public enum Keywords {
             self.optIn = prepare(optIn)
             self.help = prepare(help)
             self.phraseMaxWords = max(0, phraseMaxWords)
+            for (list, intent) in [(self.optOut, MessageIntent.optOut), (self.optIn, .optIn), (self.help, .help)] {
+                for entry in list where exact[entry.joined] == nil { exact[entry.joined] = (intent, entry.original) }
+            }
         }
 
         public init(settings: Settings) {
@@ -114,10 +142,8 @@ public enum Keywords {
             }
             let words = normalized.split(separator: " ")
             let joined = words.joined()
-            for (list, intent) in [(optOut, MessageIntent.optOut), (optIn, .optIn), (help, .help)] {
-                if let entry = list.first(where: { $0.joined == joined }) {
-                    return Classification(intent: intent, rule: "exact keyword \"\(entry.original)\"")
-                }
+            if let (intent, original) = exact[joined] {
+                return Classification(intent: intent, rule: "exact keyword \"\(original)\"")
             }
             let found = optOut.first { Lists.contains(words, $0.words) }
             let short = words.count <= phraseMaxWords

@@ -266,6 +266,10 @@ public struct Settings: Sendable {
       // Keyword lists (matching ignores case, accents, punctuation and emoji). Defaults shown in README.
       // "optout_keywords": ["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"],
       // "optin_keywords": ["START", "UNSTOP"],
+      // A short message containing an opt-out keyword ("please stop") opts out; 0 = exact keywords only.
+      // "keyword_phrase_max_words": 8,
+      // One plain "You're unsubscribed ... Reply START to resubscribe" SMS per new opt-out (outbox/send/).
+      // "confirmation_replies": false,
 
       // Skip recipients whose message needs more segments than this; price per segment for reports.
       "max_segments": 3,

@@ -106,7 +106,30 @@ func ts(_ iso: String) -> Timestamp { Timestamp.parse(iso, zone: .gmt)! }
         #expect(try Ledger.readAll(path: t.ws.ledgerFile).count == 5)
     }
 
-    @Test func identicalLogUnderAnotherNameCreatesNoWebhookPayload() throws {
+    @Test func onlyTheNumberItselfResubscribesAndOnlyAfterAnOptOut() throws {
+        let t = try TempWorkspace(settings: intakeSettings)
+        try t.write("inbox/stops/log.csv", """
+            from,timestamp,text
+            +447700900111,2026-11-26T07:00:00Z,START
+            +447911123456,2026-11-26T08:00:00Z,STOP
+            +447700900222,2026-11-26T09:00:00Z,START
+            +447700900333,2026-11-26T10:00:00Z,START
+            +447700900333,2026-11-26T10:00:00Z,STOP
+
+            """)
+        try t.run(now: intakeNow)
+        let records = try Ledger.readAll(path: t.ws.ledgerFile)
+        #expect(records.map { "\($0.number) \($0.kind.rawValue) \($0.effect.rawValue)" } == [
+            "+447700900111 optin none",       // never opted out: nothing to undo
+            "+447911123456 optout applied",
+            "+447700900222 optin none",       // another number's START does not resubscribe +447911123456
+            "+447700900333 optin none",       // same second: the opt-out wins
+            "+447700900333 optout applied",
+        ])
+        #expect(t.rows("outbox/suppressions.csv").map { $0[0] } == ["+447700900333", "+447911123456"])
+    }
+
+        @Test func identicalLogUnderAnotherNameCreatesNoWebhookPayload() throws {
         let t = try TempWorkspace(settings: intakeSettings)
         let log = "from,timestamp,text\n+447911123456,2026-11-25T18:02:11Z,STOP\n"
         try t.write("inbox/stops/monday.csv", log)

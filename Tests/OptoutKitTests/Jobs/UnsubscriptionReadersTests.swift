@@ -37,9 +37,10 @@ func runProgram(_ executable: String, _ arguments: [String], environment: [Strin
             from,timestamp,text
             +447911123456,2026-11-26T08:00:00Z,Arrêt 🛑
             +33612345678,2026-11-26T08:05:00Z,"=cmd|' /C calc'!A0 STOP"
+            +33698765432,2026-11-26T08:10:00Z,arrêtez
 
             """)
-        try t.write("inbox/suppressions/export.csv", "phone\n+14155550123\n")
+        try t.write("inbox/suppressions/export.csv", "phone\n0014155550123\n")
         try t.run(now: intakeNow)
         return t
     }
@@ -78,14 +79,16 @@ func runProgram(_ executable: String, _ arguments: [String], environment: [Strin
         #expect(json["from"] as? String == "optout@acme.example")
         #expect(json["to"] as? [String] == ["ops@acme.example", "compliance@acme.example"])
         #expect(json["date"] as? String == "2026-11-26T12:00:00+00:00")
-        #expect(json["subject"] as? String == "ACME: 3 new opt-outs, 2026-11-26 12:00 UTC")
+        #expect(json["subject"] as? String == "ACME: 4 new opt-outs, 2026-11-26 12:00 UTC")
         #expect((json["message_id"] as? String)?.hasSuffix("@acme.example>") == true)
         #expect(json["type"] as? String == "multipart/mixed")
         #expect(json["defects"] as? Int == 0)
         let body = try #require(json["body"] as? String)
-        #expect(body.hasPrefix("3 new opt-outs recorded by optout on 2026-11-26 12:00 UTC: 2 by reply, 1 imported."))
+        #expect(body.hasPrefix("4 new opt-outs recorded by optout on 2026-11-26 12:00 UTC: 3 by reply, 1 imported."))
         #expect(body.contains("+33612345678  TollFree number  keyword \"STOP\" in a short message"))
         #expect(body.contains("exact keyword \"ARRET\""))
+        // Not ASCII (the keyword as configured is ARRÊTEZ): the text part is base64, decoded by Python.
+        #expect(body.contains("+33698765432  TollFree number  exact keyword \"ARRÊTEZ\""))
         #expect(json["attachments"] as? [[String]] == [["unsubscriptions-20261126T120000Z.csv", "text/csv"]])
         let attached = try #require(FileManager.default.contents(atPath: extracted))
         let report = try #require(FileManager.default.contents(atPath: "\(t.root)/outbox/reports/unsubscriptions-20261126T120000Z.csv"))
@@ -102,7 +105,7 @@ func runProgram(_ executable: String, _ arguments: [String], environment: [Strin
         let report = "\(t.root)/outbox/reports/unsubscriptions-20261126T120000Z.csv"
         // The control: the same report without the guard, as a naive writer would make it.
         let naive = String(decoding: try #require(FileManager.default.contents(atPath: report)), as: UTF8.self)
-            .replacingOccurrences(of: ",'+", with: ",+")
+            .replacingOccurrences(of: ",'+", with: ",+").replacingOccurrences(of: ",'00", with: ",00")
         try t.write("naive.csv", naive)
         let out = "\(t.root)/lo-out"
         var environment = ProcessInfo.processInfo.environment
@@ -120,7 +123,9 @@ func runProgram(_ executable: String, _ arguments: [String], environment: [Strin
         #expect(lines.first == "\"time\",\"number\",\"source\",\"rule\",\"raw text\",\"file\",\"line\"")
         // Every number is a text cell with its + and every digit (LibreOffice shows the guard apostrophe).
         let numbers = lines.dropFirst().map { $0.split(separator: ",", maxSplits: 2)[1] }
-        #expect(numbers == ["\"'+447911123456\"", "\"'+33612345678\"", "\"'+14155550123\""])
+        #expect(numbers == ["\"'+447911123456\"", "\"'+33612345678\"", "\"'+33698765432\"", "\"'+14155550123\""])
+        // The imported cell as written keeps its leading zeros.
+        #expect(lines[4].contains("\"'0014155550123\""))
         #expect(!lines.contains { $0.contains("E+") })
         // The formula-like reply stays text; no cell was evaluated.
         #expect(lines.contains { $0.contains("\"'=cmd|' /C calc'!A0 STOP\"") })
@@ -128,5 +133,6 @@ func runProgram(_ executable: String, _ arguments: [String], environment: [Strin
         // Without the guard the same cells become numbers: the plus is gone (Excel shows 4.47911E+11).
         let naiveCells = String(decoding: try #require(FileManager.default.contents(atPath: "\(out)/naive.csv")), as: UTF8.self)
         #expect(naiveCells.contains(",447911123456,"))
+        #expect(naiveCells.contains(",14155550123,"))
     }
 }

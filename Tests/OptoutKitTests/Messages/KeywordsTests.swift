@@ -140,6 +140,15 @@ let replyTable: [(String, Expect)] = [
         #expect(result.rule == expected.rule, "\(text.debugDescription)")
     }
 
+    @Test func theASCIIFastPathMatchesUnicodeFolding() {
+        var samples = replyTable.map(\.0).filter { $0.utf8.allSatisfy { $0 < 0x80 } }
+        samples += (0x00..<0x80).map { "a\(Character(Unicode.Scalar(UInt8($0))))b" }
+        samples += ["  ", "stop\tall", "x--y", "A1b2", "don't", "_STOP_"]
+        for text in samples {
+            #expect(Keywords.normalizeASCII(text) == Keywords.normalizeUnicode(text), "\(text.debugDescription)")
+        }
+    }
+
     @Test func phraseRuleIsConfigurable() {
         let exactOnly = Keywords.Lists(optOut: Keywords.defaultOptOut, optIn: Keywords.defaultOptIn, help: Keywords.defaultHelp, phraseMaxWords: 0)
         #expect(exactOnly.classify("STOP!").intent == .optOut)
