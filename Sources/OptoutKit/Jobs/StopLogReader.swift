@@ -1,10 +1,10 @@
 // STOP logs: inbound SMS logs from the toll-free number (inbox/stops/*.csv or JSON Lines).
 // Input: one file; columns found by name (sender, text, time, and optionally the number written
 // to: `to`/`recipient`/`destination`, kept in the evidence detail as "to +1800..."; ColumnNames).
-// Output: an event per
-// message classified as opt-out / opt-in / help / other with the rule that decided it, and
-// row-level diagnostics (bad sender number, unreadable time). Failures (the file is rejected):
-// no sender or text column, CSV errors, a JSON line that is not an object — with the line.
+// Output: an event per message classified as opt-out / opt-in / help / other with the rule that
+// decided it (Keywords), and row-level diagnostics (bad sender number, unreadable time, a long
+// message that mentions a keyword). Failures (the file is rejected): no sender or text column,
+// CSV errors, a JSON line that is not an object — with the line.
 
 import Foundation
 
@@ -13,6 +13,8 @@ public struct StopLogContents: Sendable {
     public var events: [IncomingEvent] = []
     public var rowProblems: [Diagnostic] = []
     public var messages = 0
+    /// The last `to` cell and its detail (a log usually has one toll-free number: parse it once).
+    fileprivate var lastRecipient: (raw: String, detail: String)?
 }
 
 public struct StopLogError: Error, Sendable, CustomStringConvertible {
@@ -116,6 +118,14 @@ public struct StopLogReader {
         return "to \(trimmed)"
     }
 
+    private func cachedRecipientDetail(_ raw: String?, in contents: inout StopLogContents) -> String {
+        guard let raw else { return "" }
+        if let last = contents.lastRecipient, last.raw == raw { return last.detail }
+        let detail = recipientDetail(raw)
+        contents.lastRecipient = (raw, detail)
+        return detail
+    }
+
     private func addMessage(sender: String, text: String, time: String?, recipient: String?, line: Int, displayName: String,
                             inputHash: String, into contents: inout StopLogContents) {
         let location = SourceLocation(file: displayName, line: line)
@@ -150,6 +160,6 @@ public struct StopLogReader {
         }
         contents.events.append(IncomingEvent(kind: kind, number: number, time: when, source: .reply, rule: rule,
                                              file: displayName, line: line, inputHash: inputHash, text: text,
-                                             detail: recipientDetail(recipient)))
+                                             detail: cachedRecipientDetail(recipient, in: &contents)))
     }
 }
