@@ -77,6 +77,8 @@ public enum CommandRunner {
             var lines: [String] = []
             lines.append("messages read: \(report.messagesRead), new opt-outs: \(report.newOptOuts), resubscribed: \(report.resubscribed), webhook payloads written: \(report.webhooksWritten)")
             for path in report.listReports { lines.append("list checked: \(path)") }
+            if report.importRows > 0 { lines.append("suppression import rows read: \(report.importRows)") }
+            for path in report.unsubscriptionFiles { lines.append("unsubscriptions: \(path)") }
             for c in report.campaigns {
                 let skipped = c.skipped.values.reduce(0, +)
                 lines.append("campaign \(c.name): \(c.toSend) to send, \(skipped) skipped, \(c.segments) segments → \(c.outputs.first ?? "")")

@@ -3,6 +3,7 @@
 //   claim <kind> <input key> <output name>   — outputs for this input use this name
 //   done  <kind> <input key> <fingerprint>   — finished; the input file was then moved away
 //   webhooks <seq>                           — payload files exist for opt-outs up to seq
+//   reports <seq>                            — unsubscription report and notifications exist up to seq
 // An input that has a claim but no done is redone under the same name; a "done" input still in
 // the inbox with the same fingerprint (crash before the move) is only moved.
 // Failures: `OptoutError` naming the file.
@@ -14,6 +15,7 @@ public final class Journal {
     private var doneFingerprints: Set<String> = []       // "kind\tkey\tfingerprint"
     private var doneKeys: Set<String> = []               // "kind\tkey"
     public private(set) var webhookWatermark: Int64 = 0
+    public private(set) var reportWatermark: Int64 = 0
 
     public init(path: String) throws(OptoutError) {
         file = RecordFile(path: path)
@@ -29,6 +31,8 @@ public final class Journal {
                 doneFingerprints.insert("\(fields[1])\t\(fields[2])\t\(fields[3])")
             case ("webhooks", 2):
                 webhookWatermark = max(webhookWatermark, Int64(fields[1]) ?? 0)
+            case ("reports", 2):
+                reportWatermark = max(reportWatermark, Int64(fields[1]) ?? 0)
             default:
                 break
             }
@@ -84,5 +88,12 @@ public final class Journal {
         guard seq > webhookWatermark else { return }
         try write(["webhooks", String(seq)])
         webhookWatermark = seq
+    }
+
+    /// Records that the unsubscription report and its notifications cover opt-outs up to `seq`.
+    public func setReportWatermark(_ seq: Int64) throws(OptoutError) {
+        guard seq > reportWatermark else { return }
+        try write(["reports", String(seq)])
+        reportWatermark = seq
     }
 }

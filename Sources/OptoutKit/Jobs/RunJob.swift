@@ -35,6 +35,10 @@ public struct RunReport: Sendable {
     /// Requests for opt-out links in the page logs read, and the report about them.
     public var clickRequests = 0
     public var clickReport: String?
+    /// Numbers read from suppression imports (inbox/suppressions/).
+    public var importRows = 0
+    /// The unsubscription report and notification files written this run.
+    public var unsubscriptionFiles: [String] = []
 }
 
 public enum RunJob {
@@ -98,7 +102,28 @@ public enum RunJob {
                 try context.reject(file, kind: .stops, reasons: [error.description])
             }
         }
-        // 1b. (suppression imports go here)
+        // 1b. Suppression imports (opt-outs from other systems; they only add). An import whose
+        //     bytes were imported before is only moved (its numbers are in the ledger already).
+        var importKeys: [String] = []
+        for file in try scan(.suppressions, accept: { name in [".csv", ".txt", ".tsv"].contains { name.lowercased().hasSuffix($0) } }) {
+            let key = try RunContext.contentKey(file.path)
+            if journal.wasDone(kind: "suppressions", key: key) {
+                context.diagnostics.append(Diagnostic(.note, SourceLocation(file: ws.display(file.path)), "imported before (same content); moved to processed/ without recording again"))
+                consumed.append((file, .suppressions))
+                continue
+            }
+            do {
+                let contents = try SuppressionImport.read(path: file.path, displayName: ws.display(file.path), inputHash: String(key.prefix(16)),
+                                                          parser: context.parser, settings: settings, now: now)
+                events.append(contentsOf: contents.events)
+                report.importRows += contents.rows
+                context.diagnostics.append(contentsOf: contents.rowProblems)
+                consumed.append((file, .suppressions))
+                importKeys.append(key)
+            } catch {
+                try context.reject(file, kind: .suppressions, reasons: [error.description])
+            }
+        }
         // 1c. Opt-out page logs: confirmations on the opt-out page (ClickIntake).
         var clicks: ClickIntake? = nil
         let clickFiles = try scan(.clicks)
@@ -130,7 +155,11 @@ public enum RunJob {
         let uncovered = ledger.appliedOptOuts.filter { $0.seq > journal.webhookWatermark }
         report.webhooksWritten = try WebhookPayloads.write(uncovered, workspace: ws)
         try journal.setWebhookWatermark(ledger.lastSeq)
-        // 2b. (unsubscription report and notifications go here)
+        for key in importKeys { try journal.markDone(kind: "suppressions", key: key, fingerprint: "imported") }
+        // 2b. Unsubscription report and notifications for opt-outs not yet reported (also after a crash).
+        if let outputs = try UnsubscriptionReport.writePending(ledger: ledger, journal: journal, settings: settings, workspace: ws) {
+            report.unsubscriptionFiles = outputs.files
+        }
         let clicksReport = try clicks.flatMap { intake throws(OptoutError) in intake.files.isEmpty ? nil : try intake.writeReport(ledger: ledger, journal: journal) }
         report.clickReport = clicksReport.map { ws.display($0.path) }
         for (file, kind) in consumed { try DropFolder.markProcessed(file, into: ws.processed(kind)) }

@@ -1,8 +1,10 @@
 // STOP logs: inbound SMS logs from the toll-free number (inbox/stops/*.csv or JSON Lines).
-// Input: one file; columns found by name (sender, text, time; ColumnNames). Output: an event per
-// message classified as opt-out / opt-in / help / other with the rule that decided it, and
-// row-level diagnostics (bad sender number, unreadable time). Failures (the file is rejected):
-// no sender or text column, CSV errors, a JSON line that is not an object — with the line.
+// Input: one file; columns found by name (sender, text, time, and optionally the number written
+// to: `to`/`recipient`/`destination`, kept in the evidence detail as "to +1800..."; ColumnNames).
+// Output: an event per message classified as opt-out / opt-in / help / other with the rule that
+// decided it (Keywords), and row-level diagnostics (bad sender number, unreadable time, a long
+// message that mentions a keyword). Failures (the file is rejected): no sender or text column,
+// CSV errors, a JSON line that is not an object — with the line.
 
 import Foundation
 
@@ -11,6 +13,8 @@ public struct StopLogContents: Sendable {
     public var events: [IncomingEvent] = []
     public var rowProblems: [Diagnostic] = []
     public var messages = 0
+    /// The last `to` cell and its detail (a log usually has one toll-free number: parse it once).
+    fileprivate var lastRecipient: (raw: String, detail: String)?
 }
 
 public struct StopLogError: Error, Sendable, CustomStringConvertible {
@@ -23,11 +27,13 @@ public struct StopLogReader {
     public var parser: PhoneNumberParser
     public var settings: Settings
     public var now: Timestamp
+    private let keywords: Keywords.Lists
 
     public init(parser: PhoneNumberParser, settings: Settings, now: Timestamp) {
         self.parser = parser
         self.settings = settings
         self.now = now
+        self.keywords = Keywords.Lists(settings: settings)
     }
 
     public func read(path: String, displayName: String, inputHash: String) throws(StopLogError) -> StopLogContents {
@@ -53,13 +59,14 @@ public struct StopLogReader {
                 throw StopLogError(line: reader.line, reason: "no message text column (expected text, body, message or content; found \(headers.joined(separator: ", ")))")
             }
             let time = ColumnNames.find(ColumnNames.time, in: headers)
+            let recipient = ColumnNames.find(ColumnNames.recipient, in: headers)
             while try reader.next() {
                 if reader.fieldCount == 1 && reader.field(0).isEmpty { continue }
                 let row = (0..<reader.fieldCount).map { reader.string($0) }
                 func value(_ i: Int?) -> String? { i.flatMap { $0 < row.count ? row[$0] : nil } }
                 contents.messages += 1
                 addMessage(sender: value(sender) ?? "", text: value(text) ?? "", time: value(time),
-                           line: reader.line, displayName: displayName, inputHash: inputHash, into: &contents)
+                           recipient: value(recipient), line: reader.line, displayName: displayName, inputHash: inputHash, into: &contents)
             }
         } catch let error as CSVError {
             throw StopLogError(line: error.line > 0 ? error.line : nil, reason: error.reason)
@@ -95,13 +102,31 @@ public struct StopLogReader {
                 throw StopLogError(line: line, reason: "no text field (text, body, message, content)")
             }
             contents.messages += 1
-            addMessage(sender: sender, text: text, time: first(ColumnNames.time), line: line,
+            addMessage(sender: sender, text: text, time: first(ColumnNames.time),
+                       recipient: first(ColumnNames.recipient), line: line,
                        displayName: displayName, inputHash: inputHash, into: &contents)
         }
         return contents
     }
 
-    private func addMessage(sender: String, text: String, time: String?, line: Int, displayName: String,
+    /// The evidence detail for the number written to: "to +18005550100" (E.164 when it parses).
+    func recipientDetail(_ raw: String?) -> String {
+        guard let raw else { return "" }
+        let trimmed = raw.trimmingCharacters(in: .whitespaces)
+        if trimmed.isEmpty { return "" }
+        if case .success(let number) = parser.parse(trimmed) { return "to \(number.e164)" }
+        return "to \(trimmed)"
+    }
+
+    private func cachedRecipientDetail(_ raw: String?, in contents: inout StopLogContents) -> String {
+        guard let raw else { return "" }
+        if let last = contents.lastRecipient, last.raw == raw { return last.detail }
+        let detail = recipientDetail(raw)
+        contents.lastRecipient = (raw, detail)
+        return detail
+    }
+
+    private func addMessage(sender: String, text: String, time: String?, recipient: String?, line: Int, displayName: String,
                             inputHash: String, into contents: inout StopLogContents) {
         let location = SourceLocation(file: displayName, line: line)
         let number: PhoneNumber
@@ -111,8 +136,10 @@ public struct StopLogReader {
             contents.rowProblems.append(Diagnostic(.warning, location, "sender \"\(sender)\" skipped: \(rejection.reason)"))
             return
         }
-        let classification = Keywords.classify(text, optOut: settings.optoutKeywords,
-                                               optIn: settings.optinKeywords, help: settings.helpKeywords)
+        let classification = keywords.classify(text)
+        if let word = classification.mentionedOptOut {
+            contents.rowProblems.append(Diagnostic(.warning, location, "message mentions \"\(word)\" but is too long for the phrase rule (keyword_phrase_max_words \(keywords.phraseMaxWords)); not an opt-out — check it by hand"))
+        }
         var rule = classification.rule
         var when = now
         if let time, !time.trimmingCharacters(in: .whitespaces).isEmpty,
@@ -132,6 +159,7 @@ public struct StopLogReader {
         case .other: kind = .other
         }
         contents.events.append(IncomingEvent(kind: kind, number: number, time: when, source: .reply, rule: rule,
-                                             file: displayName, line: line, inputHash: inputHash, text: text))
+                                             file: displayName, line: line, inputHash: inputHash, text: text,
+                                             detail: cachedRecipientDetail(recipient, in: &contents)))
     }
 }

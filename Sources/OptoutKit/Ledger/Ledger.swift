@@ -77,7 +77,7 @@ public final class Ledger {
         lastSeq = max(lastSeq, seq)
         identities.insert(identity)
         state.apply(kind, number: number, at: time, source: source, effect: effect)
-        if kind == .optOut && effect == .applied && source != .import {
+        if kind == .optOut && effect == .applied {
             appliedOptOuts.append(AppliedOptOut(seq: seq, number: number, time: time, source: source))
         }
     }

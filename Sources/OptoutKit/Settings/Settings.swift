@@ -40,6 +40,11 @@ public struct Settings: Sendable {
     public var notificationSender: String? = nil
     /// From address of the unsubscription e-mails.
     public var emailFrom: String = "optout@localhost"
+    /// Phrase rule: a message of at most this many words containing an opt-out keyword opts out
+    /// ("please stop"); 0 = only a message that is exactly a keyword.
+    public var keywordPhraseMaxWords: Int = Keywords.defaultPhraseMaxWords
+    /// Write a confirmation send file (one plain SMS per new opt-out from a reply or link).
+    public var confirmationReplies = false
 
     public init() {}
 
@@ -49,6 +54,7 @@ public struct Settings: Sendable {
         "webhook_secret", "callback_format", "timezone", "date_order", "optout_keywords",
         "optin_keywords", "help_keywords", "max_segments", "price_per_segment", "currency",
         "mobile_only", "settle_seconds", "notification_sender", "email_from",
+        "keyword_phrase_max_words", "confirmation_replies",
     ]
 
     /// Loads inbox/settings.json; a missing file gives the defaults.
@@ -201,6 +207,18 @@ public struct Settings: Sendable {
             guard from.contains("@"), !from.contains("\n") else { throw bad("email_from", "is not an e-mail address") }
             s.emailFrom = from
         }
+        if let words = try number("keyword_phrase_max_words") {
+            guard words >= 0, words <= 100, words == words.rounded() else {
+                throw bad("keyword_phrase_max_words", "must be a whole number from 0 (exact keywords only) to 100")
+            }
+            s.keywordPhraseMaxWords = Int(words)
+        }
+        if let value = dict["confirmation_replies"], !(value is NSNull) {
+            guard isJSONBoolean(value), let flag = value as? Bool else {
+                throw bad("confirmation_replies", "must be true or false")
+            }
+            s.confirmationReplies = flag
+        }
         return s
     }
 
@@ -248,6 +266,10 @@ public struct Settings: Sendable {
       // Keyword lists (matching ignores case, accents, punctuation and emoji). Defaults shown in README.
       // "optout_keywords": ["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"],
       // "optin_keywords": ["START", "UNSTOP"],
+      // A short message containing an opt-out keyword ("please stop") opts out; 0 = exact keywords only.
+      // "keyword_phrase_max_words": 8,
+      // One plain "You're unsubscribed ... Reply START to resubscribe" SMS per new opt-out (outbox/send/).
+      // "confirmation_replies": false,
 
       // Skip recipients whose message needs more segments than this; price per segment for reports.
       "max_segments": 3,
