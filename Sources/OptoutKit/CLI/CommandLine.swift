@@ -6,6 +6,7 @@ public enum Command: Equatable, Sendable {
     case run(root: String, verbose: Bool)
     case initialize(dir: String)
     case status(root: String, json: Bool)
+    case deliver(root: String, verbose: Bool)
     case help(String)
     case version
 }
@@ -22,6 +23,7 @@ public enum CommandLineParser {
       run            process everything waiting in inbox/ once, then exit (for cron)
       init [DIR]     create the folder layout and a commented inbox/settings.json
       status         suppressions, files waiting, webhook payloads pending, last run
+      deliver        POST pending webhook payloads to the callback URL, with retries
 
     options:
       --root DIR     the workspace (default: the current directory)
@@ -52,6 +54,19 @@ public enum CommandLineParser {
 
         Prints the number of opted-out numbers, files waiting in each inbox folder, webhook payloads
         pending, and when the last run finished and how.
+        """,
+        "deliver": """
+        usage: optout deliver [--root DIR] [--verbose]
+
+        POSTs each payload in outbox/webhooks/pending/ to "optout_callback_url" (settings), with
+        the headers X-Optout-Event-Id and, when "webhook_secret" is set, X-Optout-Signature.
+        2xx → outbox/webhooks/delivered/. Timeout, connection error, 429 or 5xx → retried later
+        (1 minute, doubling up to 1 hour, Retry-After honoured; attempts in <file>.attempts).
+        Other answers, or 48 hours without success → outbox/webhooks/failed/ with <file>.error.txt.
+        Payloads not yet due are skipped; a later payload for a number waits for the earlier one.
+        `optout run` does the same at the end of each run, for at most a few seconds.
+        Exit: 0 nothing failed; 75 some payloads will be retried; 65 some moved to failed/;
+        78 no or bad callback URL; 75 also when another deliver is running.
         """,
     ]
 
@@ -102,12 +117,15 @@ public enum CommandLineParser {
         case "status":
             try allow(["--json"], positional: 0)
             return .status(root: root, json: flags.contains("--json"))
+        case "deliver":
+            try allow(["--verbose", "-v"], positional: 0)
+            return .deliver(root: root, verbose: !flags.isDisjoint(with: ["--verbose", "-v"]))
         default:
             throw unknown(first)
         }
     }
 
     static func unknown(_ name: String) -> OptoutError {
-        .usage("unknown command \"\(name)\" (commands: run, init, status)\nsee: optout --help")
+        .usage("unknown command \"\(name)\" (commands: run, init, status, deliver)\nsee: optout --help")
     }
 }

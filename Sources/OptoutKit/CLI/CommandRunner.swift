@@ -59,7 +59,23 @@ public enum CommandRunner {
         case .run(let root, let verbose):
             let report = try RunJob.run(root: root)
             return render(report, loud: interactive || verbose)
+        case .deliver(let root, let verbose):
+            return renderDelivery(try DeliveryJob.deliver(root: root), loud: interactive || verbose)
         }
+    }
+
+    /// Failures and retries always go to stderr; the summary only when someone is watching.
+    static func renderDelivery(_ report: DeliveryReport, loud: Bool) -> CommandOutcome {
+        var out = CommandOutcome()
+        for d in report.diagnostics where d.severity != .note || loud {
+            out.stderr += d.description + "\n"
+        }
+        if loud {
+            out.stdout = "webhooks delivered: \(report.delivered), to retry: \(report.retrying), failed: \(report.failed), not yet due: \(report.notDue), waiting for an earlier payload of the same number: \(report.waitingForEarlier)"
+                + (report.leftForLater > 0 ? ", left for the next pass: \(report.leftForLater)" : "") + "\n"
+        }
+        out.exitCode = report.failed > 0 ? ExitCode.dataError : (report.retrying > 0 ? ExitCode.tempFail : ExitCode.ok)
+        return out
     }
 
     /// Errors always go to stderr; the summary and notes only when someone is watching.
@@ -71,6 +87,7 @@ public enum CommandRunner {
         if loud {
             var lines: [String] = []
             lines.append("messages read: \(report.messagesRead), new opt-outs: \(report.newOptOuts), resubscribed: \(report.resubscribed), webhook payloads written: \(report.webhooksWritten)")
+            if let d = report.delivery { lines.append("webhooks delivered: \(d.delivered), to retry: \(d.retrying), failed: \(d.failed), left for later: \(d.notDue + d.waitingForEarlier + d.leftForLater)") }
             for path in report.listReports { lines.append("list checked: \(path)") }
             for c in report.campaigns {
                 let skipped = c.skipped.values.reduce(0, +)

@@ -21,6 +21,8 @@ public struct Settings: Sendable {
     public var optoutCallbackURL: String? = nil
     public var webhookSecret: String? = nil
     public var callbackFormat: String = "json"
+    /// Seconds the callback receiver has to answer a delivery (SMS.to allows 4).
+    public var callbackTimeoutSeconds: Double = 4
     /// Zone for log times written without an offset.
     public var timezone: TimeZone = TimeZone(identifier: "UTC")!
     public var dateOrder: Timestamp.DateOrder = .dayFirst
@@ -49,6 +51,7 @@ public struct Settings: Sendable {
         "webhook_secret", "callback_format", "timezone", "date_order", "optout_keywords",
         "optin_keywords", "help_keywords", "max_segments", "price_per_segment", "currency",
         "mobile_only", "settle_seconds", "notification_sender", "email_from",
+        "callback_timeout_seconds",
     ]
 
     /// Loads inbox/settings.json; a missing file gives the defaults.
@@ -159,6 +162,10 @@ public struct Settings: Sendable {
         if let format = try string("callback_format") {
             guard format == "json" || format == "form" else { throw bad("callback_format", "must be \"json\" or \"form\"") }
             s.callbackFormat = format
+        }
+        if let timeout = try number("callback_timeout_seconds") {
+            guard timeout >= 0.1, timeout <= 60 else { throw bad("callback_timeout_seconds", "must be from 0.1 to 60") }
+            s.callbackTimeoutSeconds = timeout
         }
         if let zone = try string("timezone") {
             guard let tz = TimeZone(identifier: zone) else {
