@@ -17,7 +17,9 @@ func writePending(_ t: TempWorkspace, number: String, at seconds: Int64, source:
     key.update("\(number)|\(seconds)")
     let name = "\(time.compact)-\(Hex.encode(Array(key.finalize().prefix(8)))).json"
     let body = "{\"timestamp\": \"\(time.iso8601)\", \"unsubscribed_number\": \"\(number)\", \"source\": \"\(source)\"}"
-    try Durable.writeFile("\(t.ws.webhooksPending)/\(name)", body)
+    guard FileManager.default.createFile(atPath: "\(t.ws.webhooksPending)/\(name)", contents: Data(body.utf8)) else {
+        throw CocoaError(.fileWriteUnknown)
+    }
     return name
 }
 
@@ -71,7 +73,7 @@ final class PythonReceiver {
     }
 
     static let script = #"""
-    import hashlib, hmac, json, os, sys, threading, time
+    import hashlib, hmac, json, os, signal, sys, threading, time
     from http.server import ThreadingHTTPServer, BaseHTTPRequestHandler
 
     port_file, log_file, plan, secret = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
@@ -111,6 +113,7 @@ final class PythonReceiver {
             self.send_header("Content-Length", "0")
             self.end_headers()
 
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     with open(port_file + ".tmp", "w") as f:
@@ -147,9 +150,10 @@ final class PythonReceiver {
         try? FileManager.default.removeItem(atPath: dir)
     }
 
+    /// SIGKILL: the child inherits the test runner's blocked-signal mask, so SIGTERM may never arrive.
     func stop() {
         if process.isRunning {
-            process.terminate()
+            kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
     }
