@@ -132,7 +132,9 @@ public enum DeliveryJob {
             let payload = String(name.dropLast(".attempts".count))
             if present.contains(payload) { continue }
             let from = "\(ws.webhooksPending)/\(name)"
-            if Durable.exists("\(ws.webhooksDelivered)/\(payload)") {
+            if Durable.exists("\(ws.webhooksDelivered)/\(name)") {
+                unlink(from)        // an older record; delivered/ has the final one
+            } else if Durable.exists("\(ws.webhooksDelivered)/\(payload)") {
                 try Durable.move(from, to: "\(ws.webhooksDelivered)/\(name)")
             } else if Durable.exists("\(ws.webhooksFailed)/\(payload)") {
                 try Durable.move(from, to: "\(ws.webhooksFailed)/\(name)")
@@ -216,9 +218,11 @@ public enum DeliveryJob {
                             state.lastError = nil
                             state.nextAttempt = nil
                             state.deliveredAt = after
-                            try Durable.writeFile(attemptsPath, state.encode(eventId: item.eventId))
+                            // The record first, then the payload: a crash in between leaves the
+                            // payload pending (sent again, same event id), never lost.
+                            try Durable.writeFile("\(ws.webhooksDelivered)/\(item.name).attempts", state.encode(eventId: item.eventId))
                             try Durable.move(item.path, to: "\(ws.webhooksDelivered)/\(item.name)")
-                            try Durable.move(attemptsPath, to: "\(ws.webhooksDelivered)/\(item.name).attempts")
+                            if Durable.exists(attemptsPath) { unlink(attemptsPath) }
                             report.withLock { $0.delivered += 1 }
                             position += 1
                         case .status(let code, _) where code != 429 && code < 500:

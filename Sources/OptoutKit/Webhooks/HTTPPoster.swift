@@ -58,7 +58,7 @@ public final class URLSessionTransport: WebhookTransport {
         config.urlCredentialStorage = nil
         config.requestCachePolicy = .reloadIgnoringLocalCacheData
         config.httpMaximumConnectionsPerHost = max(1, maxConnections)
-        session = URLSession(configuration: config)
+        session = URLSession(configuration: config, delegate: RefuseRedirects(), delegateQueue: nil)
     }
 
     deinit { session.finishTasksAndInvalidate() }
@@ -111,6 +111,14 @@ public final class URLSessionTransport: WebhookTransport {
             }
         }
         return "network error"
+    }
+}
+
+/// Redirects are not followed: a POST must not turn into a GET elsewhere; the 3xx is the answer.
+final class RefuseRedirects: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
+    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+                    newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void) {
+        completionHandler(nil)
     }
 }
 

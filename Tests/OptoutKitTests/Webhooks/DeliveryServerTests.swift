@@ -69,6 +69,16 @@ struct DeliveryServerTests {
         #expect(server.requests.count == 1)
     }
 
+    @Test func aRedirectIsNotFollowedAndFails() throws {
+        let server = try PythonReceiver(plan: ["307"])
+        let t = try TempWorkspace(settings: "{\"optout_callback_url\": \"\(server.url)\"}")
+        let name = try writePending(t, number: "+447911123456", at: 1_790_000_000)
+        let report = try pass(t, DeliveryOptions())
+        #expect(report.failed == 1)
+        #expect(server.requests.count == 1)
+        #expect(t.read("outbox/webhooks/failed/\(name).error.txt")?.hasPrefix("\(server.url) answered HTTP 307; not retried") == true)
+    }
+
     @Test func credentialsReachTheServerAsBasicAuth() throws {
         let server = try PythonReceiver()
         let url = server.url.replacingOccurrences(of: "http://", with: "http://hook:pw%21x@")

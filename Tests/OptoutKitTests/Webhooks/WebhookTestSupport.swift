@@ -110,6 +110,8 @@ final class PythonReceiver {
                 time.sleep(float(action[5:] or "3"))
                 action = "200"
             self.send_response(int(action))
+            if action.startswith("3"):
+                self.send_header("Location", "/elsewhere")
             self.send_header("Content-Length", "0")
             self.end_headers()
 
