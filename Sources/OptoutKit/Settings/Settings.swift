@@ -247,6 +247,8 @@ public struct Settings: Sendable {
       // "optout_callback_url": "https://crm.example.com/hooks/optout",
       // "webhook_secret": "change-me",
       "callback_format": "json",
+      // Seconds the receiver has to answer; failures are retried with backoff for 48 hours.
+      // "callback_timeout_seconds": 4,
 
       // Zone for log times written without an offset, and how to read 03/04/2026.
       "timezone": "Europe/London",
