@@ -1,6 +1,7 @@
 // optout-bench: measures the hot path in a release build.
 //   swift run -c release optout-bench [campaign] [--rows N] [--suppressions M] [--keep]
 //   swift run -c release optout-bench phone [--count N]
+//   swift run -c release optout-bench deliver [--count N] [--concurrency C]
 // `campaign` builds an N-row list (default 1,000,000) and M suppressions (default N/10) in a
 // temporary workspace, runs `optout run` on it and prints wall time, rows/s and peak memory
 // (getrusage ru_maxrss). Figures are printed, never asserted.
@@ -120,6 +121,8 @@ func campaignBench(_ args: [String]) {
 
 let args = Array(CommandLine.arguments.dropFirst())
 switch args.first {
+case "deliver":
+    print(runDeliverBenchmark(count: option("--count", args, default: 10_000), concurrency: option("--concurrency", args, default: 8)))
 case "phone":
     print(runPhoneBenchmark(count: option("--count", args, default: 10_000_000)))
 case "campaign", nil:

@@ -7,6 +7,8 @@ public enum Command: Equatable, Sendable {
     case initialize(dir: String)
     case status(root: String, json: Bool)
     case site(root: String, options: SiteOptions)
+    case deliver(root: String, verbose: Bool)
+    case watch(root: String, verbose: Bool)
     case help(String)
     case version
 }
@@ -21,9 +23,11 @@ public enum CommandLineParser {
 
     commands:
       run            process everything waiting in inbox/ once, then exit (for cron)
+      watch          run once, then keep processing files as they arrive, until stopped
       init [DIR]     create the folder layout and a commented inbox/settings.json
       status         suppressions, files waiting, webhook payloads pending, last run
       site           write the opt-out confirmation pages and an nginx server block to outbox/site/
+      deliver        POST pending webhook payloads to the callback URL, with retries
 
     options:
       --root DIR     the workspace (default: the current directory)
@@ -42,6 +46,15 @@ public enum CommandLineParser {
         list checks, then each campaign into outbox/send/, outbox/links/ and outbox/reports/;
         rewrites outbox/suppressions.csv. Quiet when all is well and stdout is not a terminal
         (cron mails any output); --verbose prints the summary anyway.
+        """,
+        "watch": """
+        usage: optout watch [--root DIR] [--verbose]
+
+        Runs once, then waits for files in inbox/ (inotify, with a rescan every 30 s as a safety
+        net) and processes each as soon as it is complete: its size and mtime unchanged for
+        settle_seconds. Waits its turn when another run holds the lock. SIGTERM or SIGINT: the
+        pass in hand finishes, the lock is released, exit 0. Prints errors always, and a line per
+        pass with --verbose or on a terminal.
         """,
         "init": """
         usage: optout init [DIR]
@@ -67,6 +80,19 @@ public enum CommandLineParser {
 
         Prints the number of opted-out numbers, files waiting in each inbox folder, webhook payloads
         pending, and when the last run finished and how.
+        """,
+        "deliver": """
+        usage: optout deliver [--root DIR] [--verbose]
+
+        POSTs each payload in outbox/webhooks/pending/ to "optout_callback_url" (settings), with
+        the headers X-Optout-Event-Id and, when "webhook_secret" is set, X-Optout-Signature.
+        2xx → outbox/webhooks/delivered/. Timeout, connection error, 429 or 5xx → retried later
+        (1 minute, doubling up to 1 hour, Retry-After honoured; attempts in <file>.attempts).
+        Other answers, or 48 hours without success → outbox/webhooks/failed/ with <file>.error.txt.
+        Payloads not yet due are skipped; a later payload for a number waits for the earlier one.
+        `optout run` does the same at the end of each run, for at most a few seconds.
+        Exit: 0 nothing failed; 75 some payloads will be retried; 65 some moved to failed/;
+        78 no or bad callback URL; 75 also when another deliver is running.
         """,
     ]
 
@@ -133,12 +159,18 @@ public enum CommandLineParser {
             options.serverName = values["--server-name"]
             options.senderName = values["--name"]
             return .site(root: root, options: options)
+        case "watch":
+            try allow(["--verbose", "-v"], positional: 0)
+            return .watch(root: root, verbose: !flags.isDisjoint(with: ["--verbose", "-v"]))
+        case "deliver":
+            try allow(["--verbose", "-v"], positional: 0)
+            return .deliver(root: root, verbose: !flags.isDisjoint(with: ["--verbose", "-v"]))
         default:
             throw unknown(first)
         }
     }
 
     static func unknown(_ name: String) -> OptoutError {
-        .usage("unknown command \"\(name)\" (commands: run, init, status, site)\nsee: optout --help")
+        .usage("unknown command \"\(name)\" (commands: run, watch, init, status, deliver, site)\nsee: optout --help")
     }
 }

@@ -24,9 +24,21 @@ public enum ExitCode {
 
 public enum CommandRunner {
     /// Runs argv (without the program name). `interactive`: stdout is a terminal.
-    public static func main(_ args: [String], interactive: Bool) -> CommandOutcome {
+    /// `stream` receives output as it happens for long-running commands (watch); `stopFD` becomes
+    /// readable when the process is asked to stop (SIGTERM/SIGINT).
+    public static func main(_ args: [String], interactive: Bool, stopFD: Int32 = -1,
+                            stream: (CommandOutcome) -> Void = { _ in }) -> CommandOutcome {
         do {
             let command = try CommandLineParser.parse(args)
+            if case .watch(let root, let verbose) = command {
+                try WatchJob.run(root: root, stopFD: stopFD) { result in
+                    switch result {
+                    case .success(let report): stream(render(report, loud: interactive || verbose))
+                    case .failure(let error): stream(CommandOutcome(stderr: "optout: \(error.description)\n", exitCode: code(for: error)))
+                    }
+                }
+                return CommandOutcome(stdout: interactive || verbose ? "optout watch: stopped\n" : "")
+            }
             return try execute(command, interactive: interactive)
         } catch {
             return CommandOutcome(stderr: "optout: \(error.description)\n", exitCode: code(for: error))
@@ -64,7 +76,25 @@ public enum CommandRunner {
         case .run(let root, let verbose):
             let report = try RunJob.run(root: root)
             return render(report, loud: interactive || verbose)
+        case .watch:
+            throw .internalError("watch runs through CommandRunner.main")
+        case .deliver(let root, let verbose):
+            return renderDelivery(try DeliveryJob.deliver(root: root), loud: interactive || verbose)
         }
+    }
+
+    /// Failures and retries always go to stderr; the summary only when someone is watching.
+    static func renderDelivery(_ report: DeliveryReport, loud: Bool) -> CommandOutcome {
+        var out = CommandOutcome()
+        for d in report.diagnostics where d.severity != .note || loud {
+            out.stderr += d.description + "\n"
+        }
+        if loud {
+            out.stdout = "webhooks delivered: \(report.delivered), to retry: \(report.retrying), failed: \(report.failed), not yet due: \(report.notDue), waiting for an earlier payload of the same number: \(report.waitingForEarlier)"
+                + (report.leftForLater > 0 ? ", left for the next pass: \(report.leftForLater)" : "") + "\n"
+        }
+        out.exitCode = report.failed > 0 ? ExitCode.dataError : (report.retrying > 0 ? ExitCode.tempFail : ExitCode.ok)
+        return out
     }
 
     /// Errors always go to stderr; the summary and notes only when someone is watching.
@@ -76,6 +106,7 @@ public enum CommandRunner {
         if loud {
             var lines: [String] = []
             lines.append("messages read: \(report.messagesRead), new opt-outs: \(report.newOptOuts), resubscribed: \(report.resubscribed), webhook payloads written: \(report.webhooksWritten)")
+            if let d = report.delivery { lines.append("webhooks delivered: \(d.delivered), to retry: \(d.retrying), failed: \(d.failed), left for later: \(d.notDue + d.waitingForEarlier + d.leftForLater)") }
             for path in report.listReports { lines.append("list checked: \(path)") }
             if report.importRows > 0 { lines.append("suppression import rows read: \(report.importRows)") }
             for path in report.unsubscriptionFiles { lines.append("unsubscriptions: \(path)") }

@@ -13,6 +13,8 @@ public struct RunOptions: Sendable {
     /// Wait for the lock instead of failing with `.locked`.
     public var waitForLock = false
     public var now: Timestamp?
+    /// Options for the webhook delivery at the end of the run (nil: bounded defaults).
+    public var delivery: DeliveryOptions?
 
     public init(settleSeconds: Double? = nil, waitForLock: Bool = false, now: Timestamp? = nil) {
         self.settleSeconds = settleSeconds
@@ -39,6 +41,8 @@ public struct RunReport: Sendable {
     public var importRows = 0
     /// The unsubscription report and notification files written this run.
     public var unsubscriptionFiles: [String] = []
+    /// The webhook delivery at the end of the run, when a callback URL is set.
+    public var delivery: DeliveryReport?
 }
 
 public enum RunJob {
@@ -209,6 +213,13 @@ public enum RunJob {
         report.diagnostics = context.diagnostics
         report.rejectedInputs = context.rejectedInputs
         try LastRun.write(report, path: ws.lastRunFile, at: now)
+        // 6. Webhook delivery, after everything else is durable: bounded in time, and its
+        //    problems are diagnostics (a slow or failing receiver never fails the intake).
+        if settings.optoutCallbackURL != nil {
+            let delivery = DeliveryJob.afterRun(workspace: ws, settings: settings, options: options.delivery ?? .forRun(now: options.now))
+            report.delivery = delivery
+            report.diagnostics += delivery.diagnostics.map { Diagnostic($0.severity == .error ? .warning : $0.severity, $0.location, $0.message) }
+        }
         return report
     }
 

@@ -85,7 +85,14 @@ public enum WatchJob {
                 if wake == .changed && stopRequested(0.05) { return }  // let a burst of events pass
                 let now = readiness(ws, settle: settle)
                 if now.ready != last { break }
-                if !settling && Date().timeIntervalSince(sinceRescan) >= options.rescanInterval { sinceRescan = Date() }
+                if !settling && Date().timeIntervalSince(sinceRescan) >= options.rescanInterval {
+                    sinceRescan = Date()
+                    // Webhook payloads waiting for a retry are delivered by a pass, too.
+                    if settings.optoutCallbackURL != nil,
+                       ((try? FileManager.default.contentsOfDirectory(atPath: ws.webhooksPending)) ?? []).contains(where: { $0.hasSuffix(".json") && !$0.hasPrefix(".") }) {
+                        break
+                    }
+                }
                 settling = now.settling
                 last = now.ready
             }

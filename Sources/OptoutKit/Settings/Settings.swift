@@ -21,6 +21,8 @@ public struct Settings: Sendable {
     public var optoutCallbackURL: String? = nil
     public var webhookSecret: String? = nil
     public var callbackFormat: String = "json"
+    /// Seconds the callback receiver has to answer a delivery (SMS.to allows 4).
+    public var callbackTimeoutSeconds: Double = 4
     /// Zone for log times written without an offset.
     public var timezone: TimeZone = TimeZone(identifier: "UTC")!
     public var dateOrder: Timestamp.DateOrder = .dayFirst
@@ -55,6 +57,7 @@ public struct Settings: Sendable {
         "optin_keywords", "help_keywords", "max_segments", "price_per_segment", "currency",
         "mobile_only", "settle_seconds", "notification_sender", "email_from",
         "keyword_phrase_max_words", "confirmation_replies",
+        "callback_timeout_seconds",
     ]
 
     /// Loads inbox/settings.json; a missing file gives the defaults.
@@ -166,6 +169,10 @@ public struct Settings: Sendable {
             guard format == "json" || format == "form" else { throw bad("callback_format", "must be \"json\" or \"form\"") }
             s.callbackFormat = format
         }
+        if let timeout = try number("callback_timeout_seconds") {
+            guard timeout >= 0.1, timeout <= 60 else { throw bad("callback_timeout_seconds", "must be from 0.1 to 60") }
+            s.callbackTimeoutSeconds = timeout
+        }
         if let zone = try string("timezone") {
             guard let tz = TimeZone(identifier: zone) else {
                 throw bad("timezone", "\"\(zone)\" is not an IANA time zone such as \"Europe/London\" or \"UTC\"")
@@ -258,6 +265,8 @@ public struct Settings: Sendable {
       // "optout_callback_url": "https://crm.example.com/hooks/optout",
       // "webhook_secret": "change-me",
       "callback_format": "json",
+      // Seconds the receiver has to answer; failures are retried with backoff for 48 hours.
+      // "callback_timeout_seconds": 4,
 
       // Zone for log times written without an offset, and how to read 03/04/2026.
       "timezone": "Europe/London",
