@@ -15,12 +15,17 @@ public struct WorkspaceStatus: Sendable {
     public var lastRunOutcome: String?
 
     public func text() -> String {
-        var out = "workspace:          \(root)\n"
-        out += "suppressions:       \(suppressions) numbers opted out\n"
-        for (folder, files) in waiting { out += "waiting in \(folder):".padding(toLength: 20, withPad: " ", startingAt: 0) + "\(files)\n" }
-        out += "webhooks pending:   \(webhooksPending)\n"
-        out += "webhooks failed:    \(webhooksFailed)\n"
-        out += "last run:           \(lastRunFinished.map { "\($0) (\(lastRunOutcome ?? "?"))" } ?? "never")\n"
+        func line(_ label: String, _ value: String) -> String {
+            label.padding(toLength: max(28, label.count + 1), withPad: " ", startingAt: 0) + value + "\n"
+        }
+        var out = line("workspace:", root)
+        out += line("suppressions:", "\(suppressions) numbers opted out")
+        for (folder, files) in waiting {
+            out += folder == "lists" ? line("lists (kept) in lists/:", String(files)) : line("waiting in \(folder)/:", String(files))
+        }
+        out += line("webhooks pending:", String(webhooksPending))
+        out += line("webhooks failed:", String(webhooksFailed))
+        out += line("last run:", lastRunFinished.map { "\($0) (\(lastRunOutcome ?? "?"))" } ?? "never")
         return out
     }
 
