@@ -2,7 +2,7 @@
 // Input: E.164 text ("+447911123456") or an integer already known to be E.164 digits.
 // Output: `PhoneNumber`, a UInt64 holding the E.164 digits (country code first), cheap to hash,
 // compare and store. Failures: `init?(e164:)` returns nil on anything but strict "+<digits>" with a
-// known country calling code and 8...15 digits; parsing messy input is `PhoneNumberParser`'s job.
+// known country calling code and 5...15 digits; parsing messy input is `PhoneNumberParser`'s job.
 
 /// A phone number in E.164 form, stored as one integer.
 ///
@@ -12,7 +12,7 @@ public struct PhoneNumber: Hashable, Comparable, Sendable, CustomStringConvertib
     /// The E.164 digits as one integer, country code first (so never a leading zero): +447911123456 → 447911123456.
     public let value: UInt64
 
-    /// Parses strict E.164: "+", then 8...15 ASCII digits starting with a known country calling code.
+    /// Parses strict E.164: "+", then 5...15 ASCII digits starting with a known country calling code.
     ///
     /// No spaces, no separators, no national forms: use `PhoneNumberParser` for messy input.
     public init?(e164: String) {
@@ -69,9 +69,9 @@ public struct PhoneNumber: Hashable, Comparable, Sendable, CustomStringConvertib
         code > 0 && code < 1000 && PhoneMetadata.shared.firstRegion[code] != PhoneMetadata.noRegion
     }
 
-    /// Strict E.164 check on bytes; nil unless "+" then 8...15 digits with a known country code.
+    /// Strict E.164 check on bytes; nil unless "+" then 5...15 digits with a known country code.
     static func strictE164(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64? {
-        guard bytes.count >= 9, bytes.count <= 16, bytes[0] == UInt8(ascii: "+") else { return nil }
+        guard bytes.count >= 6, bytes.count <= 16, bytes[0] == UInt8(ascii: "+") else { return nil }
         var value: UInt64 = 0
         for i in 1..<bytes.count {
             let d = bytes[i] &- UInt8(ascii: "0")

@@ -16,7 +16,7 @@
 //
 // Deliberate differences from libphonenumber (each explained in the README section and the
 // fixture notes): extensions and letters are rejected, not dropped / converted; a length that is
-// possible only for local dialling (no area code) is `tooShort`; E.164's 8...15 digits are enforced;
+// possible only for local dialling (no area code) is `tooShort`; E.164's 15-digit maximum is enforced (libphonenumber's lengths decide the minimum);
 // with no default region, `00` is still read as the international prefix.
 
 /// Parses phone fields as libphonenumber does, for one default region.
@@ -486,7 +486,7 @@ public struct PhoneNumberParser: Sendable {
         case .invalid: return .failure(.notPossible)
         }
         let total = count + (code >= 100 ? 3 : code >= 10 ? 2 : 1)
-        if total < 8 { return .failure(.tooShort) }
+        if total < 5 { return .failure(.tooShort) }
         if total > 15 { return .failure(.tooLong) }
         if mobileOnly && !isMobile(code, nsn, count) { return .failure(.notMobile) }
         var value = UInt64(code)

@@ -54,7 +54,7 @@ import Testing
             return "local-only length rejected"
         case .failure(.tooShort) where row.code == "OK" && row.e164.count - 1 < 8,
              .failure(.tooLong) where row.code == "OK" && row.e164.count - 1 > 15:
-            return "outside E.164's 8...15 digits"
+            return "outside E.164's 15 digits"
         default:
             return nil
         }
