@@ -54,7 +54,7 @@ func optoutExecutable() -> String? {
 
         // A STOP log written slowly, in pieces: never read before its last piece is in.
         let path = "\(t.root)/inbox/stops/slow.csv"
-        FileManager.default.createFile(atPath: path, contents: Data("from,timestamp,text\n+447700900123,2026-11-26T10:00:00Z,".utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data("from,timestamp,text\n+447700900123,2026-11-26T10:00:00Z,".utf8))
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         for piece in ["ST", "OP\n+447700900789,2026-11-26T10:01:00Z,", "STOP\n"] {
             usleep(600_000)
