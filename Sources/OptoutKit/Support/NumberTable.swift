@@ -38,20 +38,7 @@ public struct NumberTable: Sendable {
     /// Inserts key with payload; returns false (and keeps the old payload) when already present.
     @discardableResult
     public mutating func insert(_ key: UInt64, payload: UInt32) -> Bool {
-        precondition(key != 0)
-        if (count + 1) * 10 > keys.count * 7 { grow() }
-        var i = NumberTable.slot(key, mask)
-        while true {
-            let k = keys[i]
-            if k == key { return false }
-            if k == 0 {
-                keys[i] = key
-                values[i] = payload
-                count += 1
-                return true
-            }
-            i = (i + 1) & mask
-        }
+        insertOrFind(key, payload: payload) == nil
     }
 
     /// Inserts key with payload and returns nil, or returns the payload already stored (one probe).
