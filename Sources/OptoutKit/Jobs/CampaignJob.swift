@@ -155,7 +155,7 @@ public enum CampaignJob {
         var token: [UInt8] = []
         token.reserveCapacity(LinkTokens.length)
         let comma = UInt8(ascii: ","), newline = UInt8(ascii: "\n")
-        let encodingNames: [MessageEncoding: [UInt8]] = [.gsm7: Array("GSM-7".utf8), .ucs2: Array("UCS-2".utf8)]
+        let gsmName = Array("GSM-7".utf8), ucsName = Array("UCS-2".utf8)
 
         /// Renders one recipient's message and writes its send row (and link row): bytes only.
         func emit(_ number: PhoneNumber, line: Int, fields: (Int) -> UnsafeBufferPointer<UInt8>) throws(OptoutError) {
@@ -199,7 +199,7 @@ public enum CampaignJob {
             row.append(comma)
             appendDecimal(count.segments, to: &row)
             row.append(comma)
-            row.append(contentsOf: encodingNames[count.encoding]!)
+            row.append(contentsOf: count.encoding == .gsm7 ? gsmName : ucsName)
             row.append(newline)
             try sendFile.write(row)
         }

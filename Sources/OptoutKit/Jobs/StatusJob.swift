@@ -43,13 +43,8 @@ public enum StatusJob {
         guard Durable.exists(ws.inbox) else {
             throw .usage("no inbox/ folder in \(root): run `optout init \(root)` first, or pass --root DIR")
         }
-        var state = SuppressionState()
-        if Durable.exists(ws.ledgerFile) {
-            // Read-only replay: the status never repairs or locks.
-            for record in try Ledger.readAllReadOnly(path: ws.ledgerFile) {
-                state.apply(record.kind, number: record.number, at: record.eventTime, source: record.source, effect: record.effect)
-            }
-        }
+        // Read-only replay: the status never repairs or locks.
+        let state = Durable.exists(ws.ledgerFile) ? try Ledger.stateReadOnly(path: ws.ledgerFile) : SuppressionState()
         var waiting: [(String, Int)] = []
         for kind in InputKind.allCases {
             let scan = DropFolder.scan(ws.folder(kind), settle: 0)

@@ -34,8 +34,8 @@ public enum UnsubscriptionReport {
             try journal.setReportWatermark(ledger.lastSeq)
             return nil
         }
-        let records = try Ledger.readAll(path: ledger.path).filter {
-            $0.seq > watermark && $0.kind == .optOut && $0.effect == .applied
+        let records = try Ledger.records(path: ledger.path, after: watermark).filter {
+            $0.kind == .optOut && $0.effect == .applied
         }
         var outputs: UnsubscriptionOutputs?
         if !records.isEmpty {

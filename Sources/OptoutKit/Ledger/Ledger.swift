@@ -119,15 +119,34 @@ public final class Ledger {
         return written
     }
 
-    /// Every intact record, without repairing the file (for read-only commands such as status).
-    public static func readAllReadOnly(path: String) throws(OptoutError) -> [LedgerRecord] {
+    /// The suppression state from every intact record, without repairing or locking the file
+    /// (for read-only commands such as status).
+    public static func stateReadOnly(path: String) throws(OptoutError) -> SuppressionState {
         let bytes = try Durable.readFile(path)
-        var records: [LedgerRecord] = []
+        var state = SuppressionState()
         for line in bytes.split(separator: 0x0A) {
             line.withUnsafeBufferPointer { buffer in
-                guard RecordFile.verify(buffer) else { return }
-                if let record = LedgerRecord.decode(UnsafeBufferPointer(rebasing: buffer[9...])) { records.append(record) }
+                guard RecordFile.verify(buffer), let r = LedgerRecord.Replay(UnsafeBufferPointer(rebasing: buffer[9...])) else { return }
+                state.apply(r.kind, number: r.number, at: r.time, source: r.source, effect: r.effect)
             }
+        }
+        return state
+    }
+
+    /// The records after `seq`, read again from disk. Only those are decoded and kept, so a run
+    /// that reports its few new opt-outs does not hold a million-record ledger in memory.
+    public static func records(path: String, after seq: Int64) throws(OptoutError) -> [LedgerRecord] {
+        var records: [LedgerRecord] = []
+        let file = RecordFile(path: path)
+        try file.load { payload, _ in
+            // The seq is the second field: read it before decoding anything else.
+            var i = 0
+            while i < payload.count && payload[i] != 0x09 { i += 1 }
+            var j = i + 1
+            while j < payload.count && payload[j] != 0x09 { j += 1 }
+            guard i < payload.count, let recordSeq = LedgerRecord.Replay.integer(UnsafeBufferPointer(rebasing: payload[(i + 1)..<j])),
+                  recordSeq > seq else { return }
+            if let record = LedgerRecord.decode(payload) { records.append(record) }
         }
         return records
     }
