@@ -151,12 +151,23 @@ public struct CampaignTemplate: Sendable, Equatable {
     }
 
     /// True when the literal text tells the recipient how to opt out (a STOP keyword or a link).
+    /// An instruction is `{optout}`, an opt-out keyword written in capitals as a word ("Reply STOP",
+    /// "text END"; "the end of the week" is not one), or the words "opt out" / "unsubscribe".
     public func hasOptOutInstruction(keywords: [String]) -> Bool {
         if usesOptOutLink { return true }
-        let words = Set(Keywords.normalize(literalText).split(separator: " ").map(String.init))
-        return keywords.contains { keyword in
-            let normalized = Keywords.normalize(keyword)
-            return !normalized.contains(" ") && words.contains(normalized)
+        let text = literalText
+        let normalized = " " + Keywords.normalize(text) + " "
+        if normalized.contains(" OPT OUT ") || normalized.contains(" OPTOUT ") || normalized.contains(" UNSUBSCRIBE ") { return true }
+        let single = Set(keywords.map(Keywords.normalize).filter { !$0.isEmpty && !$0.contains(" ") })
+        var word = ""
+        for scalar in (text + " ").unicodeScalars {
+            if scalar.properties.isAlphabetic {
+                word.unicodeScalars.append(scalar)
+                continue
+            }
+            if !word.isEmpty, word == word.uppercased(), single.contains(Keywords.normalize(word)) { return true }
+            word = ""
         }
+        return false
     }
 }

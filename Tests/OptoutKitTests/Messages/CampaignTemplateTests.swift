@@ -19,6 +19,12 @@ import Testing
         #expect(withStop.hasOptOutInstruction(keywords: Keywords.defaultOptOut))
         let without = try CampaignTemplate.parse("list: a\n\nSale now, don't stop-by late")
         #expect(!without.hasOptOutInstruction(keywords: ["UNSUBSCRIBE"]))
+        for (body, expected) in [("Offer ends at the end of the week, don't stop by!", false),
+                                 ("Text END to quit", true), ("Répondez ARRÊT pour vous désabonner", true),
+                                 ("To opt out, reply", true), ("unsubscribe: reply", true)] {
+            let t = try CampaignTemplate.parse("list: a\n\n\(body)")
+            #expect(t.hasOptOutInstruction(keywords: Keywords.defaultOptOut) == expected, "\(body)")
+        }
     }
 
     @Test(arguments: [
