@@ -57,6 +57,7 @@ public enum RunJob {
         let now = options.now ?? .now()
         let context = RunContext(workspace: ws, settings: settings, ledger: ledger, journal: journal, now: now)
         for problem in ledger.problems + journal.problems { context.diagnostics.append(Diagnostic(.warning, nil, problem)) }
+        for path in StaleTemps.sweep(ws) { context.diagnostics.append(Diagnostic(.note, nil, "\(path): removed (left by an interrupted run)")) }
         let settle = options.settleSeconds ?? settings.settleSeconds
         var report = RunReport()
 
