@@ -69,7 +69,9 @@ public enum RunJob {
             }
             for (name, reason) in found.unusable {
                 let file = DroppedFile(path: "\(ws.folder(kind))/\(name)", name: RunContext.safeName(name), size: 0, modified: now)
-                if DropFolder.isSafeName(Array(name.utf8)) {
+                // A name that is not valid UTF-8 arrives here lossily decoded: no file has that
+                // name, so it cannot be moved (and must not stop the run): it is left in place.
+                if DropFolder.isSafeName(Array(name.utf8)) && Durable.exists(file.path) {
                     try context.reject(file, kind: kind, reasons: [reason])
                 } else {
                     context.diagnostics.append(Diagnostic(.error, SourceLocation(file: ws.display(ws.folder(kind))), "\"\(RunContext.safeName(name))\": \(reason); left in place"))

@@ -136,11 +136,21 @@ public enum Durable {
         return lstat(path, &st) == 0
     }
 
-    /// Reads a whole (small) file.
-    public static func readFile(_ path: String) throws(OptoutError) -> [UInt8] {
+    /// The largest input read whole into memory (STOP logs, page logs): 256 MiB, millions of
+    /// messages. A larger file is refused with a message instead of exhausting memory.
+    public static let wholeInputLimit = 256 << 20
+
+    /// Reads a whole (small) file; with `limit`, a file larger than that is refused (before reading).
+    public static func readFile(_ path: String, limit: Int? = nil) throws(OptoutError) -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 { throw .io(path: path, reason: errnoText()) }
         defer { close(fd) }
+        if let limit {
+            var st = stat()
+            if fstat(fd, &st) == 0, Int(st.st_size) > limit {
+                throw .io(path: path, reason: "too large to read (\(st.st_size) bytes; the limit for this kind of input is \(limit >> 20) MiB): split it into smaller files")
+            }
+        }
         var result: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {

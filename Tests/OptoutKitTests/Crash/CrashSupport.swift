@@ -38,6 +38,11 @@ enum OptoutCLI {
     /// Runs `optout <arguments>` with the given extra environment (OPTOUT_* inherited from the
     /// test process are dropped), waits for it, and returns its outcome.
     static func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Result {
+        try start(arguments, environment: extra)()
+    }
+
+    /// Starts `optout <arguments>`; the returned closure waits for it and returns its outcome.
+    static func start(_ arguments: [String], environment extra: [String: String] = [:]) throws -> () throws -> Result {
         guard let path else { throw CocoaError(.fileNoSuchFile) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
@@ -48,23 +53,25 @@ enum OptoutCLI {
         let scratch = NSTemporaryDirectory() + "optout-cli-" + UUID().uuidString
         FileManager.default.createFile(atPath: scratch + ".out", contents: nil)
         FileManager.default.createFile(atPath: scratch + ".err", contents: nil)
-        defer {
-            unlink(scratch + ".out")
-            unlink(scratch + ".err")
-        }
         let out = try FileHandle(forWritingTo: URL(fileURLWithPath: scratch + ".out"))
         let err = try FileHandle(forWritingTo: URL(fileURLWithPath: scratch + ".err"))
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        process.waitUntilExit()
-        try? out.close()
-        try? err.close()
-        let killed = process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL
-        return Result(status: process.terminationStatus, killed: killed,
-                      stdout: String(decoding: FileManager.default.contents(atPath: scratch + ".out") ?? Data(), as: UTF8.self),
-                      stderr: String(decoding: FileManager.default.contents(atPath: scratch + ".err") ?? Data(), as: UTF8.self))
+        return {
+            process.waitUntilExit()
+            try? out.close()
+            try? err.close()
+            defer {
+                unlink(scratch + ".out")
+                unlink(scratch + ".err")
+            }
+            let killed = process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL
+            return Result(status: process.terminationStatus, killed: killed,
+                          stdout: String(decoding: FileManager.default.contents(atPath: scratch + ".out") ?? Data(), as: UTF8.self),
+                          stderr: String(decoding: FileManager.default.contents(atPath: scratch + ".err") ?? Data(), as: UTF8.self))
+        }
     }
 
     /// `optout run --root root` with a fixed clock and optional extra environment.
@@ -130,7 +137,8 @@ struct WorkspaceSnapshot: Equatable {
         for item in Tree.files(under: "\(root)/.optout") where Durable.baseName(item).contains(".tmp-") {
             temps.append(".optout/\(item)")
         }
-        let records = try Ledger.readAllReadOnly(path: Workspace(root: root).ledgerFile)
+        let ledgerFile = Workspace(root: root).ledgerFile
+        let records = Durable.exists(ledgerFile) ? try Ledger.readAllReadOnly(path: ledgerFile) : []
         ledger = records.map {
             "\($0.number.e164)|\($0.eventTime.iso8601)|\($0.kind)|\($0.effect)|\($0.source)|\($0.file)|\($0.line)"
         }.sorted()
