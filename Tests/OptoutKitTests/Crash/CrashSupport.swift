@@ -123,6 +123,8 @@ struct WorkspaceSnapshot: Equatable {
     var files: [String: [UInt8]] = [:]
     /// The ledger's records as "number|event time|kind|effect|source|file|line", sorted.
     var ledger: [String] = []
+    /// The link index's records (token and number), in file order (duplicates would show).
+    var linkIndex: [String] = []
     /// Temp files found anywhere in the workspace (`.name.tmp-pid-xxxx`), and any file whose
     /// name does not start with "." and looks like a temp file.
     var temps: [String] = []
@@ -139,6 +141,9 @@ struct WorkspaceSnapshot: Equatable {
         }
         let ledgerFile = Workspace(root: root).ledgerFile
         let records = Durable.exists(ledgerFile) ? try Ledger.readAllReadOnly(path: ledgerFile) : []
+        for line in (Tree.read(Workspace(root: root).linkIndexFile) ?? "").split(separator: "\n") {
+            linkIndex.append(String(line.dropFirst(9)))
+        }
         ledger = records.map {
             "\($0.number.e164)|\($0.eventTime.iso8601)|\($0.kind)|\($0.effect)|\($0.source)|\($0.file)|\($0.line)"
         }.sorted()
@@ -160,6 +165,11 @@ struct WorkspaceSnapshot: Equatable {
             out.append("ledger: \(ledger.count) records (reference \(reference.ledger.count)); missing \(theirs.subtracting(mine).sorted()), extra \(mine.subtracting(theirs).sorted())")
         }
         if Set(ledger).count != ledger.count { out.append("ledger has duplicate records") }
+        if linkIndex.sorted() != reference.linkIndex.sorted() {
+            out.append("link index: \(linkIndex.count) records (reference \(reference.linkIndex.count))")
+        }
+        let payloads = files.filter { $0.key.hasPrefix("outbox/webhooks/") }.map(\.value)
+        if Set(payloads).count != payloads.count { out.append("duplicate webhook payloads") }
         if !temps.isEmpty { out.append("temp files left: \(temps)") }
         return out
     }

@@ -114,6 +114,7 @@ enum CrashFixture {
         #expect(reference.files.keys.contains { $0.hasPrefix("outbox/send/sale") })
         #expect(reference.files.keys.contains { $0.hasPrefix("outbox/webhooks/pending/") })
         #expect(reference.files["inbox/clicks/processed/pages.csv"] != nil)
+        #expect(!reference.linkIndex.isEmpty && reference.ledger.count >= 10)
         _ = try OptoutCLI.runWorkspace(referenceRoot)
         #expect(try WorkspaceSnapshot(root: referenceRoot) == reference, "a second run changed the outbox")
         #expect(steps.count >= 50, "only \(steps.count) durability steps: the workspace is too small for 50 crash points")
@@ -142,9 +143,25 @@ enum CrashFixture {
             } catch {
                 fail("\(error)")
             }
+            // Every third point: killed again during the recovery run (at one of its first 17
+            // steps), then a last run must still end equal to the reference.
+            guard n % 3 == 0 else { return }
+            let twice = "\(base)/twice-\(n)"
+            defer { Tree.remove(twice) }
+            do {
+                try Tree.copy(template, to: twice)
+                _ = try OptoutCLI.runWorkspace(twice, environment: ["OPTOUT_CRASH_AT": String(n)])
+                _ = try OptoutCLI.runWorkspace(twice, environment: ["OPTOUT_CRASH_AT": String(n % 17 + 1)])
+                let last = try OptoutCLI.runWorkspace(twice)
+                if last.killed || (last.status != 0 && last.status != 65) { fail("after a second crash at \(n % 17 + 1): exited \(last.status): \(last.stderr)") }
+                let diffs = try WorkspaceSnapshot(root: twice).differences(from: reference)
+                if !diffs.isEmpty { fail("after a second crash at \(n % 17 + 1): " + diffs.joined(separator: "; ")) }
+            } catch {
+                fail("\(error)")
+            }
         }
         let seconds = Date().timeIntervalSince(started)
-        print("crash test: \(points.count) crash points (every durability step of the run), 3 runs each, in \(String(format: "%.1f", seconds)) s")
+        print("crash test: \(points.count) crash points (every durability step of the run), 3 runs each, and \(points.count / 3) double crashes, in \(String(format: "%.1f", seconds)) s")
         let found = failures.withLock { $0 }
         #expect(found.isEmpty, Comment(rawValue: "\(found.count) crash points differ:\n" + found.sorted().prefix(40).joined(separator: "\n")))
     }
