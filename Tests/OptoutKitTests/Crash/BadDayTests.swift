@@ -198,6 +198,49 @@ func system(_ command: String, _ arguments: [String]) -> Int32 {
         print("list deleted mid-run: killed at step \(n); outbox/send after the rerun: \(Tree.files(under: root + "/outbox/send"))")
     }
 
+    /// Deleted while open: the reader keeps the file's bytes (POSIX: the inode lives until closed),
+    /// so a list unlinked after the reader opened it is read whole.
+    @Test func listUnlinkedWhileOpenIsReadWhole() throws {
+        let t = try TempWorkspace()
+        var list = "name,phone\n"
+        for i in 0..<5000 { list += "n\(i),+447700\(String(format: "%06d", i))\n" }
+        try t.write("inbox/lists/big.csv", list)
+        let reader = try ContactListReader(path: t.root + "/inbox/lists/big.csv", parser: PhoneNumberParser(defaultRegion: "GB"))
+        #expect(try reader.next())
+        #expect(unlink(t.root + "/inbox/lists/big.csv") == 0)
+        var rows = 1
+        while try reader.next() { rows += 1 }
+        #expect(rows == 5000)
+    }
+
+    /// Deleted between the scan and the read: rejecting it says so (74 through the CLI), and no
+    /// `.error.txt` is left for a file that is not there.
+    @Test func rejectingAFileThatDisappearedSaysSo() throws {
+        let t = try TempWorkspace()
+        let file = DroppedFile(path: t.root + "/inbox/lists/gone.csv", name: "gone.csv", size: 0, modified: Timestamp(seconds: 0))
+        #expect(throws: OptoutError.self) { try DropFolder.reject(file, into: t.ws.rejected(.lists), errors: ["x"]) }
+        do { try DropFolder.reject(file, into: t.ws.rejected(.lists), errors: ["x"]) } catch {
+            #expect(error.description.contains("disappeared while being read"))
+            #expect(CommandRunner.code(for: error) == 74)
+        }
+        #expect(t.list("inbox/lists/rejected").isEmpty)
+    }
+
+    /// A STOP log over the 256 MiB whole-read limit (a sparse file: no disk, no memory) is refused
+    /// with a message before anything is read.
+    @Test func oversizedStopLogIsRefusedWithAMessage() throws {
+        let t = try TempWorkspace()
+        let path = t.root + "/inbox/stops/huge.csv"
+        try t.write("inbox/stops/huge.csv", "from,timestamp,text\n")
+        #expect(truncate(path, off_t(Durable.wholeInputLimit + 1)) == 0)
+        let reader = StopLogReader(parser: PhoneNumberParser(defaultRegion: "GB"), settings: Settings(), now: Timestamp(seconds: 0))
+        #expect {
+            _ = try reader.read(path: path, displayName: "inbox/stops/huge.csv", inputHash: "")
+        } throws: { error in
+            "\(error)".contains("too large to read (268435457 bytes; the limit for this kind of input is 256 MiB): split it into smaller files")
+        }
+    }
+
     @Test func twoThousandStopLogsAtOnce() throws {
         if let reason = OptoutCLI.missingReason { print(reason); return }
         let root = NSTemporaryDirectory() + "optout-many-" + UUID().uuidString
