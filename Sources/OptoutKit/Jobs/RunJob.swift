@@ -196,6 +196,9 @@ public enum RunJob {
                 try journal.markDone(kind: "campaign", key: key, fingerprint: fingerprint)
                 try DropFolder.markProcessed(file, into: ws.processed(.campaigns))
             } catch let rejection as CampaignRejection {
+                for path in try InterruptedCampaign.removeOutputs(name, workspace: ws) {
+                    context.diagnostics.append(Diagnostic(.warning, SourceLocation(file: ws.display(file.path)), "\(path) removed: written by an interrupted earlier attempt of this campaign, which is now rejected"))
+                }
                 try journal.markDone(kind: "campaign", key: key, fingerprint: fingerprint)
                 try context.reject(file, kind: .campaigns, reasons: rejection.reasons)
             } catch let error as OptoutError {
