@@ -74,7 +74,7 @@ public enum CommandRunner {
             text += "nginx: include \(outcome.files.last ?? "outbox/site/nginx.conf") in http { }; links matching \(outcome.linkPattern) are logged to \(outcome.accessLog): copy that log into inbox/clicks/ before `optout run`\n"
             return CommandOutcome(stdout: text)
         case .run(let root, let verbose):
-            let report = try RunJob.run(root: root)
+            let report = try RunJob.run(root: root, options: RunOptions(now: try fixedNow()))
             return render(report, loud: interactive || verbose)
         case .watch:
             throw .internalError("watch runs through CommandRunner.main")
@@ -95,6 +95,16 @@ public enum CommandRunner {
         }
         out.exitCode = report.failed > 0 ? ExitCode.dataError : (report.retrying > 0 ? ExitCode.tempFail : ExitCode.ok)
         return out
+    }
+
+    /// OPTOUT_NOW=2026-11-26T12:00:00Z: a fixed clock for the run (testing aid: reproducible
+    /// output names and ledger times; the crash tests compare runs byte for byte).
+    static func fixedNow() throws(OptoutError) -> Timestamp? {
+        guard let text = ProcessInfo.processInfo.environment["OPTOUT_NOW"], !text.isEmpty else { return nil }
+        guard let time = Timestamp.parse(text, zone: TimeZone(identifier: "UTC")!) else {
+            throw .usage("OPTOUT_NOW=\(text) is not a time such as 2026-11-26T12:00:00Z")
+        }
+        return time
     }
 
     /// Errors always go to stderr; the summary and notes only when someone is watching.

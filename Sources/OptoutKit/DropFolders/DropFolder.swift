@@ -127,6 +127,11 @@ public enum DropFolder {
     /// Moves an unusable input to `<kind>/rejected/` with `<file>.error.txt` beside it.
     @discardableResult
     public static func reject(_ file: DroppedFile, into folder: String, errors: [String]) throws(OptoutError) -> String {
+        // Deleted since the scan (by a person, between scan and read): say so, and write no
+        // .error.txt for a file that is not there (the failed move used to leave one, with 73).
+        guard Durable.exists(file.path) else {
+            throw .io(path: file.path, reason: "disappeared while being read (deleted or moved away); the run stopped here, run again")
+        }
         try Durable.makeDirectory(folder)
         let target = freePath(in: folder, name: file.name)
         var text = "optout could not use \(file.name):\n"

@@ -72,7 +72,7 @@ public struct ClickLogReader {
     /// Reads a page log, calling `visit` for each request in file order.
     public func read(path: String, displayName: String, visit: (ClickRequest) -> Void) throws(ClickLogError) -> ClickLogSummary {
         let bytes: [UInt8]
-        do { bytes = try Durable.readFile(path) } catch { throw ClickLogError(line: nil, reason: error.description) }
+        do { bytes = try Durable.readFile(path, limit: Durable.wholeInputLimit) } catch { throw ClickLogError(line: nil, reason: error.description) }
         if bytes.count >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B {
             throw ClickLogError(line: nil, reason: "gzip-compressed log: optout reads plain logs only; gunzip it first (logrotate's delaycompress keeps the newest rotated log, access.log.1, plain)")
         }

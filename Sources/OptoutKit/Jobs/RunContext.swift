@@ -1,6 +1,10 @@
 // Run context: what every job of one run shares (workspace, settings, ledger, links, journal).
 // Input: an opened workspace under its lock. Output: the shared state and the diagnostics list.
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 public final class RunContext {
     public let workspace: Workspace
     public let settings: Settings
@@ -46,10 +50,24 @@ public final class RunContext {
         rejectedInputs += 1
     }
 
-    /// Identity of an input file's bytes (hex SHA-256).
+    /// Identity of an input file's bytes (hex SHA-256), read in 1 MiB chunks (bounded memory
+    /// whatever the file's size).
     public static func contentKey(_ path: String) throws(OptoutError) -> String {
-        let bytes = try Durable.readFile(path)
-        return Hex.encode(SHA256.hash(bytes))
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { throw .io(path: path, reason: Durable.errnoText()) }
+        defer { close(fd) }
+        var hasher = SHA256()
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .io(path: path, reason: Durable.errnoText())
+            }
+            if n == 0 { break }
+            chunk.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+        }
+        return Hex.encode(hasher.finalize())
     }
 
     /// The same file in the same place (device, inode, size, mtime): tells a leftover from a re-drop.

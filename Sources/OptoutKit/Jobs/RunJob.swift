@@ -61,6 +61,7 @@ public enum RunJob {
         let now = options.now ?? .now()
         let context = RunContext(workspace: ws, settings: settings, ledger: ledger, journal: journal, now: now)
         for problem in ledger.problems + journal.problems { context.diagnostics.append(Diagnostic(.warning, nil, problem)) }
+        for path in StaleTemps.sweep(ws) { context.diagnostics.append(Diagnostic(.note, nil, "\(path): removed (left by an interrupted run)")) }
         let settle = options.settleSeconds ?? settings.settleSeconds
         var report = RunReport()
 
@@ -72,7 +73,9 @@ public enum RunJob {
             }
             for (name, reason) in found.unusable {
                 let file = DroppedFile(path: "\(ws.folder(kind))/\(name)", name: RunContext.safeName(name), size: 0, modified: now)
-                if DropFolder.isSafeName(Array(name.utf8)) {
+                // A name that is not valid UTF-8 arrives here lossily decoded: no file has that
+                // name, so it cannot be moved (and must not stop the run): it is left in place.
+                if DropFolder.isSafeName(Array(name.utf8)) && Durable.exists(file.path) {
                     try context.reject(file, kind: kind, reasons: [reason])
                 } else {
                     context.diagnostics.append(Diagnostic(.error, SourceLocation(file: ws.display(ws.folder(kind))), "\"\(RunContext.safeName(name))\": \(reason); left in place"))
@@ -197,6 +200,9 @@ public enum RunJob {
                 try journal.markDone(kind: "campaign", key: key, fingerprint: fingerprint)
                 try DropFolder.markProcessed(file, into: ws.processed(.campaigns))
             } catch let rejection as CampaignRejection {
+                for path in try InterruptedCampaign.removeOutputs(name, workspace: ws) {
+                    context.diagnostics.append(Diagnostic(.warning, SourceLocation(file: ws.display(file.path)), "\(path) removed: written by an interrupted earlier attempt of this campaign, which is now rejected"))
+                }
                 try journal.markDone(kind: "campaign", key: key, fingerprint: fingerprint)
                 try context.reject(file, kind: .campaigns, reasons: rejection.reasons)
             } catch let error as OptoutError {

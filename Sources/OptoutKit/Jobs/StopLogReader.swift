@@ -38,7 +38,7 @@ public struct StopLogReader {
 
     public func read(path: String, displayName: String, inputHash: String) throws(StopLogError) -> StopLogContents {
         let bytes: [UInt8]
-        do { bytes = try Durable.readFile(path) } catch { throw StopLogError(line: nil, reason: error.description) }
+        do { bytes = try Durable.readFile(path, limit: Durable.wholeInputLimit) } catch { throw StopLogError(line: nil, reason: error.description) }
         let firstByte = bytes.drop(while: { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 || $0 == 0xEF || $0 == 0xBB || $0 == 0xBF }).first
         if firstByte == UInt8(ascii: "{") {
             return try readJSONLines(bytes, displayName: displayName, inputHash: inputHash)

@@ -119,6 +119,19 @@ public final class Ledger {
         return written
     }
 
+    /// Every intact record, without repairing the file (read-only checks and tests).
+    public static func readAllReadOnly(path: String) throws(OptoutError) -> [LedgerRecord] {
+        let bytes = try Durable.readFile(path)
+        var records: [LedgerRecord] = []
+        for line in bytes.split(separator: 0x0A) {
+            line.withUnsafeBufferPointer { buffer in
+                guard RecordFile.verify(buffer) else { return }
+                if let record = LedgerRecord.decode(UnsafeBufferPointer(rebasing: buffer[9...])) { records.append(record) }
+            }
+        }
+        return records
+    }
+
     /// The suppression state from every intact record, without repairing or locking the file
     /// (for read-only commands such as status).
     public static func stateReadOnly(path: String) throws(OptoutError) -> SuppressionState {

@@ -94,18 +94,24 @@ public enum Durable {
         let synced = linuxSyncfs(anchor)
         close(anchor)
         if synced != 0 { throw .io(path: parent(of: files[0].path), reason: errnoText()) }
+        CrashPoints.step("writeFiles: all temp files synced")
         var directories = Set<String>()
-        for (temp, path) in temps {
+        for (index, (temp, path)) in temps.enumerated() {
+            if index > 0 { CrashPoints.step("writeFiles: between renames") }
             if rename(temp, path) != 0 { throw writeError(path) }
             directories.insert(parent(of: path))
         }
         temps.removeAll()
+        CrashPoints.step("writeFiles: renamed, directories not synced")
         for directory in directories.sorted() { try syncDirectory(directory) }
+        CrashPoints.step("writeFiles: done")
     }
 
     /// Renames `from` to `to` and fsyncs both directories.
     public static func move(_ from: String, to: String) throws(OptoutError) {
+        CrashPoints.step("move: before rename")
         if rename(from, to) != 0 { throw writeError(to) }
+        CrashPoints.step("move: after rename")
         try syncDirectory(parent(of: to))
         let fromDir = parent(of: from)
         if fromDir != parent(of: to) { try syncDirectory(fromDir) }
@@ -130,11 +136,21 @@ public enum Durable {
         return lstat(path, &st) == 0
     }
 
-    /// Reads a whole (small) file.
-    public static func readFile(_ path: String) throws(OptoutError) -> [UInt8] {
+    /// The largest input read whole into memory (STOP logs, page logs): 256 MiB, millions of
+    /// messages. A larger file is refused with a message instead of exhausting memory.
+    public static let wholeInputLimit = 256 << 20
+
+    /// Reads a whole (small) file; with `limit`, a file larger than that is refused (before reading).
+    public static func readFile(_ path: String, limit: Int? = nil) throws(OptoutError) -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 { throw .io(path: path, reason: errnoText()) }
         defer { close(fd) }
+        if let limit {
+            var st = stat()
+            if fstat(fd, &st) == 0, Int(st.st_size) > limit {
+                throw .io(path: path, reason: "too large to read (\(st.st_size) bytes; the limit for this kind of input is \(limit >> 20) MiB): split it into smaller files")
+            }
+        }
         var result: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
@@ -216,14 +232,17 @@ public final class AtomicFile {
     /// Makes the file durable and visible at its final path.
     public func commit() throws(OptoutError) {
         try flush()
+        CrashPoints.step("commit: temp written, not synced")
         if fsync(fd) != 0 { throw Durable.writeError(path) }
         close(fd)
         done = true
+        CrashPoints.step("commit: temp synced, before rename")
         if rename(tempPath, path) != 0 {
             let code = errno
             unlink(tempPath)
             throw Durable.writeError(path, code)
         }
+        CrashPoints.step("commit: after rename")
         try Durable.syncDirectory(Durable.parent(of: path))
     }
 
@@ -260,6 +279,7 @@ public final class AppendOnlyFile {
 
     public func append(_ bytes: [UInt8]) throws(OptoutError) {
         let failure: OptoutError? = bytes.withUnsafeBytes { raw in
+            CrashPoints.append("append: torn record", fd: fd, bytes: raw)
             do throws(OptoutError) { try Durable.writeAll(fd, raw, path: path) } catch { return error }
             return nil
         }
@@ -268,6 +288,8 @@ public final class AppendOnlyFile {
 
     /// Makes everything appended so far durable.
     public func sync() throws(OptoutError) {
+        CrashPoints.step("append: written, before fsync")
         if fsync(fd) != 0 { throw Durable.writeError(path) }
+        CrashPoints.step("append: synced")
     }
 }
