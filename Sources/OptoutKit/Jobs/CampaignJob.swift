@@ -248,17 +248,18 @@ public enum CampaignJob {
             summary.warnings.append("nobody to send to: every row was skipped")
         }
 
-        // Publish: link index durable first, then the files people and gateways use.
+        // Publish: link index durable first; the send file, which a gateway uploader takes, last.
         if let links { try links.1.sync() }
-        if let linksFile { try linksFile.commit(); summary.outputs.append(context.display(linksPath)) }
-        try sendFile.commit()
-        summary.outputs.insert(context.display(sendPath), at: 0)
-        try skippedFile.commit()
+        summary.outputs.append(context.display(sendPath))
+        if linksFile != nil { summary.outputs.append(context.display(linksPath)) }
         summary.outputs.append(context.display(skippedPath))
         summary.outputs.append(context.display(reportPath))
+        try skippedFile.commit()
         let report = renderReport(summary, template: template, templatePath: context.display(templatePath),
                                   list: list, listDisplay: listDisplay, settings: settings, maxSegments: maxSegments, now: context.now)
         try Durable.writeFile(reportPath, report)
+        try linksFile?.commit()
+        try sendFile.commit()
         return summary
     }
 

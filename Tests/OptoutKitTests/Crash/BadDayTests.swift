@@ -172,17 +172,18 @@ func system(_ command: String, _ arguments: [String]) -> Int32 {
         let base = NSTemporaryDirectory() + "optout-gone-" + UUID().uuidString
         defer { Tree.remove(base) }
         try Self.workspace(base + "/template", rows: 20)
-        // Find the step at which the send file exists and the campaign's report does not yet.
+        // Find a step at which the campaign's report is published and its send file (published
+        // last) is not yet.
         var found: Int?
         for n in 1...80 {
             let root = "\(base)/try-\(n)"
             try Tree.copy(base + "/template", to: root)
             let run = try OptoutCLI.runWorkspace(root, environment: ["OPTOUT_CRASH_AT": String(n)])
             if !run.killed { Tree.remove(root); break }
-            if Durable.exists(root + "/outbox/send/hello.csv") && !Durable.exists(root + "/outbox/reports/hello.txt") { found = n; break }
+            if Durable.exists(root + "/outbox/reports/hello.txt") && !Durable.exists(root + "/outbox/send/hello.csv") { found = n; break }
             Tree.remove(root)
         }
-        let n = try #require(found, "no crash point between the send file and the campaign report")
+        let n = try #require(found, "no crash point between the campaign report and the send file")
         let root = "\(base)/try-\(n)"
         #expect(unlink(root + "/inbox/lists/big.csv") == 0)
         let rerun = try OptoutCLI.run(["run", "--root", root, "--verbose"], environment: ["OPTOUT_NOW": "2026-11-26T12:00:00Z"])
@@ -195,8 +196,9 @@ func system(_ command: String, _ arguments: [String]) -> Int32 {
         #expect(snapshot.ledger.count == 1)
         #expect(Tree.files(under: root + "/outbox/send").isEmpty)
         #expect(!Durable.exists(root + "/outbox/reports/hello-skipped.csv"))
-        #expect(rerun.stderr.contains("outbox/send/hello.csv removed: written by an interrupted earlier attempt"), "\(rerun.stderr)")
-        print("list deleted mid-run: killed at step \(n), after outbox/send/hello.csv was published")
+        #expect(rerun.stderr.contains("outbox/reports/hello.txt removed: written by an interrupted earlier attempt"), "\(rerun.stderr)")
+        #expect(!Durable.exists(root + "/outbox/reports/hello.txt"))
+        print("list deleted mid-run: killed at step \(n), after outbox/reports/hello.txt was published")
     }
 
     /// Deleted while open: the reader keeps the file's bytes (POSIX: the inode lives until closed),

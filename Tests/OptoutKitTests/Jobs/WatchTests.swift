@@ -65,8 +65,11 @@ func optoutExecutable() -> String? {
         }
         try handle.close()
         #expect(waitFor(10) { t.list("inbox/stops/processed") == ["slow.csv"] } != nil)
+        // suppressions.csv is rewritten at the end of the pass: wait for it, then check both lines.
+        #expect(waitFor(10) { (t.read("outbox/suppressions.csv") ?? "").contains("+447700900789") } != nil)
         let suppressions = t.read("outbox/suppressions.csv") ?? ""
         #expect(suppressions.contains("+447700900123") && suppressions.contains("+447700900789"))
+        #expect(t.read("inbox/stops/processed/slow.csv")?.hasSuffix("STOP\n+447700900789,2026-11-26T10:01:00Z,STOP\n") == true)
 
         // SIGTERM: the pass in hand finishes, the lock is released, exit 0.
         kill(process.processIdentifier, SIGTERM)
