@@ -8,16 +8,16 @@
 // whitespace trimmed; separators skipped (space - . / ( ) [ ] * x ~ and their Unicode forms: NBSP,
 // narrow NBSP, dashes, full-width forms); `tel:` URIs with `;phone-context=+CC` and `;isub=`;
 // scientific notation rejected; an extension (`x123`, `ext. 123`, `#123`, `,123`, `;ext=123`)
-// rejected; any other letter rejected. The resolver (bottom half) is libphonenumber's `parse` +
+// ends the number and is dropped (libphonenumber keeps it apart); any other letter rejected. The resolver (bottom half) is libphonenumber's `parse` +
 // `is_possible_number_with_reason` step for step: `+` or the default region's international prefix
 // (pattern), country calling code, default-country numbers written with their country code but no
 // `+`, national prefix for parsing with its transform rule (kept only when the length stays
 // possible), then the possible-length check of the number's main region.
 //
 // Deliberate differences from libphonenumber (each explained in the README section and the
-// fixture notes): extensions and letters are rejected, not dropped / converted; a length that is
-// possible only for local dialling (no area code) is `tooShort`; E.164's 15-digit maximum is enforced (libphonenumber's lengths decide the minimum);
-// with no default region, `00` is still read as the international prefix.
+// fixture notes): letters are rejected, not converted; a length that is possible only for local
+// dialling (no area code) is `tooShort`; E.164's 15-digit maximum is enforced (libphonenumber's
+// lengths decide the minimum). Without a default region only `+` gives a country, as there.
 
 /// Parses phone fields as libphonenumber does, for one default region.
 public struct PhoneNumberParser: Sendable {
@@ -259,7 +259,7 @@ public struct PhoneNumberParser: Sendable {
                     var e = k + 1
                     while e < hi, p[e] != P.semicolon { e += 1 }
                     if P.hasWord(p, k, e, ";ext=") || P.isExtension(p, k + 1, e) {
-                        return .failure(.hasExtension)
+                        break  // an extension ends the number; it is dropped, as libphonenumber keeps it apart
                     } else if P.hasWord(p, k, e, ";phone-context=") {
                         let c = k + 15
                         if c < e, p[c] == P.plusSign {
@@ -290,7 +290,7 @@ public struct PhoneNumberParser: Sendable {
                 i = hi
                 continue
             case UInt8(ascii: "x"), UInt8(ascii: "X"), UInt8(ascii: "~"):
-                if count >= 2 && P.isExtension(p, i, hi) { return .failure(.hasExtension) }
+                if count >= 2 && P.isExtension(p, i, hi) { i = hi; continue }  // extension dropped
                 i += 1
             case _ where b >= 0x80:
                 let (kind, length) = P.wide(p, i, hi)
@@ -313,7 +313,8 @@ public struct PhoneNumberParser: Sendable {
                 }
             default:
                 if (P.isLetter(b) || b == P.hash || b == P.comma) && count >= 2 && P.isExtension(p, i, hi) {
-                    return .failure(.hasExtension)
+                    i = hi  // extension dropped
+                    continue
                 }
                 return .failure(.invalidCharacters)
             }
@@ -454,14 +455,8 @@ public struct PhoneNumberParser: Sendable {
             case .rejected(let why): return .failure(why)
             }
         } else {
-            // No default region: only `00` (the ITU international prefix) can introduce a country code.
-            guard n >= 2, d[0] == 0, d[1] == 0 else { return .failure(.missingCountry) }
-            if n > 2 && d[2] == 0 { return .failure(.missingCountry) }
-            if n - 2 <= 2 { return .failure(.tooShort) }
-            guard let (c, length) = extractCountryCode(d + 2, n - 2) else { return .failure(.unknownCountryCode) }
-            code = c
-            nsn = UnsafePointer(d) + 2 + length
-            count = n - 2 - length
+            // No default region: as libphonenumber, only a leading `+` says which country.
+            return .failure(.missingCountry)
         }
         let metaRegion: Int
         if code != 0 {
