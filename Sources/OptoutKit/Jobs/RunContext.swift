@@ -53,20 +53,8 @@ public final class RunContext {
     /// Identity of an input file's bytes (hex SHA-256), read in 1 MiB chunks (bounded memory
     /// whatever the file's size).
     public static func contentKey(_ path: String) throws(OptoutError) -> String {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        if fd < 0 { throw .io(path: path, reason: Durable.errnoText()) }
-        defer { close(fd) }
         var hasher = SHA256()
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .io(path: path, reason: Durable.errnoText())
-            }
-            if n == 0 { break }
-            chunk.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
-        }
+        try Durable.readChunks(path) { hasher.update($0) }
         return Hex.encode(hasher.finalize())
     }
 

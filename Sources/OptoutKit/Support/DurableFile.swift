@@ -142,6 +142,15 @@ public enum Durable {
 
     /// Reads a whole (small) file; with `limit`, a file larger than that is refused (before reading).
     public static func readFile(_ path: String, limit: Int? = nil) throws(OptoutError) -> [UInt8] {
+        var result: [UInt8] = []
+        try readChunks(path, limit: limit, chunkSize: 1 << 16) { result.append(contentsOf: $0) }
+        return result
+    }
+
+    /// Streams a file to `body` in chunks of up to `chunkSize` bytes (one reusable buffer).
+    /// - Parameter limit: refuse a file larger than this many bytes, with a message saying so.
+    public static func readChunks(_ path: String, limit: Int? = nil, chunkSize: Int = 1 << 20,
+                                  _ body: (UnsafeRawBufferPointer) -> Void) throws(OptoutError) {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 { throw .io(path: path, reason: errnoText()) }
         defer { close(fd) }
@@ -151,8 +160,7 @@ public enum Durable {
                 throw .io(path: path, reason: "too large to read (\(st.st_size) bytes; the limit for this kind of input is \(limit >> 20) MiB): split it into smaller files")
             }
         }
-        var result: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        var chunk = [UInt8](repeating: 0, count: chunkSize)
         while true {
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n < 0 {
@@ -160,9 +168,8 @@ public enum Durable {
                 throw .io(path: path, reason: errnoText())
             }
             if n == 0 { break }
-            result.append(contentsOf: chunk[0..<n])
+            chunk.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
         }
-        return result
     }
 
     /// Fresh random bytes from the kernel CSPRNG (SystemRandomNumberGenerator uses getrandom(2) on Linux).

@@ -23,11 +23,7 @@ public final class RecordFile {
     /// The payload pointer is valid only during the call.
     public func load(_ body: (UnsafeBufferPointer<UInt8>, Int) -> Void) throws(OptoutError) {
         guard Durable.exists(path) else { return }
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        if fd < 0 { throw .io(path: path, reason: Durable.errnoText()) }
-        defer { close(fd) }
         var pending: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
         var lineNumber = 0
         var validEnd = 0        // byte offset just after the last intact record
         var consumed = 0        // byte offset of pending[0]
@@ -43,14 +39,8 @@ public final class RecordFile {
                 sawBadLast = true
             }
         }
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .io(path: path, reason: Durable.errnoText())
-            }
-            if n == 0 { break }
-            pending.append(contentsOf: chunk[0..<n])
+        try Durable.readChunks(path) { chunk in
+            pending.append(contentsOf: chunk)
             var start = 0
             pending.withUnsafeBufferPointer { buffer in
                 var i = 0
