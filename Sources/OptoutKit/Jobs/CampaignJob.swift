@@ -152,6 +152,23 @@ public enum CampaignJob {
             try skippedFile.write(row)
         }
 
+        // The pieces as plain values over one byte buffer: no reference counting per row.
+        struct FlatPiece { enum Kind { case bytes, column, link }; var kind: Kind; var start = 0; var end = 0; var column = 0; var hasFallback = false }
+        var literals: [UInt8] = []
+        var flatPieces: [FlatPiece] = []
+        for piece in pieces {
+            switch piece {
+            case .bytes(let b):
+                flatPieces.append(FlatPiece(kind: .bytes, start: literals.count, end: literals.count + b.count))
+                literals.append(contentsOf: b)
+            case .column(let index, let fallback):
+                let f = fallback ?? []
+                flatPieces.append(FlatPiece(kind: .column, start: literals.count, end: literals.count + f.count, column: index, hasFallback: fallback != nil))
+                literals.append(contentsOf: f)
+            case .link:
+                flatPieces.append(FlatPiece(kind: .link))
+            }
+        }
         var token: [UInt8] = []
         token.reserveCapacity(LinkTokens.length)
         let comma = UInt8(ascii: ","), newline = UInt8(ascii: "\n")
@@ -162,15 +179,22 @@ public enum CampaignJob {
             message.removeAll(keepingCapacity: true)
             token.removeAll(keepingCapacity: true)
             if let links { links.0.appendToken(for: number, to: &token) }
-            for piece in pieces {
-                switch piece {
-                case .bytes(let b): message.append(contentsOf: b)
-                case .column(let index, let fallback):
-                    let value = fields(index)
-                    if value.isEmpty, let fallback { message.append(contentsOf: fallback) } else { message.append(contentsOf: value) }
-                case .link:
-                    message.append(contentsOf: linkBase)
-                    message.append(contentsOf: token)
+            literals.withUnsafeBufferPointer { lit in
+                for piece in flatPieces {
+                    switch piece.kind {
+                    case .bytes:
+                        message.append(contentsOf: UnsafeBufferPointer(rebasing: lit[piece.start..<piece.end]))
+                    case .column:
+                        let value = fields(piece.column)
+                        if value.isEmpty && piece.hasFallback {
+                            message.append(contentsOf: UnsafeBufferPointer(rebasing: lit[piece.start..<piece.end]))
+                        } else {
+                            message.append(contentsOf: value)
+                        }
+                    case .link:
+                        message.append(contentsOf: linkBase)
+                        message.append(contentsOf: token)
+                    }
                 }
             }
             let count = message.withUnsafeBytes { Segments.count(utf8: $0) }
@@ -229,7 +253,7 @@ public enum CampaignJob {
                         try skip(line, number.e164, skipDuplicate, "duplicate of line \(first)")
                         continue
                     }
-                    if context.ledger.state.isOptedOut(number) {
+                    if context.ledger.isOptedOut(number) {
                         try skip(line, number.e164, skipOptedOut, optedOutReason(number))
                         continue
                     }
@@ -238,7 +262,7 @@ public enum CampaignJob {
             }
         } else if let single {
             summary.rowsRead = 1
-            if context.ledger.state.isOptedOut(single) {
+            if context.ledger.isOptedOut(single) {
                 try skip(template.toLine ?? 1, single.e164, skipOptedOut, optedOutReason(single))
             } else {
                 try emit(single, line: template.toLine ?? 1, fields: { _ in UnsafeBufferPointer(start: nil, count: 0) })

@@ -52,7 +52,7 @@ public enum ListReportJob {
                     if let first = duplicates.firstLine(ifDuplicate: line) {
                         note(line, "duplicate", "\(number.e164) duplicate of line \(first)")
                     } else {
-                        if context.ledger.state.isOptedOut(number) {
+                        if context.ledger.isOptedOut(number) {
                             note(line, "opted out", "\(number.e164) is opted out")
                         } else {
                             valid += 1

@@ -82,6 +82,10 @@ public final class Ledger {
         }
     }
 
+    /// True when the number is opted out now (reads the state in place: no copy per call).
+    @inline(__always)
+    public func isOptedOut(_ number: PhoneNumber) -> Bool { state.isOptedOut(number) }
+
     /// True when exactly this evidence is already recorded (an input read again).
     public func contains(_ event: IncomingEvent, recordedAt: Timestamp = Timestamp(seconds: 0)) -> Bool {
         identities.contains(makeRecord(event, seq: 0, effect: .noEffect, recordedAt: recordedAt).identity)
