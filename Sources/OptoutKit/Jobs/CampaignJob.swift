@@ -234,6 +234,9 @@ public enum CampaignJob {
             return "opted out on \(state.since.iso8601) (\(source))"
         }
 
+        // This run's report of the list, from this pass, when it is due.
+        let deferredList = list != nil ? context.deferredListReports[listPath] : nil
+        var check = ListCheck()
         if let list {
             while true {
                 let more: Bool
@@ -245,18 +248,24 @@ public enum CampaignJob {
                 let line = list.line
                 switch list.number() {
                 case .blank:
+                    if deferredList != nil { check.blank(line) }
                     try skip(line, "", skipBlank, "blank row")
                 case .invalid(let rejection):
-                    try skip(line, list.rawPhone(), "invalid number", rejection.reason)
+                    let raw = list.rawPhone()
+                    if deferredList != nil { check.invalid(line, raw: raw, rejection) }
+                    try skip(line, raw, "invalid number", rejection.reason)
                 case .number(let number):
                     if let first = duplicates?.firstLine(ifDuplicate: line) {
+                        if deferredList != nil { check.duplicate(line, number, of: first) }
                         try skip(line, number.e164, skipDuplicate, "duplicate of line \(first)")
                         continue
                     }
                     if context.ledger.isOptedOut(number) {
+                        if deferredList != nil { check.optedOut(line, number) }
                         try skip(line, number.e164, skipOptedOut, optedOutReason(number))
                         continue
                     }
+                    if deferredList != nil { check.textable() }
                     try emit(number, line: line, fields: { list.trimmed($0) })
                 }
             }
@@ -272,6 +281,11 @@ public enum CampaignJob {
             summary.warnings.append("nobody to send to: every row was skipped")
         }
 
+        if let deferredList, let list {
+            let outcome = try ListReportJob.write(deferredList, reader: list, check: check, context: context)
+            context.deferredListReports[listPath] = nil
+            context.listReportsWritten.append(context.display(outcome.reportPath))
+        }
         // Publish: link index durable first; the send file, which a gateway uploader takes, last.
         if let links { try links.1.sync() }
         summary.outputs.append(context.display(sendPath))

@@ -6,6 +6,34 @@
 // Failures: a file-level problem (no phone column, undecodable, unterminated quote) moves the list
 // to inbox/lists/rejected/ with <file>.error.txt.
 
+/// What one pass over a list found, row by row: the list report's content. Filled by the list
+/// report's own pass, or by a campaign's pass over the same list in the same run (one pass less).
+public struct ListCheck: Sendable {
+    public var rows = 0
+    public var valid = 0
+    public var problems: [String] = []
+    public var counts: [String: Int] = [:]
+
+    public init() {}
+
+    mutating func note(_ line: Int, _ category: String, _ text: String) {
+        counts[category, default: 0] += 1
+        if problems.count < 200 { problems.append("  line \(line): \(text)") }
+    }
+
+    public mutating func blank(_ line: Int) { rows += 1; note(line, "blank row", "blank row") }
+    public mutating func invalid(_ line: Int, raw: String, _ rejection: PhoneRejection) {
+        rows += 1
+        note(line, "invalid number", "\"\(raw)\": \(rejection.reason)")
+    }
+    public mutating func duplicate(_ line: Int, _ number: PhoneNumber, of first: Int) {
+        rows += 1
+        note(line, "duplicate", "\(number.e164) duplicate of line \(first)")
+    }
+    public mutating func optedOut(_ line: Int, _ number: PhoneNumber) { rows += 1; note(line, "opted out", "\(number.e164) is opted out") }
+    public mutating func textable() { rows += 1; valid += 1 }
+}
+
 public enum ListReportJob {
     public struct Outcome: Sendable {
         public var reportPath: String
@@ -13,19 +41,24 @@ public enum ListReportJob {
         public var valid: Int
     }
 
-    /// Checks one list; returns nil when this version was already reported.
+    static func key(_ file: DroppedFile) -> String {
+        "\(CampaignJobNames.stem(file.name))@\(file.size):\(file.modified.seconds)"
+    }
+
+    /// True when this version of the list has not been reported yet.
+    public static func isDue(_ file: DroppedFile, context: RunContext) -> Bool {
+        !context.journal.wasDone(kind: "list", key: key(file))
+    }
+
+    /// Checks one list with its own pass; returns nil when this version was already reported.
     public static func run(_ file: DroppedFile, context: RunContext) throws(OptoutError) -> Outcome? {
-        let key = "\(file.size):\(file.modified.seconds)"
-        let stem = CampaignJobNames.stem(file.name)
-        if context.journal.wasDone(kind: "list", key: "\(stem)@\(key)") { return nil }
+        guard isDue(file, context: context), Durable.exists(file.path) else { return nil }
         let reader: ContactListReader
         do { reader = try ContactListReader(path: file.path, parser: context.parser) } catch {
             try context.reject(file, kind: .lists, reasons: [error.description])
             return nil
         }
-        var rows = 0, valid = 0
-        var problems: [String] = []
-        var counts: [String: Int] = [:]
+        var check = ListCheck()
         let duplicates: DuplicateLines
         do {
             duplicates = try DuplicateFinder.find(listPath: file.path, parser: context.parser, tempRoot: "\(context.workspace.state)/tmp")
@@ -37,26 +70,19 @@ public enum ListReportJob {
         } catch {
             throw .internalError("\(error)")
         }
-        func note(_ line: Int, _ category: String, _ text: String) {
-            counts[category, default: 0] += 1
-            if problems.count < 200 { problems.append("  line \(line): \(text)") }
-        }
         do {
             while try reader.next() {
-                rows += 1
                 let line = reader.line
                 switch reader.number() {
-                case .blank: note(line, "blank row", "blank row")
-                case .invalid(let rejection): note(line, "invalid number", "\"\(reader.rawPhone())\": \(rejection.reason)")
+                case .blank: check.blank(line)
+                case .invalid(let rejection): check.invalid(line, raw: reader.rawPhone(), rejection)
                 case .number(let number):
                     if let first = duplicates.firstLine(ifDuplicate: line) {
-                        note(line, "duplicate", "\(number.e164) duplicate of line \(first)")
+                        check.duplicate(line, number, of: first)
+                    } else if context.ledger.isOptedOut(number) {
+                        check.optedOut(line, number)
                     } else {
-                        if context.ledger.isOptedOut(number) {
-                            note(line, "opted out", "\(number.e164) is opted out")
-                        } else {
-                            valid += 1
-                        }
+                        check.textable()
                     }
                 }
             }
@@ -64,7 +90,14 @@ public enum ListReportJob {
             try context.reject(file, kind: .lists, reasons: [error.description])
             return nil
         }
-        let name = try context.journal.claimName(kind: "list", key: "\(stem)@\(key)", preferred: "list-\(stem)") { candidate in
+        return try write(file, reader: reader, check: check, context: context)
+    }
+
+    /// Writes the report for a finished pass and records this version of the list as reported.
+    public static func write(_ file: DroppedFile, reader: ContactListReader, check: ListCheck,
+                             context: RunContext) throws(OptoutError) -> Outcome {
+        let stem = CampaignJobNames.stem(file.name)
+        let name = try context.journal.claimName(kind: "list", key: key(file), preferred: "list-\(stem)") { candidate in
             Durable.exists("\(context.workspace.reportsFolder)/\(candidate).txt")
         }
         let path = "\(context.workspace.reportsFolder)/\(name).txt"
@@ -74,18 +107,18 @@ public enum ListReportJob {
         text += "Format:        \(reader.encoding.rawValue), delimiter \(delimiter), \(reader.hasHeader ? "header row" : "no header row")\n"
         text += "Phone column:  \"\(reader.columns[reader.phoneColumn])\"\n"
         text += "Merge fields:  \(reader.columns.enumerated().filter { $0.offset != reader.phoneColumn }.map { "{\($0.element)}" }.joined(separator: " "))\n"
-        text += "Rows:          \(rows)\n"
-        text += "Textable:      \(valid)\n"
-        for (category, count) in counts.sorted(by: { $0.key < $1.key }) {
+        text += "Rows:          \(check.rows)\n"
+        text += "Textable:      \(check.valid)\n"
+        for (category, count) in check.counts.sorted(by: { $0.key < $1.key }) {
             text += "\(category):".padding(toLength: 16, withPad: " ", startingAt: 0) + "\(count)\n"
         }
         text += "\nRows that will be skipped:\n"
-        text += problems.isEmpty ? "  none\n" : problems.joined(separator: "\n") + "\n"
-        let more = counts.values.reduce(0, +) - problems.count
+        text += check.problems.isEmpty ? "  none\n" : check.problems.joined(separator: "\n") + "\n"
+        let more = check.counts.values.reduce(0, +) - check.problems.count
         if more > 0 { text += "  ... and \(more) more (each campaign's -skipped.csv lists every row)\n" }
         try Durable.writeFile(path, text)
-        try context.journal.markDone(kind: "list", key: "\(stem)@\(key)", fingerprint: key)
-        return Outcome(reportPath: path, rows: rows, valid: valid)
+        try context.journal.markDone(kind: "list", key: key(file), fingerprint: "\(file.size):\(file.modified.seconds)")
+        return Outcome(reportPath: path, rows: check.rows, valid: check.valid)
     }
 }
 

@@ -17,6 +17,10 @@ public final class RunContext {
     public var diagnostics: [Diagnostic] = []
     /// Inputs moved to rejected/ this run (drives exit code 65).
     public var rejectedInputs = 0
+    /// Lists (by path) whose report a campaign of this run writes from its own pass.
+    public var deferredListReports: [String: DroppedFile] = [:]
+    /// List reports written by campaigns this run.
+    public var listReportsWritten: [String] = []
 
     public init(workspace: Workspace, settings: Settings, ledger: Ledger, journal: Journal, now: Timestamp) {
         self.workspace = workspace

@@ -172,8 +172,19 @@ public enum RunJob {
         for (file, kind) in consumed { try DropFolder.markProcessed(file, into: ws.processed(kind)) }
         if let clicksReport { try journal.markDone(kind: "clicks", key: clicksReport.key, fingerprint: "") }
 
-        // 3. Lists: a report for each new or changed list.
+        // 3. Lists: a report for each new or changed list. A list that a waiting campaign uses is
+        //    checked by that campaign's pass (one pass over the list instead of two).
+        let usedLists = Set(DropFolder.scan(ws.folder(.campaigns), settle: settle).ready.compactMap { file -> String? in
+            guard file.name.lowercased().hasSuffix(".txt"), file.size < 1 << 20,
+                  let bytes = try? Durable.readFile(file.path),
+                  let list = try? CampaignTemplate.parse(String(decoding: bytes, as: UTF8.self)).list else { return nil }
+            return "\(ws.folder(.lists))/\(list).csv"
+        })
         for file in try scan(.lists, accept: { $0.lowercased().hasSuffix(".csv") || $0.lowercased().hasSuffix(".txt") || $0.lowercased().hasSuffix(".tsv") }) {
+            if usedLists.contains(file.path) && ListReportJob.isDue(file, context: context) {
+                context.deferredListReports[file.path] = file
+                continue
+            }
             if let outcome = try ListReportJob.run(file, context: context) {
                 report.listReports.append(ws.display(outcome.reportPath))
             }
@@ -211,6 +222,15 @@ public enum RunJob {
                 throw .internalError("\(ws.display(file.path)): \(error)")
             }
         }
+
+        // 4b. Lists whose campaign did not check them (rejected before its pass): their own pass.
+        for file in context.deferredListReports.values.sorted(by: { $0.name < $1.name }) {
+            if let outcome = try ListReportJob.run(file, context: context) {
+                report.listReports.append(ws.display(outcome.reportPath))
+            }
+        }
+        report.listReports.append(contentsOf: context.listReportsWritten)
+        report.listReports.sort()
 
         // 5. The suppression list as it stands.
         // (webhook delivery at the end of a run goes after this)

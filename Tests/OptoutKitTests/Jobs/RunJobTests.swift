@@ -191,6 +191,25 @@ let sampleCampaign = "list: customers\nsender: ACME\n\nHi {first_name|there}, sa
         }
     }
 
+    @Test func theListReportIsTheSameWhetherACampaignOrItsOwnPassChecksTheList() throws {
+        let now = Timestamp(seconds: 1_795_714_845)
+        let withCampaign = try workspace()
+        let report = try withCampaign.run(now: now)
+        #expect(report.listReports == ["outbox/reports/list-customers.txt"])
+        let alone = try workspace()
+        try FileManager.default.removeItem(atPath: "\(alone.root)/inbox/campaigns/sale.txt")
+        try alone.run(now: now)
+        let text = try #require(alone.read("outbox/reports/list-customers.txt"))
+        #expect(withCampaign.read("outbox/reports/list-customers.txt") == text)
+        #expect(text.contains("Textable:      3") && text.contains("line 8: +447700900321 is opted out"))
+        // A campaign rejected before its pass leaves the list to its own pass.
+        let rejected = try workspace()
+        try rejected.write("inbox/campaigns/sale.txt", "list: customers\n\nHi {nickname} STOP\n")
+        let r = try rejected.run(now: now)
+        #expect(r.listReports == ["outbox/reports/list-customers.txt"])
+        #expect(rejected.read("outbox/reports/list-customers.txt") == text)
+    }
+
     @Test func lockHeldGivesExit75() throws {
         let t = try workspace()
         let lock = try WorkspaceLock(path: t.ws.lockFile, wait: false)
