@@ -42,10 +42,15 @@ if CommandLine.arguments.dropFirst().first == "watch", pipe(&stopPipe) == 0 {
 }
 
 let interactive = isatty(STDOUT_FILENO) == 1
-let outcome = CommandRunner.main(Array(CommandLine.arguments.dropFirst()), interactive: interactive, stopFD: stopPipe[0]) { part in
+// A progress line on stderr, rewritten in place, only when a person is watching stderr.
+let showProgress: @Sendable (String) -> Void = { @Sendable line in emit("\r\u{1B}[K" + line, to: STDERR_FILENO) }
+let progress: (@Sendable (String) -> Void)? = isatty(STDERR_FILENO) == 1 ? showProgress : nil
+let outcome = CommandRunner.main(Array(CommandLine.arguments.dropFirst()), interactive: interactive, stopFD: stopPipe[0],
+                                 progress: progress) { part in
     emit(part.stdout, to: STDOUT_FILENO)
     emit(part.stderr, to: STDERR_FILENO)
 }
+if progress != nil { emit("\r\u{1B}[K", to: STDERR_FILENO) }
 emit(outcome.stdout, to: STDOUT_FILENO)
 emit(outcome.stderr, to: STDERR_FILENO)
 exit(outcome.exitCode)

@@ -26,7 +26,9 @@ public enum CommandRunner {
     /// Runs argv (without the program name). `interactive`: stdout is a terminal.
     /// `stream` receives output as it happens for long-running commands (watch); `stopFD` becomes
     /// readable when the process is asked to stop (SIGTERM/SIGINT).
+    /// `progress`, when given (stderr is a terminal), receives progress lines for long runs.
     public static func main(_ args: [String], interactive: Bool, stopFD: Int32 = -1,
+                            progress: (@Sendable (String) -> Void)? = nil,
                             stream: (CommandOutcome) -> Void = { _ in }) -> CommandOutcome {
         do {
             let command = try CommandLineParser.parse(args)
@@ -39,7 +41,7 @@ public enum CommandRunner {
                 }
                 return CommandOutcome(stdout: interactive || verbose ? "optout watch: stopped\n" : "")
             }
-            return try execute(command, interactive: interactive)
+            return try execute(command, interactive: interactive, progress: progress)
         } catch {
             return CommandOutcome(stderr: "optout: \(error.description)\n", exitCode: code(for: error))
         }
@@ -56,7 +58,7 @@ public enum CommandRunner {
         }
     }
 
-    static func execute(_ command: Command, interactive: Bool) throws(OptoutError) -> CommandOutcome {
+    static func execute(_ command: Command, interactive: Bool, progress: (@Sendable (String) -> Void)? = nil) throws(OptoutError) -> CommandOutcome {
         switch command {
         case .help(let text):
             return CommandOutcome(stdout: text + "\n")
@@ -74,7 +76,9 @@ public enum CommandRunner {
             text += "nginx: include \(outcome.files.last ?? "outbox/site/nginx.conf") in http { }; links matching \(outcome.linkPattern) are logged to \(outcome.accessLog): copy that log into inbox/clicks/ before `optout run`\n"
             return CommandOutcome(stdout: text)
         case .run(let root, let verbose):
-            let report = try RunJob.run(root: root, options: RunOptions(now: try fixedNow()))
+            var options = RunOptions(now: try fixedNow())
+            options.progress = progress
+            let report = try RunJob.run(root: root, options: options)
             return render(report, loud: interactive || verbose)
         case .watch:
             throw .internalError("watch runs through CommandRunner.main")

@@ -237,6 +237,7 @@ public enum CampaignJob {
         // This run's report of the list, from this pass, when it is due.
         let deferredList = list != nil ? context.deferredListReports[listPath] : nil
         var check = ListCheck()
+        let listBytes = list != nil ? ((try? FileSize.of(listPath)) ?? 0) : 0
         if let list {
             while true {
                 let more: Bool
@@ -245,6 +246,10 @@ public enum CampaignJob {
                 }
                 if !more { break }
                 summary.rowsRead += 1
+                if summary.rowsRead & 0xFFFF == 0, let progress = context.progress {
+                    let percent = listBytes > 0 ? min(99, list.bytesRead * 100 / listBytes) : 0
+                    progress("campaign \(outputName): \(summary.rowsRead) rows read (\(percent)%), \(summary.toSend) to send")
+                }
                 let line = list.line
                 switch list.number() {
                 case .blank:

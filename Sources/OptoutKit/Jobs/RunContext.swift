@@ -21,6 +21,8 @@ public final class RunContext {
     public var deferredListReports: [String: DroppedFile] = [:]
     /// List reports written by campaigns this run.
     public var listReportsWritten: [String] = []
+    /// Progress lines for long work (nil: nobody is watching).
+    public var progress: (@Sendable (String) -> Void)?
 
     public init(workspace: Workspace, settings: Settings, ledger: Ledger, journal: Journal, now: Timestamp) {
         self.workspace = workspace

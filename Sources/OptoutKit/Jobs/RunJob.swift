@@ -15,6 +15,8 @@ public struct RunOptions: Sendable {
     public var now: Timestamp?
     /// Options for the webhook delivery at the end of the run (nil: bounded defaults).
     public var delivery: DeliveryOptions?
+    /// Receives a progress line now and then during long work (the CLI shows it on a terminal).
+    public var progress: (@Sendable (String) -> Void)?
 
     public init(settleSeconds: Double? = nil, waitForLock: Bool = false, now: Timestamp? = nil) {
         self.settleSeconds = settleSeconds
@@ -60,6 +62,7 @@ public enum RunJob {
         let journal = try Journal(path: ws.journalFile)
         let now = options.now ?? .now()
         let context = RunContext(workspace: ws, settings: settings, ledger: ledger, journal: journal, now: now)
+        context.progress = options.progress
         for problem in ledger.problems + journal.problems { context.diagnostics.append(Diagnostic(.warning, nil, problem)) }
         for path in StaleTemps.sweep(ws) { context.diagnostics.append(Diagnostic(.note, nil, "\(path): removed (left by an interrupted run)")) }
         let settle = options.settleSeconds ?? settings.settleSeconds

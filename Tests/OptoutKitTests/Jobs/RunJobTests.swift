@@ -210,6 +210,26 @@ let sampleCampaign = "list: customers\nsender: ACME\n\nHi {first_name|there}, sa
         #expect(rejected.read("outbox/reports/list-customers.txt") == text)
     }
 
+    @Test func longCampaignsReportProgress() throws {
+        let t = try TempWorkspace(settings: sampleSettings)
+        var list = "name;mobile\n"
+        for i in 0..<140_000 { list += "n\(i);+4477009\(String(format: "%05d", i % 100_000))\n" }
+        try t.write("inbox/lists/big.csv", list)
+        try t.write("inbox/campaigns/big.txt", "list: big\n\nHi {name} STOP\n")
+        final class Lines: @unchecked Sendable {
+            let lock = NSLock()
+            var items: [String] = []
+            func add(_ s: String) { lock.lock(); items.append(s); lock.unlock() }
+        }
+        let lines = Lines()
+        var options = RunOptions(settleSeconds: 0)
+        options.progress = { lines.add($0) }
+        try RunJob.run(root: t.root, options: options)
+        #expect(lines.items.count == 2)
+        #expect(lines.items.first?.hasPrefix("campaign big: 65536 rows read (") == true)
+        #expect(lines.items.last?.contains("131072 rows read") == true)
+    }
+
     @Test func lockHeldGivesExit75() throws {
         let t = try workspace()
         let lock = try WorkspaceLock(path: t.ws.lockFile, wait: false)
