@@ -47,6 +47,8 @@ public final class CSVReader {
     static let blankProbeLimit = 1 << 20
 
     public let encoding: TextEncoding
+    /// Bytes of byte-order mark before the text (0, 2 or 3).
+    let bomLength: Int
     public let delimiter: UInt8
     /// Physical line (1-based) on which the current record starts.
     public private(set) var line: Int = 0
@@ -55,7 +57,7 @@ public final class CSVReader {
     public private(set) var bytesRead: Int = 0
 
     private let transcoder: Transcoder
-    private let maxRecordBytes: Int
+    let maxRecordBytes: Int
     /// Decoded UTF-8 input: bytes [pos, end) are not parsed yet.
     private let decoded: GrowableBuffer<UInt8>
     private var pos = 0
@@ -88,11 +90,18 @@ public final class CSVReader {
     }
 
     /// File reader with a chosen raw read block size and sniff window (tests use tiny ones, so
-    /// that the parser meets block boundaries everywhere).
+    /// that the parser meets block boundaries everywhere). `encoding`, when a reader of the same
+    /// file already detected it, skips the detection pass over the whole file.
     convenience init(path: String, delimiter: UInt8?, maxRecordBytes: Int, bufferSize: Int,
-                     sniffBytes: Int = CSVReader.defaultSniffBytes) throws(CSVError) {
+                     sniffBytes: Int = CSVReader.defaultSniffBytes, detected: (encoding: TextEncoding, bomLength: Int)? = nil) throws(CSVError) {
         try self.init(input: ByteInput(path: path), delimiter: delimiter, maxRecordBytes: maxRecordBytes,
-                      bufferSize: bufferSize, sniffBytes: sniffBytes)
+                      bufferSize: bufferSize, sniffBytes: sniffBytes, detected: detected)
+    }
+
+    /// Reopens the file of `first` from the start without detecting its encoding again.
+    convenience init(reopening first: CSVReader, path: String) throws(CSVError) {
+        try self.init(path: path, delimiter: first.delimiter, maxRecordBytes: first.maxRecordBytes, bufferSize: CSVReader.defaultBufferSize,
+                      detected: (first.encoding, first.bomLength))
     }
 
     /// In-memory reader with a chosen raw read block size and sniff window (see above).
@@ -102,8 +111,11 @@ public final class CSVReader {
                       bufferSize: bufferSize, sniffBytes: sniffBytes)
     }
 
-    init(input: ByteInput, delimiter: UInt8?, maxRecordBytes: Int, bufferSize: Int, sniffBytes: Int) throws(CSVError) {
-        let (encoding, bomLength) = try EncodingDetector.detect(input)
+    init(input: ByteInput, delimiter: UInt8?, maxRecordBytes: Int, bufferSize: Int, sniffBytes: Int,
+         detected known: (encoding: TextEncoding, bomLength: Int)? = nil) throws(CSVError) {
+        let (encoding, bomLength): (TextEncoding, Int)
+        if let known { (encoding, bomLength) = known } else { (encoding, bomLength) = try EncodingDetector.detect(input) }
+        self.bomLength = bomLength
         try input.seek(to: bomLength)
         let transcoder = Transcoder(input: input, encoding: encoding, bomLength: bomLength, chunkSize: bufferSize)
         self.encoding = encoding

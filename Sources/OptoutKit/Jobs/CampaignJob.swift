@@ -78,17 +78,24 @@ public enum CampaignJob {
             }
         }
 
-        // Resolve placeholders to columns.
-        enum Piece { case bytes([UInt8]); case column(Int, [UInt8]?); case link }
+        // Resolve placeholders to columns, as plain values over one byte buffer (literal text and
+        // fallbacks): rendering a row then does no reference counting.
+        struct Piece { enum Kind { case bytes, column, link }; var kind: Kind; var start = 0; var end = 0; var column = 0; var hasFallback = false }
+        var literals: [UInt8] = []
         var pieces: [Piece] = []
         var unknown: [String] = []
         for part in template.parts {
             switch part {
-            case .text(let t): pieces.append(.bytes(Array(t.utf8)))
-            case .optOutLink: pieces.append(.link)
+            case .text(let t):
+                pieces.append(Piece(kind: .bytes, start: literals.count, end: literals.count + t.utf8.count))
+                literals.append(contentsOf: t.utf8)
+            case .optOutLink:
+                pieces.append(Piece(kind: .link))
             case .field(let name, let fallback):
                 if let index = list?.columnIndex(name) {
-                    pieces.append(.column(index, fallback.map { Array($0.utf8) }))
+                    let f = Array((fallback ?? "").utf8)
+                    pieces.append(Piece(kind: .column, start: literals.count, end: literals.count + f.count, column: index, hasFallback: fallback != nil))
+                    literals.append(contentsOf: f)
                 } else {
                     unknown.append(name)
                 }
@@ -152,23 +159,6 @@ public enum CampaignJob {
             try skippedFile.write(row)
         }
 
-        // The pieces as plain values over one byte buffer: no reference counting per row.
-        struct FlatPiece { enum Kind { case bytes, column, link }; var kind: Kind; var start = 0; var end = 0; var column = 0; var hasFallback = false }
-        var literals: [UInt8] = []
-        var flatPieces: [FlatPiece] = []
-        for piece in pieces {
-            switch piece {
-            case .bytes(let b):
-                flatPieces.append(FlatPiece(kind: .bytes, start: literals.count, end: literals.count + b.count))
-                literals.append(contentsOf: b)
-            case .column(let index, let fallback):
-                let f = fallback ?? []
-                flatPieces.append(FlatPiece(kind: .column, start: literals.count, end: literals.count + f.count, column: index, hasFallback: fallback != nil))
-                literals.append(contentsOf: f)
-            case .link:
-                flatPieces.append(FlatPiece(kind: .link))
-            }
-        }
         var token: [UInt8] = []
         token.reserveCapacity(LinkTokens.length)
         let comma = UInt8(ascii: ","), newline = UInt8(ascii: "\n")
@@ -180,7 +170,7 @@ public enum CampaignJob {
             token.removeAll(keepingCapacity: true)
             if let links { links.0.appendToken(for: number, to: &token) }
             literals.withUnsafeBufferPointer { lit in
-                for piece in flatPieces {
+                for piece in pieces {
                     switch piece.kind {
                     case .bytes:
                         message.append(contentsOf: UnsafeBufferPointer(rebasing: lit[piece.start..<piece.end]))
@@ -203,7 +193,6 @@ public enum CampaignJob {
                 return
             }
             if let links {
-                if single != nil { try links.1.add(number, token: String(decoding: token, as: UTF8.self)) }
                 if summary.sampleLink == nil { summary.sampleLink = String(decoding: linkBase + token, as: UTF8.self) }
                 row.removeAll(keepingCapacity: true)
                 number.appendE164(to: &row)

@@ -40,11 +40,7 @@ public struct ClickRequest: Sendable {
     public var ip: String
 }
 
-public struct ClickLogError: Error, Sendable, CustomStringConvertible {
-    public var line: Int?
-    public var reason: String
-    public var description: String { line.map { "line \($0): \(reason)" } ?? reason }
-}
+public typealias ClickLogError = InputError
 
 public enum ClickLogFormat: String, Sendable {
     case combined = "nginx/Apache combined access log"
@@ -281,7 +277,7 @@ public struct ClickLogReader {
                                    userAgent: value(agent), ip: value(ip)))
             }
         } catch let error as CSVError {
-            throw ClickLogError(line: error.line > 0 ? error.line : nil, reason: error.reason)
+            throw ClickLogError(error)
         } catch let error as ClickLogError {
             throw error
         } catch {

@@ -101,9 +101,8 @@ public enum RunJob {
         // 1a. STOP logs (replies to the toll-free number).
         let stopReader = StopLogReader(parser: context.parser, settings: settings, now: now)
         for file in try scan(.stops, accept: isLogName) {
-            let key = try RunContext.contentKey(file.path)
             do {
-                let contents = try stopReader.read(path: file.path, displayName: ws.display(file.path), inputHash: String(key.prefix(16)))
+                let contents = try stopReader.read(path: file.path, displayName: ws.display(file.path))
                 events.append(contentsOf: contents.events)
                 report.messagesRead += contents.messages
                 context.diagnostics.append(contentsOf: contents.rowProblems)

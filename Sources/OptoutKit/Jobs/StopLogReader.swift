@@ -17,11 +17,7 @@ public struct StopLogContents: Sendable {
     fileprivate var lastRecipient: (raw: String, detail: String)?
 }
 
-public struct StopLogError: Error, Sendable, CustomStringConvertible {
-    public var line: Int?
-    public var reason: String
-    public var description: String { line.map { "line \($0): \(reason)" } ?? reason }
-}
+public typealias StopLogError = InputError
 
 public struct StopLogReader {
     public var parser: PhoneNumberParser
@@ -36,9 +32,12 @@ public struct StopLogReader {
         self.keywords = Keywords.Lists(settings: settings)
     }
 
-    public func read(path: String, displayName: String, inputHash: String) throws(StopLogError) -> StopLogContents {
+    /// Reads one log; the evidence's input hash is taken from the same bytes (one read, and a file
+    /// over the size limit is refused before anything is hashed).
+    public func read(path: String, displayName: String) throws(StopLogError) -> StopLogContents {
         let bytes: [UInt8]
         do { bytes = try Durable.readFile(path, limit: Durable.wholeInputLimit) } catch { throw StopLogError(line: nil, reason: error.description) }
+        let inputHash = String(Hex.encode(SHA256.hash(bytes)).prefix(16))
         let firstByte = bytes.drop(while: { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 || $0 == 0xEF || $0 == 0xBB || $0 == 0xBF }).first
         if firstByte == UInt8(ascii: "{") {
             return try readJSONLines(bytes, displayName: displayName, inputHash: inputHash)
@@ -69,7 +68,7 @@ public struct StopLogReader {
                            recipient: value(recipient), line: reader.line, displayName: displayName, inputHash: inputHash, into: &contents)
             }
         } catch let error as CSVError {
-            throw StopLogError(line: error.line > 0 ? error.line : nil, reason: error.reason)
+            throw StopLogError(error)
         } catch let error as StopLogError {
             throw error
         } catch {

@@ -86,11 +86,6 @@ public final class Ledger {
     @inline(__always)
     public func isOptedOut(_ number: PhoneNumber) -> Bool { state.isOptedOut(number) }
 
-    /// True when exactly this evidence is already recorded (an input read again).
-    public func contains(_ event: IncomingEvent, recordedAt: Timestamp = Timestamp(seconds: 0)) -> Bool {
-        identities.contains(makeRecord(event, seq: 0, effect: .noEffect, recordedAt: recordedAt).identity)
-    }
-
     private func makeRecord(_ event: IncomingEvent, seq: Int64, effect: EventEffect, recordedAt: Timestamp) -> LedgerRecord {
         LedgerRecord(seq: seq, kind: event.kind, effect: effect, number: event.number, eventTime: event.time,
                      recordedTime: recordedAt, source: event.source, rule: event.rule, file: event.file,

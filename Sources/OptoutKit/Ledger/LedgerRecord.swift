@@ -67,13 +67,20 @@ public struct LedgerRecord: Sendable, Equatable {
 
     /// Identity of the evidence: the same message from the same log read twice has the same key.
     public var identity: UInt64 {
+        LedgerRecord.identity(number: number.value, time: eventTime, kind: kind, source: source,
+                              text: text.utf8, detail: detail.utf8)
+    }
+
+    /// The identity from its parts (shared by records and the byte-level replay).
+    static func identity<T: Sequence, D: Sequence>(number: UInt64, time: Timestamp, kind: EventKind, source: EventSource,
+                                                   text: T, detail: D) -> UInt64 where T.Element == UInt8, D.Element == UInt8 {
         var h = FNV1a()
-        h.add(number.value)
-        h.add(UInt64(bitPattern: eventTime.seconds))
+        h.add(number)
+        h.add(UInt64(bitPattern: time.seconds))
         h.add(kind.rawValue)
         h.add(source.rawValue)
-        h.add(text)
-        h.add(detail)
+        h.add(bytes: text)
+        h.add(bytes: detail)
         return h.value
     }
 
@@ -122,8 +129,13 @@ public struct FNV1a: Sendable {
     }
 
     public mutating func add(_ text: String) {
-        for b in text.utf8 { add(b) }
-        add(UInt8(0xFF))  // separator: "ab","c" differs from "a","bc"
+        add(bytes: text.utf8)
+    }
+
+    /// Adds a field's bytes and a separator ("ab","c" differs from "a","bc").
+    public mutating func add<S: Sequence>(bytes: S) where S.Element == UInt8 {
+        for b in bytes { add(b) }
+        add(UInt8(0xFF))
     }
 }
 
@@ -164,21 +176,16 @@ extension LedgerRecord {
             number = PhoneNumber(unchecked: value)
             self.time = time
             self.source = source
-            var h = FNV1a()
-            h.add(value)
-            h.add(UInt64(bitPattern: time.seconds))
-            h.add(kind.rawValue)
-            h.add(source.rawValue)
-            for i in [12, 13] {
-                let bytes = field(i)
-                if bytes.contains(0x5C) {
-                    h.add(TabFields.unescape(bytes))
-                } else {
-                    for b in bytes { h.add(b) }
-                    h.add(UInt8(0xFF))
-                }
+            // Escaped fields are unescaped first; most contain no backslash and are hashed in place.
+            func raw(_ i: Int) -> [UInt8]? { field(i).contains(0x5C) ? Array(TabFields.unescape(field(i)).utf8) : nil }
+            let text = raw(12), detail = raw(13)
+            switch (text, detail) {
+            case (nil, nil):
+                identity = LedgerRecord.identity(number: value, time: time, kind: kind, source: source, text: field(12), detail: field(13))
+            default:
+                identity = LedgerRecord.identity(number: value, time: time, kind: kind, source: source,
+                                                 text: text ?? Array(field(12)), detail: detail ?? Array(field(13)))
             }
-            identity = h.value
         }
 
         static func integer(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {

@@ -69,17 +69,4 @@ public final class LinkIndex {
         try forEachNumber(path: path) { table.insert($0, payload: 0) }
         return table.count
     }
-
-    /// Reads the whole index into a token → number map (for resolving page logs).
-    public static func resolver(path: String) throws(OptoutError) -> [String: PhoneNumber] {
-        var map: [String: PhoneNumber] = [:]
-        try RecordFile(path: path).load { payload, _ in
-            guard let tab = payload.firstIndex(of: 0x09) else { return }
-            let token = String(decoding: UnsafeBufferPointer(rebasing: payload[..<tab]), as: UTF8.self)
-            if let value = PhoneNumber.parseE164Digits(UnsafeBufferPointer(rebasing: payload[(tab + 1)...])) {
-                map[token] = PhoneNumber(unchecked: value)
-            }
-        }
-        return map
-    }
 }

@@ -6,21 +6,7 @@
 // Failures (file-level, the list is rejected): `ListError` for no phone column or a CSV error
 // (undecodable, binary, unterminated quote) with the line.
 
-public struct ListError: Error, Sendable, CustomStringConvertible {
-    public var line: Int?
-    public var reason: String
-    public var description: String { line.map { "line \($0): \(reason)" } ?? reason }
-
-    init(_ error: CSVError) {
-        line = error.line > 0 ? error.line : nil
-        reason = error.reason
-    }
-
-    init(line: Int?, reason: String) {
-        self.line = line
-        self.reason = reason
-    }
-}
+public typealias ListError = InputError
 
 /// What one row holds in its phone column.
 public enum RowNumber: Sendable, Equatable {
@@ -50,8 +36,9 @@ public final class ContactListReader {
         // Sample the start of the file.
         var sample: [[String]] = []
         var sampleLines: [Int] = []
+        let probe: CSVReader
         do {
-            let probe = try CSVReader(path: path)
+            probe = try CSVReader(path: path)
             while sample.count < ContactListReader.sampleRows, try probe.next() {
                 let fields = (0..<probe.fieldCount).map { probe.string($0) }
                 if fields.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) { continue }
@@ -106,7 +93,7 @@ public final class ContactListReader {
         }
         normalizedColumns = columns.map(ColumnNames.normalize)
         do {
-            reader = try CSVReader(path: path)
+            reader = try CSVReader(reopening: probe, path: path)
             if header {
                 // Skip blank lines before the header, then the header.
                 while try reader.next() {

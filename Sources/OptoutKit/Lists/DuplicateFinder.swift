@@ -152,11 +152,7 @@ public enum DuplicateFinder {
 
         func flush() throws(OptoutError) {
             if buffer.isEmpty { return }
-            let failure: OptoutError? = buffer.withUnsafeBytes { raw in
-                do throws(OptoutError) { try Durable.writeAll(fd, raw, path: path) } catch { return error }
-                return nil
-            }
-            if let failure { throw failure }
+            try Durable.writeAll(fd, buffer, path: path)
             buffer.removeAll(keepingCapacity: true)
         }
 

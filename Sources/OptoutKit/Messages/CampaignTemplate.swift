@@ -14,11 +14,7 @@ public enum TemplatePart: Sendable, Equatable {
     case optOutLink
 }
 
-public struct TemplateError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var line: Int?
-    public var reason: String
-    public var description: String { line.map { "line \($0): \(reason)" } ?? reason }
-}
+public typealias TemplateError = InputError
 
 /// A parsed campaign.
 public struct CampaignTemplate: Sendable, Equatable {

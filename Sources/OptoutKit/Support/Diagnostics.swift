@@ -18,6 +18,26 @@ public struct SourceLocation: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
+/// Why an input file cannot be used, and where: the line when one applies. Lists, templates, STOP
+/// logs and page logs all reject files with it (their names below are aliases).
+public struct InputError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var line: Int?
+    public var reason: String
+
+    public init(line: Int?, reason: String) {
+        self.line = line
+        self.reason = reason
+    }
+
+    /// A CSV error of the file, as an input error.
+    public init(_ error: CSVError) {
+        line = error.line > 0 ? error.line : nil
+        reason = error.reason
+    }
+
+    public var description: String { line.map { "line \($0): \(reason)" } ?? reason }
+}
+
 /// One message for a person: an input rejected, a row skipped, a warning.
 public struct Diagnostic: Sendable, Equatable, CustomStringConvertible {
     public enum Severity: String, Sendable { case error, warning, note }

@@ -59,6 +59,15 @@ public enum Durable {
         }
     }
 
+    /// Writes all of `bytes` to fd (short writes and EINTR retried).
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws(OptoutError) {
+        let failure: OptoutError? = bytes.withUnsafeBytes { raw in
+            do throws(OptoutError) { try writeAll(fd, raw, path: path) } catch { return error }
+            return nil
+        }
+        if let failure { throw failure }
+    }
+
     /// Writes a whole file atomically: temp file beside it, fsync, rename, fsync the directory.
     public static func writeFile(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o644) throws(OptoutError) {
         let out = try AtomicFile(path: path, mode: mode)
@@ -82,12 +91,8 @@ public enum Durable {
             let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
             if fd < 0 { throw writeError(path) }
             temps.append((temp, path))
-            let failure: OptoutError? = bytes.withUnsafeBytes { raw in
-                do throws(OptoutError) { try writeAll(fd, raw, path: path) } catch { return error }
-                return nil
-            }
-            close(fd)
-            if let failure { throw failure }
+            defer { close(fd) }
+            try writeAll(fd, bytes, path: path)
         }
         let anchor = open(parent(of: files[0].path), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if anchor < 0 { throw .io(path: parent(of: files[0].path), reason: errnoText()) }
@@ -228,11 +233,7 @@ public final class AtomicFile {
 
     func flush() throws(OptoutError) {
         if buffer.isEmpty { return }
-        let result: OptoutError? = buffer.withUnsafeBytes { raw in
-            do throws(OptoutError) { try Durable.writeAll(fd, raw, path: path) } catch { return error }
-            return nil
-        }
-        if let result { throw result }
+        try Durable.writeAll(fd, buffer, path: path)
         buffer.removeAll(keepingCapacity: true)
     }
 
@@ -285,12 +286,8 @@ public final class AppendOnlyFile {
     }
 
     public func append(_ bytes: [UInt8]) throws(OptoutError) {
-        let failure: OptoutError? = bytes.withUnsafeBytes { raw in
-            CrashPoints.append("append: torn record", fd: fd, bytes: raw)
-            do throws(OptoutError) { try Durable.writeAll(fd, raw, path: path) } catch { return error }
-            return nil
-        }
-        if let failure { throw failure }
+        bytes.withUnsafeBytes { CrashPoints.append("append: torn record", fd: fd, bytes: $0) }
+        try Durable.writeAll(fd, bytes, path: path)
     }
 
     /// Makes everything appended so far durable.

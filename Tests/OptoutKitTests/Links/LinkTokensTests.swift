@@ -60,9 +60,9 @@ import Testing
         try reopened.sync()
         #expect(try LinkIndex.count(path: path) == 2)
         #expect(reopened.appended == 0)
-        let map = try LinkIndex.resolver(path: path)
-        #expect(map[tokens.token(for: a)] == a)
-        #expect(map[tokens.token(for: b)] == b)
-        #expect(map["AAAAAAAAAA"] == nil)
+        let resolver = try TokenResolver.load(path: path)
+        #expect(resolver.resolve(tokens.token(for: a)) == a)
+        #expect(resolver.resolve(tokens.token(for: b)) == b)
+        #expect(resolver.resolve("AAAAAAAAAA") == nil)
     }
 }
