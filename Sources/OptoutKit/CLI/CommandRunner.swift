@@ -20,6 +20,15 @@ public enum ExitCode {
     public static let ioError: Int32 = 74
     public static let tempFail: Int32 = 75
     public static let config: Int32 = 78
+
+    /// When several codes apply to one run, the first of these wins (README "Exit codes").
+    public static let precedence: [Int32] = [software, ioError, cannotCreate, config, dataError, tempFail]
+
+    /// The code that wins among `codes` (0 when there is none).
+    public static func combine(_ codes: [Int32]) -> Int32 {
+        for code in precedence where codes.contains(code) { return code }
+        return codes.first(where: { $0 != ok }) ?? ok
+    }
 }
 
 public enum CommandRunner {
@@ -111,6 +120,15 @@ public enum CommandRunner {
         return time
     }
 
+    /// The run's exit code: every condition it met, combined by `ExitCode.precedence`.
+    static func exitCode(for report: RunReport) -> Int32 {
+        var codes: [Int32] = []
+        if report.damagedLedgerRecords > 0 { codes.append(ExitCode.ioError) }
+        if report.rejectedInputs > 0 || report.unreadableOptOutRows > 0 { codes.append(ExitCode.dataError) }
+        codes.append(contentsOf: report.held.map(\.exitCode))
+        return ExitCode.combine(codes)
+    }
+
     /// Errors always go to stderr; the summary and notes only when someone is watching.
     static func render(_ report: RunReport, loud: Bool) -> CommandOutcome {
         var out = CommandOutcome()
@@ -133,7 +151,11 @@ public enum CommandRunner {
             if report.rejectedInputs > 0 { lines.append("\(report.rejectedInputs) input file(s) rejected: see the rejected/ folders") }
             out.stdout = lines.joined(separator: "\n") + "\n"
         }
-        out.exitCode = report.rejectedInputs > 0 ? ExitCode.dataError : ExitCode.ok
+        // Held campaigns are named on stderr with their cause, even under cron.
+        for held in report.held {
+            out.stderr += "\(held.file): held: \(held.cause)\n"
+        }
+        out.exitCode = exitCode(for: report)
         return out
     }
 }

@@ -45,6 +45,33 @@ public struct RunReport: Sendable {
     public var unsubscriptionFiles: [String] = []
     /// The webhook delivery at the end of the run, when a callback URL is set.
     public var delivery: DeliveryReport?
+    /// Campaigns left in the inbox this run, each with its cause and exit code (75: an opt-out
+    /// input still arriving or rejected; 78: settings or state that must be fixed first).
+    public var held: [HeldCampaign] = []
+    /// Rows of opt-out inputs that could not be read (the rest of each file was applied): 65.
+    public var unreadableOptOutRows = 0
+    /// Damaged (not torn-final) ledger records found while opening the ledger: 74.
+    public var damagedLedgerRecords = 0
+    /// Review items opened this run (they reach a person: stderr line, review report, status).
+    public var reviewItemsOpened = 0
+    /// The review report written this run, if any.
+    public var reviewReport: String?
+}
+
+/// A campaign that stays in the inbox this run, and why.
+public struct HeldCampaign: Sendable, Equatable {
+    /// The template, workspace-relative (`inbox/campaigns/x.txt`).
+    public var file: String
+    /// Why it waits, for a person ("inbox/stops/log.csv is still being written").
+    public var cause: String
+    /// 75 (try later) or 78 (settings or state to fix).
+    public var exitCode: Int32
+
+    public init(file: String, cause: String, exitCode: Int32) {
+        self.file = file
+        self.cause = cause
+        self.exitCode = exitCode
+    }
 }
 
 public enum RunJob {
