@@ -114,6 +114,8 @@ public final class ClickIntake {
     public private(set) var botConfirmations: [UnresolvedClick] = []
     public private(set) var perCampaign: [String: CampaignClicks] = [:]
     public private(set) var events: [IncomingEvent] = []
+    /// Confirmations a person must look at (link previews and scanners held; scripts flagged).
+    public private(set) var reviews: [ReviewItem] = []
     /// Content keys of the files read (names the report through the journal).
     private var inputKeys: [String] = []
     private var pending: [PendingConfirmation] = []

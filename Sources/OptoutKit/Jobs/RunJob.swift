@@ -124,6 +124,8 @@ public enum RunJob {
         // 1. Opt-out inputs, all of them, before any campaign. Each intake adds its events and
         //    the files it consumed; the files move to processed/ only after the ledger is fsynced.
         var events: [IncomingEvent] = []
+        // Review items found by the readers; made durable with the events (see ReviewItem).
+        var reviews: [ReviewItem] = []
         var consumed: [(file: DroppedFile, kind: InputKind)] = []
         // 1a. STOP logs (replies to the toll-free number).
         let stopReader = StopLogReader(parser: context.parser, settings: settings, now: now)
@@ -131,6 +133,7 @@ public enum RunJob {
             do {
                 let contents = try stopReader.read(path: file.path, displayName: ws.display(file.path))
                 events.append(contentsOf: contents.events)
+                reviews.append(contentsOf: contents.reviews)
                 report.messagesRead += contents.messages
                 context.diagnostics.append(contentsOf: contents.rowProblems)
                 consumed.append((file, .stops))
@@ -152,6 +155,7 @@ public enum RunJob {
                 let contents = try SuppressionImport.read(path: file.path, displayName: ws.display(file.path), inputHash: String(key.prefix(16)),
                                                           parser: context.parser, settings: settings, now: now)
                 events.append(contentsOf: contents.events)
+                reviews.append(contentsOf: contents.reviews)
                 report.importRows += contents.rows
                 context.diagnostics.append(contentsOf: contents.rowProblems)
                 consumed.append((file, .suppressions))
@@ -176,6 +180,7 @@ public enum RunJob {
             }
             try intake.finish()
             events.append(contentsOf: intake.events)
+            reviews.append(contentsOf: intake.reviews)
             context.diagnostics.append(contentsOf: intake.diagnostics)
             report.clickRequests = intake.requests
             clicks = intake

@@ -11,6 +11,8 @@ import Foundation
 /// What one STOP log yielded.
 public struct StopLogContents: Sendable {
     public var events: [IncomingEvent] = []
+    /// Messages a person must look at (ambiguous replies, unreadable senders, held opt-ins).
+    public var reviews: [ReviewItem] = []
     public var rowProblems: [Diagnostic] = []
     public var messages = 0
     /// The last `to` cell and its detail (a log usually has one toll-free number: parse it once).

@@ -10,6 +10,8 @@
 
 public struct SuppressionImportContents: Sendable {
     public var events: [IncomingEvent] = []
+    /// Rows a person must look at (numbers with no valid reading).
+    public var reviews: [ReviewItem] = []
     public var rowProblems: [Diagnostic] = []
     public var rows = 0
 }
