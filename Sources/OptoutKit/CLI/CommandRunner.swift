@@ -132,6 +132,8 @@ public enum CommandRunner {
     /// Errors always go to stderr; the summary and notes only when someone is watching.
     static func render(_ report: RunReport, loud: Bool) -> CommandOutcome {
         var out = CommandOutcome()
+        // Settings that weaken opt-outs are named at every run, even under cron (exit code kept).
+        for d in report.settingsWarnings { out.stderr += d.description + "\n" }
         for d in report.diagnostics where d.severity == .error || loud {
             out.stderr += d.description + "\n"
         }

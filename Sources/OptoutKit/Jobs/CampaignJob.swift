@@ -102,8 +102,8 @@ public enum CampaignJob {
             }
         }
         if !unknown.isEmpty, let list {
-            let names = unknown.map { "{\($0)}" }.joined(separator: ", ")
-            throw CampaignRejection(reasons: ["line \(template.bodyLine): unknown placeholder \(names); columns of list \"\(template.list ?? "")\": \(list.columns.joined(separator: ", ")) (and {optout})"])
+            let names = Diagnostics.list(unknown.map { "{\($0)}" }, noun: "placeholders")
+            throw CampaignRejection(reasons: ["line \(template.bodyLine): unknown placeholder \(names); columns of list \"\(template.list ?? "")\": \(Diagnostics.list(list.columns)) (and {optout})"])
         }
         if template.list != nil && !template.hasOptOutInstruction(keywords: settings.optoutKeywords) {
             summary.warnings.append("no opt-out instruction: the message has neither {optout} nor a keyword such as STOP; recipients must be told how to opt out")

@@ -247,10 +247,10 @@ public struct ClickLogReader {
             let token = ColumnNames.find(ClickLogReader.tokenColumns, in: headers)
             let url = ColumnNames.find(ClickLogReader.urlColumns, in: headers)
             guard token != nil || url != nil else {
-                throw ClickLogError(line: reader.line, reason: "neither an access log in combined format nor CSV with a token or url column (found \(headers.joined(separator: ", ")))")
+                throw ClickLogError(line: reader.line, reason: "neither an access log in combined format nor CSV with a token or url column (found \(Diagnostics.list(headers))))")
             }
             guard let time = ColumnNames.find(ColumnNames.time, in: headers) else {
-                throw ClickLogError(line: reader.line, reason: "no time column (expected time, timestamp or date; found \(headers.joined(separator: ", ")))")
+                throw ClickLogError(line: reader.line, reason: "no time column (expected time, timestamp or date; found \(Diagnostics.list(headers))))")
             }
             let action = ColumnNames.find(ClickLogReader.actionColumns, in: headers)
             let agent = ColumnNames.find(ClickLogReader.agentColumns, in: headers)

@@ -1,6 +1,7 @@
 // optout init: creates a workspace's folders and a commented inbox/settings.json.
 // Input: a directory (created if missing). Output: the folder layout; the settings file only when
-// there is none (never overwrites). Failures: `OptoutError.cannotCreate` naming the path.
+// there is none (never overwrites), mode 0600 (it will hold the webhook secret), every value in it
+// a commented example (`Settings.template` parses to the defaults). Failures: `OptoutError.cannotCreate` naming the path.
 
 public enum InitJob {
     /// Returns a description of what was created ("" when everything existed).
@@ -12,7 +13,7 @@ public enum InitJob {
         var created: [String] = []
         if !existed { created.append("the workspace folders in \(ws.root)") }
         if !Durable.exists(ws.settingsFile) {
-            try Durable.writeFile(ws.settingsFile, Settings.template)
+            try Durable.writeFile(ws.settingsFile, Settings.template, mode: 0o600)
             created.append(ws.settingsFile)
         }
         return created.joined(separator: " and ")

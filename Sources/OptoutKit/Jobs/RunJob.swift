@@ -56,6 +56,8 @@ public struct RunReport: Sendable {
     public var reviewItemsOpened = 0
     /// The review report written this run, if any.
     public var reviewReport: String?
+    /// Allowed but unwise settings (an opt-out list without STOP): on stderr at every run.
+    public var settingsWarnings: [Diagnostic] = []
 }
 
 /// A campaign that stays in the inbox this run, and why.
@@ -94,6 +96,7 @@ public enum RunJob {
         for path in StaleTemps.sweep(ws) { context.diagnostics.append(Diagnostic(.note, nil, "\(path): removed (left by an interrupted run)")) }
         let settle = options.settleSeconds ?? settings.settleSeconds
         var report = RunReport()
+        report.settingsWarnings = settings.warnings
 
         func scan(_ kind: InputKind, accept: @escaping (String) -> Bool = { _ in true }) throws(OptoutError) -> [DroppedFile] {
             let found = DropFolder.scan(ws.folder(kind), settle: settle)
@@ -230,6 +233,10 @@ public enum RunJob {
             let fingerprint = RunContext.fingerprint(file)
             if journal.isDone(kind: "campaign", key: key, fingerprint: fingerprint) {
                 try DropFolder.markProcessed(file, into: ws.processed(.campaigns))
+                continue
+            }
+            if let cause = ExampleLinks.holdCause(templatePath: file.path, settings: settings, settingsDisplay: ws.display(ws.settingsFile)) {
+                report.held.append(HeldCampaign(file: ws.display(file.path), cause: cause, exitCode: ExitCode.config))
                 continue
             }
             let stem = CampaignJobNames.stem(file.name)

@@ -59,14 +59,15 @@ public enum SiteJob {
               prefix.utf8.allSatisfy(isPlainPathByte) else {
             throw .configuration(SourceLocation(file: ws.display(ws.settingsFile)), "\"optout_link_base\" \"\(base)\" must be a URL with a plain path and no query, e.g. \"https://example.com/u/\"")
         }
-        for (name, value) in [("--listen", options.listen), ("--server-name", options.serverName ?? host), ("--access-log", options.accessLog)] {
-            if value.isEmpty || value.contains(where: { $0 == ";" || $0 == "{" || $0 == "}" || $0 == "\"" || $0 == "'" || $0 == "\\" || $0.isNewline || $0 == "#" }) {
-                throw .usage("optout site: \(name) \"\(value)\" is not a value nginx can take here")
+        let siteFolder = "\(ws.outbox)/\(folderName)"
+        let absoluteSite = absolutePath(ws.outbox) + "/\(folderName)"
+        for (name, value) in [("--listen", options.listen), ("--server-name", options.serverName ?? host), ("--access-log", options.accessLog),
+                              ("the workspace path", absoluteSite), ("the link path of \"optout_link_base\"", prefix)] {
+            if let why = nginxProblem(value) {
+                throw .usage("optout site: \(name) \"\(HeaderText.printable(value))\" \(why); nginx.conf not written")
             }
         }
-        let siteFolder = "\(ws.outbox)/\(folderName)"
         try Durable.makeDirectory(siteFolder)
-        let absoluteSite = absolutePath(siteFolder)
         let pattern = "^" + regexEscaped(prefix) + "[0-9A-Za-z]{\(LinkTokens.length)}$"
         let files: [(String, String)] = [
             ("confirm.html", confirmPage(sender: options.senderName)),
@@ -90,6 +91,21 @@ public enum SiteJob {
         if let at = rest.lastIndex(of: "@") { rest = rest[rest.index(after: at)...] }
         if let colon = rest.lastIndex(of: ":"), !rest.hasPrefix("[") { rest = rest[..<colon] }
         return rest.isEmpty ? nil : String(rest)
+    }
+
+    /// Why `value` cannot be written into nginx.conf as one token, or nil. nginx would split it at
+    /// whitespace, end the directive at `;`, open or close a block at a brace, start a comment at
+    /// `#`, read quotes and backslashes as quoting and `$` as a variable: each lets a value add
+    /// directives of its own.
+    static func nginxProblem(_ value: String) -> String? {
+        if value.isEmpty { return "is empty" }
+        for scalar in value.unicodeScalars {
+            let v = scalar.value
+            if v < 0x20 || v == 0x7F || (v >= 0x80 && v <= 0x9F) { return "contains a control character (U+\(String(v, radix: 16, uppercase: true)))" }
+            if scalar.properties.isWhitespace { return "contains whitespace" }
+            if ";{}\"'`#\\$".unicodeScalars.contains(scalar) { return "contains '\(scalar)', which nginx would read as syntax" }
+        }
+        return nil
     }
 
     static func isPlainPathByte(_ c: UInt8) -> Bool {

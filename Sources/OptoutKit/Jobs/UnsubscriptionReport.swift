@@ -87,7 +87,7 @@ public enum UnsubscriptionReport {
 
         let recipients = settings.unsubscriptionReports
         if !recipients.email.isEmpty {
-            let eml = Email.message(from: settings.emailFrom, to: recipients.email, date: records[0].recordedTime,
+            let eml = try Email.message(from: settings.emailFrom, to: recipients.email, date: records[0].recordedTime,
                                     subject: summary.subject, messageID: messageID(name: name, csv: csvBytes, from: settings.emailFrom),
                                     body: summary.emailBody(reportName: "\(name).csv"),
                                     attachmentName: "\(name).csv", attachmentType: "text/csv", attachment: csvBytes)

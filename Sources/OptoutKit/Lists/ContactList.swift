@@ -80,7 +80,7 @@ public final class ContactListReader {
             }
         }
         guard let phoneColumn = phone else {
-            let shown = first.prefix(8).map { "\"\($0)\"" }.joined(separator: ", ")
+            let shown = Diagnostics.list(first.map { "\"\($0)\"" }, limit: 8)
             throw ListError(line: sampleLines.first, reason: "no phone column: no header names one (\(shown)) and no column holds phone numbers; name the column \"phone\" or \"mobile\"")
         }
         self.phoneColumn = phoneColumn

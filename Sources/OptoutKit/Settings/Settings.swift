@@ -47,6 +47,11 @@ public struct Settings: Sendable {
     public var keywordPhraseMaxWords: Int = Keywords.defaultPhraseMaxWords
     /// Write a confirmation send file (one plain SMS per new opt-out from a reply or link).
     public var confirmationReplies = false
+    /// Let `{optout}` campaigns use a link base on a reserved example domain (example.com,
+    /// *.test, localhost...): the shipped sample sets it; its links go nowhere.
+    public var allowExampleLinks = false
+    /// Allowed but unwise settings (an opt-out list without STOP): shown on every run.
+    public var warnings: [Diagnostic] = []
 
     public init() {}
 
@@ -57,13 +62,13 @@ public struct Settings: Sendable {
         "optin_keywords", "help_keywords", "max_segments", "price_per_segment", "currency",
         "mobile_only", "settle_seconds", "notification_sender", "email_from",
         "keyword_phrase_max_words", "confirmation_replies",
-        "callback_timeout_seconds",
+        "callback_timeout_seconds", "allow_example_links",
     ]
 
-    /// Loads inbox/settings.json; a missing file gives the defaults.
+    /// Loads inbox/settings.json; a missing file gives the defaults. Only a regular file of at
+    /// most 1 MiB is read (`SettingsFile`).
     public static func load(path: String, displayName: String) throws(OptoutError) -> Settings {
-        guard Durable.exists(path) else { return Settings() }
-        let bytes = try Durable.readFile(path)
+        guard let bytes = try SettingsFile.read(path: path, displayName: displayName) else { return Settings() }
         return try parse(bytes, displayName: displayName)
     }
 
@@ -72,99 +77,113 @@ public struct Settings: Sendable {
         func fail(_ line: Int?, _ text: String) -> OptoutError {
             .configuration(SourceLocation(file: displayName, line: line), text)
         }
-        let plain: [UInt8]
-        do { plain = try CommentedJSON.strip(bytes) } catch { throw fail(error.line, error.reason) }
-        if plain.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return Settings() }
-        let object: Any
-        do {
-            object = try JSONSerialization.jsonObject(with: Data(plain), options: [])
-        } catch {
-            let index = (error as NSError).userInfo["NSJSONSerializationErrorIndex"] as? Int
-            let line = index.map { CommentedJSON.line(of: $0, in: plain) }
-            throw fail(line, "not valid JSON (\((error as NSError).localizedDescription))")
+        let root: JSONValue
+        do { root = try CommentedJSON.parse(bytes) } catch {
+            let column = error.column.map { " column \($0):" } ?? ""
+            throw fail(error.line, "not valid JSON at line \(error.line),\(column) \(error.reason)")
         }
-        guard let dict = object as? [String: Any] else { throw fail(nil, "must be a JSON object { ... }") }
+        guard case .object(let members) = root else { throw fail(1, "must be a JSON object { ... }") }
+        var dict: [String: JSONMember] = [:]
+        for member in members { dict[member.key] = member }
         var s = Settings()
-        func line(_ key: String) -> Int? {
-            guard let range = findKey(key, in: plain) else { return nil }
-            return CommentedJSON.line(of: range, in: plain)
+        func line(_ key: String) -> Int? { dict[key]?.line }
+        func bad(_ key: String, _ why: String) -> OptoutError {
+            fail(line(String(key.split(separator: ".").first ?? Substring(key))), "\"\(key)\": \(why)")
         }
-        func bad(_ key: String, _ why: String) -> OptoutError { fail(line(key), "\"\(key)\": \(why)") }
-        for key in dict.keys.sorted() where !knownKeys.contains(key) {
+        for member in members where !knownKeys.contains(member.key) {
+            let key = member.key
             let near = knownKeys.filter { $0.hasPrefix(String(key.prefix(4))) }
             let hint = near.isEmpty ? "known keys: \(knownKeys.joined(separator: ", "))" : "did you mean \(near.joined(separator: " or "))?"
-            throw fail(line(key), "unknown key \"\(key)\" (\(hint))")
+            throw fail(member.line, "unknown key \"\(HeaderText.printable(key))\" (\(hint))")
+        }
+        func value(_ key: String, in container: [String: JSONValue]? = nil) -> JSONValue? {
+            let found = container.map { $0[key] } ?? dict[key]?.value
+            if case .null? = found { return nil }
+            return found
         }
         func string(_ key: String) throws(OptoutError) -> String? {
-            guard let value = dict[key], !(value is NSNull) else { return nil }
-            guard let text = value as? String else { throw bad(key, "must be a string") }
+            guard let v = value(key) else { return nil }
+            guard case .string(let text) = v else { throw bad(key, "must be a string") }
             return text
         }
-        func strings(_ key: String, in container: [String: Any]? = nil, label: String? = nil) throws(OptoutError) -> [String]? {
-            let source = container ?? dict
+        func strings(_ key: String, in container: [String: JSONValue]? = nil, label: String? = nil) throws(OptoutError) -> [String]? {
             let name = label ?? key
-            guard let value = source[key], !(value is NSNull) else { return nil }
-            if let one = value as? String { return [one] }
-            guard let list = value as? [Any] else { throw bad(name, "must be a list of strings") }
+            guard let v = value(key, in: container) else { return nil }
+            if case .string(let one) = v { return [one] }
+            guard case .array(let list) = v else { throw bad(name, "must be a list of strings") }
             var out: [String] = []
             for item in list {
-                guard let text = item as? String else { throw bad(name, "must be a list of strings") }
+                guard case .string(let text) = item else { throw bad(name, "must be a list of strings") }
                 out.append(text)
             }
             return out
         }
         func number(_ key: String) throws(OptoutError) -> Double? {
-            guard let value = dict[key], !(value is NSNull) else { return nil }
-            guard let n = value as? NSNumber, !isJSONBoolean(value) else {
-                throw bad(key, "must be a number")
-            }
-            return n.doubleValue
+            guard let v = value(key) else { return nil }
+            guard case .number(let n) = v else { throw bad(key, "must be a number") }
+            return n
+        }
+        func flag(_ key: String) throws(OptoutError) -> Bool? {
+            guard let v = value(key) else { return nil }
+            guard case .bool(let b) = v else { throw bad(key, "must be true or false") }
+            return b
         }
         if let country = try string("default_country") {
             let upper = country.uppercased()
             guard upper.count == 2, PhoneNumberParser.isKnownRegion(upper) else {
-                throw bad("default_country", "\"\(country)\" is not an ISO 3166 region code that has phone numbers (e.g. \"GB\", \"US\", \"FR\")")
+                throw bad("default_country", "\"\(HeaderText.printable(country))\" is not an ISO 3166 region code that has phone numbers (e.g. \"GB\", \"US\", \"FR\")")
             }
             s.defaultCountry = upper
         }
         if let base = try string("optout_link_base") {
-            guard let url = URL(string: base), let scheme = url.scheme?.lowercased(),
-                  scheme == "https" || scheme == "http", url.host != nil else {
-                throw bad("optout_link_base", "\"\(base)\" is not an http(s) URL such as \"https://example.com/u/\"")
+            guard let normalized = httpURL(base) else {
+                throw bad("optout_link_base", "\"\(HeaderText.printable(base))\" is not an http(s) URL such as \"https://links.acme.co.uk/u/\"")
             }
             guard !base.contains("?") && !base.contains("#") else {
                 throw bad("optout_link_base", "must not contain ? or # (the token is appended to it)")
             }
-            s.optoutLinkBase = base
+            s.optoutLinkBase = normalized
         }
-        if let value = dict["unsubscription_reports"], !(value is NSNull) {
-            guard let object = value as? [String: Any] else {
+        s.allowExampleLinks = try flag("allow_example_links") ?? false
+        if let v = value("unsubscription_reports") {
+            guard case .object(let reportMembers) = v else {
                 throw bad("unsubscription_reports", "must be an object like {\"email\": [\"ops@example.com\"], \"sms\": [\"+447911123456\"]}")
             }
-            for key in object.keys where key != "email" && key != "sms" {
-                throw bad("unsubscription_reports", "unknown key \"\(key)\" (use \"email\" and \"sms\")")
+            var object: [String: JSONValue] = [:]
+            for member in reportMembers {
+                guard member.key == "email" || member.key == "sms" else {
+                    throw bad("unsubscription_reports", "unknown key \"\(HeaderText.printable(member.key))\" (use \"email\" and \"sms\")")
+                }
+                object[member.key] = member.value
             }
             s.unsubscriptionReports.email = try strings("email", in: object, label: "unsubscription_reports.email") ?? []
-            for address in s.unsubscriptionReports.email where !address.contains("@") || address.contains(" ") || address.contains("\n") {
-                throw bad("unsubscription_reports", "\"\(address)\" is not an e-mail address")
+            for address in s.unsubscriptionReports.email {
+                if let why = HeaderText.problem(address) {
+                    throw bad("unsubscription_reports.email", "\"\(HeaderText.printable(address))\" \(why)")
+                }
+                guard address.contains("@"), !address.contains(" ") else {
+                    throw bad("unsubscription_reports", "\"\(address)\" is not an e-mail address")
+                }
             }
             let numbers = try strings("sms", in: object, label: "unsubscription_reports.sms") ?? []
             let parser = PhoneNumberParser(defaultRegion: s.defaultCountry)
             for text in numbers {
                 guard case .success(let number) = parser.parse(text) else {
-                    throw bad("unsubscription_reports", "\"\(text)\" is not a valid phone number")
+                    throw bad("unsubscription_reports", "\"\(HeaderText.printable(text))\" is not a valid phone number")
                 }
                 s.unsubscriptionReports.sms.append(number.e164)
             }
         }
         if let url = try string("optout_callback_url") {
-            guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(),
-                  scheme == "https" || scheme == "http", parsed.host != nil else {
-                throw bad("optout_callback_url", "is not an http(s) URL")
-            }
-            s.optoutCallbackURL = url
+            guard let normalized = httpURL(url) else { throw bad("optout_callback_url", "is not an http(s) URL") }
+            s.optoutCallbackURL = normalized
         }
-        s.webhookSecret = try string("webhook_secret")
+        if let secret = try string("webhook_secret") {
+            guard !secret.isEmpty else {
+                throw bad("webhook_secret", "is empty: deliveries would carry a signature anyone can compute; set a long random secret, or remove the key to send unsigned")
+            }
+            s.webhookSecret = secret
+        }
         if let format = try string("callback_format") {
             guard format == "json" || format == "form" else { throw bad("callback_format", "must be \"json\" or \"form\"") }
             s.callbackFormat = format
@@ -175,7 +194,7 @@ public struct Settings: Sendable {
         }
         if let zone = try string("timezone") {
             guard let tz = TimeZone(identifier: zone) else {
-                throw bad("timezone", "\"\(zone)\" is not an IANA time zone such as \"Europe/London\" or \"UTC\"")
+                throw bad("timezone", "\"\(HeaderText.printable(zone))\" is not an IANA time zone such as \"Europe/London\" or \"UTC\"")
             }
             s.timezone = tz
         }
@@ -185,10 +204,12 @@ public struct Settings: Sendable {
         }
         for (key, path) in [("optout_keywords", \Settings.optoutKeywords), ("optin_keywords", \Settings.optinKeywords),
                             ("help_keywords", \Settings.helpKeywords)] {
-            if let words = try strings(key) {
-                if key == "optout_keywords" && words.isEmpty { throw bad(key, "must not be empty (recipients must be able to opt out)") }
-                s[keyPath: path] = words
-            }
+            if let words = try strings(key) { s[keyPath: path] = words }
+        }
+        let keywordCheck = KeywordSettings.check(optOut: s.optoutKeywords, optIn: s.optinKeywords, help: s.helpKeywords)
+        if let refusal = keywordCheck.refusal { throw bad(refusal.key, refusal.reason) }
+        for warning in keywordCheck.warnings {
+            s.warnings.append(Diagnostic(.warning, SourceLocation(file: displayName, line: line(warning.key)), "\"\(warning.key)\": \(warning.reason)"))
         }
         if let max = try number("max_segments") {
             guard max >= 1, max <= 255, max == max.rounded() else { throw bad("max_segments", "must be a whole number from 1 to 255") }
@@ -199,19 +220,18 @@ public struct Settings: Sendable {
             s.pricePerSegment = price
         }
         s.currency = try string("currency") ?? ""
-        if let value = dict["mobile_only"], !(value is NSNull) {
-            guard isJSONBoolean(value), let flag = value as? Bool else {
-                throw bad("mobile_only", "must be true or false")
-            }
-            s.mobileOnly = flag
-        }
+        s.mobileOnly = try flag("mobile_only") ?? false
         if let settle = try number("settle_seconds") {
             guard settle >= 0, settle <= 3600 else { throw bad("settle_seconds", "must be from 0 to 3600") }
             s.settleSeconds = settle
         }
-        s.notificationSender = try string("notification_sender")
+        if let sender = try string("notification_sender") {
+            if let why = HeaderText.problem(sender) { throw bad("notification_sender", why) }
+            s.notificationSender = sender
+        }
         if let from = try string("email_from") {
-            guard from.contains("@"), !from.contains("\n") else { throw bad("email_from", "is not an e-mail address") }
+            if let why = HeaderText.problem(from) { throw bad("email_from", why) }
+            guard Email.addrSpec(from).contains("@") else { throw bad("email_from", "is not an e-mail address") }
             s.emailFrom = from
         }
         if let words = try number("keyword_phrase_max_words") {
@@ -220,59 +240,56 @@ public struct Settings: Sendable {
             }
             s.keywordPhraseMaxWords = Int(words)
         }
-        if let value = dict["confirmation_replies"], !(value is NSNull) {
-            guard isJSONBoolean(value), let flag = value as? Bool else {
-                throw bad("confirmation_replies", "must be true or false")
-            }
-            s.confirmationReplies = flag
-        }
+        s.confirmationReplies = try flag("confirmation_replies") ?? false
         return s
     }
 
-    /// JSONSerialization gives true/false as a boolean NSNumber that `is Bool` shares with 0 and 1;
-    /// only its dynamic type tells them apart.
-    static func isJSONBoolean(_ value: Any) -> Bool {
-        String(describing: type(of: value)).contains("Boolean")
+    /// An http(s) URL with a host, its scheme lower-cased ("HTTPS://x/" → "https://x/"); nil otherwise.
+    static func httpURL(_ text: String) -> String? {
+        guard let colon = text.range(of: "://") else { return nil }
+        let scheme = text[..<colon.lowerBound].lowercased()
+        guard scheme == "https" || scheme == "http" else { return nil }
+        let normalized = scheme + text[colon.lowerBound...]
+        guard !normalized.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value == 0x7F }),
+              let url = URL(string: normalized), let host = url.host, !host.isEmpty else { return nil }
+        return normalized
     }
 
-    /// Offset of `"key"` followed by a colon, for line numbers in messages.
-    static func findKey(_ key: String, in bytes: [UInt8]) -> Int? {
-        let needle = Array("\"\(key)\"".utf8)
-        guard needle.count <= bytes.count else { return nil }
-        var i = 0
-        while i + needle.count <= bytes.count {
-            if bytes[i] == needle[0], Array(bytes[i..<i + needle.count]) == needle { return i }
-            i += 1
-        }
-        return nil
-    }
-
-    /// The commented settings file `optout init` writes.
+    /// The settings file `optout init` writes: every key as a commented example, so the file
+    /// parses to the defaults and nothing takes effect until a person writes it (a link base on
+    /// example.com once sent a real campaign with links that went nowhere).
     public static let template = """
-    // optout settings. JSON with comments; every key is optional.
-    // A bad value stops the run with a message naming the key.
+    // optout settings. JSON with comments; every key is optional and the defaults apply until you
+    // remove the // in front of a line and put your own value (keep the commas between entries).
+    // A bad value stops the run with a message naming the key. This file will hold secrets: it is
+    // written readable by its owner only (0600).
     {
       // ISO region for numbers written without a country code (07911 123456 → +447911123456).
-      "default_country": "GB",
+      // Without it only international numbers (+44...) are accepted.
+      // "default_country": "GB",
 
-      // Personal opt-out links are this base plus a short token: https://example.com/u/3kT9xQ2bLm
-      "optout_link_base": "https://example.com/u/",
+      // Needed for {optout} in a campaign: personal opt-out links are this base plus a short token,
+      // e.g. https://links.acme.co.uk/u/3kT9xQ2bLm. Use a domain you serve (see `optout site`);
+      // a reserved example domain (example.com, *.test, localhost...) holds {optout} campaigns.
+      // "optout_link_base": "https://links.acme.co.uk/u/",
 
       // Who receives the unsubscription report after a run with new opt-outs: e-mail, SMS, both or neither.
-      "unsubscription_reports": { "email": [], "sms": [] },
+      // "unsubscription_reports": { "email": ["compliance@acme.co.uk"], "sms": [] },
+      // "email_from": "ACME Opt-outs <optout@acme.co.uk>",
+      // "notification_sender": "ACME",
 
       // Opt-outs are also POSTed here by `optout deliver` (SMS.to's "Default Optout Callback URL").
-      // "optout_callback_url": "https://crm.example.com/hooks/optout",
-      // "webhook_secret": "change-me",
-      "callback_format": "json",
+      // "optout_callback_url": "https://crm.acme.co.uk/hooks/optout",
+      // "webhook_secret": "a long random string",
+      // "callback_format": "json",
       // Seconds the receiver has to answer; failures are retried with backoff for 48 hours.
       // "callback_timeout_seconds": 4,
 
-      // Zone for log times written without an offset, and how to read 03/04/2026.
-      "timezone": "Europe/London",
-      "date_order": "day-first",
+      // Zone for log times written without an offset (default UTC), and how to read 03/04/2026.
+      // "timezone": "Europe/London",
+      // "date_order": "day-first",
 
-      // Keyword lists (matching ignores case, accents, punctuation and emoji). Defaults shown in README.
+      // Keyword lists (matching ignores case, accents, punctuation and emoji). Defaults in README.
       // "optout_keywords": ["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"],
       // "optin_keywords": ["START", "UNSTOP"],
       // A short message containing an opt-out keyword ("please stop") opts out; 0 = exact keywords only.
@@ -281,15 +298,15 @@ public struct Settings: Sendable {
       // "confirmation_replies": false,
 
       // Skip recipients whose message needs more segments than this; price per segment for reports.
-      "max_segments": 3,
-      "price_per_segment": 0.04,
-      "currency": "GBP",
+      // "max_segments": 3,
+      // "price_per_segment": 0.04,
+      // "currency": "GBP",
 
       // Skip numbers that libphonenumber's data says are landlines.
-      "mobile_only": false,
+      // "mobile_only": false,
 
       // Seconds a dropped file must be unchanged before it is read.
-      "settle_seconds": 2
+      // "settle_seconds": 2
     }
 
     """

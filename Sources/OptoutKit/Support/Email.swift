@@ -4,14 +4,24 @@
 // Output: `multipart/mixed` with a `text/plain; charset=utf-8` part (7bit when ASCII, else base64)
 // and the attachment in base64 (76-character lines). Lines end in LF, the local convention that
 // sendmail expects on its input (the MTA writes CRLF on the wire). Header values that are not
-// ASCII are RFC 2047 encoded. No failures: settings have already refused newlines in addresses.
+// ASCII are RFC 2047 encoded. Failures: settings refuse control characters in addresses and names
+// (`HeaderText`); as a second line of defence `message` refuses any header value that still holds
+// one (`OptoutError.configuration`, 78), since a CR or LF there would start a header of its own.
 
 import Foundation
 
 public enum Email {
     /// The whole message.
     public static func message(from: String, to: [String], date: Timestamp, subject: String, messageID: String,
-                               body: String, attachmentName: String, attachmentType: String, attachment: [UInt8]) -> [UInt8] {
+                               body: String, attachmentName: String, attachmentType: String, attachment: [UInt8]) throws(OptoutError) -> [UInt8] {
+        for (header, value) in [("From", from), ("Subject", subject), ("Message-ID", messageID), ("attachment name", attachmentName)] + to.map({ ("To", $0) }) {
+            if let why = HeaderText.problem(value) {
+                throw .configuration(SourceLocation(file: "inbox/settings.json"), "e-mail \(header) \"\(HeaderText.printable(value))\" \(why); no e-mail written")
+            }
+        }
+        if attachmentName.contains("\"") || attachmentType.contains(where: { $0 == "\"" || $0 == ";" }) || HeaderText.problem(attachmentType) != nil {
+            throw .internalError("attachment name or type not fit for a MIME header: \(HeaderText.printable(attachmentName))")
+        }
         var boundaryHash = SHA256()
         boundaryHash.update(messageID)
         boundaryHash.update(attachment)
@@ -66,9 +76,9 @@ public enum Email {
 
     /// "Thu, 26 Nov 2026 17:40:45 +0000"
     public static func rfc5322Date(_ time: Timestamp) -> String {
-        let (y, m, d, hh, mm, ss) = Timestamp.civil(time.seconds)
-        var days = time.seconds / 86400
-        if time.seconds % 86400 < 0 { days -= 1 }
+        let seconds = time.writtenSeconds
+        let (y, m, d, hh, mm, ss) = Timestamp.civil(seconds)
+        let days = seconds / 86400
         let weekdays = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]  // 1970-01-01 was a Thursday
         let weekday = weekdays[Int(((days % 7) + 7) % 7)]
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
@@ -94,4 +104,48 @@ public enum Email {
         }
         return value.trimmingCharacters(in: .whitespaces)
     }
+}
+
+/// Text that goes into a header line (e-mail addresses and names, the notification sender).
+public enum HeaderText {
+    /// Why `text` cannot go into a header, or nil: any control character (C0 such as CR, LF, NUL
+    /// and TAB; DEL; C1 such as NEL) or a Unicode line or paragraph separator would end the line
+    /// and let the rest become a header of its own (`Bcc: ...`).
+    public static func problem(_ text: String) -> String? {
+        for (index, scalar) in text.unicodeScalars.enumerated() where isForbidden(scalar) {
+            return "contains a control character (\(name(of: scalar)) at character \(index + 1)); CR, LF, NUL and other control characters are refused in e-mail addresses and names, where they would start a header of their own"
+        }
+        return nil
+    }
+
+    static func isForbidden(_ scalar: Unicode.Scalar) -> Bool {
+        let v = scalar.value
+        return v < 0x20 || (v >= 0x7F && v <= 0x9F) || v == 0x2028 || v == 0x2029
+    }
+
+    static func name(of scalar: Unicode.Scalar) -> String {
+        switch scalar.value {
+        case 0x0D: return "CR"
+        case 0x0A: return "LF"
+        case 0x00: return "NUL"
+        case 0x09: return "TAB"
+        default: return "U+" + String(scalar.value, radix: 16, uppercase: true).leftPadded(to: 4)
+        }
+    }
+
+    /// `text` for a message: control characters as \u{..}, at most 200 characters.
+    public static func printable(_ text: String) -> String {
+        var out = ""
+        var count = 0
+        for scalar in text.unicodeScalars {
+            if count == 200 { out += "…"; break }
+            if isForbidden(scalar) { out += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}" } else { out.unicodeScalars.append(scalar) }
+            count += 1
+        }
+        return out
+    }
+}
+
+private extension String {
+    func leftPadded(to width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
 }

@@ -18,15 +18,15 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
 
     public static func < (a: Timestamp, b: Timestamp) -> Bool { a.seconds < b.seconds }
 
-    /// "2026-11-26T17:40:45Z"
+    /// "2026-11-26T17:40:45Z", always from 1970 to 9999 (see `writtenSeconds`).
     public var iso8601: String {
-        let (y, m, d, hh, mm, ss) = Timestamp.civil(seconds)
+        let (y, m, d, hh, mm, ss) = Timestamp.civil(writtenSeconds)
         return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(hh, 2)):\(pad(mm, 2)):\(pad(ss, 2))Z"
     }
 
     /// "20261126T174045Z", for file names that sort by time.
     public var compact: String {
-        let (y, m, d, hh, mm, ss) = Timestamp.civil(seconds)
+        let (y, m, d, hh, mm, ss) = Timestamp.civil(writtenSeconds)
         return "\(pad(y, 4))\(pad(m, 2))\(pad(d, 2))T\(pad(hh, 2))\(pad(mm, 2))\(pad(ss, 2))Z"
     }
 
@@ -169,5 +169,19 @@ private struct TimeScanner {
         var guess = local - Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(local))))
         guess = local - Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(guess))))
         return Timestamp(seconds: guess)
+    }
+}
+
+// Output range: every time optout writes (payloads, reports, the ledger, file names, e-mail
+// dates) is between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59Z, the range a four-digit ISO 8601
+// year and receivers that parse Unix times both take. A time outside it is written as the nearer
+// end (it can only come from a nonsense input time or a test clock).
+extension Timestamp {
+    public static let earliestWritten = Timestamp(seconds: 0)
+    public static let latestWritten = Timestamp(seconds: 253_402_300_799)
+
+    /// `seconds` clamped to the written range.
+    public var writtenSeconds: Int64 {
+        min(max(seconds, Timestamp.earliestWritten.seconds), Timestamp.latestWritten.seconds)
     }
 }
