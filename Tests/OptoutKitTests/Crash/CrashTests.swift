@@ -13,7 +13,7 @@ import Testing
 enum CrashFixture {
     static let settings = """
     // crash test settings
-    { "default_country": "GB", "optout_link_base": "https://example.com/u/", "max_segments": 3,
+    { "default_country": "GB", "optout_link_base": "https://example.com/u/", "allow_example_links": true, "max_segments": 3,
       "settle_seconds": 0, "confirmation_replies": true,
       "unsubscription_reports": { "email": ["compliance@example.com"], "sms": ["+447911000001"] } }
     """

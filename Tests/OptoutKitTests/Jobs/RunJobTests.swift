@@ -6,7 +6,7 @@ import Testing
 
 let sampleSettings = """
 // test settings
-{ "default_country": "GB", "optout_link_base": "https://example.com/u/", "max_segments": 3 }
+{ "default_country": "GB", "optout_link_base": "https://example.com/u/", "allow_example_links": true, "max_segments": 3 }
 """
 
 let sampleList = "\u{FEFF}First Name;Mobile;City\r\n" + [

@@ -29,7 +29,7 @@ func optoutExecutable() -> String? {
             print("SKIP WatchTests: the optout executable is not built beside the tests (run `swift build` first)")
             return
         }
-        let t = try TempWorkspace(settings: "{\"default_country\": \"GB\", \"optout_link_base\": \"https://example.com/u/\", \"settle_seconds\": 1}")
+        let t = try TempWorkspace(settings: "{\"default_country\": \"GB\", \"optout_link_base\": \"https://example.com/u/\", \"allow_example_links\": true, \"settle_seconds\": 1}")
         try t.write("inbox/lists/customers.csv", sampleList)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: exe)

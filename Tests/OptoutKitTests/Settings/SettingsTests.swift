@@ -28,15 +28,27 @@ import Testing
         #expect(s.timezone.identifier == "Europe/Paris")
     }
 
-    @Test func theTemplateWrittenByInitIsValid() throws {
+    /// Issue 11 item 3: the template shows working values as comments only; nothing is live.
+    @Test func theTemplateWrittenByInitParsesToTheDefaults() throws {
         let s = try parse(Settings.template)
-        #expect(s.defaultCountry == "GB")
-        #expect(s.maxSegments == 3)
+        let d = Settings()
+        #expect(s.defaultCountry == nil && s.optoutLinkBase == nil && s.maxSegments == nil && s.pricePerSegment == nil)
+        #expect(s.currency == d.currency && s.timezone == d.timezone && s.settleSeconds == d.settleSeconds)
+        #expect(s.unsubscriptionReports == d.unsubscriptionReports && s.optoutCallbackURL == nil && s.webhookSecret == nil)
+        #expect(s.optoutKeywords == d.optoutKeywords && s.emailFrom == d.emailFrom && !s.allowExampleLinks)
+        #expect(s.warnings.isEmpty)
+        // Every known key appears in it as an example.
+        for key in Settings.knownKeys where key != "allow_example_links" && key != "help_keywords" {
+            #expect(Settings.template.contains("// \"\(key)\":"), "\(key) has no commented example")
+        }
     }
 
-    @Test func emptyOrMissingGivesDefaults() throws {
-        #expect(try parse("").maxSegments == nil)
-        #expect(try parse("// nothing yet\n").defaultCountry == nil)
+    /// Issue 11 item 2 changes this: an empty or comment-only file is refused (it was read as defaults).
+    @Test func emptyOrCommentOnlyIsRefusedButBracesGiveDefaults() throws {
+        for text in ["", "// nothing yet\n", "  \n"] {
+            #expect(throws: OptoutError.self) { try parse(text) }
+        }
+        #expect(try parse("{}").maxSegments == nil)
     }
 
     @Test(arguments: [
@@ -70,7 +82,7 @@ import Testing
     }
 
     @Test func unclosedCommentIsReported() {
-        #expect(throws: OptoutError.configuration(SourceLocation(file: "inbox/settings.json", line: 2), "comment /* is never closed")) {
+        #expect(throws: OptoutError.configuration(SourceLocation(file: "inbox/settings.json", line: 2), "not valid JSON at line 2, column 1: comment /* is never closed")) {
             _ = try parse("{\n/* oops\n}")
         }
     }
