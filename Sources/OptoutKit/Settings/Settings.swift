@@ -1,7 +1,11 @@
 // Settings: account settings from inbox/settings.json (JSON, comments allowed).
-// Input: the file's bytes (or its absence: every key has a default). Output: a validated
-// `Settings` value. Failures: `OptoutError.configuration` naming the file, the key and why —
-// a bad settings file stops the run (it would otherwise apply the wrong rules to everything).
+// Input: the file's bytes, read by `SettingsFile` only from a small regular file (or its absence:
+// every key has a default). Output: a validated `Settings` value, with `warnings` for allowed but
+// unwise values. Failures: `OptoutError.configuration` naming the file, the line (and column for
+// syntax), the key and why — a syntax error, a duplicate key, an unknown key, a bad value, a control
+// character in an e-mail header value (`HeaderText`), keyword lists that would switch opt-outs off
+// (`KeywordSettings`). A bad settings file stops the run (it would otherwise apply the wrong rules
+// to everything).
 
 import Foundation
 
