@@ -76,6 +76,8 @@ public enum CommandRunner {
         case .initialize(let dir):
             let created = try InitJob.run(dir: dir)
             return CommandOutcome(stdout: created.isEmpty ? "" : "created \(created)\n")
+        case .newLinkKey(let dir):
+            return CommandOutcome(stdout: try InitJob.newLinkKey(dir: dir, now: try fixedNow() ?? .now()) + "\n")
         case .status(let root, let json):
             let status = try StatusJob.collect(root: root)
             return CommandOutcome(stdout: json ? status.json() : status.text())

@@ -260,7 +260,7 @@ public final class ClickIntake {
                 wanted.insert(value)
             }
         }
-        if !wanted.isEmpty { resolver = try TokenResolver.load(path: workspace.linkIndexFile, only: wanted) }
+        if !wanted.isEmpty { resolver = try TokenResolver.load(paths: [workspace.linkIndexFile] + workspace.retiredLinkIndexes(), only: wanted) }
         for item in linkRequests { take(item.request, file: item.file, inputHash: item.inputHash) }
         linkRequests = []
 

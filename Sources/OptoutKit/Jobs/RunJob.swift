@@ -252,6 +252,11 @@ public enum RunJob {
                 try DropFolder.markProcessed(file, into: ws.processed(.campaigns))
                 continue
             }
+            // A lost or wrong link key: {optout} campaigns wait (78), the key is never remade here.
+            if let cause = try LinkKeyCheck.holdCause(template: file.path, context: context) {
+                report.held.append(HeldCampaign(file: ws.display(file.path), cause: cause, exitCode: ExitCode.config))
+                continue
+            }
             let stem = CampaignJobNames.stem(file.name)
             let name = try journal.claimName(kind: "campaign", key: key, preferred: stem) { candidate in
                 Durable.exists("\(ws.sendFolder)/\(candidate).csv") || Durable.exists("\(ws.reportsFolder)/\(candidate).txt")
