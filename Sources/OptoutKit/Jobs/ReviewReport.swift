@@ -44,7 +44,9 @@ public enum ReviewReport {
         let bytes = csv(pending)
         var name = "review-\(first.foundAt.compact)"
         let existing = "\(ws.reportsFolder)/\(name).csv"
-        if Durable.exists(existing), (try? Durable.readFile(existing)) != bytes { name += "-\(first.seq)" }
+        // The same name when the file there holds these items (a redo after a crash, perhaps with
+        // items found since appended); another run's report in the same second: the first seq too.
+        if Durable.exists(existing), let there = try? Durable.readFile(existing), !bytes.starts(with: there) { name += "-\(first.seq)" }
         let path = "\(ws.reportsFolder)/\(name).csv"
         try Durable.writeFile(path, bytes)
         CrashPoints.step("review report: written, watermark not moved")

@@ -30,6 +30,27 @@ import Testing
         #expect(try again.record([item(2)], at: now).isEmpty)      // a decided item is not reopened
     }
 
+    @Test func aReportLeftByAKilledRunIsCompletedUnderItsNameAndAnotherRunsGetsItsOwn() throws {
+        let t = try TempWorkspace()
+        let now = Timestamp(seconds: 1_790_000_100)
+        let log = try ReviewLog(path: t.ws.reviewsFile)
+        let journal = try Journal(path: t.ws.journalFile)
+        try log.record([item(2)], at: now)
+        // Killed after writing the report, before the watermark moved; the next run finds one more item.
+        let name = "review-\(now.compact).csv"
+        try t.write("outbox/reports/\(name)", ReviewReport.csv(log.items))
+        try log.record([item(3)], at: now)
+        let written = try #require(try ReviewReport.writePending(log: log, journal: journal, workspace: t.ws))
+        #expect(written.path == "outbox/reports/\(name)" && written.items == 2)
+        #expect(t.list("outbox/reports") == [name])
+        #expect(journal.reviewWatermark == 2)
+        // Another run in the same second with another item: its own file, named with its first seq.
+        try log.record([item(4)], at: now)
+        let other = try #require(try ReviewReport.writePending(log: log, journal: journal, workspace: t.ws))
+        #expect(other.path == "outbox/reports/review-\(now.compact)-3.csv" && other.items == 1)
+        #expect(try ReviewReport.writePending(log: log, journal: journal, workspace: t.ws) == nil)
+    }
+
     @Test func aDamagedMiddleRecordIsToldFromATornTail() throws {
         let t = try TempWorkspace()
         let path = "\(t.root)/.optout/x.tsv"
