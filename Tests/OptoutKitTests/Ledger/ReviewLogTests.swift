@@ -129,4 +129,25 @@ import Testing
         try t.write(".optout/link.key", [1, 2, 3])
         #expect(try LinkKeyCheck.problem(workspace: t.ws)?.contains("is damaged (3 bytes, expected 32)") == true)
     }
+
+    @Test func aNewLinkKeyOnPurposeKeepsOldTokensResolvingAndWaitsForTheLock() throws {
+        let t = try TempWorkspace(settings: sampleSettings)
+        try t.write("inbox/lists/customers.csv", sampleList)
+        try t.write("inbox/campaigns/sale.txt", sampleCampaign)
+        try t.run()
+        let old = try #require(t.rows("outbox/links/sale.csv").first)
+        let oldKey = try Durable.readFile(t.ws.linkKeyFile)
+        do {
+            let lock = try WorkspaceLock(path: t.ws.lockFile, wait: false)
+            defer { lock.release() }
+            #expect(throws: OptoutError.self) { _ = try InitJob.newLinkKey(dir: t.root) }
+        }
+        let text = try InitJob.newLinkKey(dir: t.root, now: Timestamp(seconds: 1_790_000_000))
+        #expect(text.contains(".optout/links.retired-") && text.contains("link.key.retired-"))
+        #expect(try Durable.readFile(t.ws.linkKeyFile) != oldKey)
+        #expect(!Durable.exists(t.ws.linkIndexFile) && t.ws.retiredLinkIndexes().count == 1)
+        #expect(try LinkKeyCheck.problem(workspace: t.ws) == nil)
+        let resolver = try TokenResolver.load(paths: [t.ws.linkIndexFile] + t.ws.retiredLinkIndexes())
+        #expect(resolver.resolve(old[1])?.e164 == old[0])
+    }
 }
