@@ -5,6 +5,8 @@
 public enum Command: Equatable, Sendable {
     case run(root: String, verbose: Bool)
     case initialize(dir: String)
+    /// `init --new-link-key [DIR]`: a new link key on purpose (InitJob.newLinkKey).
+    case newLinkKey(dir: String)
     case status(root: String, json: Bool)
     case site(root: String, options: SiteOptions)
     case deliver(root: String, verbose: Bool)
@@ -58,9 +60,12 @@ public enum CommandLineParser {
         """,
         "init": """
         usage: optout init [DIR]
+               optout init --new-link-key [DIR]
 
-        Creates inbox/ (lists, campaigns, stops, clicks, suppressions), outbox/ and .optout/ in DIR
+        Creates inbox/ (lists, campaigns, stops, clicks, suppressions, reviews), outbox/ and .optout/ in DIR
         (default: the current directory) and a commented inbox/settings.json if there is none.
+        --new-link-key: only when .optout/link.key is truly lost (restore it from backup if you
+        can): makes a new key; the link index is set aside so links already sent keep working.
         """,
         "site": """
         usage: optout site [--root DIR] [--listen ADDR] [--server-name NAME] [--access-log PATH] [--name TEXT]
@@ -146,7 +151,8 @@ public enum CommandLineParser {
             try allow(["--verbose", "-v"], positional: 0)
             return .run(root: root, verbose: !flags.isDisjoint(with: ["--verbose", "-v"]))
         case "init":
-            try allow([], positional: 1)
+            try allow(["--new-link-key"], positional: 1)
+            if flags.contains("--new-link-key") { return .newLinkKey(dir: positional.first ?? root) }
             return .initialize(dir: positional.first ?? root)
         case "status":
             try allow(["--json"], positional: 0)

@@ -76,6 +76,8 @@ public enum CommandRunner {
         case .initialize(let dir):
             let created = try InitJob.run(dir: dir)
             return CommandOutcome(stdout: created.isEmpty ? "" : "created \(created)\n")
+        case .newLinkKey(let dir):
+            return CommandOutcome(stdout: try InitJob.newLinkKey(dir: dir, now: try fixedNow() ?? .now()) + "\n")
         case .status(let root, let json):
             let status = try StatusJob.collect(root: root)
             return CommandOutcome(stdout: json ? status.json() : status.text())
@@ -124,7 +126,7 @@ public enum CommandRunner {
     static func exitCode(for report: RunReport) -> Int32 {
         var codes: [Int32] = []
         if report.damagedLedgerRecords > 0 { codes.append(ExitCode.ioError) }
-        if report.rejectedInputs > 0 || report.unreadableOptOutRows > 0 { codes.append(ExitCode.dataError) }
+        if report.rejectedInputs > 0 || report.unreadableOptOutRows > 0 || report.unusableDecisionRows > 0 { codes.append(ExitCode.dataError) }
         codes.append(contentsOf: report.held.map(\.exitCode))
         return ExitCode.combine(codes)
     }
@@ -153,6 +155,8 @@ public enum CommandRunner {
             if report.rejectedInputs > 0 { lines.append("\(report.rejectedInputs) input file(s) rejected: see the rejected/ folders") }
             out.stdout = lines.joined(separator: "\n") + "\n"
         }
+        // Review items that need a person, even under cron.
+        for notice in report.reviewNotices { out.stderr += "optout: \(notice)\n" }
         // Held campaigns are named on stderr with their cause, even under cron.
         for held in report.held {
             out.stderr += "\(held.file): held: \(held.cause)\n"

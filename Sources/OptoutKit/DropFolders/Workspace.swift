@@ -2,9 +2,13 @@
 // Input: a root path. Output: the paths of every folder and state file, and `ensureLayout()`
 // which creates them. Failures: `OptoutError.cannotCreate` when a folder cannot be made.
 
+import Foundation
+
 /// The kinds of input folder under `inbox/`.
 public enum InputKind: String, Sendable, CaseIterable {
     case lists, campaigns, stops, clicks, suppressions
+    /// Decisions on review items (rows of a review report with `decision` apply or dismiss).
+    case reviews
 }
 
 /// Every path optout reads or writes, derived from the workspace root.
@@ -39,8 +43,17 @@ public struct Workspace: Sendable {
     public var linkKeyFile: String { "\(state)/link.key" }
     public var linkIndexFile: String { "\(state)/links.tsv" }
     public var journalFile: String { "\(state)/journal.tsv" }
+    /// Review items and the decisions that closed them (ReviewLog).
+    public var reviewsFile: String { "\(state)/reviews.tsv" }
     public var lockFile: String { "\(state)/lock" }
     public var lastRunFile: String { "\(state)/last-run.json" }
+
+    /// Link indexes set aside by `optout init --new-link-key` (`links.retired-<time>.tsv`): their
+    /// tokens keep resolving, new links are indexed afresh under the new key.
+    public func retiredLinkIndexes() -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: state)) ?? []
+        return names.filter { $0.hasPrefix("links.retired-") && $0.hasSuffix(".tsv") }.sorted().map { "\(state)/\($0)" }
+    }
 
     /// The path as a person should see it in messages: relative to the root.
     public func display(_ path: String) -> String {

@@ -9,51 +9,83 @@
 //     (listed, never guessed), and per campaign the confirm rate;
 //   - the report outbox/reports/clicks-<time>.txt (named through the journal, so a rerun after a
 //     crash rewrites the same file instead of adding a second one).
-// A request from a known preview bot or scanner (by user agent) is never an opt-out, even a POST:
-// such a POST is listed in the report for a person to review.
+// A confirmation is applied unless its user agent names a known link preview or scanner: those are
+// held and become review items (`apply` opts the number out); one with an empty (where the log
+// records agents) or scripted user agent (curl, python-requests...) is applied and flagged for
+// review. A CSV without user agents is a person's. Views by any of these are not counted as people's.
 // Failures: `OptoutError` reading the index or writing the report; a bad log is the caller's to reject.
 
 import Foundation
 
-/// Link previews, security scanners and scripts, by user agent (lowercased substrings). Chosen so
-/// that no browser matches: no bare "bot" (the Cubot phone), no in-app browsers (Instagram, Snapchat).
+/// Who sent a request, by user agent (lowercased substrings). Chosen so that no browser matches:
+/// no bare "bot" (the Cubot phone), no in-app browsers (Instagram, Snapchat).
 public enum BotAgents {
-    static let markers: [String] = [
+    /// What a user agent says about the sender of a request.
+    public enum Sender: Sendable, Equatable {
+        /// A browser, or no user agent logged at all (a CSV without one): a person.
+        case person
+        /// An empty agent where the log records one, a script or HTTP library (curl, python-requests,
+        /// wget...), or a generic crawler mark: a confirmation from it is applied, and flagged.
+        case scripted
+        /// A known link preview or mail/security scanner (facebookexternalhit, WhatsApp, Slackbot,
+        /// Googlebot, Proofpoint, Mimecast...): a confirmation from it is held for review.
+        case preview
+    }
+
+    /// Known link previews, crawlers that fetch links, and mail or security scanners.
+    static let previewMarkers: [String] = [
         "googlebot", "bingbot", "slackbot", "slack-imgproxy", "twitterbot", "telegrambot", "discordbot",
         "linkedinbot", "applebot", "yandexbot", "duckduckbot", "baiduspider", "facebot", "facebookexternalhit",
         "whatsapp/", "skypeuripreview", "embedly", "pinterestbot", "redditbot", "bitlybot", "iframely",
         "mastodon/", "google-safety", "google-inspectiontool", "adsbot", "mediapartners", "petalbot",
         "semrushbot", "ahrefsbot", "mj12bot", "dotbot", "bytespider", "gptbot", "chatgpt-user", "claudebot",
+        "proofpoint", "mimecast", "barracuda", "urldefense", "safelinks", "symantec", "forcepoint", "trendmicro",
+        "urlscan", "virustotal", "zgrab", "masscan", "nmap", "nessus", "censys", "expanse",
+    ]
+    /// Scripts, HTTP libraries, headless browsers and generic robot marks.
+    static let scriptedMarkers: [String] = [
         "headlesschrome", "phantomjs", "curl/", "wget/", "python-requests", "python-urllib", "aiohttp",
         "go-http-client", "libwww-perl", "java/", "apache-httpclient", "okhttp/", "node-fetch", "axios/",
-        "proofpoint", "mimecast", "barracuda", "urldefense", "safelinks", "symantec", "forcepoint", "trendmicro",
-        "urlscan", "virustotal", "zgrab", "masscan", "nmap", "nessus", "censys", "expanse", "scanner",
-        "crawler", "spider", "preview", "+http://", "+https://",
+        "scanner", "crawler", "spider", "preview", "+http://", "+https://",
     ]
+    /// Every marker (previews first), for `isBot`.
+    static let markers: [String] = previewMarkers + scriptedMarkers
 
-    /// Markers grouped by their first byte, so a user agent is scanned once.
-    private static let markersByFirstByte: [[[UInt8]]] = {
-        var table = [[[UInt8]]](repeating: [], count: 256)
-        for marker in markers { let bytes = Array(marker.utf8); table[Int(bytes[0])].append(bytes) }
+    /// Markers grouped by their first byte, so a user agent is scanned once (true: a preview).
+    private static let markersByFirstByte: [[([UInt8], Bool)]] = {
+        var table = [[([UInt8], Bool)]](repeating: [], count: 256)
+        for marker in previewMarkers { let bytes = Array(marker.utf8); table[Int(bytes[0])].append((bytes, true)) }
+        for marker in scriptedMarkers { let bytes = Array(marker.utf8); table[Int(bytes[0])].append((bytes, false)) }
         return table
     }()
 
-    /// True for an empty or "-" user agent, or one that names a known bot, scanner or script.
-    public static func isBot(_ userAgent: String) -> Bool {
+    /// Who sent a request with this user agent. `logged`: the log records user agents (an empty
+    /// one was sent empty, which only scripts do); otherwise an empty one means "not logged".
+    public static func sender(_ userAgent: String, logged: Bool) -> Sender {
         var ua = Array(userAgent.utf8)
         while let last = ua.last, last == 0x20 || last == 0x09 { ua.removeLast() }
-        guard let first = ua.firstIndex(where: { $0 != 0x20 && $0 != 0x09 }) else { return true }
+        guard let first = ua.firstIndex(where: { $0 != 0x20 && $0 != 0x09 }) else { return logged ? .scripted : .person }
         ua.removeFirst(first)
-        if ua == [0x2D] { return true }
+        if ua == [0x2D] { return logged ? .scripted : .person }
         for i in ua.indices where ua[i] >= 0x41 && ua[i] <= 0x5A { ua[i] |= 0x20 }   // ASCII lowercase
+        var scripted = false
         for i in ua.indices {
-            for marker in markersByFirstByte[Int(ua[i])] where marker.count <= ua.count - i {
+            for (marker, preview) in markersByFirstByte[Int(ua[i])] where marker.count <= ua.count - i && (preview || !scripted) {
                 var k = 1
                 while k < marker.count && ua[i + k] == marker[k] { k += 1 }
-                if k == marker.count { return true }
+                if k == marker.count {
+                    if preview { return .preview }
+                    scripted = true
+                }
             }
         }
-        return false
+        return scripted ? .scripted : .person
+    }
+
+    /// True for an empty or "-" user agent, or one that names a known bot, scanner or script
+    /// (views by such agents are not counted as people's).
+    public static func isBot(_ userAgent: String) -> Bool {
+        sender(userAgent, logged: true) != .person
     }
 }
 
@@ -65,7 +97,7 @@ struct PendingConfirmation {
     var request: ClickRequest
     var file: String
     var inputHash: String
-    var bot: Bool
+    var sender: BotAgents.Sender
 }
 
 /// A request that named no known link (listed in the report).
@@ -121,7 +153,9 @@ public final class ClickIntake {
     private var pending: [PendingConfirmation] = []
     /// Views of known tokens: (token, time, bot).
     private var viewed: [(token: UInt64, time: Timestamp, bot: Bool)] = []
-    private var botCache: [String: Bool] = [:]
+    private var botCache: [String: BotAgents.Sender] = [:]
+    /// Confirmations applied but flagged (an empty or scripted user agent).
+    public private(set) var flaggedConfirmations = 0
     private static let listLimit = 200
     static let noCampaign = "(no campaign found)"
 
@@ -189,25 +223,29 @@ public final class ClickIntake {
             if unknown.count < ClickIntake.listLimit { unknown.append(location) }
             return
         }
-        let bot: Bool
-        if let known = botCache[request.userAgent] { bot = known } else {
-            bot = BotAgents.isBot(request.userAgent)
-            if botCache.count < 100_000 { botCache[request.userAgent] = bot }
+        let sender: BotAgents.Sender
+        let cacheKey = request.agentLogged ? request.userAgent : "\u{0}" + request.userAgent
+        if let known = botCache[cacheKey] { sender = known } else {
+            sender = BotAgents.sender(request.userAgent, logged: request.agentLogged)
+            if botCache.count < 100_000 { botCache[cacheKey] = sender }
         }
-        if bot { botFlagged += 1 }
         switch request.action {
         case .view:
-            if !bot { views += 1 }
+            let bot = sender != .person
+            if bot { botFlagged += 1 } else { views += 1 }
             viewed.append((value, request.time ?? now, bot))
         case .confirm:
-            if !bot {
-                confirmations += 1
-            } else if botConfirmations.count < ClickIntake.listLimit {
-                botConfirmations.append(location)
+            switch sender {
+            case .person: confirmations += 1
+            case .scripted: flaggedConfirmations += 1
+            case .preview:
+                botFlagged += 1
+                if botConfirmations.count < ClickIntake.listLimit { botConfirmations.append(location) }
             }
             pending.append(PendingConfirmation(token: value, tokenText: String(candidate), number: number, request: request,
-                                               file: file, inputHash: inputHash, bot: bot))
+                                               file: file, inputHash: inputHash, sender: sender))
         case .other:
+            if sender != .person { botFlagged += 1 }
             otherMethods += 1
         }
     }
@@ -222,7 +260,7 @@ public final class ClickIntake {
                 wanted.insert(value)
             }
         }
-        if !wanted.isEmpty { resolver = try TokenResolver.load(path: workspace.linkIndexFile, only: wanted) }
+        if !wanted.isEmpty { resolver = try TokenResolver.load(paths: [workspace.linkIndexFile] + workspace.retiredLinkIndexes(), only: wanted) }
         for item in linkRequests { take(item.request, file: item.file, inputHash: item.inputHash) }
         linkRequests = []
 
@@ -242,12 +280,29 @@ public final class ClickIntake {
         }
         for p in pending {
             let name = campaign(p.token)
-            if p.bot { perCampaign[name, default: CampaignClicks()].botFlagged += 1; continue }
-            perCampaign[name, default: CampaignClicks()].confirmations += 1
-            opened[name, default: []].insert(p.token)
-            confirmedTokens[name, default: []].insert(p.token)
             let r = p.request
+            let agent = r.userAgent.isEmpty || r.userAgent == "-" ? "an empty user agent" : "user agent \"\(r.userAgent)\""
+            if p.sender == .preview {
+                perCampaign[name, default: CampaignClicks()].botFlagged += 1
+                reviews.append(ReviewItem(kind: .botConfirmation, number: p.number.e164, eventTime: r.time, file: p.file, line: r.line,
+                                          inputHash: p.inputHash, rawText: r.request, choice: "held: not applied",
+                                          rule: "confirmation from \(agent), a known link preview or scanner (token \(p.tokenText), campaign \(name)); apply opts the number out"))
+                continue
+            }
+            if p.sender == .scripted {
+                reviews.append(ReviewItem(kind: .scriptedConfirmation, number: p.number.e164, eventTime: r.time, file: p.file, line: r.line,
+                                          inputHash: p.inputHash, rawText: r.request, choice: "opted out",
+                                          rule: "confirmation (\(r.method)) from \(agent), a script rather than a browser (token \(p.tokenText), campaign \(name)); applied, as any opt-out request is"))
+            }
+            if p.sender == .person {
+                perCampaign[name, default: CampaignClicks()].confirmations += 1
+                opened[name, default: []].insert(p.token)
+                confirmedTokens[name, default: []].insert(p.token)
+            } else {
+                perCampaign[name, default: CampaignClicks()].botFlagged += 1
+            }
             var rule = r.method == "POST" ? "confirmed on the opt-out page (POST)" : "page log row marked confirm (\(r.method))"
+            if p.sender == .scripted { rule += "; flagged: \(agent)" }
             if r.time == nil {
                 rule += "; time \(r.rawTime.isEmpty ? "missing" : "\"\(r.rawTime)\" unreadable"), processing time used"
                 diagnostics.append(Diagnostic(.warning, SourceLocation(file: p.file, line: r.line), "time \(r.rawTime.isEmpty ? "missing" : "\"\(r.rawTime)\"") could not be read; the processing time was used"))
@@ -341,8 +396,10 @@ public final class ClickIntake {
         let outcome = optOutOutcome(ledger)
         out += line("Link requests:", String(requests))
         out += line("Views (GET/HEAD):", "\(views) by people")
-        out += line("Confirmations (POST):", "\(confirmations) by people → \(outcome.new) opted out, \(outcome.already) already opted out or superseded")
-        out += line("Bot-flagged:", "\(botFlagged) (previews, scanners, scripts by user agent; never an opt-out)")
+        let flagged = flaggedConfirmations > 0 ? " + \(flaggedConfirmations) flagged" : ""
+        out += line("Confirmations (POST):", "\(confirmations) by people\(flagged) → \(outcome.new) opted out, \(outcome.already) already opted out or superseded")
+        if flaggedConfirmations > 0 { out += line("Flagged:", "\(flaggedConfirmations) confirmations with an empty or scripted user agent (applied; listed in the review report)") }
+        out += line("Bot-flagged:", "\(botFlagged) (views by previews, scanners and scripts; confirmations by previews and scanners, held for review)")
         out += line("Unknown tokens:", "\(unknownCount) (right shape, not issued by this account; never guessed)")
         out += line("Malformed links:", String(malformedCount))
         out += line("Other methods:", String(otherMethods))
@@ -363,7 +420,7 @@ public final class ClickIntake {
             out += "\n\(title)\(total > items.count ? " (first \(items.count) of \(total))" : ""):\n"
             for item in items { out += "  \(item.file):\(item.line)  \(item.target)\n" }
         }
-        list("Confirmations from bot-flagged user agents (not applied; review)", botConfirmations, total: botConfirmations.count)
+        list("Confirmations from link previews and scanners (held, not applied; see the review report)", botConfirmations, total: botConfirmations.count)
         list("Unknown tokens", unknown, total: unknownCount)
         list("Malformed links", malformed, total: malformedCount)
         return out

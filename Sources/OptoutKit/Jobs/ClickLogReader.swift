@@ -38,6 +38,10 @@ public struct ClickRequest: Sendable {
     public var status: Int?
     public var userAgent: String
     public var ip: String
+    /// True when the log records a user agent for this request (a combined-format access log
+    /// line), so an empty one ("-") was sent empty; false for CSV rows and common-format lines,
+    /// where an empty user agent only means none was logged.
+    public var agentLogged = false
 }
 
 public typealias ClickLogError = InputError
@@ -147,12 +151,14 @@ public struct ClickLogReader {
         while i < n && s[i] != 0x20 { i += 1 }      // bytes sent
         skipSpaces()
         var userAgent = ""
+        var agentLogged = false
         if i < n && s[i] == 0x22 {
             guard quoted(s, &i) != nil else { return nil }  // referer
             skipSpaces()
             if i < n && s[i] == 0x22 {
                 guard let agent = quoted(s, &i) else { return nil }
                 userAgent = agent
+                agentLogged = true
             }
         }
         let parts = request.split(separator: " ", omittingEmptySubsequences: true)
@@ -165,7 +171,7 @@ public struct ClickLogReader {
         default: action = .other
         }
         return ClickRequest(line: 0, time: parseLogTime(rawTime), rawTime: rawTime, action: action, method: method,
-                            target: target, request: request, status: status, userAgent: userAgent, ip: ip)
+                            target: target, request: request, status: status, userAgent: userAgent, ip: ip, agentLogged: agentLogged)
     }
 
     /// A double-quoted field with nginx (\xHH) and Apache (\" \\) escapes; advances past it.

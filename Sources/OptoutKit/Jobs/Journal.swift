@@ -4,6 +4,7 @@
 //   done  <kind> <input key> <fingerprint>   — finished; the input file was then moved away
 //   webhooks <seq>                           — payload files exist for opt-outs up to seq
 //   reports <seq>                            — unsubscription report and notifications exist up to seq
+//   reviews <n>                              — review reports cover the first n review items
 // An input that has a claim but no done is redone under the same name; a "done" input still in
 // the inbox with the same fingerprint (crash before the move) is only moved.
 // Failures: `OptoutError` naming the file.
@@ -16,6 +17,8 @@ public final class Journal {
     private var doneKeys: Set<String> = []               // "kind\tkey"
     public private(set) var webhookWatermark: Int64 = 0
     public private(set) var reportWatermark: Int64 = 0
+    /// How many review items (ReviewLog, in order) the review reports cover.
+    public private(set) var reviewWatermark = 0
 
     public init(path: String) throws(OptoutError) {
         file = RecordFile(path: path)
@@ -33,6 +36,8 @@ public final class Journal {
                 webhookWatermark = max(webhookWatermark, Int64(fields[1]) ?? 0)
             case ("reports", 2):
                 reportWatermark = max(reportWatermark, Int64(fields[1]) ?? 0)
+            case ("reviews", 2):
+                reviewWatermark = max(reviewWatermark, Int(fields[1]) ?? 0)
             default:
                 break
             }
@@ -95,5 +100,12 @@ public final class Journal {
         guard seq > reportWatermark else { return }
         try write(["reports", String(seq)])
         reportWatermark = seq
+    }
+
+    /// Records that review reports cover the first `count` review items.
+    public func setReviewWatermark(_ count: Int) throws(OptoutError) {
+        guard count > reviewWatermark else { return }
+        try write(["reviews", String(count)])
+        reviewWatermark = count
     }
 }

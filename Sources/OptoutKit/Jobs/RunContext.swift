@@ -33,9 +33,24 @@ public final class RunContext {
         self.now = now
     }
 
+    private var linkKeyChecked: String??
+
+    /// Why the link key cannot be used (LinkKeyCheck), checked once per run; nil when it can.
+    public func linkKeyProblem() throws(OptoutError) -> String? {
+        if let linkKeyChecked { return linkKeyChecked }
+        let problem = try LinkKeyCheck.problem(workspace: workspace)
+        linkKeyChecked = .some(problem)
+        return problem
+    }
+
     /// The link key and index, opened on first use (a run without {optout} never creates them).
+    /// A key is made only when there is none and the index is empty: a run never replaces a lost
+    /// or wrong key (the campaign is held with 78 instead, see LinkKeyCheck).
     public func links() throws(OptoutError) -> (LinkTokens, LinkIndex) {
         if let tokensStore, let linkIndexStore { return (tokensStore, linkIndexStore) }
+        if let problem = try linkKeyProblem() {
+            throw .configuration(SourceLocation(file: display(workspace.linkKeyFile)), problem)
+        }
         let tokens = try LinkTokens.loadOrCreate(keyPath: workspace.linkKeyFile)
         let index = try LinkIndex(path: workspace.linkIndexFile)
         for problem in index.problems { diagnostics.append(Diagnostic(.warning, nil, problem)) }

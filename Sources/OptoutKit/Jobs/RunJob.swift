@@ -58,6 +58,12 @@ public struct RunReport: Sendable {
     public var reviewReport: String?
     /// Allowed but unwise settings (an opt-out list without STOP): on stderr at every run.
     public var settingsWarnings: [Diagnostic] = []
+    /// Lines about review items that a person must see (printed even under cron).
+    public var reviewNotices: [String] = []
+    /// Review items open after this run (`optout status` counts them too).
+    public var reviewItemsOpen = 0
+    /// Rows of decision files (inbox/reviews/) that could not be used: 65.
+    public var unusableDecisionRows = 0
 }
 
 /// A campaign that stays in the inbox this run, and why.
@@ -89,10 +95,11 @@ public enum RunJob {
         let settings = try Settings.load(path: ws.settingsFile, displayName: ws.display(ws.settingsFile))
         let ledger = try Ledger(path: ws.ledgerFile)
         let journal = try Journal(path: ws.journalFile)
+        let reviewLog = try ReviewLog(path: ws.reviewsFile)
         let now = options.now ?? .now()
         let context = RunContext(workspace: ws, settings: settings, ledger: ledger, journal: journal, now: now)
         context.progress = options.progress
-        for problem in ledger.problems + journal.problems { context.diagnostics.append(Diagnostic(.warning, nil, problem)) }
+        for problem in ledger.problems + journal.problems + reviewLog.problems { context.diagnostics.append(Diagnostic(.warning, nil, problem)) }
         for path in StaleTemps.sweep(ws) { context.diagnostics.append(Diagnostic(.note, nil, "\(path): removed (left by an interrupted run)")) }
         let settle = options.settleSeconds ?? settings.settleSeconds
         var report = RunReport()
@@ -189,8 +196,20 @@ public enum RunJob {
             clicks = intake
         }
 
-        // 2. Into the ledger, time-ordered and fsynced, before anything depends on them.
+        // 1d. Decisions on review items (inbox/reviews/): closings, and events for applied items.
+        let decisions = try ReviewDecisions.read(try scan(.reviews, accept: { [".csv", ".txt", ".tsv"].contains(where: $0.lowercased().hasSuffix) }),
+                                                 log: reviewLog, context: context)
+        events.append(contentsOf: decisions.events)
+
+        // 2. Into the ledger, time-ordered and fsynced, before anything depends on them; then the
+        //    review items and decisions into the review log (fsynced), and the review report.
         let written = try ledger.record(events, at: now)
+        CrashPoints.step("run: ledger synced, review log not yet")
+        let reviewed = try ReviewStep.afterLedger(log: reviewLog, items: reviews, decisions: decisions, ledger: ledger, journal: journal, settings: settings,
+                                                  workspace: ws, now: now, lastRunFinished: LastRun.finished(path: ws.lastRunFile))
+        (report.reviewItemsOpened, report.reviewReport, report.reviewNotices) = (reviewed.opened, reviewed.report, reviewed.notices)
+        (report.damagedLedgerRecords, report.reviewItemsOpen, report.unusableDecisionRows) = (reviewed.damagedOpen, reviewed.openItems, decisions.rowErrors)
+        context.diagnostics.append(contentsOf: reviewed.diagnostics)
         for record in written where record.effect == .applied {
             if record.kind == .optOut { report.newOptOuts += 1 }
             if record.kind == .optIn { report.resubscribed += 1 }
@@ -207,6 +226,7 @@ public enum RunJob {
         let clicksReport = try clicks.flatMap { intake throws(OptoutError) in intake.files.isEmpty ? nil : try intake.writeReport(ledger: ledger, journal: journal) }
         report.clickReport = clicksReport.map { ws.display($0.path) }
         for (file, kind) in consumed { try DropFolder.markProcessed(file, into: ws.processed(kind)) }
+        try decisions.finish(workspace: ws)
         if let clicksReport { try journal.markDone(kind: "clicks", key: clicksReport.key, fingerprint: "") }
 
         // 3. Lists: a report for each new or changed list. A list that a waiting campaign uses is
@@ -236,6 +256,11 @@ public enum RunJob {
                 continue
             }
             if let cause = ExampleLinks.holdCause(templatePath: file.path, settings: settings, settingsDisplay: ws.display(ws.settingsFile)) {
+                report.held.append(HeldCampaign(file: ws.display(file.path), cause: cause, exitCode: ExitCode.config))
+                continue
+            }
+            // A lost or wrong link key: {optout} campaigns wait (78), the key is never remade here.
+            if let cause = try LinkKeyCheck.holdCause(template: file.path, context: context) {
                 report.held.append(HeldCampaign(file: ws.display(file.path), cause: cause, exitCode: ExitCode.config))
                 continue
             }
@@ -306,6 +331,11 @@ public enum LastRun {
 
         """
         try Durable.writeFile(path, json, mode: 0o600)
+    }
+
+    /// When the last run finished, if it did.
+    public static func finished(path: String) -> Timestamp? {
+        (read(path: path)?["finished"] as? String).flatMap { Timestamp.parse($0, zone: .gmt) }
     }
 
     public static func read(path: String) -> [String: Any]? {

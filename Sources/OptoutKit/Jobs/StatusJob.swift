@@ -13,6 +13,8 @@ public struct WorkspaceStatus: Sendable {
     public var webhooksFailed: Int
     public var lastRunFinished: String?
     public var lastRunOutcome: String?
+    /// Review items no person decided yet (.optout/reviews.tsv).
+    public var reviewItemsOpen = 0
 
     public func text() -> String {
         func line(_ label: String, _ value: String) -> String {
@@ -25,6 +27,7 @@ public struct WorkspaceStatus: Sendable {
         }
         out += line("webhooks pending:", String(webhooksPending))
         out += line("webhooks failed:", String(webhooksFailed))
+        out += line("review items open:", reviewItemsOpen == 0 ? "0" : "\(reviewItemsOpen) (decide them in outbox/reports/review-*.csv, drop into inbox/reviews/)")
         out += line("last run:", lastRunFinished.map { "\($0) (\(lastRunOutcome ?? "?"))" } ?? "never")
         return out
     }
@@ -33,7 +36,7 @@ public struct WorkspaceStatus: Sendable {
         var waitingJSON: [String] = []
         for (folder, files) in waiting { waitingJSON.append("\"\(folder)\": \(files)") }
         func quoted(_ s: String?) -> String { s.map { "\"\($0)\"" } ?? "null" }
-        return "{\"suppressions\": \(suppressions), \"waiting\": {\(waitingJSON.joined(separator: ", "))}, \"webhooks_pending\": \(webhooksPending), \"webhooks_failed\": \(webhooksFailed), \"last_run\": {\"finished\": \(quoted(lastRunFinished)), \"outcome\": \(quoted(lastRunOutcome))}}\n"
+        return "{\"suppressions\": \(suppressions), \"waiting\": {\(waitingJSON.joined(separator: ", "))}, \"webhooks_pending\": \(webhooksPending), \"webhooks_failed\": \(webhooksFailed), \"review_items_open\": \(reviewItemsOpen), \"last_run\": {\"finished\": \(quoted(lastRunFinished)), \"outcome\": \(quoted(lastRunOutcome))}}\n"
     }
 }
 
@@ -54,8 +57,10 @@ public enum StatusJob {
             ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.count
         }
         let last = LastRun.read(path: ws.lastRunFile)
-        return WorkspaceStatus(root: root, suppressions: state.optedOutCount, waiting: waiting,
-                               webhooksPending: count(ws.webhooksPending), webhooksFailed: count(ws.webhooksFailed),
-                               lastRunFinished: last?["finished"] as? String, lastRunOutcome: last?["outcome"] as? String)
+        var status = WorkspaceStatus(root: root, suppressions: state.optedOutCount, waiting: waiting,
+                                     webhooksPending: count(ws.webhooksPending), webhooksFailed: count(ws.webhooksFailed),
+                                     lastRunFinished: last?["finished"] as? String, lastRunOutcome: last?["outcome"] as? String)
+        status.reviewItemsOpen = ReviewLog.readOnly(path: ws.reviewsFile).open.count
+        return status
     }
 }

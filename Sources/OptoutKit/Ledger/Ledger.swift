@@ -2,7 +2,9 @@
 // Input: events read from STOP logs, page logs and imports. Output: records with their effect,
 // fsynced before `record` returns (so nothing that depends on them can run first), and the
 // suppression state they add up to. Nothing is ever deleted. Failures: `OptoutError` naming the
-// file; damaged records are reported in `problems` and skipped (a torn tail is cut off).
+// file; damaged records are reported in `problems` and `damagedRecords` and skipped (a torn tail
+// is cut off silently, with a note); a record with a good checksum in an unknown format (written
+// by a newer optout) stops the run (70).
 
 /// An event waiting to be recorded.
 public struct IncomingEvent: Sendable {
@@ -51,6 +53,9 @@ public final class Ledger {
     public private(set) var appliedOptOuts: [AppliedOptOut] = []
     private var identities = Set<UInt64>()
     public var problems: [String] { file.problems }
+    /// Records that fail their checksum and are not the torn final record (a crash leaves only
+    /// that): not replayed; the run exits 74 and a person reviews them.
+    public var damagedRecords: [RecordFile.DamagedRecord] { file.damaged }
 
     /// Opens the ledger, replaying every intact record.
     public init(path: String) throws(OptoutError) {

@@ -1,6 +1,7 @@
 // Link tokens: the short, unguessable part of each personal opt-out link.
 // Input: a number and the account's secret link key (.optout/link.key, 32 bytes from the kernel
-// CSPRNG, mode 0600, made on first use). Output: a 10-character base-62 token (59.5 bits) that is
+// CSPRNG, mode 0600, made by the first run that needs it — only while the link index is empty:
+// a lost or wrong key is never replaced by a run, see LinkKeyCheck). Output: a 10-character base-62 token (59.5 bits) that is
 // SipHash-2-4 of "optout-link-v1:" + E.164 under a 128-bit subkey (HMAC-SHA256(key, "optout link
 // token key v1"), first 16 bytes) — the same for a number in every campaign, impossible to forge or
 // enumerate without the key, and cheap enough for one per recipient of a 10-million-row list. Failures: `OptoutError` when the key cannot
@@ -17,7 +18,8 @@ public struct LinkTokens: Sendable {
         prf = SipHash24(key: Array(subkey.prefix(16)))
     }
 
-    /// Loads the account's link key, creating it (atomically, 0600) when absent.
+    /// Loads the account's link key, creating it (atomically, 0600) when absent. Callers check
+    /// first (LinkKeyCheck) that a missing key may be created: no links were issued yet.
     public static func loadOrCreate(keyPath: String) throws(OptoutError) -> LinkTokens {
         if Durable.exists(keyPath) {
             let key = try Durable.readFile(keyPath)

@@ -1,5 +1,7 @@
 // Token resolver: opt-out link token → number, for reading page logs.
-// Input: .optout/links.tsv (LinkIndex's record file: one `token\tE.164` line per distinct number).
+// Input: .optout/links.tsv (LinkIndex's record file: one `token\tE.164` line per distinct number),
+// and indexes retired by `optout init --new-link-key`: tokens are read from the indexes, never
+// recomputed from the key, so links sent under an earlier key keep resolving.
 // Output: a compact open-addressing table keyed by the token's base-62 value (a UInt64 below
 // 62^10 < 2^60): 16 bytes a slot (key and number side by side: one cache miss a probe), no
 // per-entry allocation, sized from the file up front. A token that is malformed (length, alphabet)
@@ -106,10 +108,23 @@ public struct TokenResolver: Sendable {
     /// Loads the link index file (absent: an empty resolver). With `only`, keeps just those
     /// tokens: a page log asks for few, and the pass over the index is then sequential reading.
     public static func load(path: String, only wanted: Set<UInt64>? = nil) throws(OptoutError) -> TokenResolver {
-        // A line is 34 bytes for a 12-digit number: size the table once from the file.
+        try load(paths: [path], only: wanted)
+    }
+
+    /// Loads several indexes: the current one and those retired by `optout init --new-link-key`
+    /// (tokens issued under an earlier key keep resolving). A token present twice keeps its first number.
+    public static func load(paths: [String], only wanted: Set<UInt64>? = nil) throws(OptoutError) -> TokenResolver {
+        // A line is 34 bytes for a 12-digit number: size the table once from the files.
         var st = stat()
-        let estimate = wanted?.count ?? (stat(path, &st) == 0 ? Int(st.st_size) / 30 : 0)
+        let estimate = wanted?.count ?? paths.reduce(0) { $0 + (stat($1, &st) == 0 ? Int(st.st_size) / 30 : 0) }
         var table = TokenResolver(capacity: max(16, estimate))
+        for path in paths {
+            try load(path: path, wanted: wanted, into: &table)
+        }
+        return table
+    }
+
+    private static func load(path: String, wanted: Set<UInt64>?, into table: inout TokenResolver) throws(OptoutError) {
         try RecordFile(path: path).load { payload, _ in
             guard let tab = payload.firstIndex(of: 0x09),
                   let value = TokenResolver.value(ofToken: UnsafeBufferPointer(rebasing: payload[..<tab])),
@@ -117,6 +132,5 @@ public struct TokenResolver: Sendable {
                   let number = PhoneNumber.parseE164Digits(UnsafeBufferPointer(rebasing: payload[(tab + 1)...])) else { return }
             table.insert(tokenValue: value, number: PhoneNumber(unchecked: number))
         }
-        return table
     }
 }

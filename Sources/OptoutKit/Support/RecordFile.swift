@@ -2,7 +2,8 @@
 // Input: a path. Output: each intact record's payload bytes, in order; appends that are durable
 // once `sync()` returns. A record is `<crc32 hex8>\t<payload>\n`. A crash can cut only the last
 // record: a final line without its newline or with a bad checksum is a torn tail, reported and
-// cut off before the next append; a bad line elsewhere is reported and skipped, never the rest.
+// cut off before the next append; a bad line elsewhere (before an intact record: not what a crash
+// leaves) is reported, listed in `damaged` with its line and byte offset, and skipped, never the rest.
 // Failures: `OptoutError.io` / `.cannotCreate` naming the path.
 
 #if canImport(Glibc)
@@ -14,6 +15,15 @@ public final class RecordFile {
     private var file: AppendOnlyFile?
     /// Problems found while loading (corrupt or torn records), for the run's diagnostics.
     public private(set) var problems: [String] = []
+    /// Records that failed their checksum before an intact record (not a torn tail), in file order.
+    public private(set) var damaged: [DamagedRecord] = []
+
+    /// A damaged record: its line number, byte offset and (first 512) bytes.
+    public struct DamagedRecord: Sendable, Equatable {
+        public var line: Int
+        public var offset: Int
+        public var bytes: [UInt8]
+    }
 
     public init(path: String) {
         self.path = path
@@ -28,6 +38,7 @@ public final class RecordFile {
         var validEnd = 0        // byte offset just after the last intact record
         var consumed = 0        // byte offset of pending[0]
         var sawBadLast = false
+        var bad: [DamagedRecord] = []
         func handle(_ line: UnsafeBufferPointer<UInt8>, end: Int) {
             lineNumber += 1
             if RecordFile.verify(line) {
@@ -35,7 +46,9 @@ public final class RecordFile {
                 validEnd = end
                 sawBadLast = false
             } else {
-                problems.append("\(path): record \(lineNumber) is damaged (checksum mismatch); skipped")
+                let offset = end - line.count - 1
+                problems.append("\(path): record \(lineNumber) (byte offset \(offset)) is damaged (checksum mismatch); skipped")
+                bad.append(DamagedRecord(line: lineNumber, offset: offset, bytes: Array(line.prefix(512))))
                 sawBadLast = true
             }
         }
@@ -56,6 +69,7 @@ public final class RecordFile {
             consumed += start
         }
         let fileEnd = consumed + pending.count
+        damaged = bad.filter { $0.offset < validEnd }
         if !pending.isEmpty || (sawBadLast && validEnd < fileEnd) {
             if !pending.isEmpty {
                 problems.append("\(path): last record was cut short by a crash (\(fileEnd - validEnd) bytes); ignored and removed")

@@ -1,6 +1,6 @@
 // The crash test: a realistic day-two workspace (lists with duplicates and bad rows, two
 // campaigns one with {optout}, STOP logs with STOP/START/HELP, a suppression import, a page log
-// confirming a link) processed by the real `optout` executable, killed with SIGKILL at every
+// confirming a link, and a link preview's confirmation held for review) processed by the real `optout` executable, killed with SIGKILL at every
 // durability step (OPTOUT_CRASH_AT, see CrashPoints) and run again: the outbox, the inbox's
 // processed/rejected folders and the ledger must equal those of an uninterrupted run.
 
@@ -82,6 +82,7 @@ enum CrashFixture {
         2026-11-26 07:00:00,https://example.com/u/\(mia),view,\(browserAgent),198.51.100.7
         2026-11-26 07:00:30,https://example.com/u/\(mia),confirm,\(browserAgent),198.51.100.7
         2026-11-26 07:01:00,https://example.com/u/\(leo),view,\(browserAgent),198.51.100.8
+        2026-11-26 07:02:00,https://example.com/u/\(leo),confirm,Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html),66.249.66.1
 
         """)
     }
@@ -114,6 +115,7 @@ enum CrashFixture {
         #expect(reference.files.keys.contains { $0.hasPrefix("outbox/send/sale") })
         #expect(reference.files.keys.contains { $0.hasPrefix("outbox/webhooks/pending/") })
         #expect(reference.files["inbox/clicks/processed/pages.csv"] != nil)
+        #expect(reference.files["outbox/reports/review-20261126T120000Z.csv"] != nil, "the day-two workspace opens a review item")
         #expect(!reference.linkIndex.isEmpty && reference.ledger.count >= 10)
         _ = try OptoutCLI.runWorkspace(referenceRoot)
         #expect(try WorkspaceSnapshot(root: referenceRoot) == reference, "a second run changed the outbox")

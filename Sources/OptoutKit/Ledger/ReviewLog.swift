@@ -1,0 +1,133 @@
+// Review log: the durable record of review items and of the decisions that closed them.
+// Input/output: .optout/reviews.tsv, a record file like the ledger (CRC framing, fsync, mode 0600):
+//   item   <id> <kind> <number> <event time or ""> <file> <line> <input hash> <raw text> <choice> <rule> <found at>
+//   closed <id> <apply|dismiss> <decided at> <decision file> <line>
+// An item's id is a hash of its identity (kind, input hash, line, number, raw text), so an input
+// read again adds nothing. Items are numbered in file order (1, 2, ...); the journal's `reviews`
+// watermark says how many of them the review reports cover. Records are appended in the run step
+// that records the ledger events, before anything depends on them.
+// Failures: `OptoutError` naming the file; damaged records are reported in `problems` and skipped.
+
+import Foundation
+
+/// A review item as kept: its position, id, when it was found, and whether a person decided it.
+public struct StoredReview: Sendable, Equatable {
+    /// 1-based position among the items of the log.
+    public var seq: Int
+    public var id: String
+    public var item: ReviewItem
+    public var foundAt: Timestamp
+    /// "apply" or "dismiss" once a person decided it; nil while open.
+    public var decision: String?
+}
+
+/// A decision that closes an item.
+public struct ReviewClosing: Sendable, Equatable {
+    public var id: String
+    public var decision: String
+    public var file: String
+    public var line: Int
+}
+
+public final class ReviewLog {
+    private let file: RecordFile
+    public private(set) var items: [StoredReview] = []
+    private var byID: [String: Int] = [:]
+    public var problems: [String] { file.problems }
+
+    /// Opens the log (a torn final record is cut off, as for the ledger).
+    public init(path: String) throws(OptoutError) {
+        file = RecordFile(path: path)
+        try file.load { payload, _ in apply(payload) }
+    }
+
+    private init(readOnlyRecords lines: [[UInt8]], path: String) {
+        file = RecordFile(path: path)
+        for line in lines { line.withUnsafeBufferPointer { apply($0) } }
+    }
+
+    /// The log as it stands, without repairing or locking it (for `optout status`).
+    public static func readOnly(path: String) -> ReviewLog {
+        guard let bytes = try? Durable.readFile(path) else { return ReviewLog(readOnlyRecords: [], path: path) }
+        var payloads: [[UInt8]] = []
+        for line in bytes.split(separator: 0x0A) {
+            line.withUnsafeBufferPointer { buffer in
+                if RecordFile.verify(buffer) { payloads.append(Array(buffer[9...])) }
+            }
+        }
+        return ReviewLog(readOnlyRecords: payloads, path: path)
+    }
+
+    private func apply(_ payload: UnsafeBufferPointer<UInt8>) {
+        let fields = TabFields.split(payload).map { TabFields.unescape(UnsafeBufferPointer(rebasing: payload[$0])) }
+        switch (fields.first, fields.count) {
+        case ("item", 12):
+            guard byID[fields[1]] == nil, let kind = ReviewKind(rawValue: fields[2]),
+                  let line = Int(fields[6]), let found = Timestamp.parse(fields[11], zone: .gmt) else { return }
+            let item = ReviewItem(kind: kind, number: fields[3], eventTime: fields[4].isEmpty ? nil : Timestamp.parse(fields[4], zone: .gmt),
+                                  file: fields[5], line: line, inputHash: fields[7], rawText: fields[8], choice: fields[9], rule: fields[10])
+            byID[fields[1]] = items.count
+            items.append(StoredReview(seq: items.count + 1, id: fields[1], item: item, foundAt: found))
+        case ("closed", 6):
+            if let index = byID[fields[1]], items[index].decision == nil { items[index].decision = fields[2] }
+        default:
+            break
+        }
+    }
+
+    /// The id of an item: "R" and 12 hex digits of a hash of kind, input hash, line, number and raw
+    /// text (the letter keeps a spreadsheet from reading it as a number).
+    public static func id(of item: ReviewItem) -> String {
+        var h = FNV1a()
+        h.add(item.kind.rawValue)
+        h.add(item.inputHash)
+        h.add(UInt64(max(0, item.line)))
+        h.add(item.number)
+        h.add(item.rawText)
+        if item.inputHash.isEmpty { h.add(item.file) }
+        return "R" + String(Hex.encode(withUnsafeBytes(of: h.value.bigEndian) { Array($0) }).suffix(12))
+    }
+
+    public func item(id: String) -> StoredReview? { byID[id].map { items[$0] } }
+
+    public var open: [StoredReview] { items.filter { $0.decision == nil } }
+
+    /// Items after the first `count` (those no review report covers yet).
+    public func items(after count: Int) -> [StoredReview] { Array(items.dropFirst(count)) }
+
+    /// Appends the items not yet known and the closings, and fsyncs before returning.
+    /// - Returns: the items added (known ones, from an input read again, are skipped).
+    @discardableResult
+    public func record(_ newItems: [ReviewItem], closing: [ReviewClosing] = [], at now: Timestamp) throws(OptoutError) -> [StoredReview] {
+        var payloads: [[UInt8]] = []
+        var added: [StoredReview] = []
+        for item in newItems {
+            let id = ReviewLog.id(of: item)
+            if byID[id] != nil { continue }
+            byID[id] = items.count
+            let stored = StoredReview(seq: items.count + 1, id: id, item: item, foundAt: now)
+            items.append(stored)
+            added.append(stored)
+            payloads.append(ReviewLog.payload(["item", id, item.kind.rawValue, item.number, item.eventTime?.iso8601 ?? "", item.file,
+                                               String(item.line), item.inputHash, item.rawText, item.choice, item.rule, now.iso8601]))
+        }
+        for c in closing {
+            guard let index = byID[c.id], items[index].decision == nil else { continue }
+            items[index].decision = c.decision
+            payloads.append(ReviewLog.payload(["closed", c.id, c.decision, now.iso8601, c.file, String(c.line)]))
+        }
+        if payloads.isEmpty { return [] }
+        try file.appendAndSync(payloads)
+        CrashPoints.step("review log: synced")
+        return added
+    }
+
+    static func payload(_ fields: [String]) -> [UInt8] {
+        var out: [UInt8] = []
+        for (i, field) in fields.enumerated() {
+            if i > 0 { out.append(0x09) }
+            TabFields.escape(field, into: &out)
+        }
+        return out
+    }
+}
