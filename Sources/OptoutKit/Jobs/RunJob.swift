@@ -76,12 +76,8 @@ public struct HeldCampaign: Sendable, Equatable {
 
 public enum RunJob {
     public static func run(root: String, options: RunOptions = RunOptions()) throws(OptoutError) -> RunReport {
-        let ws = Workspace(root: root)
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: ws.inbox, isDirectory: &isDir), isDir.boolValue else {
-            throw .usage("no inbox/ folder in \(root): run `optout init \(root)` first, or pass --root DIR")
-        }
-        try ws.ensureLayout()
+        // Root resolved once; every folder a real directory (78 before anything is read or moved).
+        let ws = try Workspace.open(root: root)
         let lock = try WorkspaceLock(path: ws.lockFile, wait: options.waitForLock)
         defer { lock.release() }
         let settings = try Settings.load(path: ws.settingsFile, displayName: ws.display(ws.settingsFile))
