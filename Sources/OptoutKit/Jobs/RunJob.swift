@@ -208,7 +208,7 @@ public enum RunJob {
             guard file.name.lowercased().hasSuffix(".txt"), file.size < 1 << 20,
                   let bytes = try? Durable.readFile(file.path),
                   let list = try? CampaignTemplate.parse(String(decoding: bytes, as: UTF8.self)).list else { return nil }
-            return "\(ws.folder(.lists))/\(list).csv"
+            return ListFiles.path(of: list, in: ws)
         })
         for file in try scan(.lists, accept: { $0.lowercased().hasSuffix(".csv") || $0.lowercased().hasSuffix(".txt") || $0.lowercased().hasSuffix(".tsv") }) {
             if usedLists.contains(file.path) && ListReportJob.isDue(file, context: context) {
@@ -229,6 +229,8 @@ public enum RunJob {
                 continue
             }
             let stem = CampaignJobNames.stem(file.name)
+            // Names checked before anything is claimed (OutputNames, ListFiles).
+            if try CampaignNameCheck.refuse(file, stem: stem, context: context, held: &report.held) { continue }
             let name = try journal.claimName(kind: "campaign", key: key, preferred: stem) { candidate in
                 Durable.exists("\(ws.sendFolder)/\(candidate).csv") || Durable.exists("\(ws.reportsFolder)/\(candidate).txt")
             }
