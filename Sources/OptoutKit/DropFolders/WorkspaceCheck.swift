@@ -33,7 +33,7 @@ public enum WorkspaceCheck {
 
     /// State files: regular files when present (a link would make optout write outside).
     static func stateFiles(_ ws: Workspace) -> [String] {
-        [ws.ledgerFile, ws.linkKeyFile, ws.linkIndexFile, ws.journalFile, ws.lockFile, ws.lastRunFile]
+        [ws.ledgerFile, ws.linkKeyFile, ws.linkIndexFile, ws.journalFile, ws.lockFile, ws.lastRunFile, "\(ws.state)/deliver.lock"]
     }
 
     /// What is wrong with the folders of `ws` (empty when nothing), each "path: reason".
@@ -50,12 +50,17 @@ public enum WorkspaceCheck {
                 found.append((ws.display(path), "is not a directory"))
             }
         }
-        for path in stateFiles(ws) {
+        // Nothing in .optout/ is a link (state written through one would land elsewhere), and the
+        // known state files are regular files.
+        var stateStat = stat()
+        guard lstat(ws.state, &stateStat) == 0, stateStat.st_mode & S_IFMT == S_IFDIR else { return found }
+        let entries = ((try? FileManager.default.contentsOfDirectory(atPath: ws.state)) ?? []).map { "\(ws.state)/\($0)" }
+        for path in Array(Set(stateFiles(ws) + entries)).sorted() {
             var st = stat()
             if lstat(path, &st) != 0 { continue }
             if st.st_mode & S_IFMT == S_IFLNK {
-                found.append((ws.display(path), "is a symbolic link (to \(linkTarget(path))); state files must be regular files"))
-            } else if st.st_mode & S_IFMT != S_IFREG {
+                found.append((ws.display(path), "is a symbolic link (to \(linkTarget(path))); nothing in .optout/ may be a link"))
+            } else if st.st_mode & S_IFMT != S_IFREG && stateFiles(ws).contains(path) {
                 found.append((ws.display(path), "is not a regular file"))
             }
         }

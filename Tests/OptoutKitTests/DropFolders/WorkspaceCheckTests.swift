@@ -255,6 +255,10 @@ func treeBytes(_ dir: String) -> [String: Data] {
         #expect(problems.map(\.path) == ["inbox/clicks/processed", "outbox/notifications"])
         #expect(problems.first?.reason.hasPrefix("is a symbolic link (to /tmp)") == true)
         #expect(problems.last?.reason == "is not a directory")
+        // Any link in .optout/ (a state file a later release adds, too) is refused.
+        #expect(symlink("/tmp/elsewhere.tsv", t.ws.state + "/reviews.tsv") == 0)
+        #expect(WorkspaceCheck.problems(t.ws).map(\.path).last == ".optout/reviews.tsv")
+        unlink(t.ws.state + "/reviews.tsv")
         // A move out of .optout/ is refused whatever the folder's link.
         try t.write(".optout/x.txt", "state")
         #expect(throws: OptoutError.self) { try Durable.move(t.root + "/.optout/x.txt", to: t.root + "/outbox/x.txt") }
