@@ -263,5 +263,11 @@ func treeBytes(_ dir: String) -> [String: Data] {
         try t.write(".optout/x.txt", "state")
         #expect(throws: OptoutError.self) { try Durable.move(t.root + "/.optout/x.txt", to: t.root + "/outbox/x.txt") }
         #expect(t.read(".optout/x.txt") == "state")
+        // So is a reject or a move to processed/ of a file found there (nothing written first).
+        let inState = DroppedFile(path: t.root + "/.optout/x.txt", name: "x.txt", size: 5, modified: Timestamp(seconds: 0))
+        #expect(throws: OptoutError.self) { try DropFolder.reject(inState, into: t.ws.rejected(.stops), errors: ["x"]) }
+        #expect(throws: OptoutError.self) { try DropFolder.markProcessed(inState, into: t.ws.processed(.stops)) }
+        #expect(t.list("inbox/stops/rejected").isEmpty && t.list("inbox/stops/processed").isEmpty)
+        #expect(t.read(".optout/x.txt") == "state")
     }
 }
