@@ -118,10 +118,18 @@ public enum DropFolder {
     /// Moves a consumed input to `<kind>/processed/`, keeping its bytes; never overwrites.
     @discardableResult
     public static func markProcessed(_ file: DroppedFile, into folder: String) throws(OptoutError) -> String {
+        try refuseStateSource(file)
         try Durable.makeDirectory(folder)
-        let target = freePath(in: folder, name: file.name)
+        let target = freePath(in: folder, name: OutputNames.fitting(file.name))
         try Durable.move(file.path, to: target)
         return target
+    }
+
+    /// Nothing is ever moved out of .optout/ (see Durable.move): refused before anything is written.
+    static func refuseStateSource(_ file: DroppedFile) throws(OptoutError) {
+        if let state = Durable.stateFolder(containing: Durable.parent(of: file.path)) {
+            throw .configuration(SourceLocation(file: file.path), "is inside the state folder \(state); nothing is ever moved out of .optout/ (is an inbox folder a link to it?)")
+        }
     }
 
     /// Moves an unusable input to `<kind>/rejected/` with `<file>.error.txt` beside it.
@@ -132,8 +140,10 @@ public enum DropFolder {
         guard Durable.exists(file.path) else {
             throw .io(path: file.path, reason: "disappeared while being read (deleted or moved away); the run stopped here, run again")
         }
+        try refuseStateSource(file)
         try Durable.makeDirectory(folder)
-        let target = freePath(in: folder, name: file.name)
+        // A name too long for "<name>.error.txt" is shortened in rejected/ (the text names it).
+        let target = freePath(in: folder, name: OutputNames.fitting(file.name, extra: ".error.txt".utf8.count))
         var text = "optout could not use \(file.name):\n"
         for error in errors { text += "  \(error)\n" }
         text += "\nFix the file and drop it into the folder again; nothing from it was used.\n"

@@ -1,6 +1,7 @@
 // Workspace: the folder contract (inbox/, outbox/, .optout/) rooted at one directory.
-// Input: a root path. Output: the paths of every folder and state file, and `ensureLayout()`
-// which creates them. Failures: `OptoutError.cannotCreate` when a folder cannot be made.
+// Input: a root path. Output: the paths of every folder and state file. Opening a workspace for a
+// command (root resolved, folders checked and created: `Workspace.open`, `ensureLayout`) is in
+// WorkspaceCheck.swift.
 
 import Foundation
 
@@ -60,19 +61,5 @@ public struct Workspace: Sendable {
         let prefix = root + "/"
         if path.hasPrefix(prefix) { return String(path.dropFirst(prefix.count)) }
         return path
-    }
-
-    /// Creates every folder of the contract (state folder private, 0700).
-    public func ensureLayout() throws(OptoutError) {
-        for kind in InputKind.allCases {
-            try Durable.makeDirectory(folder(kind))
-            try Durable.makeDirectory(processed(kind))
-            try Durable.makeDirectory(rejected(kind))
-        }
-        for path in [sendFolder, linksFolder, reportsFolder, notificationsFolder,
-                     webhooksPending, webhooksDelivered, webhooksFailed] {
-            try Durable.makeDirectory(path)
-        }
-        try Durable.makeDirectory(state, mode: 0o700)
     }
 }

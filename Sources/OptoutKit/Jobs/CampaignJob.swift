@@ -58,8 +58,8 @@ public enum CampaignJob {
         var listDisplay = ""
         var listPath = ""
         if let listName = template.list {
-            let path = "\(ws.folder(.lists))/\(listName).csv"
-            guard !listName.contains("/"), !listName.hasPrefix("."), Durable.exists(path) else {
+            // x.csv, x.CSV, x.tsv or x.txt (ListFiles); names sharing a report were held before.
+            guard let path = ListFiles.path(of: listName, in: ws), Durable.exists(path) else {
                 let available = availableLists(ws)
                 let rejected = Durable.exists("\(ws.rejected(.lists))/\(listName).csv")
                     ? " (a list of that name was rejected: see inbox/lists/rejected/\(listName).csv.error.txt)" : ""
@@ -296,8 +296,7 @@ public enum CampaignJob {
     }
 
     static func availableLists(_ ws: Workspace) -> [String] {
-        DropFolder.scan(ws.folder(.lists), settle: 0, accept: { $0.lowercased().hasSuffix(".csv") })
-            .ready.map { String($0.name.dropLast(4)) }
+        ListFiles.names(ws).map { DropFolder.splitExtension($0).0 }
     }
 
     /// What the link costs in SMS length: GSM-7 septets and the share of a segment they take.

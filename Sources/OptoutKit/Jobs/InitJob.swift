@@ -10,15 +10,15 @@
 public enum InitJob {
     /// Returns a description of what was created ("" when everything existed).
     public static func run(dir: String) throws(OptoutError) -> String {
-        let ws = Workspace(root: dir)
-        let existed = Durable.exists(ws.inbox) && Durable.exists(ws.outbox) && Durable.exists(ws.state)
-        try Durable.makeDirectory(ws.root)
-        try ws.ensureLayout()
+        let given = Workspace(root: dir)
+        let existed = Durable.exists(given.inbox) && Durable.exists(given.outbox) && Durable.exists(given.state)
+        try Durable.makeDirectory(given.root)
+        let ws = try Workspace.open(root: dir, requireInbox: false)
         var created: [String] = []
-        if !existed { created.append("the workspace folders in \(ws.root)") }
+        if !existed { created.append("the workspace folders in \(given.root)") }
         if !Durable.exists(ws.settingsFile) {
             try Durable.writeFile(ws.settingsFile, Settings.template, mode: 0o600)
-            created.append(ws.settingsFile)
+            created.append(given.settingsFile)
         }
         return created.joined(separator: " and ")
     }

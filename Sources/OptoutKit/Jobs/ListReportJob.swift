@@ -53,6 +53,19 @@ public enum ListReportJob {
     /// Checks one list with its own pass; returns nil when this version was already reported.
     public static func run(_ file: DroppedFile, context: RunContext) throws(OptoutError) -> Outcome? {
         guard isDue(file, context: context), Durable.exists(file.path) else { return nil }
+        // Names that would share a report: none of them gets one (said once per group).
+        let group = ListFiles.collisions(of: file.name, in: context.workspace)
+        if !group.isEmpty {
+            if group.first == file.name {
+                context.diagnostics.append(Diagnostic(.error, SourceLocation(file: context.display(file.path)), "no list report: " + ListFiles.collisionReason(group, ws: context.workspace)))
+            }
+            return nil
+        }
+        let stem = CampaignJobNames.stem(file.name)
+        if stem.utf8.count > OutputNames.longestListName {
+            try context.reject(file, kind: .lists, reasons: ["the list name is \(stem.utf8.count) bytes long; at most \(OutputNames.longestListName) fit its report's file name (outbox/reports/list-<list>.txt): shorten the file name"])
+            return nil
+        }
         let reader: ContactListReader
         do { reader = try ContactListReader(path: file.path, parser: context.parser) } catch {
             try context.reject(file, kind: .lists, reasons: [error.description])

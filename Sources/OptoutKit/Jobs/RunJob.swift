@@ -84,12 +84,8 @@ public struct HeldCampaign: Sendable, Equatable {
 
 public enum RunJob {
     public static func run(root: String, options: RunOptions = RunOptions()) throws(OptoutError) -> RunReport {
-        let ws = Workspace(root: root)
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: ws.inbox, isDirectory: &isDir), isDir.boolValue else {
-            throw .usage("no inbox/ folder in \(root): run `optout init \(root)` first, or pass --root DIR")
-        }
-        try ws.ensureLayout()
+        // Root resolved once; every folder a real directory (78 before anything is read or moved).
+        let ws = try Workspace.open(root: root)
         let lock = try WorkspaceLock(path: ws.lockFile, wait: options.waitForLock)
         defer { lock.release() }
         let settings = try Settings.load(path: ws.settingsFile, displayName: ws.display(ws.settingsFile))
@@ -235,7 +231,7 @@ public enum RunJob {
             guard file.name.lowercased().hasSuffix(".txt"), file.size < 1 << 20,
                   let bytes = try? Durable.readFile(file.path),
                   let list = try? CampaignTemplate.parse(String(decoding: bytes, as: UTF8.self)).list else { return nil }
-            return "\(ws.folder(.lists))/\(list).csv"
+            return ListFiles.path(of: list, in: ws)
         })
         for file in try scan(.lists, accept: { $0.lowercased().hasSuffix(".csv") || $0.lowercased().hasSuffix(".txt") || $0.lowercased().hasSuffix(".tsv") }) {
             if usedLists.contains(file.path) && ListReportJob.isDue(file, context: context) {
@@ -265,6 +261,8 @@ public enum RunJob {
                 continue
             }
             let stem = CampaignJobNames.stem(file.name)
+            // Names checked before anything is claimed (OutputNames, ListFiles).
+            if try CampaignNameCheck.refuse(file, stem: stem, context: context, held: &report.held) { continue }
             let name = try journal.claimName(kind: "campaign", key: key, preferred: stem) { candidate in
                 Durable.exists("\(ws.sendFolder)/\(candidate).csv") || Durable.exists("\(ws.reportsFolder)/\(candidate).txt")
             }

@@ -47,10 +47,7 @@ public enum SiteJob {
 
     /// Writes the pages and the server block for the workspace at `root`.
     public static func run(root: String, options: SiteOptions = SiteOptions(), now: Timestamp = .now()) throws(OptoutError) -> SiteOutcome {
-        let ws = Workspace(root: root)
-        guard Durable.exists(ws.inbox) else {
-            throw .usage("no inbox/ folder in \(root): run `optout init \(root)` first, or pass --root DIR")
-        }
+        let ws = try Workspace.open(root: root)
         let settings = try Settings.load(path: ws.settingsFile, displayName: ws.display(ws.settingsFile))
         guard let base = settings.optoutLinkBase else {
             throw .configuration(SourceLocation(file: ws.display(ws.settingsFile)), "\"optout_link_base\" is not set; the site serves links of the form <optout_link_base><token>, e.g. \"https://example.com/u/\"")

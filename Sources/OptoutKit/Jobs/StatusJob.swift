@@ -42,10 +42,8 @@ public struct WorkspaceStatus: Sendable {
 
 public enum StatusJob {
     public static func collect(root: String) throws(OptoutError) -> WorkspaceStatus {
-        let ws = Workspace(root: root)
-        guard Durable.exists(ws.inbox) else {
-            throw .usage("no inbox/ folder in \(root): run `optout init \(root)` first, or pass --root DIR")
-        }
+        // Checked like a run (a linked folder is refused with 78), but nothing is created.
+        let ws = try Workspace.open(root: root, create: false)
         // Read-only replay: the status never repairs or locks.
         let state = Durable.exists(ws.ledgerFile) ? try Ledger.stateReadOnly(path: ws.ledgerFile) : SuppressionState()
         var waiting: [(String, Int)] = []

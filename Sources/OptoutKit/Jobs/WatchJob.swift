@@ -6,7 +6,8 @@
 // another run holds the lock. A stop request is honoured between passes: the pass in hand
 // finishes, the lock is released, and `run` returns.
 // Failures: errors of a pass are reported through `onPass` and the watch goes on, except a bad
-// settings file or a missing workspace at start, which are thrown.
+// settings file or a missing workspace at start, which are thrown. A folder that is a link (or
+// not a directory) is reported on each pass, at start too, and the watch waits for the fix.
 
 import Foundation
 
@@ -41,25 +42,49 @@ public enum WatchJob {
 
     public static func run(root: String, options: WatchOptions = WatchOptions(), stopFD: Int32,
                            onPass: (Result<RunReport, OptoutError>) -> Void) throws(OptoutError) {
-        let ws = Workspace(root: root)
-        guard Durable.exists(ws.inbox) else {
+        let given = Workspace(root: root)
+        guard Durable.exists(given.inbox) else {
             throw .usage("no inbox/ folder in \(root): run `optout init \(root)` first, or pass --root DIR")
         }
-        try ws.ensureLayout()
-        // A bad settings file stops the watch at start (it would misapply every rule).
-        var settings = try Settings.load(path: ws.settingsFile, displayName: ws.display(ws.settingsFile))
-        let watcher = try? InboxWatcher(folders: InputKind.allCases.map { ws.folder($0) } + [ws.inbox], stopFD: stopFD)
 
         func stopRequested(_ wait: Double) -> Bool {
             var fds = [pollfd(fd: stopFD, events: Int16(POLLIN), revents: 0)]
             return poll(&fds, 1, Int32(wait * 1000)) > 0
         }
 
+        /// A linked or misplaced folder: waits until it is fixed (checked every second) or until
+        /// the rescan interval passed (the next pass reports it again). True when asked to stop.
+        func waitForFix(_ ws: Workspace) -> Bool {
+            let started = Date()
+            while Date().timeIntervalSince(started) < options.rescanInterval {
+                if stopRequested(min(1, options.rescanInterval)) { return true }
+                if WorkspaceCheck.problems(ws).isEmpty { return false }
+            }
+            return false
+        }
+
+        // The root is resolved once; a workspace whose folders are not real directories is
+        // reported on each pass (78) and the watch keeps waiting for the fix.
+        var ws = given
+        while true {
+            do {
+                ws = try Workspace.open(root: root)
+                break
+            } catch {
+                guard case .configuration = error else { throw error }
+                onPass(.failure(error))
+                if waitForFix(Workspace(root: WorkspaceCheck.realPath(given.root) ?? given.root)) { return }
+            }
+        }
+        // A bad settings file stops the watch at start (it would misapply every rule).
+        var settings = try Settings.load(path: ws.settingsFile, displayName: ws.display(ws.settingsFile))
+        var watcher = try? InboxWatcher(folders: InputKind.allCases.map { ws.folder($0) } + [ws.inbox], stopFD: stopFD)
+
         while true {
             // One pass, waiting for the lock without missing a stop request.
             while true {
                 do {
-                    onPass(.success(try RunJob.run(root: root, options: RunOptions(settleSeconds: options.settleSeconds))))
+                    onPass(.success(try RunJob.run(root: ws.root, options: RunOptions(settleSeconds: options.settleSeconds))))
                 } catch .locked {
                     if stopRequested(0.5) { return }
                     continue
@@ -67,6 +92,12 @@ public enum WatchJob {
                     onPass(.failure(error))
                 }
                 break
+            }
+            if !WorkspaceCheck.problems(ws).isEmpty {
+                // Reported by the pass; wait for the fix, then watch the real folders again.
+                if waitForFix(ws) { return }
+                watcher = try? InboxWatcher(folders: InputKind.allCases.map { ws.folder($0) } + [ws.inbox], stopFD: stopFD)
+                continue
             }
             if let reloaded = try? Settings.load(path: ws.settingsFile, displayName: ws.display(ws.settingsFile)) { settings = reloaded }
             let settle = options.settleSeconds ?? settings.settleSeconds

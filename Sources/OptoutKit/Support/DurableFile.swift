@@ -25,17 +25,25 @@ public enum Durable {
         .cannotCreate(path: path, reason: errnoText(code))
     }
 
-    /// Creates a directory and its parents (mode 0755, or `mode`).
-    public static func makeDirectory(_ path: String, mode: mode_t = 0o755) throws(OptoutError) {
-        var isDir: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue { return }
-        do {
-            try FileManager.default.createDirectory(
-                atPath: path, withIntermediateDirectories: true,
-                attributes: [.posixPermissions: Int(mode)])
-        } catch {
-            throw .cannotCreate(path: path, reason: "cannot create directory")
+    /// Mode of a new output file before the umask: outputs follow the process umask (0644 under
+    /// the usual 022, 0640 under 027). State files pass `privateMode` and get exactly that.
+    public static let outputMode: mode_t = 0o666
+    /// Mode of every state file (ledger, key, journal...): 0600 whatever the umask.
+    public static let privateMode: mode_t = 0o600
+
+    /// True for a mode with no group or other bits: such a file gets exactly its mode.
+    static func isPrivate(_ mode: mode_t) -> Bool { mode & 0o077 == 0 }
+
+    /// Creates a directory and its parents (following the umask, or exactly `mode` when given).
+    public static func makeDirectory(_ path: String, mode: mode_t? = nil) throws(OptoutError) {
+        var st = stat()
+        if stat(path, &st) == 0 && st.st_mode & S_IFMT == S_IFDIR { return }
+        let up = parent(of: path)
+        if up != path && up != "/" && up != "." { try makeDirectory(up) }
+        if mkdir(path, mode ?? 0o777) != 0 && errno != EEXIST {
+            throw .cannotCreate(path: path, reason: "cannot create directory: \(errnoText())")
         }
+        if let mode { _ = chmod(path, mode) }
     }
 
     /// fsyncs a directory so that a rename or create inside it survives a crash.
@@ -69,20 +77,20 @@ public enum Durable {
     }
 
     /// Writes a whole file atomically: temp file beside it, fsync, rename, fsync the directory.
-    public static func writeFile(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o644) throws(OptoutError) {
+    public static func writeFile(_ path: String, _ bytes: [UInt8], mode: mode_t = outputMode) throws(OptoutError) {
         let out = try AtomicFile(path: path, mode: mode)
         try out.write(bytes)
         try out.commit()
     }
 
-    public static func writeFile(_ path: String, _ text: String, mode: mode_t = 0o644) throws(OptoutError) {
+    public static func writeFile(_ path: String, _ text: String, mode: mode_t = outputMode) throws(OptoutError) {
         try writeFile(path, Array(text.utf8), mode: mode)
     }
 
     /// Writes many small files, each whole or not at all, with one flush for the lot: every temp
     /// file is written, one syncfs(2) makes them all durable, then each is renamed into place and
     /// each directory is fsynced once. A crash leaves at most hidden temp files (never a half file).
-    public static func writeFiles(_ files: [(path: String, bytes: [UInt8])], mode: mode_t = 0o644) throws(OptoutError) {
+    public static func writeFiles(_ files: [(path: String, bytes: [UInt8])], mode: mode_t = outputMode) throws(OptoutError) {
         if files.isEmpty { return }
         var temps: [(temp: String, path: String)] = []
         defer { for (temp, _) in temps where exists(temp) { unlink(temp) } }
@@ -90,6 +98,7 @@ public enum Durable {
             let temp = "\(parent(of: path))/.\(baseName(path)).tmp-\(getpid())-\(Hex.encode(randomBytes(4)))"
             let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
             if fd < 0 { throw writeError(path) }
+            if isPrivate(mode) { fchmod(fd, mode) }
             temps.append((temp, path))
             defer { close(fd) }
             try writeAll(fd, bytes, path: path)
@@ -112,14 +121,31 @@ public enum Durable {
         CrashPoints.step("writeFiles: done")
     }
 
-    /// Renames `from` to `to` and fsyncs both directories.
+    /// Renames `from` to `to` and fsyncs both directories. Nothing is ever moved out of a
+    /// workspace's `.optout/` (a linked inbox folder must not carry the ledger away): a source
+    /// whose real folder is inside a `.optout` folder, and a target that is not, is refused (78).
     public static func move(_ from: String, to: String) throws(OptoutError) {
+        if let folder = stateFolder(containing: parent(of: from)), stateFolder(containing: parent(of: to)) != folder {
+            throw .configuration(SourceLocation(file: from), "is inside the state folder \(folder); nothing is ever moved out of .optout/ (is an inbox folder a link to it?)")
+        }
         CrashPoints.step("move: before rename")
         if rename(from, to) != 0 { throw writeError(to) }
         CrashPoints.step("move: after rename")
         try syncDirectory(parent(of: to))
         let fromDir = parent(of: from)
         if fromDir != parent(of: to) { try syncDirectory(fromDir) }
+    }
+
+    /// The real path of the `.optout` folder that holds `directory` (itself or an ancestor), or nil.
+    static func stateFolder(containing directory: String) -> String? {
+        guard let resolved = realpath(directory, nil) else { return nil }
+        defer { free(resolved) }
+        var path = String(cString: resolved)
+        while path.count > 1 {
+            if baseName(path) == ".optout" { return path }
+            path = parent(of: path)
+        }
+        return nil
     }
 
     /// The directory part of a path ("." when none).
@@ -197,14 +223,15 @@ public final class AtomicFile {
     private var done = false
     private let flushThreshold = 1 << 20
 
-    public init(path: String, mode: mode_t = 0o644) throws(OptoutError) {
+    /// - Parameter mode: `Durable.outputMode` (the umask decides) or a private mode (exactly that).
+    public init(path: String, mode: mode_t = Durable.outputMode) throws(OptoutError) {
         self.path = path
         let dir = Durable.parent(of: path)
         let suffix = Hex.encode(Durable.randomBytes(4))
         tempPath = "\(dir)/.\(Durable.baseName(path)).tmp-\(getpid())-\(suffix)"
         fd = open(tempPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         if fd < 0 { throw Durable.writeError(path) }
-        fchmod(fd, mode)
+        if Durable.isPrivate(mode) { fchmod(fd, mode) }
         buffer.reserveCapacity(flushThreshold + 4096)
     }
 
@@ -274,7 +301,10 @@ public final class AppendOnlyFile {
         let existed = Durable.exists(path)
         fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, mode)
         if fd < 0 { throw Durable.writeError(path) }
-        if !existed { try Durable.syncDirectory(Durable.parent(of: path)) }
+        if !existed {
+            if Durable.isPrivate(mode) { fchmod(fd, mode) }
+            try Durable.syncDirectory(Durable.parent(of: path))
+        }
     }
 
     deinit { close(fd) }

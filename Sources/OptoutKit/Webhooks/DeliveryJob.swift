@@ -70,11 +70,7 @@ public enum DeliveryJob {
     /// `optout deliver`: the whole command, under the delivery lock (not the run lock, so a slow
     /// receiver never keeps `run` from taking in opt-outs).
     public static func deliver(root: String, options: DeliveryOptions = DeliveryOptions()) throws(OptoutError) -> DeliveryReport {
-        let ws = Workspace(root: root)
-        guard Durable.exists(ws.inbox) else {
-            throw .usage("no inbox/ folder in \(root): run `optout init \(root)` first, or pass --root DIR")
-        }
-        try ws.ensureLayout()
+        let ws = try Workspace.open(root: root)
         let settings = try Settings.load(path: ws.settingsFile, displayName: ws.display(ws.settingsFile))
         guard settings.optoutCallbackURL != nil else {
             throw .configuration(SourceLocation(file: ws.display(ws.settingsFile)), "\"optout_callback_url\" is not set: nothing to deliver to")
