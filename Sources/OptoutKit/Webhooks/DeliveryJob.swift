@@ -1,7 +1,8 @@
 // Webhook delivery (`optout deliver`, and the end of every `run` when a callback URL is set):
 // POSTs each payload in outbox/webhooks/pending/ to `optout_callback_url`.
 // Input: the workspace, its settings and `DeliveryOptions` (clock, timeout, retry schedule,
-// transport — all injectable). Output: payloads moved to webhooks/delivered/ (2xx) or
+// time bound, connections, transport — all injectable). Bounded: 4 connections (one thread
+// each), each POST ends within its timeout, and no POST starts after the pass's time bound. Output: payloads moved to webhooks/delivered/ (2xx) or
 // webhooks/failed/ (other 4xx, 3xx, or 48 hours without success; reason in `<name>.error.txt`);
 // payloads that hit a timeout, connection error, 429 or 5xx stay in pending/ with their attempt
 // count, last error and next attempt time in `<name>.attempts`. Order per number: a payload
@@ -25,10 +26,15 @@ public struct DeliveryOptions: Sendable {
     public var retrySchedule = RetrySchedule()
     /// Seconds after a payload was written when it stops being retried and goes to failed/.
     public var maxAge: Int64 = 48 * 3600
-    /// Numbers delivered in parallel (payloads of one number always go one after another).
-    public var concurrency = 4
-    /// Wall seconds after which no new POST starts (the rest waits for the next pass); nil = none.
+    /// Numbers delivered in parallel, each over its own connection (payloads of one number
+    /// always go one after another): the README's 4, whatever the number of cores.
+    public var concurrency = DeliveryJob.connections
+    /// Wall seconds after which no new POST starts (the rest stays pending for the next pass;
+    /// POSTs in flight end within one timeout); nil = none.
     public var timeBudget: Double? = nil
+    /// `deliver --now`: try every pending payload at once, whatever its next attempt time (the
+    /// 48-hour limit still applies).
+    public var retryNow = false
     /// How requests are sent; nil uses URLSession.
     public var transport: (any WebhookTransport)? = nil
 
@@ -39,6 +45,15 @@ public struct DeliveryOptions: Sendable {
         var options = DeliveryOptions()
         if let now { options.now = { now } }
         options.timeBudget = DeliveryJob.runBudgetSeconds
+        return options
+    }
+
+    /// The options `optout deliver` uses: at most `maxSeconds` of starting POSTs; `retryNow`
+    /// ignores each payload's next attempt time (`deliver --now`).
+    public static func forDeliver(maxSeconds: Double = DeliveryJob.deliverBudgetSeconds, retryNow: Bool = false) -> DeliveryOptions {
+        var options = DeliveryOptions()
+        options.timeBudget = maxSeconds
+        options.retryNow = retryNow
         return options
     }
 }
@@ -65,11 +80,15 @@ public struct DeliveryReport: Sendable, Equatable {
 public enum DeliveryJob {
     /// Wall seconds a `run` may spend starting deliveries (each POST is also bounded by its timeout).
     public static let runBudgetSeconds = 10.0
+    /// Wall seconds a `deliver` pass may spend starting deliveries unless `--max-seconds` says otherwise.
+    public static let deliverBudgetSeconds = 300.0
+    /// Connections to the receiver at most (README "Webhook delivery").
+    public static let connections = 4
     public static let userAgent = "optout/0.1.0"
 
     /// `optout deliver`: the whole command, under the delivery lock (not the run lock, so a slow
     /// receiver never keeps `run` from taking in opt-outs).
-    public static func deliver(root: String, options: DeliveryOptions = DeliveryOptions()) throws(OptoutError) -> DeliveryReport {
+    public static func deliver(root: String, options: DeliveryOptions = .forDeliver()) throws(OptoutError) -> DeliveryReport {
         let ws = Workspace(root: root)
         guard Durable.exists(ws.inbox) else {
             throw .usage("no inbox/ folder in \(root): run `optout init \(root)` first, or pass --root DIR")
@@ -176,7 +195,9 @@ public enum DeliveryJob {
         let groupsCopy = groups
         let workers = max(1, min(options.concurrency, groups.count))
 
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+        // One thread per connection: `concurrentPerform` would run only as many at once as there
+        // are cores, and every worker spends its time waiting on the network.
+        onThreads(workers) { _ in
             while true {
                 let index = nextGroup.withLock { value -> Int in
                     defer { value += 1 }
@@ -195,7 +216,7 @@ public enum DeliveryJob {
                             report.withLock { $0.diagnostics.append(Diagnostic(.warning, SourceLocation(file: ws.display(attemptsPath)), problem)) }
                         }
                         let now = options.now()
-                        if let due = state.nextAttempt, due > now {
+                        if !options.retryNow, let due = state.nextAttempt, due > now {
                             report.withLock {
                                 $0.notDue += 1
                                 $0.waitingForEarlier += group.count - position - 1
@@ -280,6 +301,32 @@ public enum DeliveryJob {
             }
             out.diagnostics.sort { ($0.location?.file ?? "") < ($1.location?.file ?? "") }
             return out
+        }
+    }
+
+    /// Runs `body(0..<count)` on `count` threads of its own and returns when all have ended
+    /// (joined, so nothing keeps `body` afterwards). A thread that cannot be created runs inline.
+    static func onThreads(_ count: Int, _ body: @Sendable (Int) -> Void) {
+        final class Work {
+            let run: () -> Void
+            init(_ run: @escaping () -> Void) { self.run = run }
+        }
+        withoutActuallyEscaping(body) { body in
+            var threads: [pthread_t] = []
+            for index in 0..<count {
+                let work = Unmanaged.passRetained(Work { body(index) })
+                var thread = pthread_t()
+                let created = pthread_create(&thread, nil, { raw in
+                    Unmanaged<Work>.fromOpaque(raw!).takeRetainedValue().run()
+                    return nil
+                }, work.toOpaque())
+                if created == 0 {
+                    threads.append(thread)
+                } else {
+                    work.takeRetainedValue().run()
+                }
+            }
+            for thread in threads { pthread_join(thread, nil) }
         }
     }
 
