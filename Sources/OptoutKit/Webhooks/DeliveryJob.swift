@@ -35,7 +35,7 @@ public struct DeliveryOptions: Sendable {
     /// `deliver --now`: try every pending payload at once, whatever its next attempt time (the
     /// 48-hour limit still applies).
     public var retryNow = false
-    /// How requests are sent; nil uses URLSession.
+    /// How requests are sent; nil uses libcurl (`CurlTransport`), or URLSession when it cannot be loaded.
     public var transport: (any WebhookTransport)? = nil
 
     public init() {}
@@ -185,7 +185,7 @@ public enum DeliveryJob {
         }
         if groups.isEmpty { return report.withLock { $0 } }
 
-        let transport = options.transport ?? URLSessionTransport(maxConnections: options.concurrency)
+        let transport = options.transport ?? CurlTransport.make() ?? URLSessionTransport(maxConnections: options.concurrency)
         let timeout = options.timeout ?? settings.callbackTimeoutSeconds
         let secret = settings.webhookSecret.flatMap { $0.isEmpty ? nil : Array($0.utf8) }
         let started = DispatchTime.now().uptimeNanoseconds
