@@ -106,6 +106,21 @@ struct DeliveryBoundsTests {
         #expect(stats.bytes_sent < 64 << 20 && stats.open == 0)
     }
 
+    /// libcurl verifies the receiver's certificate: a self-signed one is refused before anything
+    /// is sent, and the payload waits in pending/ (never delivered unverified).
+    @Test func anHTTPSReceiverWithAnUntrustedCertificateGetsNothing() throws {
+        guard ready(), toolAvailable(access("/usr/bin/openssl", X_OK) == 0, "/usr/bin/openssl not found: it makes the test certificate") else { return }
+        let server = try PythonReceiver(tls: true)
+        let t = try workspace(server.url, timeout: 2)
+        let name = try writePending(t, number: "+447911123456", at: 1_790_000_000)
+        let settings = try Settings.load(path: t.ws.settingsFile, displayName: "settings.json")
+        let report = try DeliveryJob.pass(workspace: t.ws, settings: settings, options: DeliveryOptions())
+        #expect(report.retrying == 1 && report.delivered == 0)
+        #expect(report.diagnostics.first?.message.contains("\(server.url): TLS handshake failed") == true)
+        #expect(server.requests.isEmpty)
+        #expect(t.exists("outbox/webhooks/pending/\(name)"))
+    }
+
     @Test func aThousandPayloadsAgainstASilentReceiverEndWithinTheBoundOverFourConnections() throws {
         guard ready() else { return }
         let server = try HostileReceiver(.silent)
