@@ -176,6 +176,11 @@ public enum DeliveryJob {
                 continue
             }
             let item = Item(name: name, path: path, bytes: bytes, fields: fields, written: written)
+            // The event id goes into a header: a line break in it would add headers of its own.
+            if item.eventId.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
+                try fail(item, DeliveryAttempts(), reason: "the file name holds a control character and cannot be sent as X-Optout-Event-Id; not sent", ws: ws, report: report)
+                continue
+            }
             if let index = groupOf[number] {
                 groups[index].append(item)
             } else {

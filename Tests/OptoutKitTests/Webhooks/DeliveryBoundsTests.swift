@@ -193,6 +193,20 @@ struct DeliveryBoundsTests {
         #expect(t.read("outbox/webhooks/failed/\(name).error.txt")?.contains("within 48 hours of being written (6 attempts; last: HTTP 503)") == true)
     }
 
+    @Test func aFileNameThatWouldInjectAHeaderIsNotSent() throws {
+        let t = try TempWorkspace(settings: "{\"optout_callback_url\": \"https://crm.example.com/in\"}")
+        let name = "20261127T100000Z-abc\r\nInjected: 1.json"
+        try t.write("outbox/webhooks/pending/\(name)", "{\"timestamp\": \"2026-11-27T10:00:00Z\", \"unsubscribed_number\": \"+447911123456\", \"source\": \"x\"}")
+        let fake = FakeTransport()
+        var o = DeliveryOptions()
+        o.transport = fake
+        let settings = try Settings.load(path: t.ws.settingsFile, displayName: "settings.json")
+        let report = try DeliveryJob.pass(workspace: t.ws, settings: settings, options: o)
+        #expect(fake.requests.isEmpty)
+        #expect(report.failed == 1)
+        #expect(t.read("outbox/webhooks/failed/\(name).error.txt")?.hasPrefix("the file name holds a control character") == true)
+    }
+
     @Test func deliverOptionsParseAndRunKeepsItsOwnBound() throws {
         #expect(try CommandLineParser.parse(["deliver", "--root", "/x", "--max-seconds", "3", "--now"])
                 == .deliver(root: "/x", verbose: false, maxSeconds: 3, now: true))
