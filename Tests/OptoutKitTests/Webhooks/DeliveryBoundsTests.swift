@@ -3,7 +3,9 @@
 // RSS under 100 MiB), an answer that stalls after its headers or trickles is cut at the timeout
 // and stays pending, 1,000 payloads against a receiver that never answers end within
 // --max-seconds plus one timeout over at most 4 connections, and `deliver --now` sends a payload
-// whose next attempt is an hour away (the 48-hour limit still applies).
+// whose next attempt is an hour away (the 48-hour limit still applies). In process: a trickling
+// answer (both transports), a 307 with an 8 GiB body, endless headers, an untrusted TLS
+// certificate, and a file name that would inject a header.
 
 import Foundation
 import Testing
@@ -102,6 +104,21 @@ struct DeliveryBoundsTests {
         let stats = server.settledStats()
         print("bounded delivery (curl): 307 with an 8 GiB body: answered in \(String(format: "%.2f", seconds)) s, receiver sent \(stats.bytes_sent / 1024) KiB")
         #expect(outcome == .status(307, retryAfter: nil))
+        #expect(seconds < 4)
+        #expect(stats.bytes_sent < 64 << 20 && stats.open == 0)
+    }
+
+    @Test func endlessHeadersAreCutAt64KiB() throws {
+        guard ready() else { return }
+        let server = try HostileReceiver(.headers)
+        let transport = try transport("curl")
+        let request = WebhookRequest(url: try #require(URL(string: server.url)), headers: [], body: Array("{}".utf8), timeout: 5)
+        let started = Date()
+        let outcome = transport.post(request)
+        let seconds = Date().timeIntervalSince(started)
+        let stats = server.settledStats()
+        print("bounded delivery (curl): endless headers: cut after \(String(format: "%.2f", seconds)) s, receiver sent \(stats.bytes_sent / 1024) KiB")
+        #expect(outcome == .transportError("answer headers over 64 KiB"))
         #expect(seconds < 4)
         #expect(stats.bytes_sent < 64 << 20 && stats.open == 0)
     }

@@ -1,5 +1,5 @@
 // Test support for bounded delivery: a hostile HTTP receiver on 127.0.0.1 (a Python script with
-// one selector loop, started and killed by the test) that streams an 8 GiB answer (200 or 307), stalls after
+// one selector loop, started and killed by the test) that streams an 8 GiB answer (200 or 307) or endless headers, stalls after
 // its headers, trickles a byte every 0.2 s, or never answers; it counts accepted sockets, the
 // most open at once, requests and bytes sent. And a way to run the real `optout` binary with its
 // wall time and peak RSS (`/usr/bin/time -v`, else /proc/<pid>/status VmHWM).
@@ -28,6 +28,8 @@ final class HostileReceiver {
         case stream
         /// 307 with a Location and Content-Length 8 GiB, then zeros as fast as the client reads.
         case redirect
+        /// 200, then header lines of 1 KB without end.
+        case headers
         /// 200 with Content-Length 1000, then nothing.
         case stall
         /// 200 with Content-Length 100000, then one byte every 0.2 s.
@@ -66,6 +68,7 @@ def save(force=False):
 class Conn:
     def __init__(self, sock):
         self.sock, self.buf, self.answered, self.out, self.left, self.next_tick = sock, b"", False, b"", 0, None
+        self.pattern = None
 
 conns = {}
 
@@ -92,7 +95,10 @@ def answer(c):
     stats["requests"] += 1
     if mode == "silent":
         return
-    if mode in ("stream", "redirect"):
+    if mode == "headers":
+        c.out, c.left, c.pattern = b"HTTP/1.1 200 OK\r\n", DECLARED, b"X-Pad: " + b"a" * 1000 + b"\r\n"
+        sel.modify(c.sock, selectors.EVENT_READ | selectors.EVENT_WRITE, c)
+    elif mode in ("stream", "redirect"):
         head = b"HTTP/1.1 200 OK\r\n" if mode == "stream" else b"HTTP/1.1 307 Temporary Redirect\r\nLocation: /elsewhere\r\n"
         c.out, c.left = head + b"Content-Length: %d\r\n\r\n" % DECLARED, DECLARED
         sel.modify(c.sock, selectors.EVENT_READ | selectors.EVENT_WRITE, c)
@@ -122,7 +128,7 @@ def writable(c):
                 if c.left <= 0:
                     sel.modify(c.sock, selectors.EVENT_READ, c)
                     return
-                c.out = CHUNK[:min(len(CHUNK), c.left)]
+                c.out = c.pattern or CHUNK[:min(len(CHUNK), c.left)]
                 c.left -= len(c.out)
             sent = c.sock.send(c.out)
             stats["bytes_sent"] += sent
