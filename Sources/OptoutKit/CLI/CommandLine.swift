@@ -9,7 +9,7 @@ public enum Command: Equatable, Sendable {
     case newLinkKey(dir: String)
     case status(root: String, json: Bool)
     case site(root: String, options: SiteOptions)
-    case deliver(root: String, verbose: Bool)
+    case deliver(root: String, verbose: Bool, maxSeconds: Double = DeliveryJob.deliverBudgetSeconds, now: Bool = false)
     case watch(root: String, verbose: Bool)
     case help(String)
     case version
@@ -87,7 +87,7 @@ public enum CommandLineParser {
         pending, and when the last run finished and how.
         """,
         "deliver": """
-        usage: optout deliver [--root DIR] [--verbose]
+        usage: optout deliver [--root DIR] [--verbose] [--max-seconds N] [--now]
 
         POSTs each payload in outbox/webhooks/pending/ to "optout_callback_url" (settings), with
         the headers X-Optout-Event-Id and, when "webhook_secret" is set, X-Optout-Signature.
@@ -95,9 +95,14 @@ public enum CommandLineParser {
         (1 minute, doubling up to 1 hour, Retry-After honoured; attempts in <file>.attempts).
         Other answers, or 48 hours without success → outbox/webhooks/failed/ with <file>.error.txt.
         Payloads not yet due are skipped; a later payload for a number waits for the earlier one.
-        `optout run` does the same at the end of each run, for at most a few seconds.
-        Exit: 0 nothing failed; 75 some payloads will be retried; 65 some moved to failed/;
-        78 no or bad callback URL; 75 also when another deliver is running.
+        Bounded: 4 connections; each attempt, headers and body, ends within
+        "callback_timeout_seconds"; at most 64 KiB of an answer is read. No attempt starts after
+        --max-seconds (default 300; those in flight end within one timeout): the rest stay in
+        pending/ for the next pass. --now tries every pending payload at once, whatever its next
+        attempt time (after the receiver is fixed); the 48-hour limit still applies.
+        `optout run` does the same at the end of each run, for at most about 10 seconds.
+        Exit: 0 nothing failed; 75 some payloads will be retried or were left by --max-seconds;
+        65 some moved to failed/; 78 no or bad callback URL; 75 also when another deliver is running.
         """,
     ]
 
@@ -116,7 +121,8 @@ public enum CommandLineParser {
         var root = "."
         var flags = Set<String>()
         var values: [String: String] = [:]
-        let valueOptions: Set<String> = first == "site" ? ["--listen", "--server-name", "--access-log", "--name"] : []
+        let valueOptions: Set<String> = first == "site" ? ["--listen", "--server-name", "--access-log", "--name"]
+            : first == "deliver" ? ["--max-seconds"] : []
         var positional: [String] = []
         while !rest.isEmpty {
             let arg = rest.removeFirst()
@@ -169,8 +175,15 @@ public enum CommandLineParser {
             try allow(["--verbose", "-v"], positional: 0)
             return .watch(root: root, verbose: !flags.isDisjoint(with: ["--verbose", "-v"]))
         case "deliver":
-            try allow(["--verbose", "-v"], positional: 0)
-            return .deliver(root: root, verbose: !flags.isDisjoint(with: ["--verbose", "-v"]))
+            try allow(["--verbose", "-v", "--now"], positional: 0)
+            var maxSeconds = DeliveryJob.deliverBudgetSeconds
+            if let text = values["--max-seconds"] {
+                guard let value = Double(text), value.isFinite, value >= 0, value <= 86_400 else {
+                    throw .usage("--max-seconds needs a number of seconds from 0 to 86400, not \"\(text)\": optout deliver --max-seconds 300")
+                }
+                maxSeconds = value
+            }
+            return .deliver(root: root, verbose: !flags.isDisjoint(with: ["--verbose", "-v"]), maxSeconds: maxSeconds, now: flags.contains("--now"))
         default:
             throw unknown(first)
         }

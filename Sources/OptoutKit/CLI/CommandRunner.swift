@@ -93,22 +93,26 @@ public enum CommandRunner {
             return render(report, loud: interactive || verbose)
         case .watch:
             throw .internalError("watch runs through CommandRunner.main")
-        case .deliver(let root, let verbose):
-            return renderDelivery(try DeliveryJob.deliver(root: root), loud: interactive || verbose)
+        case .deliver(let root, let verbose, let maxSeconds, let now):
+            let report = try DeliveryJob.deliver(root: root, options: .forDeliver(maxSeconds: maxSeconds, retryNow: now))
+            return renderDelivery(report, loud: interactive || verbose, maxSeconds: maxSeconds)
         }
     }
 
     /// Failures and retries always go to stderr; the summary only when someone is watching.
-    static func renderDelivery(_ report: DeliveryReport, loud: Bool) -> CommandOutcome {
+    static func renderDelivery(_ report: DeliveryReport, loud: Bool, maxSeconds: Double = DeliveryJob.deliverBudgetSeconds) -> CommandOutcome {
         var out = CommandOutcome()
         for d in report.diagnostics where d.severity != .note || loud {
             out.stderr += d.description + "\n"
+        }
+        if report.leftForLater > 0 {
+            out.stderr += "optout deliver: stopped starting attempts after \(DeliveryJob.formatSeconds(maxSeconds)) s (--max-seconds); \(report.leftForLater) payloads left in outbox/webhooks/pending/ for the next pass\n"
         }
         if loud {
             out.stdout = "webhooks delivered: \(report.delivered), to retry: \(report.retrying), failed: \(report.failed), not yet due: \(report.notDue), waiting for an earlier payload of the same number: \(report.waitingForEarlier)"
                 + (report.leftForLater > 0 ? ", left for the next pass: \(report.leftForLater)" : "") + "\n"
         }
-        out.exitCode = report.failed > 0 ? ExitCode.dataError : (report.retrying > 0 ? ExitCode.tempFail : ExitCode.ok)
+        out.exitCode = report.failed > 0 ? ExitCode.dataError : (report.retrying + report.leftForLater > 0 ? ExitCode.tempFail : ExitCode.ok)
         return out
     }
 

@@ -1,7 +1,8 @@
 // Webhook delivery (`optout deliver`, and the end of every `run` when a callback URL is set):
 // POSTs each payload in outbox/webhooks/pending/ to `optout_callback_url`.
 // Input: the workspace, its settings and `DeliveryOptions` (clock, timeout, retry schedule,
-// transport — all injectable). Output: payloads moved to webhooks/delivered/ (2xx) or
+// time bound, connections, transport — all injectable). Bounded: 4 connections (one thread
+// each), each POST ends within its timeout, and no POST starts after the pass's time bound. Output: payloads moved to webhooks/delivered/ (2xx) or
 // webhooks/failed/ (other 4xx, 3xx, or 48 hours without success; reason in `<name>.error.txt`);
 // payloads that hit a timeout, connection error, 429 or 5xx stay in pending/ with their attempt
 // count, last error and next attempt time in `<name>.attempts`. Order per number: a payload
@@ -25,11 +26,16 @@ public struct DeliveryOptions: Sendable {
     public var retrySchedule = RetrySchedule()
     /// Seconds after a payload was written when it stops being retried and goes to failed/.
     public var maxAge: Int64 = 48 * 3600
-    /// Numbers delivered in parallel (payloads of one number always go one after another).
-    public var concurrency = 4
-    /// Wall seconds after which no new POST starts (the rest waits for the next pass); nil = none.
+    /// Numbers delivered in parallel, each over its own connection (payloads of one number
+    /// always go one after another): the README's 4, whatever the number of cores.
+    public var concurrency = DeliveryJob.connections
+    /// Wall seconds after which no new POST starts (the rest stays pending for the next pass;
+    /// POSTs in flight end within one timeout); nil = none.
     public var timeBudget: Double? = nil
-    /// How requests are sent; nil uses URLSession.
+    /// `deliver --now`: try every pending payload at once, whatever its next attempt time (the
+    /// 48-hour limit still applies).
+    public var retryNow = false
+    /// How requests are sent; nil uses libcurl (`CurlTransport`), or URLSession when it cannot be loaded.
     public var transport: (any WebhookTransport)? = nil
 
     public init() {}
@@ -39,6 +45,15 @@ public struct DeliveryOptions: Sendable {
         var options = DeliveryOptions()
         if let now { options.now = { now } }
         options.timeBudget = DeliveryJob.runBudgetSeconds
+        return options
+    }
+
+    /// The options `optout deliver` uses: at most `maxSeconds` of starting POSTs; `retryNow`
+    /// ignores each payload's next attempt time (`deliver --now`).
+    public static func forDeliver(maxSeconds: Double = DeliveryJob.deliverBudgetSeconds, retryNow: Bool = false) -> DeliveryOptions {
+        var options = DeliveryOptions()
+        options.timeBudget = maxSeconds
+        options.retryNow = retryNow
         return options
     }
 }
@@ -65,11 +80,15 @@ public struct DeliveryReport: Sendable, Equatable {
 public enum DeliveryJob {
     /// Wall seconds a `run` may spend starting deliveries (each POST is also bounded by its timeout).
     public static let runBudgetSeconds = 10.0
+    /// Wall seconds a `deliver` pass may spend starting deliveries unless `--max-seconds` says otherwise.
+    public static let deliverBudgetSeconds = 300.0
+    /// Connections to the receiver at most (README "Webhook delivery").
+    public static let connections = 4
     public static let userAgent = "optout/0.1.0"
 
     /// `optout deliver`: the whole command, under the delivery lock (not the run lock, so a slow
     /// receiver never keeps `run` from taking in opt-outs).
-    public static func deliver(root: String, options: DeliveryOptions = DeliveryOptions()) throws(OptoutError) -> DeliveryReport {
+    public static func deliver(root: String, options: DeliveryOptions = .forDeliver()) throws(OptoutError) -> DeliveryReport {
         let ws = try Workspace.open(root: root)
         let settings = try Settings.load(path: ws.settingsFile, displayName: ws.display(ws.settingsFile))
         guard settings.optoutCallbackURL != nil else {
@@ -153,6 +172,11 @@ public enum DeliveryJob {
                 continue
             }
             let item = Item(name: name, path: path, bytes: bytes, fields: fields, written: written)
+            // The event id goes into a header: a line break in it would add headers of its own.
+            if item.eventId.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
+                try fail(item, DeliveryAttempts(), reason: "the file name holds a control character and cannot be sent as X-Optout-Event-Id; not sent", ws: ws, report: report)
+                continue
+            }
             if let index = groupOf[number] {
                 groups[index].append(item)
             } else {
@@ -162,7 +186,7 @@ public enum DeliveryJob {
         }
         if groups.isEmpty { return report.withLock { $0 } }
 
-        let transport = options.transport ?? URLSessionTransport(maxConnections: options.concurrency)
+        let transport = options.transport ?? CurlTransport.make() ?? URLSessionTransport(maxConnections: options.concurrency)
         let timeout = options.timeout ?? settings.callbackTimeoutSeconds
         let secret = settings.webhookSecret.flatMap { $0.isEmpty ? nil : Array($0.utf8) }
         let started = DispatchTime.now().uptimeNanoseconds
@@ -172,7 +196,9 @@ public enum DeliveryJob {
         let groupsCopy = groups
         let workers = max(1, min(options.concurrency, groups.count))
 
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+        // One thread per connection: `concurrentPerform` would run only as many at once as there
+        // are cores, and every worker spends its time waiting on the network.
+        onThreads(workers) { _ in
             while true {
                 let index = nextGroup.withLock { value -> Int in
                     defer { value += 1 }
@@ -191,7 +217,7 @@ public enum DeliveryJob {
                             report.withLock { $0.diagnostics.append(Diagnostic(.warning, SourceLocation(file: ws.display(attemptsPath)), problem)) }
                         }
                         let now = options.now()
-                        if let due = state.nextAttempt, due > now {
+                        if !options.retryNow, let due = state.nextAttempt, due > now {
                             report.withLock {
                                 $0.notDue += 1
                                 $0.waitingForEarlier += group.count - position - 1
@@ -276,6 +302,32 @@ public enum DeliveryJob {
             }
             out.diagnostics.sort { ($0.location?.file ?? "") < ($1.location?.file ?? "") }
             return out
+        }
+    }
+
+    /// Runs `body(0..<count)` on `count` threads of its own and returns when all have ended
+    /// (joined, so nothing keeps `body` afterwards). A thread that cannot be created runs inline.
+    static func onThreads(_ count: Int, _ body: @Sendable (Int) -> Void) {
+        final class Work {
+            let run: () -> Void
+            init(_ run: @escaping () -> Void) { self.run = run }
+        }
+        withoutActuallyEscaping(body) { body in
+            var threads: [pthread_t] = []
+            for index in 0..<count {
+                let work = Unmanaged.passRetained(Work { body(index) })
+                var thread = pthread_t()
+                let created = pthread_create(&thread, nil, { raw in
+                    Unmanaged<Work>.fromOpaque(raw!).takeRetainedValue().run()
+                    return nil
+                }, work.toOpaque())
+                if created == 0 {
+                    threads.append(thread)
+                } else {
+                    work.takeRetainedValue().run()
+                }
+            }
+            for thread in threads { pthread_join(thread, nil) }
         }
     }
 

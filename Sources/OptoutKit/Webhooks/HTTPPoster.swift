@@ -1,7 +1,9 @@
 // HTTP poster: one webhook POST over the toolchain's URLSession (FoundationNetworking), HTTP and
 // HTTPS. Input: a `WebhookRequest` (URL without credentials, headers, body bytes, timeout).
 // Output: `PostOutcome` — the status code and Retry-After header, or a transport failure
-// (timeout, refused connection, TLS...) as text. Credentials written in the callback URL
+// (timeout, refused connection, TLS...) as text. Bounded: at most 64 KiB of a response body is
+// read (the task is cancelled past it, the rest never read), and each exchange, headers and body,
+// ends within the request's timeout (cancelled at that deadline, whatever the receiver does). Credentials written in the callback URL
 // (`https://user:pass@host/...`) are taken out of the URL and sent as an Authorization: Basic
 // header, so they never reach an error message. Failures: none thrown; every failure is a value.
 
@@ -46,9 +48,17 @@ public protocol WebhookTransport: Sendable {
     func post(_ request: WebhookRequest) -> PostOutcome
 }
 
-/// The real transport: a URLSession without cookies, cache or stored credentials.
+/// The real transport: a URLSession without cookies, cache or stored credentials, whose tasks
+/// report to a delegate (never a completion handler, which would buffer the whole body).
 public final class URLSessionTransport: WebhookTransport {
+    /// Bytes of a response body that are read; past this the task is cancelled and the rest
+    /// never read (the status line and headers have already decided the outcome).
+    public static let maxResponseBytes = 64 * 1024
+    /// Seconds to wait for a cancelled task to report back (its socket is closed by then).
+    static let cancelGrace = 1.0
+
     private let session: URLSession
+    private let tasks: BoundedTasks
 
     public init(maxConnections: Int = 4) {
         let config = URLSessionConfiguration.ephemeral
@@ -58,40 +68,32 @@ public final class URLSessionTransport: WebhookTransport {
         config.urlCredentialStorage = nil
         config.requestCachePolicy = .reloadIgnoringLocalCacheData
         config.httpMaximumConnectionsPerHost = max(1, maxConnections)
-        session = URLSession(configuration: config, delegate: RefuseRedirects(), delegateQueue: nil)
+        tasks = BoundedTasks(limit: URLSessionTransport.maxResponseBytes)
+        session = URLSession(configuration: config, delegate: tasks, delegateQueue: nil)
     }
 
-    deinit { session.finishTasksAndInvalidate() }
+    deinit { session.invalidateAndCancel() }
 
-    /// POSTs and waits (at most the timeout plus a second) for the outcome.
+    /// POSTs and waits for the outcome: the whole exchange, headers and body, ends within the
+    /// request's timeout (URLSession's own timeout is only an idle timeout).
     public func post(_ request: WebhookRequest) -> PostOutcome {
         var urlRequest = URLRequest(url: request.url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: request.timeout)
         urlRequest.httpMethod = "POST"
         for (name, value) in request.headers { urlRequest.setValue(value, forHTTPHeaderField: name) }
         urlRequest.httpBody = Data(request.body)
-        let result = Mutex<PostOutcome?>(nil)
-        let done = DispatchSemaphore(value: 0)
-        let task = session.dataTask(with: urlRequest) { _, response, error in
-            let outcome: PostOutcome
-            if let error {
-                let code = (error as? URLError)?.code
-                outcome = code == .timedOut ? .timedOut : .transportError(URLSessionTransport.describe(error))
-            } else if let http = response as? HTTPURLResponse {
-                outcome = .status(http.statusCode, retryAfter: http.value(forHTTPHeaderField: "Retry-After"))
-            } else {
-                outcome = .transportError("no HTTP response")
-            }
-            result.withLock { $0 = outcome }
-            done.signal()
-        }
+        let task = session.dataTask(with: urlRequest)
+        let pending = tasks.register(task.taskIdentifier)
         task.resume()
-        // URLSession's timeout is an idle timeout; this bounds the whole exchange.
-        if done.wait(timeout: .now() + request.timeout + 1) == .timedOut {
+        if pending.done.wait(timeout: .now() + request.timeout) == .timedOut {
             task.cancel()
-            _ = done.wait(timeout: .now() + 1)
+            // Wait for the cancellation to land, so the connection is closed before the caller
+            // starts another one (at most `maxConnections` open at any time).
+            _ = pending.done.wait(timeout: .now() + URLSessionTransport.cancelGrace)
+            tasks.forget(task.taskIdentifier)
             return .timedOut
         }
-        return result.withLock { $0 } ?? .timedOut
+        tasks.forget(task.taskIdentifier)
+        return pending.outcome.withLock { $0 } ?? .timedOut
     }
 
     /// A short reason without the URL (the URL is named by the caller, redacted).
@@ -114,8 +116,70 @@ public final class URLSessionTransport: WebhookTransport {
     }
 }
 
-/// Redirects are not followed: a POST must not turn into a GET elsewhere; the 3xx is the answer.
-final class RefuseRedirects: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
+/// One task in flight: its outcome once known, and a semaphore signalled when it is.
+final class PendingPost: Sendable {
+    let done = DispatchSemaphore(value: 0)
+    let outcome = Mutex<PostOutcome?>(nil)
+    /// The status and Retry-After of the response head, and the body bytes seen so far.
+    let head = Mutex<(status: Int, retryAfter: String?, bytes: Int, cut: Bool)?>(nil)
+}
+
+/// The session's delegate: records each response head, counts body bytes and cancels a task
+/// past `limit` (the body is never kept), refuses redirects, and signals each task's end.
+final class BoundedTasks: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+    private let limit: Int
+    private let live = Mutex<[Int: PendingPost]>([:])
+
+    init(limit: Int) { self.limit = limit }
+
+    func register(_ id: Int) -> PendingPost {
+        let pending = PendingPost()
+        live.withLock { $0[id] = pending }
+        return pending
+    }
+
+    func forget(_ id: Int) { _ = live.withLock { $0.removeValue(forKey: id) } }
+
+    private func pending(_ task: URLSessionTask) -> PendingPost? { live.withLock { $0[task.taskIdentifier] } }
+
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
+                    completionHandler: @escaping @Sendable (URLSession.ResponseDisposition) -> Void) {
+        if let http = response as? HTTPURLResponse, let pending = pending(dataTask) {
+            pending.head.withLock { $0 = (http.statusCode, http.value(forHTTPHeaderField: "Retry-After"), 0, false) }
+        }
+        completionHandler(.allow)
+    }
+
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
+        guard let pending = pending(dataTask) else { return }
+        let over = pending.head.withLock { head -> Bool in
+            guard var value = head, !value.cut else { return false }
+            value.bytes += data.count
+            if value.bytes > limit { value.cut = true }
+            head = value
+            return value.cut
+        }
+        if over { dataTask.cancel() }
+    }
+
+    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
+        guard let pending = pending(task) else { return }
+        let head = pending.head.withLock { $0 }
+        let outcome: PostOutcome
+        if let head, error == nil || head.cut {
+            // Complete, or cut by us past the limit: the status line is the answer.
+            outcome = .status(head.status, retryAfter: head.retryAfter)
+        } else if let error {
+            let code = (error as? URLError)?.code
+            outcome = code == .timedOut ? .timedOut : .transportError(URLSessionTransport.describe(error))
+        } else {
+            outcome = .transportError("no HTTP response")
+        }
+        pending.outcome.withLock { $0 = outcome }
+        pending.done.signal()
+    }
+
+    /// Redirects are not followed: a POST must not turn into a GET elsewhere; the 3xx is the answer.
     func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
                     newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void) {
         completionHandler(nil)

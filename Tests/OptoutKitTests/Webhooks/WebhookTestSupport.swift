@@ -117,6 +117,12 @@ final class PythonReceiver {
 
     signal.pthread_sigmask(signal.SIG_SETMASK, [])
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    if len(sys.argv) > 5:
+        # TLS with a self-signed certificate (cert.pem and key.pem in the given folder).
+        import ssl
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(sys.argv[5] + "/cert.pem", sys.argv[5] + "/key.pem")
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     server.daemon_threads = True
     with open(port_file + ".tmp", "w") as f:
         f.write(str(server.server_address[1]))
@@ -128,12 +134,26 @@ final class PythonReceiver {
     let process = Process()
     private(set) var port = 0
 
-    init(plan: [String] = [], secret: String = "") throws {
+    /// `tls`: serve HTTPS with a fresh self-signed certificate (made with the openssl tool).
+    init(plan: [String] = [], secret: String = "", tls: Bool = false) throws {
         dir = NSTemporaryDirectory() + "optout-receiver-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try PythonReceiver.script.write(toFile: "\(dir)/receiver.py", atomically: true, encoding: .utf8)
         process.executableURL = URL(fileURLWithPath: python3Path ?? "/usr/bin/python3")
         process.arguments = ["\(dir)/receiver.py", "\(dir)/port", "\(dir)/log.jsonl", plan.joined(separator: ","), secret]
+        if tls {
+            let openssl = Process()
+            openssl.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+            openssl.arguments = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                                 "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", "\(dir)/key.pem", "-out", "\(dir)/cert.pem"]
+            openssl.standardOutput = FileHandle.nullDevice
+            openssl.standardError = FileHandle.nullDevice
+            try openssl.run()
+            openssl.waitUntilExit()
+            guard openssl.terminationStatus == 0 else { throw CocoaError(.fileWriteUnknown) }
+            process.arguments?.append(dir)
+            scheme = "https"
+        }
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         for _ in 0..<200 {
@@ -160,7 +180,9 @@ final class PythonReceiver {
         }
     }
 
-    var url: String { "http://127.0.0.1:\(port)/hooks/optout" }
+    private var scheme = "http"
+
+    var url: String { "\(scheme)://127.0.0.1:\(port)/hooks/optout" }
 
     /// Every request received so far, in arrival order.
     var requests: [Request] {
