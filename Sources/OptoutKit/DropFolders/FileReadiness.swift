@@ -10,7 +10,8 @@
 // "Held open for writing" is probed with a read lease taken and released at once (never held).
 // Where the probe cannot answer (EACCES: another user's file without CAP_LEASE; EINVAL: NFS/SMB)
 // the settle rule alone applies and the run reports it (`status` shows it). Nothing is carried
-// across runs. Failures: none (a file that cannot be examined is left waiting).
+// across runs. settle_seconds 0 (drops always renamed into place; the tests) takes every file at
+// once, without probe or wait. Failures: none (a file that cannot be examined is left waiting).
 
 #if canImport(Glibc)
 import Glibc
@@ -115,6 +116,11 @@ public final class RunReadiness {
         let start = now()
         for file in files {
             guard let identity = file.identity ?? FileIdentity.of(file.path) else { continue }
+            // settle_seconds 0 says every drop is renamed into place: taken at once, no probe.
+            if settle <= 0 {
+                states[file.path] = (identity, .ready)
+                continue
+            }
             let answer = LeaseProbe.probe(file.path)
             if case .unavailable(let reason) = answer { probeUnavailable.append((file.path, reason)) }
             let oldEnough = identity.mtime <= start - settle
@@ -125,10 +131,8 @@ public final class RunReadiness {
             }
         }
         guard !pending.isEmpty else { return }
-        if settle > 0 {
-            sleep(settle)
-            waited = settle
-        }
+        sleep(settle)
+        waited = settle
         for item in pending {
             guard let again = FileIdentity.of(item.path), again == item.identity else {
                 states[item.path] = (item.identity, .changing)
