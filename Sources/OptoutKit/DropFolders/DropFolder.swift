@@ -111,7 +111,8 @@ public enum DropFolder {
         }
         for (name, st) in candidates.sorted(by: { $0.0 < $1.0 }) {
             let mtime = Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9
-            if settle > 0 && now - mtime < settle {
+            // A future mtime is not "still being written": a run takes it after its one settle wait.
+            if settle > 0 && now - mtime < settle && now - mtime > -1 {
                 result.unsettled.append(name)
                 continue
             }
