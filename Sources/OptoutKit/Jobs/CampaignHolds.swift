@@ -62,6 +62,7 @@ public final class CampaignHolds {
         var shownOnly: [String] = []
         for kind in optOutKinds {
             for name in names(in: ws.rejected(kind)) where !name.hasPrefix(".") && !name.hasSuffix(".error.txt") {
+                if isRedropped(name, kind: kind, ws: ws) { continue }
                 holding.append("\(ws.display(ws.rejected(kind)))/\(name) was rejected (see its .error.txt): remove it or drop it again fixed")
             }
             for name in names(in: ws.folder(kind)) where isDropProtocolTemp(name) {
@@ -76,6 +77,40 @@ public final class CampaignHolds {
             }
         }
         return (holding, shownOnly)
+    }
+
+    /// True when a file of the same name (`log.csv`, or `log-2.csv` as moves name them) was read
+    /// and moved to processed/ after this one was rejected: a person dropped it again.
+    static func isRedropped(_ name: String, kind: InputKind, ws: Workspace) -> Bool {
+        func ctime(_ path: String) -> Double? {
+            var st = stat()
+            guard lstat(path, &st) == 0 else { return nil }
+            return Double(st.st_ctim.tv_sec) + Double(st.st_ctim.tv_nsec) / 1e9
+        }
+        guard let rejectedAt = ctime("\(ws.rejected(kind))/\(name)") else { return false }
+        let original = canonicalName(name)
+        for other in names(in: ws.processed(kind)) where canonicalName(other) == original {
+            if let processedAt = ctime("\(ws.processed(kind))/\(other)"), processedAt > rejectedAt { return true }
+        }
+        return false
+    }
+
+    /// "log-2.csv" → "log.csv" (the suffix `DropFolder.freePath` adds).
+    static func canonicalName(_ name: String) -> String {
+        let (stem, ext) = DropFolder.splitExtension(name)
+        guard let dash = stem.lastIndex(of: "-"), dash != stem.startIndex else { return name }
+        let digits = stem[stem.index(after: dash)...]
+        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return name }
+        return String(stem[..<dash]) + ext
+    }
+
+    /// Stable keys of what holds campaigns until a person acts or time passes (for `watch`: a
+    /// change, such as a rejected log removed, brings a pass).
+    public static func watchKeys(_ ws: Workspace, now: Double) -> [String] {
+        standing(ws, now: now).holding.map { cause in
+            // "changed N min ago" changes every minute: keep only the path.
+            String(cause.prefix(while: { $0 != " " }))
+        }
     }
 
     /// Opt-out inputs that arrived or changed since `readiness` assessed the folders.
