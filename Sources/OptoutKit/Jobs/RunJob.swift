@@ -117,7 +117,8 @@ public enum RunJob {
             for (file, reason) in taken.waiting + again.waiting {
                 report.waiting.append(ws.display(file.path))
                 context.diagnostics.append(Diagnostic(.note, SourceLocation(file: ws.display(file.path)), "\(reason); left for the next run"))
-                if optOut { context.holds.holdCampaigns(cause: "\(ws.display(file.path)): \(reason)") }
+                // (One a writer keeps open with no complete line yet, unchanged: nothing to wait for.)
+                if optOut && readiness.state(of: file) != .openStable { context.holds.holdCampaigns(cause: "\(ws.display(file.path)): \(reason)") }
             }
             for (name, reason) in found.unusable {
                 let file = DroppedFile(path: "\(ws.folder(kind))/\(name)", name: RunContext.safeName(name), size: 0, modified: now)

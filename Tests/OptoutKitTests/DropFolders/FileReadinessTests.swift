@@ -140,3 +140,20 @@ import Testing
         #expect(holds.isHolding && holds.summary == "inbox/stops/a.csv was read in part")
     }
 }
+
+@Suite struct HardLinkCLITests {
+    @Test func aHardLinkedStopLogIsRejectedThroughTheBinary() throws {
+        if let reason = OptoutCLI.missingReason { try skipOrFail(reason); return }
+        let t = try TempWorkspace(settings: "{ \"default_country\": \"GB\", \"settle_seconds\": 0 }\n")
+        try t.write("secret.csv", "from,text\n+447700900111,STOP private words\n")
+        link("\(t.root)/secret.csv", "\(t.root)/inbox/stops/log.csv")
+        let result = try OptoutCLI.runWorkspace(t.root)
+        #expect(result.status == 65)
+        #expect(result.stderr.contains("inbox/stops/log.csv: error: has 2 hard links"))
+        #expect(t.list("inbox/stops/rejected") == ["log.csv", "log.csv.error.txt"])
+        #expect(t.read("inbox/stops/rejected/log.csv.error.txt")?.contains("outside the workspace") == true)
+        // Nothing from it was read or quoted.
+        let records = Durable.exists(t.ws.ledgerFile) ? try Ledger.readAllReadOnly(path: t.ws.ledgerFile) : []
+        #expect(records.isEmpty)
+    }
+}
