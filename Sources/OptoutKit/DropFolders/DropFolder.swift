@@ -3,7 +3,9 @@
 // moves to processed/ or rejected/ (with `<file>.error.txt`) that never overwrite.
 // Skipped, never read: names starting with "." or "~$", ending in .tmp/.part/.crdownload, files
 // whose size or mtime changed within the settle interval, and anything that is not a regular file
-// (a symlink is rejected: it could point outside the workspace).
+// (a symlink is rejected: it could point outside the workspace), and a file with more than one
+// hard link (rejected: the other name may be outside the workspace). A run decides readiness once
+// for all folders with `RunReadiness` (FileReadiness.swift): lease probe, one settle wait.
 
 #if canImport(Glibc)
 import Glibc
@@ -19,6 +21,25 @@ public struct DroppedFile: Sendable, Equatable {
     /// Device and inode: tell the very same file from a new one with the same bytes.
     public var device: UInt64 = 0
     public var inode: UInt64 = 0
+    /// Device, inode, size and mtime (ns) when the file was assessed; checked again before the
+    /// file is consumed and before anything built from it is published (nil: not recorded).
+    public var identity: FileIdentity? = nil
+    /// Where to read its bytes: the file itself, or a snapshot of its complete lines when a
+    /// writer still holds it open (`RunReadiness`).
+    public var readPath: String = ""
+    /// Read and applied, but left where it is (a writer keeps it open, or it is a processed/
+    /// file read again for what it gained): never moved.
+    public var leaveInPlace = false
+
+    public init(path: String, name: String, size: Int, modified: Timestamp, device: UInt64 = 0, inode: UInt64 = 0) {
+        self.path = path
+        self.name = name
+        self.size = size
+        self.modified = modified
+        self.device = device
+        self.inode = inode
+        self.readPath = path
+    }
 }
 
 /// What a scan of one folder found.
@@ -81,18 +102,25 @@ public enum DropFolder {
                 result.unusable.append((name, "is not a regular file"))
                 continue
             }
+            if st.st_nlink > 1 {
+                result.unusable.append((name, "has \(st.st_nlink) hard links; an input must have one (another name for the same file can be outside the workspace, and optout would read and quote it)"))
+                continue
+            }
             if !accept(name) { continue }
             candidates.append((name, st))
         }
         for (name, st) in candidates.sorted(by: { $0.0 < $1.0 }) {
             let mtime = Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9
-            if settle > 0 && now - mtime < settle {
+            // A future mtime is not "still being written": a run takes it after its one settle wait.
+            if settle > 0 && now - mtime < settle && now - mtime > -1 {
                 result.unsettled.append(name)
                 continue
             }
-            result.ready.append(DroppedFile(path: "\(folder)/\(name)", name: name, size: Int(st.st_size),
-                                            modified: Timestamp(seconds: Int64(st.st_mtim.tv_sec)),
-                                            device: UInt64(st.st_dev), inode: UInt64(st.st_ino)))
+            var file = DroppedFile(path: "\(folder)/\(name)", name: name, size: Int(st.st_size),
+                                   modified: Timestamp(seconds: Int64(st.st_mtim.tv_sec)),
+                                   device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
+            file.identity = FileIdentity(st)
+            result.ready.append(file)
         }
         return result
     }

@@ -15,6 +15,11 @@ public struct CampaignRejection: Error, Sendable {
     public var reasons: [String]
 }
 
+/// An input of the campaign changed while it was built: nothing published, built again later.
+public struct CampaignInputChanged: Error, Sendable {
+    public var reason: String
+}
+
 /// Figures of one built campaign, also used by the benchmark.
 public struct CampaignSummary: Sendable {
     public var name: String
@@ -275,6 +280,8 @@ public enum CampaignJob {
             summary.warnings.append("nobody to send to: every row was skipped")
         }
 
+        // Nothing is published from a template or list that changed since it was read.
+        if let reason = context.publishCheck?() { throw CampaignInputChanged(reason: reason) }
         if let deferredList, let list {
             let outcome = try ListReportJob.write(deferredList, reader: list, check: check, context: context)
             context.deferredListReports[listPath] = nil

@@ -23,6 +23,11 @@ public final class RunContext {
     public var listReportsWritten: [String] = []
     /// Progress lines for long work (nil: nobody is watching).
     public var progress: (@Sendable (String) -> Void)?
+    /// Why campaigns wait this run: `context.holds.holdCampaigns(cause:)` (CampaignHolds).
+    public let holds = CampaignHolds()
+    /// Checked right before a campaign's outputs are published: a reason when an input it was
+    /// built from changed since it was read (nothing is published; the campaign is held).
+    public var publishCheck: (() -> String?)?
 
     public init(workspace: Workspace, settings: Settings, ledger: Ledger, journal: Journal, now: Timestamp) {
         self.workspace = workspace

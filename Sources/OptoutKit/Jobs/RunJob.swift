@@ -64,6 +64,9 @@ public struct RunReport: Sendable {
     public var reviewItemsOpen = 0
     /// Rows of decision files (inbox/reviews/) that could not be used: 65.
     public var unusableDecisionRows = 0
+    /// Why the lease probe could not tell whether a writer holds a file open (the settle rule
+    /// alone applied), nil when it answered for every file.
+    public var leaseProbeUnavailable: String?
 }
 
 /// A campaign that stays in the inbox this run, and why.
@@ -100,12 +103,28 @@ public enum RunJob {
         let settle = options.settleSeconds ?? settings.settleSeconds
         var report = RunReport()
         report.settingsWarnings = settings.warnings
+        // Which dropped files are ready: decided once, with one settle wait (FileReadiness.swift).
+        let wallClock = Date().timeIntervalSince1970
+        var rereads: [InputKind: [DroppedFile]] = [:]
+        for kind in CampaignHolds.optOutKinds { rereads[kind] = CampaignHolds.processedToReread(kind, ws: ws, journal: journal, now: wallClock) }
+        let readiness = RunReadiness(files: InputKind.allCases.flatMap { DropFolder.scan(ws.folder($0), settle: 0).ready } + rereads.values.flatMap { $0 },
+                                     settle: settle, snapshotFolder: ws.state)
+        defer { readiness.cleanUp() }
+        if let first = readiness.probeUnavailable.first {
+            report.leaseProbeUnavailable = first.reason
+            context.diagnostics.append(Diagnostic(.note, SourceLocation(file: ws.display(first.path)), "lease probe unavailable (\(first.reason)) for \(readiness.probeUnavailable.count) file(s): settle rule only"))
+        }
 
         func scan(_ kind: InputKind, accept: @escaping (String) -> Bool = { _ in true }) throws(OptoutError) -> [DroppedFile] {
-            let found = DropFolder.scan(ws.folder(kind), settle: settle)
-            for name in found.unsettled {
-                report.waiting.append("\(ws.display(ws.folder(kind)))/\(name)")
-                context.diagnostics.append(Diagnostic(.note, SourceLocation(file: "\(ws.display(ws.folder(kind)))/\(name)"), "still being written; left for the next run"))
+            let found = DropFolder.scan(ws.folder(kind), settle: 0)
+            let optOut = CampaignHolds.optOutKinds.contains(kind)
+            let taken = readiness.split(found.ready, optOut: optOut)
+            let again = readiness.split(optOut ? rereads[kind] ?? [] : [], optOut: true)
+            for (file, reason) in taken.waiting + again.waiting {
+                report.waiting.append(ws.display(file.path))
+                context.diagnostics.append(Diagnostic(.note, SourceLocation(file: ws.display(file.path)), "\(reason); left for the next run"))
+                // (One a writer keeps open with no complete line yet, unchanged: nothing to wait for.)
+                if optOut && readiness.state(of: file) != .openStable { context.holds.holdCampaigns(cause: "\(ws.display(file.path)): \(reason)") }
             }
             for (name, reason) in found.unusable {
                 let file = DroppedFile(path: "\(ws.folder(kind))/\(name)", name: RunContext.safeName(name), size: 0, modified: now)
@@ -118,13 +137,24 @@ public enum RunJob {
                     context.rejectedInputs += 1
                 }
             }
-            var ready: [DroppedFile] = []
-            for file in found.ready {
-                if accept(file.name) { ready.append(file) } else {
+            var ready: [DroppedFile] = again.ready.map { var file = $0; file.leaveInPlace = true; return file }
+            for file in taken.ready {
+                if accept(file.name) { ready.append(file) } else if file.leaveInPlace { continue } else {
                     try context.reject(file, kind: kind, reasons: ["not a file this folder takes (\(kind == .campaigns ? ".txt templates" : ".csv, .txt, .json or .jsonl files"))"])
                 }
             }
             return ready
+        }
+        // An opt-out input that cannot be read: rejected, unless it is read in place (a writer
+        // keeps it open, or it is a processed/ file read again), which stays and is said.
+        func refuse(_ file: DroppedFile, _ kind: InputKind, _ reason: String) throws(OptoutError) {
+            guard file.leaveInPlace else { return try context.reject(file, kind: kind, reasons: [reason]) }
+            context.diagnostics.append(Diagnostic(.error, SourceLocation(file: ws.display(file.path)), "\(reason); left in place, read again when it changes"))
+            context.holds.holdCampaigns(cause: "\(ws.display(file.path)) could not be read")
+            if file.path.hasPrefix(ws.processed(kind) + "/") {
+                context.rejectedInputs += 1
+                _ = try CampaignHolds.consume(file, kind: kind, ws: ws, journal: journal)
+            }
         }
 
         // 1. Opt-out inputs, all of them, before any campaign. Each intake adds its events and
@@ -137,28 +167,28 @@ public enum RunJob {
         let stopReader = StopLogReader(parser: context.parser, settings: settings, now: now)
         for file in try scan(.stops, accept: isLogName) {
             do {
-                let contents = try stopReader.read(path: file.path, displayName: ws.display(file.path))
+                let contents = try stopReader.read(path: file.readPath, displayName: ws.display(file.path))
                 events.append(contentsOf: contents.events)
                 reviews.append(contentsOf: contents.reviews)
                 report.messagesRead += contents.messages
                 context.diagnostics.append(contentsOf: contents.rowProblems)
                 consumed.append((file, .stops))
             } catch {
-                try context.reject(file, kind: .stops, reasons: [error.description])
+                try refuse(file, .stops, error.description)
             }
         }
         // 1b. Suppression imports (opt-outs from other systems; they only add). An import whose
         //     bytes were imported before is only moved (its numbers are in the ledger already).
         var importKeys: [String] = []
         for file in try scan(.suppressions, accept: { name in [".csv", ".txt", ".tsv"].contains { name.lowercased().hasSuffix($0) } }) {
-            let key = try RunContext.contentKey(file.path)
+            let key = try RunContext.contentKey(file.readPath)
             if journal.wasDone(kind: "suppressions", key: key) {
                 context.diagnostics.append(Diagnostic(.note, SourceLocation(file: ws.display(file.path)), "imported before (same content); moved to processed/ without recording again"))
                 consumed.append((file, .suppressions))
                 continue
             }
             do {
-                let contents = try SuppressionImport.read(path: file.path, displayName: ws.display(file.path), inputHash: String(key.prefix(16)),
+                let contents = try SuppressionImport.read(path: file.readPath, displayName: ws.display(file.path), inputHash: String(key.prefix(16)),
                                                           parser: context.parser, settings: settings, now: now)
                 events.append(contentsOf: contents.events)
                 reviews.append(contentsOf: contents.reviews)
@@ -167,7 +197,7 @@ public enum RunJob {
                 consumed.append((file, .suppressions))
                 importKeys.append(key)
             } catch {
-                try context.reject(file, kind: .suppressions, reasons: [error.description])
+                try refuse(file, .suppressions, error.description)
             }
         }
         // 1c. Opt-out page logs: confirmations on the opt-out page (ClickIntake).
@@ -176,12 +206,12 @@ public enum RunJob {
         if !clickFiles.isEmpty {
             let intake = try ClickIntake(workspace: ws, settings: settings, now: now)
             for file in clickFiles {
-                let key = try RunContext.contentKey(file.path)
+                let key = try RunContext.contentKey(file.readPath)
                 do {
-                    try intake.read(path: file.path, displayName: ws.display(file.path), inputHash: String(key.prefix(16)), contentKey: key)
+                    try intake.read(path: file.readPath, displayName: ws.display(file.path), inputHash: String(key.prefix(16)), contentKey: key)
                     consumed.append((file, .clicks))
                 } catch {
-                    try context.reject(file, kind: .clicks, reasons: [error.description])
+                    try refuse(file, .clicks, error.description)
                 }
             }
             try intake.finish()
@@ -221,7 +251,10 @@ public enum RunJob {
         }
         let clicksReport = try clicks.flatMap { intake throws(OptoutError) in intake.files.isEmpty ? nil : try intake.writeReport(ledger: ledger, journal: journal) }
         report.clickReport = clicksReport.map { ws.display($0.path) }
-        for (file, kind) in consumed { try DropFolder.markProcessed(file, into: ws.processed(kind)) }
+        for (file, kind) in consumed where try CampaignHolds.consume(file, kind: kind, ws: ws, journal: journal) == .changed {
+            context.diagnostics.append(Diagnostic(.warning, SourceLocation(file: ws.display(file.path)), "changed while it was read; left in place and read again next run"))
+            context.holds.holdCampaigns(cause: "\(ws.display(file.path)) changed while it was read")
+        }
         try decisions.finish(workspace: ws)
         if let clicksReport { try journal.markDone(kind: "clicks", key: clicksReport.key, fingerprint: "") }
 
@@ -243,7 +276,12 @@ public enum RunJob {
             }
         }
 
-        // 4. Campaigns.
+        // 4. Campaigns, unless an opt-out may still be missing (CampaignHolds): they wait in the inbox.
+        let readInPlace = consumed.map(\.file).filter(\.leaveInPlace)
+        func optOutChanges() -> [String] { CampaignHolds.changedSinceAssessed(ws, readiness: readiness, readInPlace: readInPlace) }
+        for cause in CampaignHolds.standing(ws, now: Date().timeIntervalSince1970).holding + optOutChanges() {
+            context.holds.holdCampaigns(cause: cause)
+        }
         for file in try scan(.campaigns, accept: { $0.lowercased().hasSuffix(".txt") }) {
             let key = try RunContext.contentKey(file.path)
             let fingerprint = RunContext.fingerprint(file)
@@ -260,6 +298,12 @@ public enum RunJob {
                 report.held.append(HeldCampaign(file: ws.display(file.path), cause: cause, exitCode: ExitCode.config))
                 continue
             }
+            if let cause = context.holds.isHolding ? context.holds.summary : CampaignHolds.listCause(template: file, ws: ws, readiness: readiness) {
+                report.held.append(HeldCampaign(file: ws.display(file.path), cause: cause, exitCode: 75))
+                continue
+            }
+            let inputsChanged = CampaignHolds.inputsCheck(template: file, ws: ws)
+            context.publishCheck = { inputsChanged() ?? optOutChanges().first }
             let stem = CampaignJobNames.stem(file.name)
             // Names checked before anything is claimed (OutputNames, ListFiles).
             if try CampaignNameCheck.refuse(file, stem: stem, context: context, held: &report.held) { continue }
@@ -280,12 +324,15 @@ public enum RunJob {
                 }
                 try journal.markDone(kind: "campaign", key: key, fingerprint: fingerprint)
                 try context.reject(file, kind: .campaigns, reasons: rejection.reasons)
+            } catch let changed as CampaignInputChanged {
+                report.held.append(HeldCampaign(file: ws.display(file.path), cause: changed.reason, exitCode: 75))
             } catch let error as OptoutError {
                 throw error
             } catch {
                 throw .internalError("\(ws.display(file.path)): \(error)")
             }
         }
+        context.publishCheck = nil
 
         // 4b. Lists whose campaign did not check them (rejected before its pass): their own pass.
         for file in context.deferredListReports.values.sorted(by: { $0.name < $1.name }) {
@@ -323,9 +370,13 @@ public enum RunJob {
 public enum LastRun {
     public static func write(_ report: RunReport, path: String, at time: Timestamp) throws(OptoutError) {
         let outcome = report.rejectedInputs > 0 ? "some input rejected" : "ok"
+        // Held campaigns and the lease probe's answer, for `status` (CampaignHolds, FileReadiness).
+        let extra: [String: Any] = ["held": report.held.map { ["file": $0.file, "cause": $0.cause] },
+                                    "lease_probe": report.leaseProbeUnavailable ?? "ok"]
+        let extraJSON = (try? JSONSerialization.data(withJSONObject: extra, options: [.sortedKeys])).map { String(decoding: $0.dropFirst().dropLast(), as: UTF8.self) } ?? ""
         let json = """
         {"finished": "\(time.iso8601)", "outcome": "\(outcome)", "new_optouts": \(report.newOptOuts), \
-        "campaigns": \(report.campaigns.count), "rejected": \(report.rejectedInputs), "suppressions": \(report.suppressions)}
+        "campaigns": \(report.campaigns.count), "rejected": \(report.rejectedInputs), "suppressions": \(report.suppressions), \(extraJSON)}
 
         """
         try Durable.writeFile(path, json, mode: 0o600)

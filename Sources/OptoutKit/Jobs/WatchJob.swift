@@ -37,6 +37,8 @@ public enum WatchJob {
             for (name, _) in scan.unusable { items.append("\(kind.rawValue)/\(name):unusable") }
             if !scan.unsettled.isEmpty { settling = true }
         }
+        // What holds campaigns (rejected opt-out inputs, drop temp files): its end brings a pass.
+        items += CampaignHolds.watchKeys(ws, now: Date().timeIntervalSince1970).map { "hold:\($0)" }
         return (items, settling)
     }
 
