@@ -91,23 +91,50 @@ public enum Keywords {
     /// Uppercases, removes accents, turns punctuation/symbols/emoji into spaces, collapses spaces.
     /// "  Arrêt!! 🛑" → "ARRET"; "opt-out" → "OPT OUT".
     public static func normalize(_ text: String) -> String {
-        text.utf8.allSatisfy({ $0 < 0x80 }) ? normalizeASCII(text) : normalizeUnicode(text)
+        var clauses: [Int] = []
+        return normalize(text, clauseStarts: &clauses)
+    }
+
+    /// `normalize`, also giving the indexes of words that start a clause after the first: a word
+    /// preceded by `.` `,` `;` `:` `!` `?` `¡` `¿` `…` or a line break ("No, stop texting me":
+    /// [1]). A negation only turns a phrase around within its clause.
+    static func normalize(_ text: String, clauseStarts: inout [Int]) -> String {
+        text.utf8.allSatisfy({ $0 < 0x80 }) ? normalizeASCII(text, clauseStarts: &clauseStarts)
+            : normalizeUnicode(text, clauseStarts: &clauseStarts)
+    }
+
+    static func isClauseBreak(_ value: UInt32) -> Bool {
+        switch value {
+        case 0x2E, 0x2C, 0x3B, 0x3A, 0x21, 0x3F, 0x0A, 0x0D, 0xA1, 0xBF, 0x2026: return true
+        default: return false
+        }
     }
 
     /// Foundation's case, accent and width folding, then letters and digits as words.
     static func normalizeUnicode(_ text: String) -> String {
+        var clauses: [Int] = []
+        return normalizeUnicode(text, clauseStarts: &clauses)
+    }
+
+    static func normalizeUnicode(_ text: String, clauseStarts: inout [Int]) -> String {
         let folded = text.folding(options: [.caseInsensitive, .diacriticInsensitive, .widthInsensitive], locale: nil).uppercased()
         var out = ""
         out.reserveCapacity(folded.utf8.count)
-        var pendingSpace = false
+        var pendingSpace = false, pendingBreak = false, wordCount = 0
         for scalar in folded.unicodeScalars {
             let props = scalar.properties
             if props.isAlphabetic || (scalar.value >= 0x30 && scalar.value <= 0x39) {
-                if pendingSpace && !out.isEmpty { out.append(" ") }
+                if pendingSpace || out.isEmpty {
+                    if !out.isEmpty { out.append(" ") }
+                    if pendingBreak && wordCount > 0 { clauseStarts.append(wordCount) }
+                    wordCount += 1
+                }
                 pendingSpace = false
+                pendingBreak = false
                 out.unicodeScalars.append(scalar)
             } else {
                 pendingSpace = true
+                if isClauseBreak(scalar.value) { pendingBreak = true }
             }
         }
         return out
@@ -115,17 +142,28 @@ public enum Keywords {
 
     /// The same as `normalize` for ASCII text, byte by byte (the common case: "STOP", "Stop.").
     static func normalizeASCII(_ text: String) -> String {
+        var clauses: [Int] = []
+        return normalizeASCII(text, clauseStarts: &clauses)
+    }
+
+    static func normalizeASCII(_ text: String, clauseStarts: inout [Int]) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count)
-        var pendingSpace = false
+        var pendingSpace = false, pendingBreak = false, wordCount = 0
         for byte in text.utf8 {
             let upper = byte >= 0x61 && byte <= 0x7A ? byte - 0x20 : byte
             if (upper >= 0x41 && upper <= 0x5A) || (upper >= 0x30 && upper <= 0x39) {
-                if pendingSpace && !out.isEmpty { out.append(0x20) }
+                if pendingSpace || out.isEmpty {
+                    if !out.isEmpty { out.append(0x20) }
+                    if pendingBreak && wordCount > 0 { clauseStarts.append(wordCount) }
+                    wordCount += 1
+                }
                 pendingSpace = false
+                pendingBreak = false
                 out.append(upper)
             } else {
                 pendingSpace = true
+                if isClauseBreak(UInt32(byte)) { pendingBreak = true }
             }
         }
         return String(decoding: out, as: UTF8.self)
@@ -199,7 +237,8 @@ public enum Keywords {
         }
 
         public func classify(_ text: String) -> Classification {
-            let normalized = Keywords.normalize(text)
+            var clauseStarts: [Int] = []
+            let normalized = Keywords.normalize(text, clauseStarts: &clauseStarts)
             if normalized.isEmpty {
                 return Classification(intent: .other, rule: text.isEmpty ? "empty message" : "no letters or digits (only punctuation or emoji)")
             }
@@ -227,7 +266,7 @@ public enum Keywords {
             if let mentioned, short {
                 return Classification(intent: .optOut, rule: "keyword \"\(mentioned)\" in a short message (\(words.count) words, phrase rule up to \(phraseMaxWords))" + readAs)
             }
-            let phrase = OptOutPhrases.table.find(in: words)
+            let phrase = OptOutPhrases.table.find(in: words, clauseStarts: clauseStarts)
             if let phrase, phrase.negatedBy == nil {
                 return Classification(intent: .optOut, rule: phrase.rule + readAs)
             }

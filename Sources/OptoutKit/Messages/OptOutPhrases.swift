@@ -3,8 +3,9 @@
 // l'iscrizione", "no más mensajes"), which opt out at any message length.
 // Input: a message's normalised words (uppercase, no accents or punctuation; `Keywords.normalize`).
 // Output: the first phrase found (left to right), as `phrase "stop texting" (en)`; a phrase right
-// after a negation ("don't stop texting me", "non smettete di scrivermi": up to three words before
-// it) is not a request and is returned apart, for review. No failures.
+// after a negation in the same clause ("don't stop texting me", "non smettete di scrivermi": up to
+// three words before it, not across `.` `,` `!` `?`...: "No, dejen de enviarme" is a request) is
+// not a request and is returned apart, for review. No failures.
 //
 // Pattern syntax: words separated by spaces; `a|b|c` are alternatives for one word; `_` joins
 // words inside an alternative ("do_not"); `-` as an alternative means the word may be left out.
@@ -159,7 +160,7 @@ enum OptOutPhrases {
         }
 
         /// The first phrase that is not negated, else the first negated one, else nil.
-        func find(in words: [String]) -> Match? {
+        func find(in words: [String], clauseStarts: [Int] = []) -> Match? {
             var negated: Match?
             for start in words.indices {
                 guard let candidates = byFirst[words[start]] else { continue }
@@ -168,7 +169,8 @@ enum OptOutPhrases {
                     for k in 1..<phrase.words.count where words[start + k] != phrase.words[k] { same = false; break }
                     guard same else { continue }
                     let negators = OptOutPhrases.negations[phrase.language] ?? []
-                    let window = words[max(0, start - 3)..<start]
+                    let clause = clauseStarts.last(where: { $0 <= start }) ?? 0
+                    let window = words[max(clause, start - 3)..<start]
                     if let first = window.firstIndex(where: { negators.contains($0) }) {
                         if negated == nil {
                             negated = Match(phrase: phrase, negatedBy: words[first..<start].joined(separator: " ").lowercased())

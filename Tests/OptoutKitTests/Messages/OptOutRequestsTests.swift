@@ -15,6 +15,8 @@ let longRequests: [(language: String, text: String, phrase: String)] = [
     ("en", "No more texts please, I get far too many of them every single day", "no more texts"),
     ("en", "I would like to unsubscribe from all of your marketing text messages thanks", "like to unsubscribe"),
     ("en", "Can you opt me out of these promotions, I moved to another country", "opt me out"),
+    // A negation in an earlier clause does not turn the request around.
+    ("en", "I can't believe it, stop sending me these messages every single morning", "stop sending"),
     ("fr", "Bonjour, arrêtez de m'envoyer des messages publicitaires s'il vous plaît, merci beaucoup", "arrêtez de m'envoyer"),
     ("fr", "Je ne veux plus recevoir vos offres, merci de ne plus me contacter", "ne veux plus recevoir"),
     ("fr", "Merci de me désabonner de votre liste de diffusion dès maintenant", "me désabonner"),
@@ -33,6 +35,7 @@ let longRequests: [(language: String, text: String, phrase: String)] = [
     ("es", "Sáquenme de su lista de contactos inmediatamente o pondré una queja", "sáquenme de"),
     ("es", "Eliminen mi número de su base de datos, yo nunca lo autoricé", "eliminen mi número"),
     ("es", "No me envíen más publicidad a este número, gracias de antemano", "no me envíen más"),
+    ("es", "No, dejen de enviarme mensajes por favor, no me interesa nada", "dejen de enviarme"),
     ("it", "Smettete di mandarmi messaggi pubblicitari, non vi ho mai dato il mio numero", "smettete di mandarmi"),
     ("it", "Vorrei annullare l'iscrizione a tutte le vostre comunicazioni via SMS grazie", "annullare l'iscrizione"),
     ("it", "Non voglio più ricevere questi messaggi, per favore toglietemi dalla lista", "non voglio più ricevere"),
@@ -166,6 +169,22 @@ let reviewTable: [(String, String)] = [
             #expect(plain.classify(word).intent == .optOut, "\(word) is not a near miss of a default keyword")
             #expect(OptOutRequestsTests.lists.classify(word).intent == .other, "\(word)")
         }
+    }
+
+    @Test func clausesAreFoundAlikeForASCIIAndUnicode() {
+        func clauses(_ text: String, unicode: Bool) -> [Int] {
+            var starts: [Int] = []
+            _ = unicode ? Keywords.normalizeUnicode(text, clauseStarts: &starts) : Keywords.normalizeASCII(text, clauseStarts: &starts)
+            return starts
+        }
+        for (text, expected) in [("No, stop texting me", [1]), ("stop", []), ("...stop. now!", [1]), ("a b\nc;d", [2, 3]),
+                                 ("Don't text me", []), ("  ,,", [])] {
+            #expect(clauses(text, unicode: false) == expected, "\(text.debugDescription)")
+            #expect(clauses(text, unicode: true) == expected, "\(text.debugDescription)")
+        }
+        var starts: [Int] = []
+        _ = Keywords.normalize("¿No? ¡Dejen de enviarme mensajes!", clauseStarts: &starts)
+        #expect(starts == [1])
     }
 
     @Test func damerauSlips() {
