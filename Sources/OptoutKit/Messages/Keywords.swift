@@ -22,7 +22,8 @@
 //      stoppen", "no más mensajes"...) opts out at any length, unless a negation precedes it;
 //   5. a short message containing a help keyword is help ("help me please");
 //   6. anything else is other; it needs review when it holds a negated phrase ("please don't stop
-//      sending me deals, I love them") or mentions an opt-out keyword as a whole word.
+//      sending me deals, I love them"), mentions an opt-out keyword as a whole word, or holds a
+//      word that is a slip of one ("Unsubscibe please"; not a slip at the word's end: "stopped").
 // Opt-in (resubscribe) is only ever exact: consent to be texted again must be unambiguous.
 
 import Foundation
@@ -74,12 +75,12 @@ public enum Keywords {
         // English
         "PASTA", "CANCER", "REMOTE", "ARREST", "STOMP", "EVOKE", "RASTA", "BASTE", "SARI", "CHANCEL", "GARRET",
         // French
-        "ARETE", "RARETE", "JARRET", "APRE", "ADRET", "DETENIR", "RENOVE",
+        "ARETE", "RARETE", "JARRET", "APRE", "ADRET", "DETENIR", "RENOVE", "FERA", "PARER",
         // German
         "ANMELDEN", "AUFTRAGEN", "AUSFRAGEN", "PAAR", "FIRMA", "STOPFEN", "STEPPEN", "STOPPEL", "TOPP",
         // Spanish
         "HASTA", "PARA", "PASAR", "PAGAR", "PAYAR", "PARIR", "PARRA", "PAREAR", "PARLAR", "CASTA", "VASTA",
-        "BASTO", "BATA", "BASA", "ASTA", "FERIA", "FORMA", "CARCEL", "RETENER", "CINCEL", "ASIR", "ARAR",
+        "BASTO", "BATA", "BASA", "ASTA", "FERIA", "FORMA", "CARCEL", "RETENER", "CINCEL", "ASIR", "ARAR", "CARRETE",
         // Italian
         "BUSTA", "BASSA", "CANNELLA",
         // Portuguese
@@ -246,10 +247,14 @@ public enum Keywords {
             // word at one such letter is read as that word ("СТОР" → CTOP → STOP).
             var lookAlike: Confusables.Script?
             var words: [String] = []
-            for raw in normalized.split(separator: " ") {
-                guard let folded = Confusables.fold(raw) else { words.append(String(raw)); continue }
-                if lookAlike == nil { lookAlike = folded.script }
-                words.append(readLookAlike(folded))
+            if normalized.utf8.allSatisfy({ $0 < 0x80 }) {
+                words = normalized.split(separator: " ").map(String.init)
+            } else {
+                for raw in normalized.split(separator: " ") {
+                    guard let folded = Confusables.fold(raw) else { words.append(String(raw)); continue }
+                    if lookAlike == nil { lookAlike = folded.script }
+                    words.append(readLookAlike(folded))
+                }
             }
             let joined = words.joined()
             let readAs = lookAlike.map { "; \($0.rawValue) letters read as Latin" } ?? ""
@@ -279,6 +284,13 @@ public enum Keywords {
             if let mentioned {
                 return Classification(intent: .other, rule: "mentions \"\(mentioned)\" but has \(words.count) words (phrase rule up to \(phraseMaxWords)): review" + readAs,
                                       mentionedOptOut: mentioned, needsReview: true)
+            }
+            // A slip of a keyword among other words ("Unsubscibe please"): a person decides.
+            for word in words where exact[word] == nil {
+                if let (keyword, slip) = nearMiss.match(word, inSentence: true) {
+                    return Classification(intent: .other, rule: "\"\(word)\" is \(slip.describe(keyword)) in a \(words.count)-word message: review" + readAs,
+                                          needsReview: true)
+                }
             }
             return Classification(intent: .other, rule: "no keyword" + readAs)
         }

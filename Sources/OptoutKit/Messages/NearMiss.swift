@@ -8,7 +8,10 @@
 //   - three or fewer (END): none.
 // Real words a slip away from a keyword ("PASTA" from BASTA, "CANCER" from CANCEL, "ANMELDEN" from
 // ABMELDEN) are listed in `Keywords.defaultOrdinaryWords`; an exact word of any list wins over a
-// near miss, so they stay other. No failures. Cost: one pass over the keywords of length n-1...n+1.
+// near miss, so they stay other. Inside a longer message a slip only sends the message to review,
+// and a slip at the word's end (STOPS, STOPPED) is not counted there: it is usually an inflection.
+// No failures. Cost: one dictionary look-up per word (the slips are listed when the lists are
+// prepared).
 
 enum NearMiss {
     enum Slip: Equatable, Sendable {
@@ -34,6 +37,21 @@ enum NearMiss {
 
     /// The single Damerau edit that turns `keyword` into `word`, or nil (equal, or further away).
     static func slip(_ word: [UInt8], from keyword: [UInt8]) -> Slip? {
+        located(word, from: keyword)?.slip
+    }
+
+    /// The slip and whether it is at the word's end (a letter changed or added last: "STOPS",
+    /// "STOPPED" from STOPPEN), which in a sentence is more often an inflection than a typo.
+    static func located(_ word: [UInt8], from keyword: [UInt8]) -> (slip: Slip, atEnd: Bool)? {
+        guard let (slip, index) = edit(word, from: keyword) else { return nil }
+        switch slip {
+        case .substitution: return (slip, index == keyword.count - 1)
+        case .insertion, .doubled: return (slip, index == keyword.count)
+        case .deletion, .transposition: return (slip, false)
+        }
+    }
+
+    private static func edit(_ word: [UInt8], from keyword: [UInt8]) -> (Slip, Int)? {
         let n = word.count, m = keyword.count
         var i = 0
         while i < n && i < m && word[i] == keyword[i] { i += 1 }
@@ -46,52 +64,91 @@ enum NearMiss {
         }
         if n == m {
             if i == n { return nil }
-            if equal(i + 1, i + 1) { return .substitution }
-            if i + 1 < n && word[i] == keyword[i + 1] && word[i + 1] == keyword[i] && equal(i + 2, i + 2) { return .transposition }
+            if equal(i + 1, i + 1) { return (.substitution, i) }
+            if i + 1 < n && word[i] == keyword[i + 1] && word[i + 1] == keyword[i] && equal(i + 2, i + 2) { return (.transposition, i) }
             return nil
         }
         if n == m + 1 {
             guard equal(i + 1, i) else { return nil }
             let added = word[i]
-            if (i > 0 && keyword[i - 1] == added) || (i < m && keyword[i] == added) { return .doubled }
-            return .insertion
+            if (i > 0 && keyword[i - 1] == added) || (i < m && keyword[i] == added) { return (.doubled, i) }
+            return (.insertion, i)
         }
         if n + 1 == m {
-            return equal(i, i + 1) ? .deletion : nil
+            return equal(i, i + 1) ? (.deletion, i) : nil
         }
         return nil
     }
 
-    /// Opt-out keywords of four letters or more, by length, prepared once.
+    /// Opt-out keywords of four letters or more, prepared once: every accepted slip of an ASCII
+    /// keyword (letters and digits) is in a dictionary, so a word costs one look-up; a word with
+    /// other letters is compared with each keyword.
     struct Table: Sendable {
         struct Keyword: Sendable {
             var bytes: [UInt8]
             var original: String
-            var index: Int
         }
-        var byLength: [Int: [Keyword]] = [:]
+        struct Hit: Sendable {
+            var keyword: String
+            var slip: Slip
+        }
+        var keywords: [Keyword] = []
+        /// Accepted slips, the keyword earliest in its list first ("STOOP": STOP's doubled O,
+        /// not STOPP's changed P).
+        var oneWord: [String: Hit] = [:]
+        /// The same without slips at the word's end.
+        var inSentence: [String: Hit] = [:]
 
-        init(_ keywords: [(joined: String, original: String)]) {
+        static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".utf8)
+
+        init(_ list: [(joined: String, original: String)]) {
             var seen = Set<String>()
-            for (index, (joined, original)) in keywords.enumerated() where joined.utf8.count >= 4 && seen.insert(joined).inserted {
-                byLength[joined.utf8.count, default: []].append(Keyword(bytes: Array(joined.utf8), original: original, index: index))
-            }
-        }
-
-        /// The keyword earliest in its list that `word` is an accepted slip of ("STOOP": STOP's
-        /// doubled O, not STOPP's changed P).
-        func match(_ word: String) -> (keyword: String, slip: Slip)? {
-            let bytes = Array(word.utf8)
-            var best: (keyword: Keyword, slip: Slip)?
-            for length in [bytes.count - 1, bytes.count, bytes.count + 1] {
-                for keyword in byLength[length] ?? [] where best.map({ keyword.index < $0.keyword.index }) ?? true {
-                    if let slip = NearMiss.slip(bytes, from: keyword.bytes),
-                       NearMiss.accepts(slip, keywordLength: keyword.bytes.count) {
-                        best = (keyword, slip)
-                    }
+            for (joined, original) in list where joined.utf8.count >= 4 && seen.insert(joined).inserted {
+                let bytes = Array(joined.utf8)
+                keywords.append(Keyword(bytes: bytes, original: original))
+                guard bytes.allSatisfy({ $0 < 0x80 }) else { continue }
+                for variant in Table.variants(of: bytes) {
+                    guard let (slip, atEnd) = NearMiss.located(variant, from: bytes),
+                          NearMiss.accepts(slip, keywordLength: bytes.count) else { continue }
+                    let key = String(decoding: variant, as: UTF8.self)
+                    if oneWord[key] == nil { oneWord[key] = Hit(keyword: original, slip: slip) }
+                    if !atEnd && inSentence[key] == nil { inSentence[key] = Hit(keyword: original, slip: slip) }
                 }
             }
-            return best.map { ($0.keyword.original, $0.slip) }
+        }
+
+        /// Every string one Damerau edit from `word` over `alphabet` (and possibly `word` itself).
+        static func variants(of word: [UInt8]) -> [[UInt8]] {
+            var out: [[UInt8]] = []
+            let n = word.count
+            if n >= 2 {
+                for i in 0..<(n - 1) { var v = word; v.swapAt(i, i + 1); out.append(v) }
+            }
+            for i in 0..<n { var v = word; v.remove(at: i); out.append(v) }
+            for i in 0...n {
+                for letter in alphabet { var v = word; v.insert(letter, at: i); out.append(v) }
+            }
+            for i in 0..<n {
+                for letter in alphabet where letter != word[i] { var v = word; v[i] = letter; out.append(v) }
+            }
+            return out
+        }
+
+        /// The keyword earliest in its list that `word` is an accepted slip of. `inSentence`: for
+        /// a word among others, where a slip at the end is not counted.
+        func match(_ word: String, inSentence: Bool = false) -> (keyword: String, slip: Slip)? {
+            guard word.utf8.count >= 3 else { return nil }
+            if word.utf8.allSatisfy({ $0 < 0x80 }) {
+                return (inSentence ? self.inSentence[word] : oneWord[word]).map { ($0.keyword, $0.slip) }
+            }
+            let bytes = Array(word.utf8)
+            for keyword in keywords {
+                if let (slip, atEnd) = NearMiss.located(bytes, from: keyword.bytes),
+                   NearMiss.accepts(slip, keywordLength: keyword.bytes.count), !(inSentence && atEnd) {
+                    return (keyword.original, slip)
+                }
+            }
+            return nil
         }
     }
 }

@@ -20,7 +20,7 @@ enum OptOutPhrases {
         "don't|dont|do_not|please_don't|never text|message|contact|sms|txt|msg|spam|email me|us|this_number",
         "don't|dont|do_not send|text me|us any_more|anymore|again",
         "don't|dont|do_not want|need these|your|any|any_more|more|the|- texts|messages|sms|text_messages|txts|msgs|spam|promotions",
-        "remove|delete|erase me|my_number|this_number|my_phone|my_name|us",
+        "remove|delete|erase me|my_number|this_number|us",
         "take me|my_number|this_number|us off",
         "unsubscribe|unsub me|us|my_number|this_number",
         "please unsubscribe|unsub|opt_out|optout",
@@ -63,6 +63,7 @@ enum OptOutPhrases {
         "desuscribirme|desuscríbanme|desuscribanme|desinscribirme|desuscribeme",
         "cancelar|cancelen|anular mi|la suscripción|suscripcion",
         "basta de mensajes|sms|spam|textos",
+        "no quiero|queremos|deseo recibir|más|mas mensajes|sms|textos|publicidad|promociones|más|mas|nada",
     ]
     static let italian = [
         "smettete|smettila|smetti|smettere|smettetela|smettiamola di mandarmi|inviarmi|scrivermi|contattarmi|mandare|inviare|importunarmi",

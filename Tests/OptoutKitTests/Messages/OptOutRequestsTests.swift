@@ -35,6 +35,7 @@ let longRequests: [(language: String, text: String, phrase: String)] = [
     ("es", "Sáquenme de su lista de contactos inmediatamente o pondré una queja", "sáquenme de"),
     ("es", "Eliminen mi número de su base de datos, yo nunca lo autoricé", "eliminen mi número"),
     ("es", "No me envíen más publicidad a este número, gracias de antemano", "no me envíen más"),
+    ("es", "Ya no quiero recibir mensajes de ustedes, gracias por todo y buen día", "no quiero recibir mensajes"),
     ("es", "No, dejen de enviarme mensajes por favor, no me interesa nada", "dejen de enviarme"),
     ("it", "Smettete di mandarmi messaggi pubblicitari, non vi ho mai dato il mio numero", "smettete di mandarmi"),
     ("it", "Vorrei annullare l'iscrizione a tutte le vostre comunicazioni via SMS grazie", "annullare l'iscrizione"),
@@ -101,6 +102,10 @@ let reviewTable: [(String, String)] = [
      "phrase \"stop sending\" (en) after a negation (\"don t\"): review"),
     ("Non smettete di mandarmi le vostre offerte, sono sempre molto interessanti",
      "phrase \"smettete di mandarmi\" (it) after a negation (\"non\"): review"),
+    ("Remove my name from the gift card please, it is a present for my sister",
+     "mentions \"REMOVE\" but has 15 words (phrase rule up to 8): review"),
+    ("Unsubscibe please", "\"UNSUBSCIBE\" is one letter missing from \"UNSUBSCRIBE\" in a 2-word message: review"),
+    ("I said stpo already, why do you keep on sending me all these offers", "\"STPO\" is one transposition of \"STOP\" in a 14-word message: review"),
     ("ЅТАRТ", "Cyrillic look-alike of the opt-in keyword \"START\" (an opt-in must be exact): review"),
 ]
 
@@ -142,6 +147,7 @@ let reviewTable: [(String, String)] = [
 
     @Test func plainOtherMessagesAreNotFlagged() {
         for text in ["Thanks!", "Who is this?", "Stopped by your store yesterday", "See you at the pasta night",
+                     "The bus stops right outside, I removed the old card and it cancels nothing",
                      "I love these deals, keep them coming", "PASTA"] {
             let result = OptOutRequestsTests.lists.classify(text)
             #expect(result.intent == .other && !result.needsReview, "\(text)")
@@ -203,22 +209,27 @@ let reviewTable: [(String, String)] = [
         #expect(slip("X", "") == .insertion)
     }
 
-    /// Runs per inbound message: a long message and a one-word slip stay in microseconds.
+    /// Runs per inbound message: figures are printed; the bounds only catch a blow-up (debug
+    /// build, 2 shared cores), e.g. work growing with the square of a message's length.
     @Test func classifyingIsFast() {
         let lists = OptOutRequestsTests.lists
-        let long = String(repeating: "I will come by the shop on Saturday morning to pick up my order, thanks. ", count: 10)
-        let texts = [long, "UNSUBSCIBE", "Please stop sending me these messages, I am really not interested at all", "СТОР", "Thanks!"]
+        let sentence = "I will come by the shop on Saturday morning to pick up my order, thanks. "
+        let texts = [String(repeating: sentence, count: 10), "UNSUBSCIBE", "СТОР", "Thanks!",
+                     "Please stop sending me these messages, I am really not interested at all"]
         let clock = ContinuousClock()
+        var total = Duration.zero
         for text in texts {
-            let each = clock.measure { for _ in 0..<2_000 { _ = lists.classify(text) } }
-            print("classify: 2000 × \(text.prefix(20).debugDescription) in \(each)")
+            let each = clock.measure { for _ in 0..<1_000 { _ = lists.classify(text) } }
+            total += each
+            print("classify: 1000 × \(text.prefix(24).debugDescription) (\(text.count) characters) in \(each)")
         }
-        let elapsed = clock.measure {
-            for index in 0..<20_000 { _ = lists.classify(texts[index % texts.count]) }
-        }
+        #expect(total < .seconds(10))
+        let huge = String(repeating: sentence, count: 150)
+        let once = clock.measure { _ = lists.classify(huge) }
+        print("classify: one message of \(huge.count) characters in \(once)")
+        #expect(once < .seconds(1))
         let build = clock.measure { _ = Keywords.Lists(optOut: Keywords.defaultOptOut, optIn: Keywords.defaultOptIn, help: Keywords.defaultHelp) }
-        print("classify: 20000 messages in \(elapsed); lists prepared in \(build)")
-        #expect(elapsed < .seconds(10))
+        print("lists prepared in \(build)")
         #expect(build < .seconds(1))
     }
 }
