@@ -100,13 +100,20 @@ enum NearMiss {
         var inSentence: [String: Hit] = [:]
 
         static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".utf8)
+        static let listedKeywords = 200
+
+        /// False for a list over `listedKeywords`: words are compared one by one.
+        var listed: Bool
 
         init(_ list: [(joined: String, original: String)]) {
+            listed = list.count <= Table.listedKeywords
             var seen = Set<String>()
             for (joined, original) in list where joined.utf8.count >= 4 && seen.insert(joined).inserted {
                 let bytes = Array(joined.utf8)
                 keywords.append(Keyword(bytes: bytes, original: original))
-                guard bytes.allSatisfy({ $0 < 0x80 }) else { continue }
+                // Listing costs ~600 strings a keyword: beyond `listedKeywords` (a very long
+                // configured list) words are compared one by one instead.
+                guard listed, bytes.allSatisfy({ $0 < 0x80 }) else { continue }
                 for variant in Table.variants(of: bytes) {
                     guard let (slip, atEnd) = NearMiss.located(variant, from: bytes),
                           NearMiss.accepts(slip, keywordLength: bytes.count) else { continue }
@@ -138,7 +145,7 @@ enum NearMiss {
         /// a word among others, where a slip at the end is not counted.
         func match(_ word: String, inSentence: Bool = false) -> (keyword: String, slip: Slip)? {
             guard word.utf8.count >= 3 else { return nil }
-            if word.utf8.allSatisfy({ $0 < 0x80 }) {
+            if listed && word.utf8.allSatisfy({ $0 < 0x80 }) {
                 return (inSentence ? self.inSentence[word] : oneWord[word]).map { ($0.keyword, $0.slip) }
             }
             let bytes = Array(word.utf8)

@@ -193,6 +193,21 @@ let reviewTable: [(String, String)] = [
         #expect(starts == [1])
     }
 
+    /// The prepared table and the one-by-one comparison agree (a list over 200 keywords uses the latter).
+    @Test func slipTableMatchesDirectComparison() {
+        let keywords = Keywords.defaultOptOut
+        let long = keywords + (0..<200).map { "FILLERWORD\($0)" }
+        let listed = Keywords.Lists(optOut: keywords, optIn: [], help: [], ordinary: [])
+        let compared = Keywords.Lists(optOut: long, optIn: [], help: [], ordinary: [])
+        #expect(listed.nearMiss.oneWord.count > 1000 && compared.nearMiss.oneWord.isEmpty)
+        for word in ["SOTP", "STPO", "STOOP", "UNSUBSCIBE", "UNSUBSCRIBED", "CANCER", "PASTA", "SHOP", "STOPPED", "ARETE", "XYZ", "QIUT"] {
+            for inSentence in [false, true] {
+                let a = listed.nearMiss.match(word, inSentence: inSentence), b = compared.nearMiss.match(word, inSentence: inSentence)
+                #expect(a?.keyword == b?.keyword && a?.slip == b?.slip, "\(word) \(inSentence)")
+            }
+        }
+    }
+
     @Test func damerauSlips() {
         func slip(_ word: String, _ keyword: String) -> NearMiss.Slip? { NearMiss.slip(Array(word.utf8), from: Array(keyword.utf8)) }
         #expect(slip("STOP", "STOP") == nil)
