@@ -158,7 +158,10 @@ let replyTable: [(String, Expect)] = [
         #expect(please.mentionedOptOut == "STOP")
         let three = Keywords.Lists(optOut: ["STOP"], optIn: [], help: [], phraseMaxWords: 3)
         #expect(three.classify("stop texting me").intent == .optOut)
-        #expect(three.classify("stop texting me now").intent == .other)
+        // Issue 10, class 6: an unmistakable request opts out at any length (was other).
+        #expect(three.classify("stop texting me now").rule == "phrase \"stop texting\" (en)")
+        let long = three.classify("stop by me now")
+        #expect(long.intent == .other && long.needsReview && long.mentionedOptOut == "STOP")
     }
 
     @Test func keywordListsFromSettingsReplaceTheDefaults() throws {
