@@ -127,6 +127,8 @@ public enum RunJob {
         // Review items found by the readers; made durable with the events (see ReviewItem).
         var reviews: [ReviewItem] = []
         var consumed: [(file: DroppedFile, kind: InputKind)] = []
+        // Opt-out inputs read in part: their unreadable rows (see PartialInput).
+        var partial: [String: [UnreadableRow]] = [:]
         // 1a. STOP logs (replies to the toll-free number).
         let stopReader = StopLogReader(parser: context.parser, settings: settings, now: now)
         for file in try scan(.stops, accept: isLogName) {
@@ -136,6 +138,7 @@ public enum RunJob {
                 reviews.append(contentsOf: contents.reviews)
                 report.messagesRead += contents.messages
                 context.diagnostics.append(contentsOf: contents.rowProblems)
+                if !contents.unreadableRows.isEmpty { partial[file.path] = contents.unreadableRows }
                 consumed.append((file, .stops))
             } catch {
                 try context.reject(file, kind: .stops, reasons: [error.description])
@@ -158,6 +161,7 @@ public enum RunJob {
                 reviews.append(contentsOf: contents.reviews)
                 report.importRows += contents.rows
                 context.diagnostics.append(contentsOf: contents.rowProblems)
+                if !contents.unreadableRows.isEmpty { partial[file.path] = contents.unreadableRows }
                 consumed.append((file, .suppressions))
                 importKeys.append(key)
             } catch {
@@ -203,7 +207,15 @@ public enum RunJob {
         }
         let clicksReport = try clicks.flatMap { intake throws(OptoutError) in intake.files.isEmpty ? nil : try intake.writeReport(ledger: ledger, journal: journal) }
         report.clickReport = clicksReport.map { ws.display($0.path) }
-        for (file, kind) in consumed { try DropFolder.markProcessed(file, into: ws.processed(kind)) }
+        // A file read in part moves with its .error.txt, and holds campaigns for this run.
+        var holdCauses: [String] = []
+        for (file, kind) in consumed {
+            guard let rows = partial[file.path] else { try DropFolder.markProcessed(file, into: ws.processed(kind)); continue }
+            let target = try PartialInput.markProcessed(file, into: ws.processed(kind), rows: rows)
+            report.unreadableOptOutRows += rows.count
+            context.diagnostics += PartialInput.diagnostics(file: ws.display(file.path), rows: rows)
+            holdCauses.append(PartialInput.holdCause(file: ws.display(file.path), rows: rows.count, errorFile: ws.display(target) + ".error.txt"))
+        }
         if let clicksReport { try journal.markDone(kind: "clicks", key: clicksReport.key, fingerprint: "") }
 
         // 3. Lists: a report for each new or changed list. A list that a waiting campaign uses is
@@ -230,6 +242,10 @@ public enum RunJob {
             let fingerprint = RunContext.fingerprint(file)
             if journal.isDone(kind: "campaign", key: key, fingerprint: fingerprint) {
                 try DropFolder.markProcessed(file, into: ws.processed(.campaigns))
+                continue
+            }
+            if !holdCauses.isEmpty {
+                report.held.append(HeldCampaign(file: ws.display(file.path), cause: holdCauses.joined(separator: "; "), exitCode: ExitCode.tempFail))
                 continue
             }
             let stem = CampaignJobNames.stem(file.name)
