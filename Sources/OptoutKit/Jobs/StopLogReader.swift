@@ -137,7 +137,11 @@ public struct StopLogReader {
             var byName: [String: String] = [:]
             for (key, value) in object {
                 let normalized = ColumnNames.normalize(key)
-                if let text = value as? String { byName[normalized] = text } else if let number = value as? NSNumber { byName[normalized] = number.stringValue }
+                if let text = value as? String { byName[normalized] = text } else if let number = value as? NSNumber {
+                    // 447700900123.0 (a number written as a float) is 447700900123.
+                    let text = number.stringValue
+                    byName[normalized] = text.hasSuffix(".0") ? String(text.dropLast(2)) : text
+                }
             }
             func first(_ names: [String]) -> String? { names.lazy.compactMap { byName[$0] }.first }
             guard let sender = first(ColumnNames.sender) else {
