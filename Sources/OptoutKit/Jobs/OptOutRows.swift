@@ -5,8 +5,9 @@
 // Rules: a sender is read every way SenderReadings knows; an opt-out (or help/other message) is
 // recorded for every reading; an opt-in only with exactly one reading and a trustworthy time
 // (EventTimes), otherwise it becomes a held-opt-in review item and the opt-out stays; a sender
-// with no reading is a review item and an unreadable row. Events carry the time as written, so
-// the ledger's identity never holds a clamped or substituted time. No failures.
+// with no reading is a review item, an error for people and counts for exit 65 (it does not make
+// the file "read in part": the row was read, a person decides). Events carry the time as
+// written, so the ledger's identity never holds a clamped or substituted time. No failures.
 
 import Foundation
 
@@ -21,7 +22,7 @@ struct OptOutRows {
 
     private var pending: [Pending] = []
     private(set) var evidence = DateOrderEvidence()
-    /// Rows the reader could not read (added by the reader), plus senders with no reading.
+    /// Rows the reader could not read (added by the reader).
     var unreadable: [UnreadableRow] = []
 
     private struct Pending {
@@ -61,6 +62,8 @@ struct OptOutRows {
         var events: [IncomingEvent] = []
         var reviews: [ReviewItem] = []
         var unreadable: [UnreadableRow] = []
+        /// Rows whose sender has no valid reading (each also a review item).
+        var unreadableSenders: [UnreadableRow] = []
         var problems: [Diagnostic] = []
         /// Rows whose sender has a reading (recorded or held): 0 with unreadable rows rejects the file.
         var readable = 0
@@ -80,7 +83,8 @@ struct OptOutRows {
             case .success(let found): numbers = found
             case .failure(let rejection):
                 let reason = "\(source == .import ? "number" : "sender") \"\(row.sender)\" is not a phone number read \(senders.tried): \(rejection.reason)"
-                out.unreadable.append(UnreadableRow(line: row.line, reason: reason))
+                out.unreadableSenders.append(UnreadableRow(line: row.line, reason: reason))
+                out.problems.append(Diagnostic(.error, location, "\(reason); \(row.kind == .optOut ? "not applied, " : "")sent to review"))
                 out.reviews.append(ReviewItem(kind: .unreadableSender, number: row.sender, eventTime: ownTime, file: file, line: row.line,
                                               inputHash: inputHash, rawText: row.text,
                                               choice: row.kind == .optOut ? "not applied: no number to apply it to" : "nothing recorded",
@@ -118,5 +122,13 @@ struct OptOutRows {
         }
         out.unreadable.sort { $0.line < $1.line }
         return out
+    }
+}
+
+extension OptOutRows.Output {
+    /// No row gave anything to apply or review, and some could not be used: the file is rejected.
+    var nothingReadable: InputError? {
+        guard readable == 0, !unreadable.isEmpty || !unreadableSenders.isEmpty else { return nil }
+        return PartialInput.nothingReadable((unreadable + unreadableSenders).sorted { $0.line < $1.line })
     }
 }

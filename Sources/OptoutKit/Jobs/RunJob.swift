@@ -139,6 +139,7 @@ public enum RunJob {
                 report.messagesRead += contents.messages
                 context.diagnostics.append(contentsOf: contents.rowProblems)
                 if !contents.unreadableRows.isEmpty { partial[file.path] = contents.unreadableRows }
+                report.unreadableOptOutRows += contents.unreadableSenders
                 consumed.append((file, .stops))
             } catch {
                 try context.reject(file, kind: .stops, reasons: [error.description])
@@ -162,6 +163,7 @@ public enum RunJob {
                 report.importRows += contents.rows
                 context.diagnostics.append(contentsOf: contents.rowProblems)
                 if !contents.unreadableRows.isEmpty { partial[file.path] = contents.unreadableRows }
+                report.unreadableOptOutRows += contents.unreadableSenders
                 consumed.append((file, .suppressions))
                 importKeys.append(key)
             } catch {

@@ -19,6 +19,8 @@ public struct StopLogContents: Sendable {
     public var rowProblems: [Diagnostic] = []
     /// Rows that could not be read or used: the file was read in part (its other rows applied).
     public var unreadableRows: [UnreadableRow] = []
+    /// Rows whose sender has no valid reading (review items; they count for exit 65).
+    public var unreadableSenders = 0
     public var messages = 0
     /// The last `to` cell and its detail (a log usually has one toll-free number: parse it once).
     fileprivate var lastRecipient: (raw: String, detail: String)?
@@ -58,7 +60,8 @@ public struct StopLogReader {
         contents.reviews += out.reviews
         contents.rowProblems += out.problems
         contents.unreadableRows = out.unreadable
-        if out.readable == 0 && !out.unreadable.isEmpty { throw PartialInput.nothingReadable(out.unreadable) }
+        if let error = out.nothingReadable { throw error }
+        contents.unreadableSenders = out.unreadableSenders.count
         return contents
     }
 

@@ -17,6 +17,8 @@ public struct SuppressionImportContents: Sendable {
     public var rowProblems: [Diagnostic] = []
     /// Rows that could not be read or used: the file was read in part (its other rows applied).
     public var unreadableRows: [UnreadableRow] = []
+    /// Rows whose sender has no valid reading (review items; they count for exit 65).
+    public var unreadableSenders = 0
     public var rows = 0
 }
 
@@ -46,8 +48,10 @@ public enum SuppressionImport {
         contents.events = out.events
         contents.reviews = out.reviews
         // Time warnings are left out: an export without times is common, and the rule says so.
+        contents.rowProblems = out.problems.filter { $0.severity == .error }
         contents.unreadableRows = out.unreadable
-        if out.readable == 0 && !out.unreadable.isEmpty { throw PartialInput.nothingReadable(out.unreadable) }
+        if let error = out.nothingReadable { throw error }
+        contents.unreadableSenders = out.unreadableSenders.count
         return contents
     }
 }

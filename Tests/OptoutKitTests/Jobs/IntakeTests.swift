@@ -163,7 +163,7 @@ func ts(_ iso: String) -> Timestamp { Timestamp.parse(iso, zone: .gmt)! }
         let report = try t.run(now: intakeNow)
         #expect(report.rejectedInputs == 0 && report.importRows == 4 && report.newOptOuts == 2)
         #expect(report.webhooksWritten == 0)
-        // A number with no valid reading is an unreadable row (issue 10): listed, counted (65).
+        // A number with no valid reading goes to review and counts for exit 65 (issue 10).
         #expect(report.unreadableOptOutRows == 1)
         #expect(report.diagnostics.contains { $0.description.contains("other-platform.csv:4") && $0.description.contains("number \"12345\" is not a phone number") })
         let imported = try Ledger.readAll(path: t.ws.ledgerFile).filter { $0.source == .import }
@@ -186,14 +186,14 @@ func ts(_ iso: String) -> Timestamp { Timestamp.parse(iso, zone: .gmt)! }
         ])
         // No confirmation SMS to imported numbers: they opted out somewhere else.
         #expect(!t.exists("outbox/send/unsubscribe-confirmations-20261126T120000Z.csv"))
-        #expect(t.list("inbox/suppressions/processed") == ["other-platform.csv", "other-platform.csv.error.txt"])
+        #expect(t.list("inbox/suppressions/processed") == ["other-platform.csv"])
 
         // The same export dropped again: moved, nothing recorded.
         try t.write("inbox/suppressions/again.csv", t.read("inbox/suppressions/processed/other-platform.csv")!)
         let again = try t.run(now: Timestamp(seconds: intakeNow.seconds + 60))
         #expect(again.newOptOuts == 0 && again.importRows == 0)
         #expect(try Ledger.readAll(path: t.ws.ledgerFile).filter { $0.source == .import }.count == 3)
-        #expect(t.list("inbox/suppressions/processed") == ["again.csv", "other-platform.csv", "other-platform.csv.error.txt"])
+        #expect(t.list("inbox/suppressions/processed") == ["again.csv", "other-platform.csv"])
     }
 
     @Test func anImportWithoutAPhoneColumnIsRejected() throws {

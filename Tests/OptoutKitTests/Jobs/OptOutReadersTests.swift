@@ -110,10 +110,12 @@ import Testing
         }
     }
 
-    @Test func anUnreadableSenderIsAReviewItemAndAnUnreadableRow() throws {
+    @Test func anUnreadableSenderIsAReviewItemAndAnError() throws {
         let contents = try read("from,timestamp,text\nVodafone,2026-11-26T08:00:00Z,STOP\n+447700900001,2026-11-26T08:00:00Z,STOP\n")
         #expect(contents.events.count == 1)
-        #expect(contents.unreadableRows.map(\.line) == [2])
+        // The row was read: the file is not "read in part", but the sender counts for exit 65.
+        #expect(contents.unreadableRows.isEmpty && contents.unreadableSenders == 1)
+        #expect(contents.rowProblems.map(\.description) == ["inbox/stops/log.csv:2: error: sender \"Vodafone\" is not a phone number read as written, as a national number of GB, and as international digits: not a phone number (letters or other characters that are not part of a number); not applied, sent to review"])
         #expect(contents.reviews.map(\.kind) == [.unreadableSender])
         #expect(contents.reviews.first?.number == "Vodafone" && contents.reviews.first?.line == 2)
         #expect(contents.reviews.first?.choice == "not applied: no number to apply it to")
@@ -275,7 +277,8 @@ import Testing
             "2 +14582123456 2026-11-01T10:00:00Z", "2 +4582123456 2026-11-01T10:00:00Z",
             "4 +14155552672 2026-11-26T12:00:00Z",
         ])
-        #expect(contents.unreadableRows.map(\.line) == [3, 5])
-        #expect(contents.reviews.map(\.kind) == [.unreadableSender])
+        #expect(contents.unreadableRows.map(\.line) == [3])
+        #expect(contents.unreadableSenders == 1)
+        #expect(contents.reviews.map { "\($0.kind.rawValue) \($0.number) \($0.line)" } == ["unreadable-sender n/a 5"])
     }
 }

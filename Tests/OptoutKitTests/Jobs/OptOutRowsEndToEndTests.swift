@@ -151,6 +151,20 @@ import Testing
         #expect(root.files("outbox/webhooks/pending").count == 1)
     }
 
+    @Test func aSenderWithNoReadingGoesToReviewAndExits65() throws {
+        if let reason = OptoutCLI.missingReason { print(reason); if ProcessInfo.processInfo.environment["CI"] == "true" { Issue.record("\(reason)") }; return }
+        let root = try Root(settings: "{\"default_country\": \"GB\", \"settle_seconds\": 0}")
+        try root.write("inbox/stops/log.csv", "from,timestamp,text\nVodafone,2026-11-26T08:00:00Z,STOP\n+447700900001,2026-11-26T08:00:00Z,STOP\n")
+        try root.write("inbox/lists/customers.csv", "name,phone\nAmelia,+447700900001\nOliver,+447700900002\n")
+        try root.write("inbox/campaigns/sale.txt", Self.campaign)
+        let run = try root.run("2026-11-26T12:00:00Z")
+        #expect(run.status == 65, "\(run.stderr)")
+        #expect(run.stderr.contains("inbox/stops/log.csv:2: error: sender \"Vodafone\" is not a phone number"))
+        // The row was read (a person decides): the log is processed whole and the campaign is built.
+        #expect(root.files("inbox/stops/processed") == ["log.csv"])
+        #expect(root.numbers("outbox/send/sale.csv") == ["+447700900002"])
+    }
+
     @Test func anAmbiguousSenderOptsOutBothReadingsAndItsStartIsHeld() throws {
         if let reason = OptoutCLI.missingReason { print(reason); if ProcessInfo.processInfo.environment["CI"] == "true" { Issue.record("\(reason)") }; return }
         let root = try Root(settings: "{\"default_country\": \"US\", \"settle_seconds\": 0}")
