@@ -121,6 +121,19 @@ import Testing
         #expect(contents.reviews.first?.choice == "not applied: no number to apply it to")
     }
 
+    @Test(arguments: [1, 2, 3, 7, 1 << 20])
+    func lineReaderStreamsLinesAtAnyBlockSize(blockSize: Int) throws {
+        let lines = LineReader(bytes: Array("a\r\n\nlong line here\nb".utf8), maxLineBytes: 8, blockSize: blockSize)
+        var seen: [String] = []
+        while let line = try lines.next() {
+            switch line {
+            case .text(let bytes): seen.append("\(lines.line):\(String(decoding: bytes, as: UTF8.self))")
+            case .tooLong: seen.append("\(lines.line):too long")
+            }
+        }
+        #expect(seen == ["1:a", "2:", "3:too long", "4:b"])
+    }
+
     // MARK: Class 4: times
 
     @Test func aStartDatedInTheFutureIsClampedAndHeld() throws {
