@@ -10,6 +10,11 @@
 // Failures (`CSVError`, with the line): `.empty`, `.io`, `.binary` (NUL byte), `.undecodable`
 // (UTF-16 with an odd byte count), `.unterminatedQuote` (line where the quote opened),
 // `.recordTooLarge`. After an error every later `next()` throws the same error.
+// Recovery (opt-out inputs only; lists keep the default above): with `recovers` set, a record
+// that cannot be read (a quote never closed, a record over `maxRecordBytes`, a NUL byte, half a
+// UTF-16 character at the end) is listed in `skipped` (its first line and why), and reading
+// resumes at the physical line after the one it started on, one line per record from then on;
+// only `.io` still stops the file.
 // Memory: one read block (256 KiB by default), its UTF-8 transcoding, and the largest record.
 // Leniency: a quote inside an unquoted field is kept as text; text after a closing quote is kept
 // up to the delimiter (`"ab"c` gives `abc`); whitespace around fields is kept; ragged rows are
@@ -56,7 +61,9 @@ public final class CSVReader {
     /// Bytes of the input consumed so far (for progress lines).
     public private(set) var bytesRead: Int = 0
 
-    private let transcoder: Transcoder
+    private var transcoder: Transcoder
+    /// The raw input, kept to read it again from the start when a record is skipped.
+    private let input: ByteInput
     let maxRecordBytes: Int
     /// Decoded UTF-8 input: bytes [pos, end) are not parsed yet.
     private let decoded: GrowableBuffer<UInt8>
@@ -75,6 +82,15 @@ public final class CSVReader {
     /// run (quote, CR, LF, NUL).
     private let classes: GrowableBuffer<UInt8>
     private var failure: CSVError? = nil
+
+    /// Skip unreadable records instead of failing (see the header). Set before the first `next()`.
+    public var recovers = false
+    /// Records skipped in recovery mode, in file order: the line each started on and why.
+    public private(set) var skipped: [CSVError] = []
+    /// After a skipped record: every line end ends a record, even inside quotes.
+    private var lineMode = false
+    /// Half a UTF-16 character at the end was reported once (recovery mode).
+    private var tailReported = false
 
     /// Opens a file, detects its encoding and (unless given) sniffs the delimiter among , ; TAB |.
     /// Throws `.empty` for a 0-byte, BOM-only or whitespace-only file, `.io` when unreadable.
@@ -119,6 +135,7 @@ public final class CSVReader {
         try input.seek(to: bomLength)
         let transcoder = Transcoder(input: input, encoding: encoding, bomLength: bomLength, chunkSize: bufferSize)
         self.encoding = encoding
+        self.input = input
         self.transcoder = transcoder
         self.maxRecordBytes = Swift.max(1, maxRecordBytes)
         self.record = GrowableBuffer<UInt8>(capacity: Swift.min(4096, self.maxRecordBytes))
@@ -208,12 +225,80 @@ public final class CSVReader {
     /// Throws `.unterminatedQuote` (line = where the quoted field opened), `.recordTooLarge`, `.binary`, `.io`.
     public func next() throws(CSVError) -> Bool {
         if let failure { throw failure }
-        do {
-            return try parseRecord()
-        } catch {
-            failure = error
-            fieldCount = 0
-            throw error
+        while true {
+            do {
+                return try parseRecord()
+            } catch {
+                if recovers && error.kind != .io && error.kind != .empty {
+                    do {
+                        try skipRecord(error)
+                        continue
+                    } catch {
+                        failure = error
+                        fieldCount = 0
+                        throw error
+                    }
+                }
+                failure = error
+                fieldCount = 0
+                throw error
+            }
+        }
+    }
+
+    // MARK: Recovery
+
+    /// Lists the record that failed and moves to the line after the one it started on.
+    private func skipRecord(_ error: CSVError) throws(CSVError) {
+        let start = line
+        fieldCount = 0
+        if error.kind == .undecodable {
+            // Half a character at the very end: the last record is read again without it.
+            skipped.append(CSVError(kind: error.kind, line: error.line, reason: error.reason))
+            tailReported = true
+            try rewind(toLine: start)
+            return
+        }
+        var reason = error.reason
+        if error.line != start && error.line > 0 { reason += " (line \(error.line))" }
+        skipped.append(CSVError(kind: error.kind, line: start, reason: reason))
+        if lineMode {
+            // The record was this one line: go on after its line end.
+            try skipToLineEnd()
+            physicalLine = start + 1
+        } else {
+            lineMode = true
+            try rewind(toLine: start + 1)
+        }
+    }
+
+    /// Reads the input again from its start and stops at the beginning of physical line `target`.
+    private func rewind(toLine target: Int) throws(CSVError) {
+        try input.seek(to: bomLength)
+        transcoder = Transcoder(input: input, encoding: encoding, bomLength: bomLength, chunkSize: transcoder.chunkSize)
+        pos = 0
+        end = 0
+        atEOF = false
+        carriedByte = 0
+        physicalLine = 1
+        let base = decoded.base
+        while physicalLine < target {
+            if pos == end { guard try refill() else { return } }
+            let b = base[pos]
+            let previous = pos > 0 ? base[pos - 1] : carriedByte
+            pos += 1
+            if b == CSVReader.cr || (b == CSVReader.lf && previous != CSVReader.cr) { physicalLine += 1 }
+        }
+    }
+
+    /// Consumes bytes up to and including the next CR or LF (a CRLF's LF is skipped by the parser).
+    private func skipToLineEnd() throws(CSVError) {
+        let base = decoded.base
+        while true {
+            if pos == end { guard try refill() else { return } }
+            let b = base[pos]
+            pos += 1
+            if b == CSVReader.cr || b == CSVReader.lf { return }
         }
     }
 
@@ -248,7 +333,7 @@ public final class CSVReader {
             }
             atEOF = true
         }
-        if transcoder.truncatedTail {
+        if transcoder.truncatedTail && !tailReported {
             throw CSVError(kind: .undecodable, line: physicalLine, reason: "the UTF-16 text ends with half a character (odd number of bytes)")
         }
         return false
@@ -304,6 +389,12 @@ public final class CSVReader {
         }
         var physical = physicalLine
         line = physical
+        // Where parsing stopped, also when it throws (recovery goes on from there).
+        defer {
+            self.pos = pos
+            physicalLine = physical
+        }
+        let lineMode = self.lineMode
 
         let delimiter = self.delimiter
         let classes = self.classes.base
@@ -322,7 +413,8 @@ public final class CSVReader {
                 self.pos = pos
                 physicalLine = physical
                 if try !refill() {
-                    if state == .quoted {
+                    pos = self.pos  // refill emptied the buffer
+                    if state == .quoted && !lineMode {
                         throw CSVError(kind: .unterminatedQuote, line: quoteLine, reason: "quoted field opened here is never closed")
                     }
                     fields += 1
@@ -352,7 +444,7 @@ public final class CSVReader {
                 var copyEnd = p
                 if p < end {
                     stop = base[p]
-                    if mask == 2 && (stop == cr || stop == lf) { copyEnd = p + 1 }
+                    if mask == 2 && !lineMode && (stop == cr || stop == lf) { copyEnd = p + 1 }
                 }
                 let count = copyEnd - pos
                 if count > 0 {
@@ -375,12 +467,14 @@ public final class CSVReader {
                 } else if stop == quote && mask == 2 {
                     state = .quoteInQuoted
                 } else if stop == lf {
-                    // Within quotes, the LF of a CRLF does not start another line.
-                    if mask == 1 || (p > 0 ? base[p - 1] : carriedByte) != cr { physical += 1 }
-                    if mask == 1 { break parse }
+                    // Within quotes, the LF of a CRLF does not start another line. In line mode
+                    // (recovery) a line end ends the record, quoted or not.
+                    let ends = mask == 1 || lineMode
+                    if ends || (p > 0 ? base[p - 1] : carriedByte) != cr { physical += 1 }
+                    if ends { break parse }
                 } else if stop == cr {
                     physical += 1
-                    if mask == 1 { break parse }
+                    if mask == 1 || lineMode { break parse }
                 } else {
                     throw binary(physical)
                 }

@@ -163,6 +163,8 @@ public enum RunJob {
         // Review items found by the readers; made durable with the events (see ReviewItem).
         var reviews: [ReviewItem] = []
         var consumed: [(file: DroppedFile, kind: InputKind)] = []
+        // Opt-out inputs read in part: their unreadable rows (see PartialInput).
+        var partial: [String: [UnreadableRow]] = [:]
         // 1a. STOP logs (replies to the toll-free number).
         let stopReader = StopLogReader(parser: context.parser, settings: settings, now: now)
         for file in try scan(.stops, accept: isLogName) {
@@ -172,6 +174,8 @@ public enum RunJob {
                 reviews.append(contentsOf: contents.reviews)
                 report.messagesRead += contents.messages
                 context.diagnostics.append(contentsOf: contents.rowProblems)
+                if !contents.unreadableRows.isEmpty { partial[file.path] = contents.unreadableRows }
+                report.unreadableOptOutRows += contents.unreadableSenders
                 consumed.append((file, .stops))
             } catch {
                 try refuse(file, .stops, error.description)
@@ -194,6 +198,8 @@ public enum RunJob {
                 reviews.append(contentsOf: contents.reviews)
                 report.importRows += contents.rows
                 context.diagnostics.append(contentsOf: contents.rowProblems)
+                if !contents.unreadableRows.isEmpty { partial[file.path] = contents.unreadableRows }
+                report.unreadableOptOutRows += contents.unreadableSenders
                 consumed.append((file, .suppressions))
                 importKeys.append(key)
             } catch {
@@ -251,9 +257,20 @@ public enum RunJob {
         }
         let clicksReport = try clicks.flatMap { intake throws(OptoutError) in intake.files.isEmpty ? nil : try intake.writeReport(ledger: ledger, journal: journal) }
         report.clickReport = clicksReport.map { ws.display($0.path) }
-        for (file, kind) in consumed where try CampaignHolds.consume(file, kind: kind, ws: ws, journal: journal) == .changed {
-            context.diagnostics.append(Diagnostic(.warning, SourceLocation(file: ws.display(file.path)), "changed while it was read; left in place and read again next run"))
-            context.holds.holdCampaigns(cause: "\(ws.display(file.path)) changed while it was read")
+        // A file read in part moves with its .error.txt beside it, and holds campaigns for this
+        // run; every other consumed file is checked against its identity before it moves.
+        for (file, kind) in consumed {
+            if let rows = partial[file.path] {
+                report.unreadableOptOutRows += rows.count
+                context.diagnostics += PartialInput.diagnostics(file: ws.display(file.path), rows: rows)
+                // A file left in place (a writer keeps it open; a processed/ file read again) is
+                // not moved: the rows are named on stderr and read again with the file.
+                let errorFile = file.leaveInPlace ? "stderr" : ws.display(try PartialInput.markProcessed(file, into: ws.processed(kind), rows: rows)) + ".error.txt"
+                context.holds.holdCampaigns(cause: PartialInput.holdCause(file: ws.display(file.path), rows: rows.count, errorFile: errorFile))
+            } else if try CampaignHolds.consume(file, kind: kind, ws: ws, journal: journal) == .changed {
+                context.diagnostics.append(Diagnostic(.warning, SourceLocation(file: ws.display(file.path)), "changed while it was read; left in place and read again next run"))
+                context.holds.holdCampaigns(cause: "\(ws.display(file.path)) changed while it was read")
+            }
         }
         try decisions.finish(workspace: ws)
         if let clicksReport { try journal.markDone(kind: "clicks", key: clicksReport.key, fingerprint: "") }

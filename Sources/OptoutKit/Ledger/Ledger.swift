@@ -18,6 +18,13 @@ public struct IncomingEvent: Sendable {
     public var inputHash: String
     public var text: String
     public var detail: String
+    /// The time as written in the input ("" when none), for the ledger's identity: a re-read row
+    /// whose time was substituted or clamped has the same identity. nil: the event time's ISO
+    /// text is used (inputs that always carry their own time).
+    public var timeText: String? = nil
+    /// The time was read from the row itself, unambiguous and not clamped (EventTimes). Such an
+    /// event is also matched against records written before time texts were kept.
+    public var timeTrusted = true
 
     public init(kind: EventKind, number: PhoneNumber, time: Timestamp, source: EventSource, rule: String,
                 file: String, line: Int, inputHash: String, text: String, detail: String = "") {
@@ -94,7 +101,15 @@ public final class Ledger {
     private func makeRecord(_ event: IncomingEvent, seq: Int64, effect: EventEffect, recordedAt: Timestamp) -> LedgerRecord {
         LedgerRecord(seq: seq, kind: event.kind, effect: effect, number: event.number, eventTime: event.time,
                      recordedTime: recordedAt, source: event.source, rule: event.rule, file: event.file,
-                     line: event.line, inputHash: event.inputHash, text: event.text, detail: event.detail)
+                     line: event.line, inputHash: event.inputHash, text: event.text, detail: event.detail,
+                     timeText: event.timeText ?? event.time.iso8601)
+    }
+
+    /// True when the event's evidence is in the ledger already: the same identity, or (for an
+    /// event with its own time) the identity a v1 record of the same evidence has.
+    private func isKnown(_ record: LedgerRecord, trusted: Bool) -> Bool {
+        if identities.contains(record.identity) { return true }
+        return trusted && identities.contains(record.legacyIdentity)
     }
 
     /// Applies events in time order, appends them, and fsyncs before returning.
@@ -107,7 +122,7 @@ public final class Ledger {
         var encoded: [UInt8] = []
         for event in ordered {
             let probe = makeRecord(event, seq: 0, effect: .noEffect, recordedAt: now)
-            if identities.contains(probe.identity) { continue }
+            if isKnown(probe, trusted: event.timeTrusted) { continue }
             let effect = state.effect(of: event.kind, number: event.number, at: event.time, source: event.source)
             let record = makeRecord(event, seq: lastSeq + 1, effect: effect, recordedAt: now)
             RecordFile.encode(record.payload(), into: &encoded)

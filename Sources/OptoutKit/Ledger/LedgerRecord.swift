@@ -1,8 +1,11 @@
 // Ledger records: one opt-out/opt-in event with its evidence, as kept for good in .optout/.
 // Input/output: a `LedgerRecord` value and its tab-separated payload (see RecordFile for framing).
-// Payload fields, in order: format "v1", seq, kind, effect, number (E.164), event time, recorded
-// time (ISO 8601 UTC), source, rule, file, line, input hash, raw text, detail.
-// Failures: `decode` returns nil for a payload that is not a v1 record.
+// Payload fields, in order: format "v2", seq, kind, effect, number (E.164), event time, recorded
+// time (ISO 8601 UTC), source, rule, file, line, input hash, raw text, detail, time text (the
+// event's time as the input wrote it). v1 records (no time text) are still read and replayed.
+// Identity (de-duplication): v2 hashes number, kind, source, time text, raw text and detail, never
+// the event time (which may be clamped or substituted); v1 hashed the event time instead.
+// Failures: `decode` returns nil for a payload that is not a v1 or v2 record.
 
 /// Where an opt-out came from.
 public enum EventSource: String, Sendable, CaseIterable {
@@ -55,23 +58,48 @@ public struct LedgerRecord: Sendable, Equatable {
     public var inputHash: String
     public var text: String
     public var detail: String
+    /// The time as the input wrote it ("" when it had none); nil for a v1 record.
+    public var timeText: String?
 
     public init(seq: Int64 = 0, kind: EventKind, effect: EventEffect = .noEffect, number: PhoneNumber,
                 eventTime: Timestamp, recordedTime: Timestamp, source: EventSource, rule: String,
-                file: String, line: Int, inputHash: String, text: String, detail: String = "") {
+                file: String, line: Int, inputHash: String, text: String, detail: String = "", timeText: String? = nil) {
         self.seq = seq; self.kind = kind; self.effect = effect; self.number = number
         self.eventTime = eventTime; self.recordedTime = recordedTime; self.source = source
         self.rule = rule; self.file = file; self.line = line; self.inputHash = inputHash
-        self.text = text; self.detail = detail
+        self.text = text; self.detail = detail; self.timeText = timeText
     }
 
-    /// Identity of the evidence: the same message from the same log read twice has the same key.
+    /// Identity of the evidence: the same message from the same log read twice has the same key,
+    /// whatever time it was given (v2); a v1 record keeps its v1 identity.
     public var identity: UInt64 {
+        guard let timeText else { return legacyIdentity }
+        return LedgerRecord.identity(number: number.value, timeText: timeText.utf8, kind: kind, source: source,
+                                     text: text.utf8, detail: detail.utf8)
+    }
+
+    /// The v1 identity (with the event time), to recognise evidence recorded by v1.
+    public var legacyIdentity: UInt64 {
         LedgerRecord.identity(number: number.value, time: eventTime, kind: kind, source: source,
                               text: text.utf8, detail: detail.utf8)
     }
 
-    /// The identity from its parts (shared by records and the byte-level replay).
+    /// The v2 identity from its parts (shared by records and the byte-level replay).
+    static func identity<W: Sequence, T: Sequence, D: Sequence>(number: UInt64, timeText: W, kind: EventKind, source: EventSource,
+                                                                text: T, detail: D) -> UInt64
+        where W.Element == UInt8, T.Element == UInt8, D.Element == UInt8 {
+        var h = FNV1a()
+        h.add(bytes: "v2".utf8)
+        h.add(number)
+        h.add(kind.rawValue)
+        h.add(source.rawValue)
+        h.add(bytes: timeText)
+        h.add(bytes: text)
+        h.add(bytes: detail)
+        return h.value
+    }
+
+    /// The v1 identity from its parts (shared by records and the byte-level replay).
     static func identity<T: Sequence, D: Sequence>(number: UInt64, time: Timestamp, kind: EventKind, source: EventSource,
                                                    text: T, detail: D) -> UInt64 where T.Element == UInt8, D.Element == UInt8 {
         var h = FNV1a()
@@ -87,10 +115,11 @@ public struct LedgerRecord: Sendable, Equatable {
     public func payload() -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(128 + text.utf8.count)
-        let fields: [String] = [
-            "v1", String(seq), kind.rawValue, effect.rawValue, number.e164, eventTime.iso8601,
+        var fields: [String] = [
+            timeText == nil ? "v1" : "v2", String(seq), kind.rawValue, effect.rawValue, number.e164, eventTime.iso8601,
             recordedTime.iso8601, source.rawValue, rule, file, String(line), inputHash, text, detail,
         ]
+        if let timeText { fields.append(timeText) }
         for (i, field) in fields.enumerated() {
             if i > 0 { out.append(0x09) }
             TabFields.escape(field, into: &out)
@@ -100,16 +129,17 @@ public struct LedgerRecord: Sendable, Equatable {
 
     public static func decode(_ payload: UnsafeBufferPointer<UInt8>) -> LedgerRecord? {
         let ranges = TabFields.split(payload)
-        guard ranges.count == 14 else { return nil }
+        guard ranges.count == 14 || ranges.count == 15 else { return nil }
         func field(_ i: Int) -> String { TabFields.unescape(UnsafeBufferPointer(rebasing: payload[ranges[i]])) }
-        guard field(0) == "v1", let seq = Int64(field(1)), let kind = EventKind(rawValue: field(2)),
+        guard field(0) == (ranges.count == 14 ? "v1" : "v2"), let seq = Int64(field(1)), let kind = EventKind(rawValue: field(2)),
               let effect = EventEffect(rawValue: field(3)), let number = PhoneNumber(e164: field(4)),
               let eventTime = Timestamp.parse(field(5), zone: .gmt),
               let recorded = Timestamp.parse(field(6), zone: .gmt),
               let source = EventSource(rawValue: field(7)), let line = Int(field(10)) else { return nil }
         return LedgerRecord(seq: seq, kind: kind, effect: effect, number: number, eventTime: eventTime,
                             recordedTime: recorded, source: source, rule: field(8), file: field(9), line: line,
-                            inputHash: field(11), text: field(12), detail: field(13))
+                            inputHash: field(11), text: field(12), detail: field(13),
+                            timeText: ranges.count == 15 ? field(14) : nil)
     }
 }
 
@@ -160,10 +190,11 @@ extension LedgerRecord {
                 start = i + 1
             }
             ranges.append(start..<payload.count)
-            guard ranges.count == 14 else { return nil }
+            guard ranges.count == 14 || ranges.count == 15 else { return nil }
+            let v2 = ranges.count == 15
             func field(_ i: Int) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: payload[ranges[i]]) }
             func small(_ i: Int) -> String { String(decoding: field(i), as: UTF8.self) }
-            guard field(0).elementsEqual("v1".utf8),
+            guard field(0).elementsEqual((v2 ? "v2" : "v1").utf8),
                   let seq = Replay.integer(field(1)),
                   let kind = EventKind(rawValue: small(2)),
                   let effect = EventEffect(rawValue: small(3)),
@@ -178,6 +209,22 @@ extension LedgerRecord {
             self.source = source
             // Escaped fields are unescaped first; most contain no backslash and are hashed in place.
             func raw(_ i: Int) -> [UInt8]? { field(i).contains(0x5C) ? Array(TabFields.unescape(field(i)).utf8) : nil }
+            if v2 {
+                // As LedgerRecord.identity(number:timeText:...), hashed in place.
+                var h = FNV1a()
+                h.add(bytes: "v2".utf8)
+                h.add(value)
+                h.add(kind.rawValue)
+                h.add(source.rawValue)
+                func add(_ i: Int) {
+                    if field(i).contains(0x5C) { h.add(bytes: TabFields.unescape(field(i)).utf8) } else { h.add(bytes: field(i)) }
+                }
+                add(14)
+                add(12)
+                add(13)
+                identity = h.value
+                return
+            }
             let text = raw(12), detail = raw(13)
             switch (text, detail) {
             case (nil, nil):

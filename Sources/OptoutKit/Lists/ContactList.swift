@@ -30,7 +30,9 @@ public final class ContactListReader {
     /// Rows sampled to find the phone column by content.
     static let sampleRows = 50
 
-    public init(path: String, parser: PhoneNumberParser) throws(ListError) {
+    /// `recovers`: skip rows that cannot be read instead of failing (opt-out inputs only, see
+    /// CSVReader); they are listed in `skipped`.
+    public init(path: String, parser: PhoneNumberParser, recovers: Bool = false) throws(ListError) {
         self.path = path
         self.parser = parser
         // Sample the start of the file.
@@ -39,6 +41,7 @@ public final class ContactListReader {
         let probe: CSVReader
         do {
             probe = try CSVReader(path: path)
+            probe.recovers = recovers
             while sample.count < ContactListReader.sampleRows, try probe.next() {
                 let fields = (0..<probe.fieldCount).map { probe.string($0) }
                 if fields.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) { continue }
@@ -94,6 +97,7 @@ public final class ContactListReader {
         normalizedColumns = columns.map(ColumnNames.normalize)
         do {
             reader = try CSVReader(reopening: probe, path: path)
+            reader.recovers = recovers
             if header {
                 // Skip blank lines before the header, then the header.
                 while try reader.next() {
@@ -112,6 +116,9 @@ public final class ContactListReader {
         let wanted = ColumnNames.normalize(name)
         return normalizedColumns.firstIndex(of: wanted)
     }
+
+    /// Rows skipped so far (recovery mode): the line each started on and why.
+    public var skipped: [CSVError] { reader.skipped }
 
     /// Line of the current row.
     public var line: Int { reader.line }

@@ -240,7 +240,7 @@ public struct Settings: Sendable {
         }
         if let words = try number("keyword_phrase_max_words") {
             guard words >= 0, words <= 100, words == words.rounded() else {
-                throw bad("keyword_phrase_max_words", "must be a whole number from 0 (exact keywords only) to 100")
+                throw bad("keyword_phrase_max_words", "must be a whole number from 0 (no short-message rule) to 100")
             }
             s.keywordPhraseMaxWords = Int(words)
         }

@@ -229,19 +229,28 @@ func system(_ command: String, _ arguments: [String]) -> Int32 {
         #expect(t.list("inbox/lists/rejected").isEmpty)
     }
 
-    /// A STOP log over the 256 MiB whole-read limit (a sparse file: no disk, no memory) is refused
-    /// with a message before anything is read.
-    @Test func oversizedStopLogIsRefusedWithAMessage() throws {
+    /// A STOP log over 256 MiB (the old whole-read limit) is streamed, not refused: a sparse file
+    /// (no disk) whose 256 MiB hole is one unreadable line (NUL bytes), then a STOP that applies.
+    /// About 2 minutes in a debug build on a busy machine (three passes over 256 MiB): it runs
+    /// under CI=true or OPTOUT_SLOW_TESTS=1 and is skipped with a message otherwise.
+    @Test func oversizedStopLogIsStreamed() throws {
+        let env = ProcessInfo.processInfo.environment
+        guard env["CI"] == "true" || env["OPTOUT_SLOW_TESTS"] == "1" else {
+            print("skipped: oversizedStopLogIsStreamed reads 256 MiB (set OPTOUT_SLOW_TESTS=1 or CI=true to run it)")
+            return
+        }
         let t = try TempWorkspace()
         let path = t.root + "/inbox/stops/huge.csv"
         try t.write("inbox/stops/huge.csv", "from,timestamp,text\n")
-        #expect(truncate(path, off_t(Durable.wholeInputLimit + 1)) == 0)
-        let reader = StopLogReader(parser: PhoneNumberParser(defaultRegion: "GB"), settings: Settings(), now: Timestamp(seconds: 0))
-        #expect {
-            _ = try reader.read(path: path, displayName: "inbox/stops/huge.csv")
-        } throws: { error in
-            "\(error)".contains("too large to read (268435457 bytes; the limit for this kind of input is 256 MiB): split it into smaller files")
-        }
+        #expect(truncate(path, off_t(20 + (256 << 20))) == 0)
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        handle.seekToEndOfFile()
+        handle.write(Data("\n+447700900001,2026-11-26T08:00:00Z,STOP\n".utf8))
+        handle.closeFile()
+        let reader = StopLogReader(parser: PhoneNumberParser(defaultRegion: "GB"), settings: Settings(), now: Timestamp(seconds: 1_795_694_400))
+        let contents = try reader.read(path: path, displayName: "inbox/stops/huge.csv")
+        #expect(contents.events.map { "\($0.line) \($0.number) \($0.kind.rawValue)" } == ["3 +447700900001 optout"])
+        #expect(contents.unreadableRows.map(\.line) == [2])
     }
 
     @Test func twoThousandStopLogsAtOnce() throws {

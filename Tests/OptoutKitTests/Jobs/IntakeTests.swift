@@ -163,7 +163,9 @@ func ts(_ iso: String) -> Timestamp { Timestamp.parse(iso, zone: .gmt)! }
         let report = try t.run(now: intakeNow)
         #expect(report.rejectedInputs == 0 && report.importRows == 4 && report.newOptOuts == 2)
         #expect(report.webhooksWritten == 0)
-        #expect(report.diagnostics.contains { $0.description.contains("other-platform.csv:4") && $0.description.contains("\"12345\" skipped") })
+        // A number with no valid reading goes to review and counts for exit 65 (issue 10).
+        #expect(report.unreadableOptOutRows == 1)
+        #expect(report.diagnostics.contains { $0.description.contains("other-platform.csv:4") && $0.description.contains("number \"12345\" is not a phone number") })
         let imported = try Ledger.readAll(path: t.ws.ledgerFile).filter { $0.source == .import }
         // Times without an offset are Europe/London: 09:00 in October is 08:00 UTC (summer time).
         #expect(imported.map { "\($0.number) \($0.eventTime) \($0.effect.rawValue) line \($0.line)" } == [

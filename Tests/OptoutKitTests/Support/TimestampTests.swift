@@ -32,6 +32,52 @@ import Testing
         #expect(Timestamp.parse(text, zone: london) == nil)
     }
 
+    @Test(arguments: ["0001-01-01T00:00:00Z", "1969-12-31T23:59:59Z", "31/12/1969 10:00", "2026-11-26T10:00:00+14:01",
+                      "2026-11-26T10:00:00-15:00", "2026-11-26T10:00:00+02:75", "123456789012"])
+    func yearsOutside1970To9999AndOffsetsBeyond14HoursAreUnreadable(text: String) {
+        #expect(Timestamp.parse(text, zone: london) == nil)
+        guard case .unreadable = Timestamp.reading(text, zone: london) else { Issue.record("\(text) was read"); return }
+    }
+
+    @Test func extremesThatAreStillReadable() {
+        #expect(Timestamp.parse("2026-11-26T10:00:00+14:00", zone: .gmt)?.iso8601 == "2026-11-25T20:00:00Z")
+        #expect(Timestamp.parse("2026-11-26T10:00:00-12:00", zone: .gmt)?.iso8601 == "2026-11-26T22:00:00Z")
+        #expect(Timestamp.parse("9999-12-31T23:59:59Z", zone: .gmt)?.iso8601 == "9999-12-31T23:59:59Z")
+        #expect(Timestamp.parse("1970-01-01T00:00:00Z", zone: .gmt)?.seconds == 0)
+    }
+
+    @Test func readingsOfSlashedDates() {
+        let both = Timestamp.reading("03/04/2026 10:00", zone: .gmt)
+        #expect(both == .slashed(dayFirst: Timestamp.parse("2026-04-03T10:00:00Z", zone: .gmt), monthFirst: Timestamp.parse("2026-03-04T10:00:00Z", zone: .gmt)))
+        #expect(both.provenOrder == nil)
+        #expect(Timestamp.reading("13/04/2026", zone: .gmt).provenOrder == .dayFirst)
+        #expect(Timestamp.reading("04/13/2026", zone: .gmt).provenOrder == .monthFirst)
+        #expect(Timestamp.reading("05/05/2026 10:00", zone: .gmt) == .exact(Timestamp.parse("2026-05-05T10:00:00Z", zone: .gmt)!))
+        #expect(Timestamp.reading("2026-03-04", zone: .gmt).provenOrder == nil)
+        #expect(Timestamp.reading("  ", zone: .gmt) == .missing)
+        #expect(Timestamp.reading("31/02/2026", zone: .gmt) == .unreadable("no such date"))
+    }
+
+    @Test func eventTimesClampAndTrust() {
+        let now = Timestamp.parse("2026-11-26T12:00:00Z", zone: .gmt)!
+        func resolve(_ text: String, _ kind: EventKind, evidence: [String] = [], order: Timestamp.DateOrder = .dayFirst) -> EventTime {
+            var proof = DateOrderEvidence()
+            for e in evidence { proof.add(Timestamp.reading(e, zone: .gmt)) }
+            return EventTimes.resolve(Timestamp.reading(text, zone: .gmt), raw: text, kind: kind, evidence: proof, order: order, now: now)
+        }
+        #expect(resolve("2026-11-26T12:05:00Z", .optIn) == EventTime(time: Timestamp(seconds: now.seconds + 300), note: nil, trusted: true))
+        let future = resolve("2026-11-26T12:05:01Z", .optIn)
+        #expect(future.time == now && !future.trusted && future.note?.contains("clamped to the processing time") == true)
+        #expect(resolve("03/04/2026", .optOut).time == Timestamp.parse("2026-04-03", zone: .gmt))
+        #expect(resolve("03/04/2026", .optOut, order: .monthFirst).time == Timestamp.parse("2026-04-03", zone: .gmt))
+        #expect(resolve("03/04/2026", .other, order: .monthFirst).time == Timestamp.parse("2026-03-04", zone: .gmt))
+        #expect(!resolve("03/04/2026", .optIn, order: .monthFirst).trusted)
+        #expect(resolve("03/04/2026", .optIn, evidence: ["11/25/2026"]) == EventTime(time: Timestamp.parse("2026-03-04", zone: .gmt)!, note: nil, trusted: true))
+        // Both orders proven: a date that proves nothing is ambiguous again.
+        #expect(!resolve("03/04/2026", .optIn, evidence: ["11/25/2026", "25/11/2026"]).trusted)
+        #expect(resolve("", .optOut) == EventTime(time: now, note: "time missing, processing time used", trusted: false, problem: "time missing; the processing time was used"))
+    }
+
     @Test func compactNameForm() {
         #expect(Timestamp(seconds: 1_795_714_845).compact == "20261126T174045Z")
     }
