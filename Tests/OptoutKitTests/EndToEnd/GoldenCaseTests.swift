@@ -3,12 +3,12 @@
 // seed state, optional `outside/` for files beyond the workspace), plus `now` (OPTOUT_NOW),
 // optional `args` (default `run`), optional `setup` (links git cannot hold: `symlink PATH TARGET`,
 // `hardlink PATH EXISTING`, one a line), optional `about` (one line: what the case shows), and
-// `expected/` (`outbox/`, `inbox/`, `stderr`, `exit`).
+// `expected/` (`outbox/`, `inbox/`, `stderr`, `stdout`, `exit`).
 // Input: the case folder, copied to a temporary directory; the REAL `optout` executable is run on it.
 // Output: a pass, or a failure naming the first differing file and its first differing line.
 // Every file under outbox/ and inbox/ is compared by name and bytes (a symbolic link by its
-// target), then stderr (the temporary root replaced by `$ROOT`, nothing else normalised) and the
-// exit code. Empty folders are not compared (git cannot hold them).
+// target), then stderr and stdout (the temporary root replaced by `$ROOT`, nothing else
+// normalised) and the exit code. Empty folders are not compared (git cannot hold them).
 // Regeneration, and only this way: `OPTOUT_REGENERATE_GOLDEN=1 swift test --filter GoldenCaseTests`
 // rewrites every `expected/` from the actual run; refused (the test fails) when CI=true.
 // Failures: a missing executable skips with a printed reason (a failure under CI=true).
@@ -75,10 +75,11 @@ enum GoldenBinary {
     struct Outcome {
         var status: Int32
         var stderr: [UInt8]
+        var stdout: [UInt8]
     }
 
     /// Runs `optout <arguments>` with OPTOUT_NOW set (every other OPTOUT_* of the test process
-    /// dropped), stdin from /dev/null, and returns the exit status and stderr's bytes.
+    /// dropped), stdin from /dev/null, and returns the exit status and the bytes of stderr and stdout.
     static func run(_ arguments: [String], now: String, scratch: String) throws -> Outcome {
         guard let path else { throw CocoaError(.fileNoSuchFile) }
         let process = Process()
@@ -100,7 +101,8 @@ enum GoldenBinary {
         try? out.close()
         try? err.close()
         let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
-        return Outcome(status: status, stderr: Array(FileManager.default.contents(atPath: scratch + ".err") ?? Data()))
+        return Outcome(status: status, stderr: Array(FileManager.default.contents(atPath: scratch + ".err") ?? Data()),
+                       stdout: Array(FileManager.default.contents(atPath: scratch + ".out") ?? Data()))
     }
 }
 
@@ -233,6 +235,7 @@ enum GoldenTree {
         let elapsed = Date().timeIntervalSince(started)
         let actualFiles = GoldenTree.workspace(root)
         let actualStderr = GoldenTree.normalise(outcome.stderr, root: root)
+        let actualStdout = GoldenTree.normalise(outcome.stdout, root: root)
         let actualExit = Array("\(outcome.status)\n".utf8)
         let expected = "\(golden.folder)/expected"
 
@@ -240,6 +243,7 @@ enum GoldenTree {
             try? fm.removeItem(atPath: expected)
             for (path, entry) in actualFiles { try GoldenTree.write(entry, to: "\(expected)/\(path)") }
             try GoldenTree.write(.file(actualStderr), to: "\(expected)/stderr")
+            try GoldenTree.write(.file(actualStdout), to: "\(expected)/stdout")
             try GoldenTree.write(.file(actualExit), to: "\(expected)/exit")
             print("\(golden): expected/ rewritten (\(actualFiles.count) files, exit \(outcome.status))")
             return
@@ -249,6 +253,7 @@ enum GoldenTree {
         var expectedFiles = GoldenTree.entries(under: expected)
         let expectedExit = expectedFiles.removeValue(forKey: "exit")?.bytes ?? []
         let expectedStderr = expectedFiles.removeValue(forKey: "stderr")?.bytes ?? []
+        let expectedStdout = expectedFiles.removeValue(forKey: "stdout")?.bytes ?? []
 
         // Differences, the first one shown line by line.
         var problems: [String] = []
@@ -259,6 +264,10 @@ enum GoldenTree {
         if expectedStderr != actualStderr {
             problems.append("stderr differs")
             detail = detail ?? "stderr: " + GoldenTree.firstDifference(expected: expectedStderr, actual: actualStderr)
+        }
+        if expectedStdout != actualStdout {
+            problems.append("stdout differs")
+            detail = detail ?? "stdout: " + GoldenTree.firstDifference(expected: expectedStdout, actual: actualStdout)
         }
         for path in Set(expectedFiles.keys).union(actualFiles.keys).sorted() {
             switch (expectedFiles[path], actualFiles[path]) {
