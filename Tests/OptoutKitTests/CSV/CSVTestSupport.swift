@@ -2,7 +2,10 @@
 // random generator, a temp-file writer, and a "read everything" driver for CSVReader.
 
 import Foundation
+@testable import OptoutBase
 @testable import OptoutKit
+@testable import OptoutPhone
+import OptoutTestSupport
 
 /// Everything a reader produced for one input.
 struct CSVReadResult: Equatable {

@@ -2,7 +2,10 @@
 // a round trip (random fields → writer → reader gives them back).
 
 import Testing
+@testable import OptoutBase
 @testable import OptoutKit
+@testable import OptoutPhone
+import OptoutTestSupport
 
 @Suite("CSVWriter")
 struct CSVWriterTests {

@@ -5,7 +5,10 @@
 
 import Foundation
 import Testing
+@testable import OptoutBase
 @testable import OptoutKit
+@testable import OptoutPhone
+import OptoutTestSupport
 
 /// Runs a system command quietly; its exit status.
 @discardableResult

@@ -7,7 +7,10 @@
 import Foundation
 import Synchronization
 import Testing
+@testable import OptoutBase
 @testable import OptoutKit
+@testable import OptoutPhone
+import OptoutTestSupport
 
 /// A workspace as a real account has it on its second day, built once per test in `base`.
 enum CrashFixture {

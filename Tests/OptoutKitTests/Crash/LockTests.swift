@@ -3,7 +3,10 @@
 
 import Foundation
 import Testing
+@testable import OptoutBase
 @testable import OptoutKit
+@testable import OptoutPhone
+import OptoutTestSupport
 
 @Suite(.serialized) struct LockTests {
     /// A workspace with a list of `rows` numbers, a campaign on it and a STOP log.

@@ -5,7 +5,10 @@
 
 import Foundation
 import Testing
+@testable import OptoutBase
 @testable import OptoutKit
+@testable import OptoutPhone
+import OptoutTestSupport
 
 /// A workspace whose day one (a campaign with {optout} to three numbers) ran through the CLI.
 struct LinkedWorkspace {

@@ -3,7 +3,10 @@
 
 import Foundation
 import Testing
+@testable import OptoutBase
 @testable import OptoutKit
+@testable import OptoutPhone
+import OptoutTestSupport
 
 @Suite struct TestingAidsTests {
     /// The pid of a process that has exited.

@@ -7,7 +7,10 @@
 
 import Foundation
 import Testing
+@testable import OptoutBase
 @testable import OptoutKit
+@testable import OptoutPhone
+import OptoutTestSupport
 
 @Suite(.serialized) struct SlowWriterTests {
     static let settings = "{ \"default_country\": \"GB\", \"settle_seconds\": 1 }\n"

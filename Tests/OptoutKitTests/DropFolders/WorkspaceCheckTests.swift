@@ -6,7 +6,10 @@
 
 import Foundation
 import Testing
+@testable import OptoutBase
 @testable import OptoutKit
+@testable import OptoutPhone
+import OptoutTestSupport
 
 /// False (and a printed reason, or a failure under CI=true) when the optout executable is missing.
 func cliAvailable() -> Bool {

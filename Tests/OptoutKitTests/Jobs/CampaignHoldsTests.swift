@@ -4,7 +4,10 @@
 
 import Foundation
 import Testing
+@testable import OptoutBase
 @testable import OptoutKit
+@testable import OptoutPhone
+import OptoutTestSupport
 
 @Suite struct CampaignHoldsTests {
     let campaign = "list: customers\n\nHi {First Name|there}, sale! Reply STOP to opt out\n"

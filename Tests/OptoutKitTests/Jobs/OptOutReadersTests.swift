@@ -4,7 +4,10 @@
 
 import Foundation
 import Testing
+@testable import OptoutBase
 @testable import OptoutKit
+@testable import OptoutPhone
+import OptoutTestSupport
 
 @Suite struct OptOutReadersTests {
     /// 2026-11-26T12:00:00Z

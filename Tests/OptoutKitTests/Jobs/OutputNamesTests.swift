@@ -6,7 +6,10 @@
 
 import Foundation
 import Testing
+@testable import OptoutBase
 @testable import OptoutKit
+@testable import OptoutPhone
+import OptoutTestSupport
 
 @Suite(.serialized) struct OutputNamesTests {
     @Test func everyEntryOfTheTableFitsTheFileNameLimitForTheLongestAcceptedName() {

@@ -2,7 +2,10 @@
 
 import Foundation
 import Testing
+@testable import OptoutBase
 @testable import OptoutKit
+@testable import OptoutPhone
+import OptoutTestSupport
 
 @Suite struct SiteJobTests {
     func settings(_ base: String) -> String { "{ \"default_country\": \"GB\", \"optout_link_base\": \"\(base)\" }" }

@@ -4,7 +4,10 @@
 
 import Foundation
 import Testing
+@testable import OptoutBase
 @testable import OptoutKit
+@testable import OptoutPhone
+import OptoutTestSupport
 
 /// The full path of an executable on PATH (or in the usual places), if any.
 func findExecutable(_ name: String) -> String? {

@@ -3,7 +3,10 @@
 
 import Foundation
 import Testing
+@testable import OptoutBase
 @testable import OptoutKit
+@testable import OptoutPhone
+import OptoutTestSupport
 
 @Suite struct TokenResolverTests {
     /// A link index of `count` numbers, written and read back the way a run does.

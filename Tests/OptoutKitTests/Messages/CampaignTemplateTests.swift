@@ -1,7 +1,10 @@
 // Campaign templates: headers, placeholders, and the rejections a user needs to understand.
 
 import Testing
+@testable import OptoutBase
 @testable import OptoutKit
+@testable import OptoutPhone
+import OptoutTestSupport
 
 @Suite struct CampaignTemplateTests {
     @Test func parsesHeadersAndPlaceholders() throws {

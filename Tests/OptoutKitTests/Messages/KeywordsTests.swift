@@ -3,7 +3,10 @@
 // order?") are opt-outs on purpose: when in doubt, honour the opt-out (README, "STOP logs").
 
 import Testing
+@testable import OptoutBase
 @testable import OptoutKit
+@testable import OptoutPhone
+import OptoutTestSupport
 
 /// What a reply text should be classified as.
 enum Expect: CustomStringConvertible {

@@ -3,7 +3,10 @@
 
 import Foundation
 import Testing
+@testable import OptoutBase
 @testable import OptoutKit
+@testable import OptoutPhone
+import OptoutTestSupport
 
 /// Long (more than `keyword_phrase_max_words` = 8 words) unmistakable requests, per language,
 /// with the phrase the rule must name.

@@ -4,7 +4,10 @@
 
 import Foundation
 import Testing
+@testable import OptoutBase
 @testable import OptoutKit
+@testable import OptoutPhone
+import OptoutTestSupport
 
 @Suite(.serialized) struct RepliesEndToEndTests {
     @Test func clearRequestsAndSlipsOptOutAndMentionsGoToReview() throws {

@@ -3,7 +3,10 @@
 // `split` parts that re-join to the input and each fit in one part.
 
 import Testing
+@testable import OptoutBase
 @testable import OptoutKit
+@testable import OptoutPhone
+import OptoutTestSupport
 
 private func repeated(_ piece: String, _ count: Int) -> String {
     String(repeating: piece, count: count)

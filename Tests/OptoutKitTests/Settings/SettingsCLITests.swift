@@ -6,7 +6,10 @@
 
 import Foundation
 import Testing
+@testable import OptoutBase
 @testable import OptoutKit
+@testable import OptoutPhone
+import OptoutTestSupport
 
 @Suite(.serialized) struct SettingsCLITests {
     /// nil when the binary is missing (and that is not allowed under CI=true).

@@ -5,7 +5,10 @@
 
 import Foundation
 import Testing
+@testable import OptoutBase
 @testable import OptoutKit
+@testable import OptoutPhone
+import OptoutTestSupport
 
 @Suite struct SettingsHardeningTests {
     func parse(_ text: String) throws(OptoutError) -> Settings {

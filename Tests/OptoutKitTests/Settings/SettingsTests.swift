@@ -2,7 +2,10 @@
 
 import Foundation
 import Testing
+@testable import OptoutBase
 @testable import OptoutKit
+@testable import OptoutPhone
+import OptoutTestSupport
 
 @Suite struct SettingsTests {
     func parse(_ text: String) throws(OptoutError) -> Settings {

@@ -2,7 +2,10 @@
 // CRC-32 (check value, incremental seeding, against a bit-by-bit reference), Hex and Base62.
 
 import Testing
+@testable import OptoutBase
 @testable import OptoutKit
+@testable import OptoutPhone
+import OptoutTestSupport
 
 /// Deterministic pseudo-random bytes for tests (SplitMix64).
 private struct TestBytes {

@@ -12,7 +12,10 @@ import Testing
 #if canImport(Glibc)
 import Glibc
 #endif
+@testable import OptoutBase
 @testable import OptoutKit
+@testable import OptoutPhone
+import OptoutTestSupport
 
 @Suite(.serialized)
 struct DeliveryBoundsTests {

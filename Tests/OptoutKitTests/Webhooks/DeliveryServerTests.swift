@@ -5,7 +5,10 @@
 
 import Foundation
 import Testing
+@testable import OptoutBase
 @testable import OptoutKit
+@testable import OptoutPhone
+import OptoutTestSupport
 
 @Suite(.enabled(if: python3Path != nil, "python3 not found on PATH: the real-server delivery tests need it (.ci/run installs it)"))
 struct DeliveryServerTests {
