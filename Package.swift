@@ -18,7 +18,7 @@ let package = Package(
             exclude: ["generate_metadata.py"]
         ),
         .target(name: "OptoutKit", dependencies: ["OptoutBase", "OptoutPhone"]),
-        .executableTarget(name: "optout", dependencies: ["OptoutKit", "OptoutBase", "OptoutPhone"]),
+        .executableTarget(name: "optout", dependencies: ["OptoutKit"]),
         .executableTarget(name: "optout-bench", dependencies: ["OptoutKit", "OptoutBase", "OptoutPhone"]),
         .target(
             name: "OptoutTestSupport",

@@ -3,7 +3,6 @@
 // stdout/stderr, whether stdout is a terminal, and SIGTERM/SIGINT turned into a readable pipe
 // (so `watch` finishes the pass in hand and exits 0).
 
-import OptoutBase
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,6 +1,8 @@
 // Diagnostics: the values the library returns instead of printing.
 // Input: whatever a job found wrong (file, line, reason). Output: `Diagnostic` values and
 // `OptoutError`s that the CLI layer alone turns into text and exit codes. No failures of its own.
+// In OptoutBase although they speak of inputs: they are generic values that Base code (durable
+// files, record files, CSV, the lock) throws or returns; nothing here knows workspaces or numbers.
 
 /// Where something happened: a workspace-relative file, and a line when one applies.
 public struct SourceLocation: Sendable, Equatable, CustomStringConvertible {
