@@ -6,6 +6,7 @@
 // the wall time, payloads per second, and how many event ids arrived twice or not at all.
 // Figures are printed, never asserted. Needs python3 on PATH (says so and stops otherwise).
 
+import OptoutBase
 #if canImport(Glibc)
 import Glibc
 #endif

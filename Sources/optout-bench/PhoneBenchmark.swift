@@ -2,6 +2,10 @@
 // Input: how many fields to parse. Output: one report line, e.g.
 // "parsed 10000000 numbers in 1.23 s: 8.1 M/s on one core". Failures: none (a mismatch between the
 // parsed numbers and the expected ones is reported in the line instead of a rate).
+
+import OptoutPhone
+import OptoutBase
+
 import OptoutKit
 
 /// Parses `count` phone fields (a realistic mix of formats, GB default region) from one byte buffer

@@ -6,6 +6,8 @@
 // temporary workspace, runs `optout run` on it and prints wall time, rows/s and peak memory
 // (getrusage ru_maxrss). Figures are printed, never asserted.
 
+import OptoutPhone
+import OptoutBase
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -2,6 +2,8 @@
 // Input: the arguments after the program name. Output: a `Command` value. Failures:
 // `OptoutError.usage` with a message that says what was wrong and what is accepted (exit 64).
 
+import OptoutBase
+
 public enum Command: Equatable, Sendable {
     case run(root: String, verbose: Bool)
     case initialize(dir: String)

@@ -6,6 +6,9 @@
 // is cut off silently, with a note); a record with a good checksum in an unknown format (written
 // by a newer optout) stops the run (70).
 
+import OptoutPhone
+import OptoutBase
+
 /// An event waiting to be recorded.
 public struct IncomingEvent: Sendable {
     public var kind: EventKind

@@ -7,6 +7,9 @@
 // the event time (which may be clamped or substituted); v1 hashed the event time instead.
 // Failures: `decode` returns nil for a payload that is not a v1 or v2 record.
 
+import OptoutPhone
+import OptoutBase
+
 /// Where an opt-out came from.
 public enum EventSource: String, Sendable, CaseIterable {
     /// A reply to the toll-free number (STOP logs).

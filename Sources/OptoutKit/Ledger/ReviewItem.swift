@@ -5,6 +5,8 @@
 // (.optout/reviews.tsv) and published in outbox/reports/review-<time>.csv under a watermark; an
 // item stays open until a decision row (apply / dismiss) is dropped into inbox/reviews/.
 
+import OptoutBase
+
 /// Why an item needs a person.
 public enum ReviewKind: String, Sendable, CaseIterable {
     /// A message that mentions an opt-out keyword but is not an unmistakable request.

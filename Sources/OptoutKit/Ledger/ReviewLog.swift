@@ -8,6 +8,7 @@
 // that records the ledger events, before anything depends on them.
 // Failures: `OptoutError` naming the file; damaged records are reported in `problems` and skipped.
 
+import OptoutBase
 import Foundation
 
 /// A review item as kept: its position, id, when it was found, and whether a person decided it.

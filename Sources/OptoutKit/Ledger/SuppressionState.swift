@@ -4,6 +4,9 @@
 // order; at equal times an opt-out wins; an opt-out that is older than a later resubscription does
 // not undo it; only a reply (the number itself) can resubscribe, and only after an opt-out.
 
+import OptoutPhone
+import OptoutBase
+
 /// The current state of one number.
 public struct NumberState: Sendable, Equatable {
     public var optedOut: Bool

@@ -4,7 +4,10 @@
 
 import Foundation
 import Testing
+@testable import OptoutBase
 @testable import OptoutKit
+@testable import OptoutPhone
+import OptoutTestSupport
 
 @Suite struct LedgerIdentityTests {
     let dir = NSTemporaryDirectory() + "ledger-id-" + UUID().uuidString

@@ -2,7 +2,10 @@
 
 import Foundation
 import Testing
+@testable import OptoutBase
 @testable import OptoutKit
+@testable import OptoutPhone
+import OptoutTestSupport
 
 @Suite struct LedgerTests {
     let dir = NSTemporaryDirectory() + "ledger-" + UUID().uuidString

@@ -4,7 +4,10 @@
 
 import Foundation
 import Testing
+@testable import OptoutBase
 @testable import OptoutKit
+@testable import OptoutPhone
+import OptoutTestSupport
 
 @Suite struct ReviewLogTests {
     func item(_ line: Int, kind: ReviewKind = .heldOptIn, text: String = "START") -> ReviewItem {

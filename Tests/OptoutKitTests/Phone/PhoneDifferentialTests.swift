@@ -4,7 +4,10 @@
 // Output: test results; fails if agreement drops below 99.9 % or a disagreement is not in the notes.
 import Foundation
 import Testing
+@testable import OptoutBase
 @testable import OptoutKit
+@testable import OptoutPhone
+import OptoutTestSupport
 
 @Suite struct PhoneDifferentialTests {
     struct Row {

@@ -1,7 +1,10 @@
 // PhoneNumberTests.swift — unit tests of PhoneNumber and PhoneNumberParser, one argument list per format.
 // Input: literal fields and regions. Output: test results (E.164 strings or rejection cases).
 import Testing
+@testable import OptoutBase
 @testable import OptoutKit
+@testable import OptoutPhone
+import OptoutTestSupport
 
 @Suite struct PhoneNumberTests {
     static func parse(_ input: String, _ region: String?, mobileOnly: Bool = false) -> String {

@@ -1,0 +1,329 @@
+// Durable file operations: the Maildir discipline used for every output and state file.
+// Inputs: paths and bytes. Outputs: files that appear whole (temp file, fsync, rename, fsync of the
+// directory) or not at all, and append-only files whose records are fsynced before returning.
+// Failures: `OptoutError.cannotCreate` (ENOSPC, EROFS, EACCES...) or `.io`, naming the path.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import Foundation
+
+/// syncfs(2) (Linux, glibc): flushes the whole file system holding fd. Glibc's module map hides
+/// it behind _GNU_SOURCE, so it is bound by its C symbol name.
+@_silgen_name("syncfs")
+private func linuxSyncfs(_ fd: Int32) -> Int32
+
+/// Low-level helpers around POSIX calls, each failing with a path-naming error.
+public enum Durable {
+    package static func errnoText(_ code: Int32 = errno) -> String {
+        String(cString: strerror(code))
+    }
+
+    static func writeError(_ path: String, _ code: Int32 = errno) -> OptoutError {
+        .cannotCreate(path: path, reason: errnoText(code))
+    }
+
+    /// Mode of a new output file before the umask: outputs follow the process umask (0644 under
+    /// the usual 022, 0640 under 027). State files pass `privateMode` and get exactly that.
+    public static let outputMode: mode_t = 0o666
+    /// Mode of every state file (ledger, key, journal...): 0600 whatever the umask.
+    public static let privateMode: mode_t = 0o600
+
+    /// True for a mode with no group or other bits: such a file gets exactly its mode.
+    static func isPrivate(_ mode: mode_t) -> Bool { mode & 0o077 == 0 }
+
+    /// Creates a directory and its parents (following the umask, or exactly `mode` when given).
+    public static func makeDirectory(_ path: String, mode: mode_t? = nil) throws(OptoutError) {
+        var st = stat()
+        if stat(path, &st) == 0 && st.st_mode & S_IFMT == S_IFDIR { return }
+        let up = parent(of: path)
+        if up != path && up != "/" && up != "." { try makeDirectory(up) }
+        if mkdir(path, mode ?? 0o777) != 0 && errno != EEXIST {
+            throw .cannotCreate(path: path, reason: "cannot create directory: \(errnoText())")
+        }
+        if let mode { _ = chmod(path, mode) }
+    }
+
+    /// fsyncs a directory so that a rename or create inside it survives a crash.
+    public static func syncDirectory(_ path: String) throws(OptoutError) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd < 0 { throw .io(path: path, reason: errnoText()) }
+        defer { close(fd) }
+        if fsync(fd) != 0 { throw .io(path: path, reason: errnoText()) }
+    }
+
+    /// Writes all bytes to fd, retrying short writes and EINTR.
+    package static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws(OptoutError) {
+        var offset = 0
+        while offset < bytes.count {
+            let n = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw writeError(path)
+            }
+            offset += n
+        }
+    }
+
+    /// Writes all of `bytes` to fd (short writes and EINTR retried).
+    package static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws(OptoutError) {
+        let failure: OptoutError? = bytes.withUnsafeBytes { raw in
+            do throws(OptoutError) { try writeAll(fd, raw, path: path) } catch { return error }
+            return nil
+        }
+        if let failure { throw failure }
+    }
+
+    /// Writes a whole file atomically: temp file beside it, fsync, rename, fsync the directory.
+    public static func writeFile(_ path: String, _ bytes: [UInt8], mode: mode_t = outputMode) throws(OptoutError) {
+        let out = try AtomicFile(path: path, mode: mode)
+        try out.write(bytes)
+        try out.commit()
+    }
+
+    public static func writeFile(_ path: String, _ text: String, mode: mode_t = outputMode) throws(OptoutError) {
+        try writeFile(path, Array(text.utf8), mode: mode)
+    }
+
+    /// Writes many small files, each whole or not at all, with one flush for the lot: every temp
+    /// file is written, one syncfs(2) makes them all durable, then each is renamed into place and
+    /// each directory is fsynced once. A crash leaves at most hidden temp files (never a half file).
+    public static func writeFiles(_ files: [(path: String, bytes: [UInt8])], mode: mode_t = outputMode) throws(OptoutError) {
+        if files.isEmpty { return }
+        var temps: [(temp: String, path: String)] = []
+        defer { for (temp, _) in temps where exists(temp) { unlink(temp) } }
+        for (path, bytes) in files {
+            let temp = "\(parent(of: path))/.\(baseName(path)).tmp-\(getpid())-\(Hex.encode(randomBytes(4)))"
+            let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+            if fd < 0 { throw writeError(path) }
+            if isPrivate(mode) { fchmod(fd, mode) }
+            temps.append((temp, path))
+            defer { close(fd) }
+            try writeAll(fd, bytes, path: path)
+        }
+        let anchor = open(parent(of: files[0].path), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if anchor < 0 { throw .io(path: parent(of: files[0].path), reason: errnoText()) }
+        let synced = linuxSyncfs(anchor)
+        close(anchor)
+        if synced != 0 { throw .io(path: parent(of: files[0].path), reason: errnoText()) }
+        CrashPoints.step("writeFiles: all temp files synced")
+        var directories = Set<String>()
+        for (index, (temp, path)) in temps.enumerated() {
+            if index > 0 { CrashPoints.step("writeFiles: between renames") }
+            if rename(temp, path) != 0 { throw writeError(path) }
+            directories.insert(parent(of: path))
+        }
+        temps.removeAll()
+        CrashPoints.step("writeFiles: renamed, directories not synced")
+        for directory in directories.sorted() { try syncDirectory(directory) }
+        CrashPoints.step("writeFiles: done")
+    }
+
+    /// Renames `from` to `to` and fsyncs both directories. Nothing is ever moved out of a
+    /// workspace's `.optout/` (a linked inbox folder must not carry the ledger away): a source
+    /// whose real folder is inside a `.optout` folder, and a target that is not, is refused (78).
+    public static func move(_ from: String, to: String) throws(OptoutError) {
+        if let folder = stateFolder(containing: parent(of: from)), stateFolder(containing: parent(of: to)) != folder {
+            throw .configuration(SourceLocation(file: from), "is inside the state folder \(folder); nothing is ever moved out of .optout/ (is an inbox folder a link to it?)")
+        }
+        CrashPoints.step("move: before rename")
+        if rename(from, to) != 0 { throw writeError(to) }
+        CrashPoints.step("move: after rename")
+        try syncDirectory(parent(of: to))
+        let fromDir = parent(of: from)
+        if fromDir != parent(of: to) { try syncDirectory(fromDir) }
+    }
+
+    /// The real path of the `.optout` folder that holds `directory` (itself or an ancestor), or nil.
+    package static func stateFolder(containing directory: String) -> String? {
+        guard let resolved = realpath(directory, nil) else { return nil }
+        defer { free(resolved) }
+        var path = String(cString: resolved)
+        while path.count > 1 {
+            if baseName(path) == ".optout" { return path }
+            path = parent(of: path)
+        }
+        return nil
+    }
+
+    /// The directory part of a path ("." when none).
+    public static func parent(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        if slash == path.startIndex { return "/" }
+        return String(path[..<slash])
+    }
+
+    /// The last component of a path.
+    public static func baseName(_ path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return path }
+        return String(path[path.index(after: slash)...])
+    }
+
+    /// True when something (file, directory or link) exists at path, without following links.
+    public static func exists(_ path: String) -> Bool {
+        var st = stat()
+        return lstat(path, &st) == 0
+    }
+
+    /// The largest input read whole into memory (STOP logs, page logs): 256 MiB, millions of
+    /// messages. A larger file is refused with a message instead of exhausting memory.
+    public static let wholeInputLimit = 256 << 20
+
+    /// Reads a whole (small) file; with `limit`, a file larger than that is refused (before reading).
+    public static func readFile(_ path: String, limit: Int? = nil) throws(OptoutError) -> [UInt8] {
+        var result: [UInt8] = []
+        try readChunks(path, limit: limit, chunkSize: 1 << 16) { result.append(contentsOf: $0) }
+        return result
+    }
+
+    /// Streams a file to `body` in chunks of up to `chunkSize` bytes (one reusable buffer).
+    /// - Parameter limit: refuse a file larger than this many bytes, with a message saying so.
+    public static func readChunks(_ path: String, limit: Int? = nil, chunkSize: Int = 1 << 20,
+                                  _ body: (UnsafeRawBufferPointer) -> Void) throws(OptoutError) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { throw .io(path: path, reason: errnoText()) }
+        defer { close(fd) }
+        if let limit {
+            var st = stat()
+            if fstat(fd, &st) == 0, Int(st.st_size) > limit {
+                throw .io(path: path, reason: "too large to read (\(st.st_size) bytes; the limit for this kind of input is \(limit >> 20) MiB): split it into smaller files")
+            }
+        }
+        var chunk = [UInt8](repeating: 0, count: chunkSize)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .io(path: path, reason: errnoText())
+            }
+            if n == 0 { break }
+            chunk.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+        }
+    }
+
+    /// Fresh random bytes from the kernel CSPRNG (SystemRandomNumberGenerator uses getrandom(2) on Linux).
+    public static func randomBytes(_ count: Int) -> [UInt8] {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+    }
+}
+
+/// A file being written that appears at its final path only on `commit()`.
+///
+/// Bytes are buffered and written to `.<name>.tmp-<pid>-<random>` in the same directory; `commit`
+/// flushes, fsyncs, renames over the final path and fsyncs the directory. Dropped without commit,
+/// the temp file is removed. Temp names start with a dot so no reader of the folder takes them.
+public final class AtomicFile {
+    public let path: String
+    let tempPath: String
+    private var fd: Int32
+    private var buffer: [UInt8] = []
+    private var done = false
+    private let flushThreshold = 1 << 20
+
+    /// - Parameter mode: `Durable.outputMode` (the umask decides) or a private mode (exactly that).
+    public init(path: String, mode: mode_t = Durable.outputMode) throws(OptoutError) {
+        self.path = path
+        let dir = Durable.parent(of: path)
+        let suffix = Hex.encode(Durable.randomBytes(4))
+        tempPath = "\(dir)/.\(Durable.baseName(path)).tmp-\(getpid())-\(suffix)"
+        fd = open(tempPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        if fd < 0 { throw Durable.writeError(path) }
+        if Durable.isPrivate(mode) { fchmod(fd, mode) }
+        buffer.reserveCapacity(flushThreshold + 4096)
+    }
+
+    deinit {
+        if !done {
+            close(fd)
+            unlink(tempPath)
+        }
+    }
+
+    public func write(_ bytes: [UInt8]) throws(OptoutError) {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= flushThreshold { try flush() }
+    }
+
+    public func write(_ text: String) throws(OptoutError) {
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count >= flushThreshold { try flush() }
+    }
+
+    /// Appends through a closure that writes into the internal buffer (no intermediate array).
+    public func append(_ body: (inout [UInt8]) -> Void) throws(OptoutError) {
+        body(&buffer)
+        if buffer.count >= flushThreshold { try flush() }
+    }
+
+    func flush() throws(OptoutError) {
+        if buffer.isEmpty { return }
+        try Durable.writeAll(fd, buffer, path: path)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Makes the file durable and visible at its final path.
+    public func commit() throws(OptoutError) {
+        try flush()
+        CrashPoints.step("commit: temp written, not synced")
+        if fsync(fd) != 0 { throw Durable.writeError(path) }
+        close(fd)
+        done = true
+        CrashPoints.step("commit: temp synced, before rename")
+        if rename(tempPath, path) != 0 {
+            let code = errno
+            unlink(tempPath)
+            throw Durable.writeError(path, code)
+        }
+        CrashPoints.step("commit: after rename")
+        try Durable.syncDirectory(Durable.parent(of: path))
+    }
+
+    /// Abandons the file; nothing appears.
+    public func discard() {
+        if done { return }
+        close(fd)
+        unlink(tempPath)
+        done = true
+    }
+}
+
+/// An append-only file whose appends are durable once `sync()` returns.
+public final class AppendOnlyFile {
+    public let path: String
+    private let fd: Int32
+
+    /// Opens (creating with `mode`, 0600 by default) for appending.
+    public init(path: String, mode: mode_t = 0o600) throws(OptoutError) {
+        self.path = path
+        let existed = Durable.exists(path)
+        fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, mode)
+        if fd < 0 { throw Durable.writeError(path) }
+        if !existed {
+            if Durable.isPrivate(mode) { fchmod(fd, mode) }
+            try Durable.syncDirectory(Durable.parent(of: path))
+        }
+    }
+
+    deinit { close(fd) }
+
+    /// Cuts the file to `length` bytes (drops a torn tail before appending after it).
+    public func truncate(to length: Int) throws(OptoutError) {
+        if ftruncate(fd, off_t(length)) != 0 { throw Durable.writeError(path) }
+        if fsync(fd) != 0 { throw Durable.writeError(path) }
+    }
+
+    public func append(_ bytes: [UInt8]) throws(OptoutError) {
+        bytes.withUnsafeBytes { CrashPoints.append("append: torn record", fd: fd, bytes: $0) }
+        try Durable.writeAll(fd, bytes, path: path)
+    }
+
+    /// Makes everything appended so far durable.
+    public func sync() throws(OptoutError) {
+        CrashPoints.step("append: written, before fsync")
+        if fsync(fd) != 0 { throw Durable.writeError(path) }
+        CrashPoints.step("append: synced")
+    }
+}

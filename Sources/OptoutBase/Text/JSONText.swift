@@ -1,0 +1,26 @@
+// JSON text: a String quoted as a JSON string literal (RFC 8259: quote, backslash and control
+// characters escaped). Input: any text. Output: the literal with its quotes. No failures.
+
+/// JSON string quoting for the few values this module writes.
+package enum JSONText {
+    package static func quote(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+}

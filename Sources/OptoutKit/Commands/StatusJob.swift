@@ -1,0 +1,112 @@
+// optout status: what a person checks first — suppressions, files waiting, webhook payloads
+// pending, and the last run. Input: a workspace (read only, no lock needed). Output: a
+// `WorkspaceStatus` rendered as text or JSON. Also why campaigns wait: what holds them now
+// (CampaignHolds: opt-out inputs being written, rejected or being dropped), the campaigns the last
+// run held with their causes, and whether the lease probe could answer (else settle rule only). Failures: `OptoutError.usage` when there is no
+// workspace; a damaged ledger is reported through its count of problems.
+
+import OptoutBase
+import Foundation
+
+public struct WorkspaceStatus: Sendable {
+    public var root: String
+    public var suppressions: Int
+    public var waiting: [(folder: String, files: Int)]
+    public var webhooksPending: Int
+    public var webhooksFailed: Int
+    public var lastRunFinished: String?
+    public var lastRunOutcome: String?
+    /// Review items no person decided yet (.optout/reviews.tsv).
+    public var reviewItemsOpen = 0
+    /// What would hold campaigns now, for people.
+    public var holdingNow: [String] = []
+    /// Drop-protocol temp files too old to hold campaigns, still worth a look.
+    public var notes: [String] = []
+    /// Campaigns the last run held, with their causes.
+    public var lastRunHeld: [(file: String, cause: String)] = []
+    /// Why the lease probe cannot answer (now or in the last run), nil when it can.
+    public var leaseProbeUnavailable: String?
+
+    public func text() -> String {
+        func line(_ label: String, _ value: String) -> String {
+            label.padding(toLength: max(28, label.count + 1), withPad: " ", startingAt: 0) + value + "\n"
+        }
+        var out = line("workspace:", root)
+        out += line("suppressions:", "\(suppressions) numbers opted out")
+        for (folder, files) in waiting {
+            out += folder == "lists" ? line("lists (kept) in lists/:", String(files)) : line("waiting in \(folder)/:", String(files))
+        }
+        out += line("webhooks pending:", String(webhooksPending))
+        out += line("webhooks failed:", String(webhooksFailed))
+        out += line("review items open:", reviewItemsOpen == 0 ? "0" : "\(reviewItemsOpen) (decide them in outbox/reports/review-*.csv, drop into inbox/reviews/)")
+        out += line("last run:", lastRunFinished.map { "\($0) (\(lastRunOutcome ?? "?"))" } ?? "never")
+        if !lastRunHeld.isEmpty {
+            out += line("campaigns held (last run):", String(lastRunHeld.count))
+            for held in lastRunHeld { out += "  \(held.file): \(held.cause)\n" }
+        }
+        out += line("campaigns wait now for:", holdingNow.isEmpty ? "nothing" : String(holdingNow.count) + " cause(s)")
+        for cause in holdingNow { out += "  \(cause)\n" }
+        for note in notes { out += "  note: \(note)\n" }
+        if let reason = leaseProbeUnavailable {
+            out += line("lease probe:", "unavailable (\(reason)); settle rule only")
+        }
+        return out
+    }
+
+    public func json() -> String {
+        var waitingJSON: [String] = []
+        for (folder, files) in waiting { waitingJSON.append("\"\(folder)\": \(files)") }
+        func quoted(_ s: String?) -> String { s.map { "\"\($0)\"" } ?? "null" }
+        let holds: [String: Any] = ["held_last_run": lastRunHeld.map { ["file": $0.file, "cause": $0.cause] }, "holding_now": holdingNow,
+                                    "notes": notes, "lease_probe": leaseProbeUnavailable.map { "unavailable: \($0); settle rule only" } ?? "ok"]
+        let holdsJSON = (try? JSONSerialization.data(withJSONObject: holds, options: [.sortedKeys])).map { String(decoding: $0.dropFirst().dropLast(), as: UTF8.self) } ?? ""
+        return "{\"suppressions\": \(suppressions), \"waiting\": {\(waitingJSON.joined(separator: ", "))}, \"webhooks_pending\": \(webhooksPending), \"webhooks_failed\": \(webhooksFailed), \"review_items_open\": \(reviewItemsOpen), \"last_run\": {\"finished\": \(quoted(lastRunFinished)), \"outcome\": \(quoted(lastRunOutcome))}, \(holdsJSON)}\n"
+    }
+}
+
+public enum StatusJob {
+    public static func collect(root: String) throws(OptoutError) -> WorkspaceStatus {
+        // Checked like a run (a linked folder is refused with 78), but nothing is created.
+        let ws = try Workspace.open(root: root, create: false)
+        // Read-only replay: the status never repairs or locks.
+        let state = Durable.exists(ws.ledgerFile) ? try Ledger.stateReadOnly(path: ws.ledgerFile) : SuppressionState()
+        var waiting: [(String, Int)] = []
+        for kind in InputKind.allCases {
+            let scan = DropFolder.scan(ws.folder(kind), settle: 0)
+            waiting.append((kind.rawValue, scan.ready.count + scan.unsettled.count))
+        }
+        func count(_ folder: String) -> Int {
+            ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.count
+        }
+        let last = LastRun.read(path: ws.lastRunFile)
+        var status = WorkspaceStatus(root: root, suppressions: state.optedOutCount, waiting: waiting,
+                                     webhooksPending: count(ws.webhooksPending), webhooksFailed: count(ws.webhooksFailed),
+                                     lastRunFinished: last?["finished"] as? String, lastRunOutcome: last?["outcome"] as? String)
+        status.reviewItemsOpen = ReviewLog.readOnly(path: ws.reviewsFile).open.count
+        let settle = (try? Settings.load(path: ws.settingsFile, displayName: ws.display(ws.settingsFile)))?.settleSeconds ?? 2
+        let now = Date().timeIntervalSince1970
+        let standing = CampaignHolds.standing(ws, now: now)
+        status.holdingNow = standing.holding
+        status.notes = standing.shownOnly
+        // Opt-out inputs being written now (no wait here: a look, not a run).
+        for kind in CampaignHolds.optOutKinds {
+            for file in DropFolder.scan(ws.folder(kind), settle: 0).ready {
+                guard let identity = file.identity else { continue }
+                let answer = settle > 0 ? LeaseProbe.probe(file.path) : .noWriter
+                if case .unavailable(let reason) = answer { status.leaseProbeUnavailable = reason }
+                if identity.mtime > now - settle {
+                    status.holdingNow.append("\(ws.display(file.path)): still being written (changed within settle_seconds)")
+                } else if answer == .writerOpen {
+                    status.notes.append("\(ws.display(file.path)): a writer keeps it open; read up to its last complete line and left in place")
+                }
+            }
+        }
+        for item in (last?["held"] as? [[String: Any]]) ?? [] {
+            status.lastRunHeld.append((item["file"] as? String ?? "?", item["cause"] as? String ?? "?"))
+        }
+        if status.leaseProbeUnavailable == nil, let probe = last?["lease_probe"] as? String, probe != "ok" {
+            status.leaseProbeUnavailable = "\(probe), in the last run"
+        }
+        return status
+    }
+}

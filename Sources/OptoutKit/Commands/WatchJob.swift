@@ -1,0 +1,135 @@
+// optout watch: run once, then process files as they arrive, until asked to stop.
+// Input: a workspace and a stop descriptor (readable once SIGTERM/SIGINT arrived). Output: one
+// `RunReport` per pass, handed to `onPass` (the CLI prints it). A pass runs when inotify reports a
+// change, when files seen earlier are still settling (checked every `pollInterval`), and at every
+// `rescanInterval` as a safety net if the inbox changed since the last pass. Waits its turn when
+// another run holds the lock. A stop request is honoured between passes: the pass in hand
+// finishes, the lock is released, and `run` returns.
+// Failures: errors of a pass are reported through `onPass` and the watch goes on, except a bad
+// settings file or a missing workspace at start, which are thrown. A folder that is a link (or
+// not a directory) is reported on each pass, at start too, and the watch waits for the fix.
+
+import OptoutBase
+import Foundation
+
+public struct WatchOptions: Sendable {
+    /// Safety-net rescan period (seconds).
+    public var rescanInterval: Double = 30
+    /// How often to look again while dropped files are still being written.
+    public var pollInterval: Double = 0.25
+    /// Overrides settings' settle_seconds.
+    public var settleSeconds: Double?
+
+    public init(rescanInterval: Double = 30, pollInterval: Double = 0.25, settleSeconds: Double? = nil) {
+        self.rescanInterval = rescanInterval
+        self.pollInterval = pollInterval
+        self.settleSeconds = settleSeconds
+    }
+}
+
+public enum WatchJob {
+    /// The files a pass would take now (settled), and whether others are still being written.
+    static func readiness(_ ws: Workspace, settle: Double) -> (ready: [String], settling: Bool) {
+        var items: [String] = []
+        var settling = false
+        for kind in InputKind.allCases {
+            let scan = DropFolder.scan(ws.folder(kind), settle: settle)
+            for file in scan.ready { items.append("\(kind.rawValue)/\(file.name):\(file.size):\(file.modified.seconds):\(file.inode)") }
+            for (name, _) in scan.unusable { items.append("\(kind.rawValue)/\(name):unusable") }
+            if !scan.unsettled.isEmpty { settling = true }
+        }
+        // What holds campaigns (rejected opt-out inputs, drop temp files): its end brings a pass.
+        items += CampaignHolds.watchKeys(ws, now: Date().timeIntervalSince1970).map { "hold:\($0)" }
+        return (items, settling)
+    }
+
+    public static func run(root: String, options: WatchOptions = WatchOptions(), stopFD: Int32,
+                           onPass: (Result<RunReport, OptoutError>) -> Void) throws(OptoutError) {
+        let given = Workspace(root: root)
+        guard Durable.exists(given.inbox) else {
+            throw .usage("no inbox/ folder in \(root): run `optout init \(root)` first, or pass --root DIR")
+        }
+
+        func stopRequested(_ wait: Double) -> Bool {
+            var fds = [pollfd(fd: stopFD, events: Int16(POLLIN), revents: 0)]
+            return poll(&fds, 1, Int32(wait * 1000)) > 0
+        }
+
+        /// A linked or misplaced folder: waits until it is fixed (checked every second) or until
+        /// the rescan interval passed (the next pass reports it again). True when asked to stop.
+        func waitForFix(_ ws: Workspace) -> Bool {
+            let started = Date()
+            while Date().timeIntervalSince(started) < options.rescanInterval {
+                if stopRequested(min(1, options.rescanInterval)) { return true }
+                if WorkspaceCheck.problems(ws).isEmpty { return false }
+            }
+            return false
+        }
+
+        // The root is resolved once; a workspace whose folders are not real directories is
+        // reported on each pass (78) and the watch keeps waiting for the fix.
+        var ws = given
+        while true {
+            do {
+                ws = try Workspace.open(root: root)
+                break
+            } catch {
+                guard case .configuration = error else { throw error }
+                onPass(.failure(error))
+                if waitForFix(Workspace(root: WorkspaceCheck.realPath(given.root) ?? given.root)) { return }
+            }
+        }
+        // A bad settings file stops the watch at start (it would misapply every rule).
+        var settings = try Settings.load(path: ws.settingsFile, displayName: ws.display(ws.settingsFile))
+        var watcher = try? InboxWatcher(folders: InputKind.allCases.map { ws.folder($0) } + [ws.inbox], stopFD: stopFD)
+
+        while true {
+            // One pass, waiting for the lock without missing a stop request.
+            while true {
+                do {
+                    onPass(.success(try RunJob.run(root: ws.root, options: RunOptions(settleSeconds: options.settleSeconds))))
+                } catch .locked {
+                    if stopRequested(0.5) { return }
+                    continue
+                } catch {
+                    onPass(.failure(error))
+                }
+                break
+            }
+            if !WorkspaceCheck.problems(ws).isEmpty {
+                // Reported by the pass; wait for the fix, then watch the real folders again.
+                if waitForFix(ws) { return }
+                watcher = try? InboxWatcher(folders: InputKind.allCases.map { ws.folder($0) } + [ws.inbox], stopFD: stopFD)
+                continue
+            }
+            if let reloaded = try? Settings.load(path: ws.settingsFile, displayName: ws.display(ws.settingsFile)) { settings = reloaded }
+            let settle = options.settleSeconds ?? settings.settleSeconds
+            var (last, settling) = readiness(ws, settle: settle)
+            // Wait until some file becomes ready that the last pass did not see.
+            var sinceRescan = Date()
+            while true {
+                let timeout = settling ? options.pollInterval : max(0, options.rescanInterval - Date().timeIntervalSince(sinceRescan))
+                let wake: InboxWatcher.Wake
+                if let watcher {
+                    wake = watcher.wait(timeout: timeout)
+                } else {
+                    wake = stopRequested(min(timeout, options.pollInterval)) ? .stop : .timeout
+                }
+                if wake == .stop { return }
+                if wake == .changed && stopRequested(0.05) { return }  // let a burst of events pass
+                let now = readiness(ws, settle: settle)
+                if now.ready != last { break }
+                if !settling && Date().timeIntervalSince(sinceRescan) >= options.rescanInterval {
+                    sinceRescan = Date()
+                    // Webhook payloads waiting for a retry are delivered by a pass, too.
+                    if settings.optoutCallbackURL != nil,
+                       ((try? FileManager.default.contentsOfDirectory(atPath: ws.webhooksPending)) ?? []).contains(where: { $0.hasSuffix(".json") && !$0.hasPrefix(".") }) {
+                        break
+                    }
+                }
+                settling = now.settling
+                last = now.ready
+            }
+        }
+    }
+}

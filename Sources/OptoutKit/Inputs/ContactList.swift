@@ -1,0 +1,161 @@
+// Contact lists: a CSV from a spreadsheet read as recipients plus merge fields.
+// Input: inbox/lists/<name>.csv (any encoding/delimiter the CSV layer reads). Output: a streaming
+// reader that yields, for each data row, its line, the parsed phone number (or why not) and its
+// fields. The phone column is found by its header (ColumnNames.phone) or, when no header names
+// it, by content (the column where most sampled rows parse as phone numbers).
+// Failures (file-level, the list is rejected): `ListError` for no phone column or a CSV error
+// (undecodable, binary, unterminated quote) with the line.
+
+import OptoutPhone
+import OptoutBase
+
+public typealias ListError = InputError
+
+/// What one row holds in its phone column.
+public enum RowNumber: Sendable, Equatable {
+    /// Every field of the row is empty.
+    case blank
+    case number(PhoneNumber)
+    case invalid(PhoneRejection)
+}
+
+public final class ContactListReader {
+    public let path: String
+    public private(set) var columns: [String]
+    public let phoneColumn: Int
+    public let hasHeader: Bool
+    public let encoding: TextEncoding
+    public let delimiter: UInt8
+    private let reader: CSVReader
+    private let parser: PhoneNumberParser
+    private var normalizedColumns: [String]
+
+    /// Rows sampled to find the phone column by content.
+    static let sampleRows = 50
+
+    /// `recovers`: skip rows that cannot be read instead of failing (opt-out inputs only, see
+    /// CSVReader); they are listed in `skipped`.
+    public init(path: String, parser: PhoneNumberParser, recovers: Bool = false) throws(ListError) {
+        self.path = path
+        self.parser = parser
+        // Sample the start of the file.
+        var sample: [[String]] = []
+        var sampleLines: [Int] = []
+        let probe: CSVReader
+        do {
+            probe = try CSVReader(path: path)
+            probe.recovers = recovers
+            while sample.count < ContactListReader.sampleRows, try probe.next() {
+                let fields = (0..<probe.fieldCount).map { probe.string($0) }
+                if fields.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) { continue }
+                sample.append(fields)
+                sampleLines.append(probe.line)
+            }
+        } catch {
+            throw ListError(error)
+        }
+        guard let first = sample.first else {
+            throw ListError(line: nil, reason: "the list has no rows")
+        }
+        var header = false
+        var phone: Int? = ColumnNames.find(ColumnNames.phone, in: first)
+        if phone != nil {
+            header = true
+        } else if let loose = first.firstIndex(where: ColumnNames.looselyPhone) {
+            header = true
+            phone = loose
+        } else {
+            // By content: the column where most rows parse as a number.
+            let width = sample.map(\.count).max() ?? 0
+            var best = -1, bestHits = 0
+            let rows = sample.count > 1 ? Array(sample.dropFirst()) : sample
+            for column in 0..<width {
+                var hits = 0
+                for row in rows where column < row.count {
+                    if case .success = parser.parse(row[column]) { hits += 1 }
+                }
+                if hits > bestHits { bestHits = hits; best = column }
+            }
+            if best >= 0, bestHits * 2 >= rows.count {
+                phone = best
+                if best < first.count, case .success = parser.parse(first[best]) {
+                    header = false
+                } else {
+                    header = sample.count > 1
+                }
+            }
+        }
+        guard let phoneColumn = phone else {
+            let shown = Diagnostics.list(first.map { "\"\($0)\"" }, limit: 8)
+            throw ListError(line: sampleLines.first, reason: "no phone column: no header names one (\(shown)) and no column holds phone numbers; name the column \"phone\" or \"mobile\"")
+        }
+        self.phoneColumn = phoneColumn
+        hasHeader = header
+        if header {
+            columns = first.map { $0.trimmingCharacters(in: .whitespaces) }
+        } else {
+            let width = sample.map(\.count).max() ?? 1
+            columns = (1...max(width, 1)).map { "column\($0)" }
+        }
+        normalizedColumns = columns.map(ColumnNames.normalize)
+        do {
+            reader = try CSVReader(reopening: probe, path: path)
+            reader.recovers = recovers
+            if header {
+                // Skip blank lines before the header, then the header.
+                while try reader.next() {
+                    if !(reader.fieldCount == 1 && reader.field(0).allSatisfy({ $0 == 0x20 || $0 == 0x09 })) { break }
+                }
+            }
+        } catch {
+            throw ListError(error)
+        }
+        encoding = reader.encoding
+        delimiter = reader.delimiter
+    }
+
+    /// Index of a merge-field column by name (case, spaces and punctuation ignored).
+    public func columnIndex(_ name: String) -> Int? {
+        let wanted = ColumnNames.normalize(name)
+        return normalizedColumns.firstIndex(of: wanted)
+    }
+
+    /// Rows skipped so far (recovery mode): the line each started on and why.
+    public var skipped: [CSVError] { reader.skipped }
+
+    /// Line of the current row.
+    public var line: Int { reader.line }
+    public var bytesRead: Int { reader.bytesRead }
+
+    /// Advances to the next data row; false at the end. Throws for a file-level CSV error.
+    public func next() throws(ListError) -> Bool {
+        do { return try reader.next() } catch { throw ListError(error) }
+    }
+
+    /// The phone column of the current row, parsed.
+    public func number() -> RowNumber {
+        let raw = trimmed(phoneColumn)
+        if raw.isEmpty {
+            for i in 0..<reader.fieldCount where !trimmed(i).isEmpty { return .invalid(.empty) }
+            return .blank
+        }
+        switch parser.parse(raw) {
+        case .success(let number): return .number(number)
+        case .failure(let rejection): return .invalid(rejection)
+        }
+    }
+
+    /// Field i of the current row without surrounding spaces/tabs (valid until `next()`).
+    public func trimmed(_ i: Int) -> UnsafeBufferPointer<UInt8> {
+        let field = reader.field(i)
+        var start = 0, end = field.count
+        while start < end, field[start] == 0x20 || field[start] == 0x09 { start += 1 }
+        while end > start, field[end - 1] == 0x20 || field[end - 1] == 0x09 { end -= 1 }
+        return UnsafeBufferPointer(rebasing: field[start..<end])
+    }
+
+    /// The raw phone cell as text (for skipped-row reports).
+    public func rawPhone() -> String {
+        String(decoding: trimmed(phoneColumn), as: UTF8.self)
+    }
+}

@@ -1,0 +1,262 @@
+// Duplicate finder: which rows of a contact list repeat an earlier row's number, in bounded memory.
+// Input: a list file (read with ContactListReader), optionally the link index. Output: a
+// `DuplicateLines` cursor answering, for rows asked in file order, "is this line a duplicate, and of
+// which line?", and (optionally) the list's numbers that the link index does not hold yet.
+// How: one pass writes (number, line) pairs into P partition files by a hash of the number; each
+// partition is then deduplicated with a small in-memory table; duplicates are written per partition
+// in line order and merged back by line. Memory is bounded by the partition size (about 8 MB of
+// list per partition), not by the number of rows. Temp files live in .optout/tmp/ and are removed.
+// Failures: `ListError` for a list that cannot be read, `OptoutError` for temp-file I/O.
+
+import OptoutPhone
+import OptoutBase
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public final class DuplicateLines {
+    private struct Stream {
+        var fd: Int32
+        var buffer: [UInt8]
+        var start = 0
+        var end = 0
+        var line: UInt32 = 0
+        var first: UInt32 = 0
+        var live = false
+    }
+    private var streams: [Stream] = []
+    private var heap: [Int] = []   // indices into streams, min-heap by line
+    public let duplicates: Int
+
+    init(paths: [String], duplicates: Int) throws(OptoutError) {
+        self.duplicates = duplicates
+        for path in paths {
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            if fd < 0 { throw .io(path: path, reason: Durable.errnoText()) }
+            unlink(path)  // gone when closed
+            var stream = Stream(fd: fd, buffer: [UInt8](repeating: 0, count: 16 << 10))
+            DuplicateLines.advance(&stream)
+            streams.append(stream)
+            if stream.live { push(streams.count - 1) }
+        }
+    }
+
+    deinit { for s in streams { close(s.fd) } }
+
+    private static func advance(_ s: inout Stream) {
+        if s.end - s.start < 8 {
+            let leftover = s.end - s.start
+            if leftover > 0 { for i in 0..<leftover { s.buffer[i] = s.buffer[s.start + i] } }
+            s.start = 0
+            s.end = leftover
+            while s.end < 8 {
+                let n = s.buffer.withUnsafeMutableBytes { read(s.fd, $0.baseAddress! + s.end, $0.count - s.end) }
+                if n <= 0 { s.live = false; return }
+                s.end += n
+            }
+        }
+        var line: UInt32 = 0, first: UInt32 = 0
+        for i in 0..<4 {
+            line |= UInt32(s.buffer[s.start + i]) << (8 * UInt32(i))
+            first |= UInt32(s.buffer[s.start + 4 + i]) << (8 * UInt32(i))
+        }
+        s.start += 8
+        s.line = line
+        s.first = first
+        s.live = true
+    }
+
+    private func less(_ a: Int, _ b: Int) -> Bool { streams[heap[a]].line < streams[heap[b]].line }
+
+    private func push(_ stream: Int) {
+        heap.append(stream)
+        var i = heap.count - 1
+        while i > 0 {
+            let parent = (i - 1) / 2
+            if !less(i, parent) { break }
+            heap.swapAt(i, parent)
+            i = parent
+        }
+    }
+
+    private func popTop() -> Int {
+        let top = heap[0]
+        heap[0] = heap[heap.count - 1]
+        heap.removeLast()
+        var i = 0
+        while true {
+            let l = 2 * i + 1, r = l + 1
+            var m = i
+            if l < heap.count && less(l, m) { m = l }
+            if r < heap.count && less(r, m) { m = r }
+            if m == i { break }
+            heap.swapAt(i, m)
+            i = m
+        }
+        return top
+    }
+
+    /// The line of the first row with the same number when `line` is a duplicate; nil otherwise.
+    /// Lines must be asked in increasing order.
+    public func firstLine(ifDuplicate line: Int) -> Int? {
+        while let top = heap.first, Int(streams[top].line) < line {
+            let s = popTop()
+            DuplicateLines.advance(&streams[s])
+            if streams[s].live { push(s) }
+        }
+        guard let top = heap.first, Int(streams[top].line) == line else { return nil }
+        let s = popTop()
+        let first = Int(streams[s].first)
+        DuplicateLines.advance(&streams[s])
+        if streams[s].live { push(s) }
+        return first
+    }
+}
+
+public enum DuplicateFinder {
+    /// Partition count for a list of `bytes`: about 8 MB of list each, a power of two, 1...512.
+    static func partitions(forListBytes bytes: Int) -> Int {
+        var p = 1
+        while p < 512 && p * (8 << 20) < bytes { p <<= 1 }
+        return p
+    }
+
+    @inline(__always)
+    static func partition(_ value: UInt64, _ mask: Int) -> Int {
+        var h = value &* 0xBF58476D1CE4E5B9
+        h ^= h >> 31
+        return Int(truncatingIfNeeded: h >> 40) & mask
+    }
+
+    /// Buffered appends to one partition file.
+    private final class PartitionWriter {
+        let path: String
+        let fd: Int32
+        var buffer: [UInt8] = []
+        var count = 0
+
+        init(path: String) throws(OptoutError) {
+            self.path = path
+            fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+            if fd < 0 { throw .cannotCreate(path: path, reason: Durable.errnoText()) }
+            buffer.reserveCapacity(64 << 10)
+        }
+
+        deinit { close(fd) }
+
+        @inline(__always)
+        func append(_ value: UInt64, bytes: Int) throws(OptoutError) {
+            var v = value
+            for _ in 0..<bytes { buffer.append(UInt8(truncatingIfNeeded: v)); v >>= 8 }
+            count += 1
+            if buffer.count >= 60 << 10 { try flush() }
+        }
+
+        func flush() throws(OptoutError) {
+            if buffer.isEmpty { return }
+            try Durable.writeAll(fd, buffer, path: path)
+            buffer.removeAll(keepingCapacity: true)
+        }
+
+        /// Reads the whole partition back (it is small by construction).
+        func readAll() throws(OptoutError) -> [UInt8] {
+            try flush()
+            var out = [UInt8](repeating: 0, count: Int(lseek(fd, 0, SEEK_END)))
+            var offset = 0
+            while offset < out.count {
+                let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + offset, $0.count - offset, off_t(offset)) }
+                if n <= 0 { throw .io(path: path, reason: Durable.errnoText()) }
+                offset += n
+            }
+            return out
+        }
+    }
+
+    /// Finds the duplicate rows of a list.
+    /// - Parameters:
+    ///   - linkIndexPath: when given, `newNumber` is called once for every distinct number of the
+    ///     list that the index does not hold yet (so the caller can add its token).
+    public static func find(listPath: String, parser: PhoneNumberParser, tempRoot: String,
+                            linkIndexPath: String? = nil, partitionCount: Int? = nil,
+                            newNumber: (PhoneNumber) throws(OptoutError) -> Void = { _ in }) throws -> DuplicateLines {
+        let size = (try? FileSize.of(listPath)) ?? 0
+        let p = partitionCount ?? partitions(forListBytes: size)
+        precondition(p > 0 && p & (p - 1) == 0, "partition count must be a power of two")
+        let mask = p - 1
+        try Durable.makeDirectory(tempRoot, mode: 0o700)
+        let dir = "\(tempRoot)/dups-\(getpid())-\(Hex.encode(Durable.randomBytes(4)))"
+        try Durable.makeDirectory(dir, mode: 0o700)
+        defer { rmdir(dir) }
+        var rows: [PartitionWriter] = []
+        var linked: [PartitionWriter] = []
+        defer {
+            for w in rows + linked { unlink(w.path) }
+        }
+        for k in 0..<p {
+            rows.append(try PartitionWriter(path: "\(dir)/rows-\(k)"))
+            if linkIndexPath != nil { linked.append(try PartitionWriter(path: "\(dir)/linked-\(k)")) }
+        }
+        // Pass 1: the list's numbers (and the index's) by partition.
+        let reader = try ContactListReader(path: listPath, parser: parser)
+        while try reader.next() {
+            if case .number(let number) = reader.number() {
+                let line = UInt32(truncatingIfNeeded: reader.line)
+                // 12 bytes: the value (50 bits) with the line's low 14 bits, then the line's high bits.
+                let writer = rows[partition(number.value, mask)]
+                try writer.append(number.value | UInt64(line & 0x3FFF) << 50, bytes: 8)
+                try writer.append(UInt64(line >> 14), bytes: 4)
+            }
+        }
+        if let linkIndexPath {
+            var failure: OptoutError?
+            try LinkIndex.forEachNumber(path: linkIndexPath) { value in
+                if failure != nil { return }
+                do throws(OptoutError) { try linked[partition(value, mask)].append(value, bytes: 8) } catch { failure = error }
+            }
+            if let failure { throw failure }
+        }
+        // Pass 2: each partition on its own.
+        var dupPaths: [String] = []
+        var duplicates = 0
+        for k in 0..<p {
+            let data = try rows[k].readAll()
+            let n = data.count / 12  // 12 bytes per row
+            var seen = NumberTable(capacity: max(16, n))
+            var known = NumberTable(capacity: 16)
+            if linkIndexPath != nil {
+                let linkedData = try linked[k].readAll()
+                known = NumberTable(capacity: max(16, linkedData.count / 8))
+                linkedData.withUnsafeBytes { raw in
+                    for i in 0..<(linkedData.count / 8) {
+                        known.insert(raw.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self).littleEndian, payload: 0)
+                    }
+                }
+            }
+            let dups = try PartitionWriter(path: "\(dir)/dups-\(k)")
+            for i in 0..<n {
+                let packed = data.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: i * 12, as: UInt64.self).littleEndian }
+                let high = data.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: i * 12 + 8, as: UInt32.self).littleEndian }
+                let value = packed & ((1 << 50) - 1)
+                let line = UInt32(truncatingIfNeeded: packed >> 50) | high << 14
+                if let first = seen.insertOrFind(value, payload: line) {
+                    try dups.append(UInt64(line) | UInt64(first) << 32, bytes: 8)
+                    duplicates += 1
+                } else if linkIndexPath != nil, known.find(value) == nil {
+                    try newNumber(PhoneNumber(unchecked: value))
+                }
+            }
+            try dups.flush()
+            dupPaths.append(dups.path)
+            unlink(rows[k].path)
+        }
+        return try DuplicateLines(paths: dupPaths, duplicates: duplicates)
+    }
+}
+
+enum FileSize {
+    static func of(_ path: String) throws(OptoutError) -> Int {
+        var st = stat()
+        if stat(path, &st) != 0 { throw .io(path: path, reason: Durable.errnoText()) }
+        return Int(st.st_size)
+    }
+}

@@ -1,0 +1,206 @@
+// STOP logs: inbound SMS logs from the toll-free number (inbox/stops/*.csv or JSON Lines).
+// Input: one file of any size, streamed row by row; columns found by name (sender, text, time,
+// and optionally the number written to: `to`/`recipient`/`destination`, kept in the evidence
+// detail as "to +1800..."; ColumnNames).
+// Output: an event per message classified as opt-out / opt-in / help / other with the rule that
+// decided it (Keywords), for every reading of its sender (SenderReadings) at the time EventTimes
+// gives it; review items (held opt-ins, unreadable senders); the rows that could not be read
+// (`unreadableRows`: a quote never closed, a record over 16 MiB, a JSON line that is not an
+// object or cannot be read, a sender with no reading); row-level warnings.
+// Failures (the file is rejected): no sender or text column, no row that could be read, I/O.
+
+import OptoutPhone
+import OptoutBase
+import Foundation
+
+/// What one STOP log yielded.
+public struct StopLogContents: Sendable {
+    public var events: [IncomingEvent] = []
+    /// Messages a person must look at (ambiguous replies, unreadable senders, held opt-ins).
+    public var reviews: [ReviewItem] = []
+    public var rowProblems: [Diagnostic] = []
+    /// Rows that could not be read or used: the file was read in part (its other rows applied).
+    public var unreadableRows: [UnreadableRow] = []
+    /// Rows whose sender has no valid reading (review items; they count for exit 65).
+    public var unreadableSenders = 0
+    public var messages = 0
+    /// The last `to` cell and its detail (a log usually has one toll-free number: parse it once).
+    fileprivate var lastRecipient: (raw: String, detail: String)?
+}
+
+public typealias StopLogError = InputError
+
+public struct StopLogReader {
+    public var parser: PhoneNumberParser
+    public var settings: Settings
+    public var now: Timestamp
+    private let keywords: Keywords.Lists
+    /// For the `to` detail: recipient filters (mobile_only) never apply to opt-out inputs.
+    private let recipientParser: PhoneNumberParser
+
+    public init(parser: PhoneNumberParser, settings: Settings, now: Timestamp) {
+        self.parser = parser
+        self.settings = settings
+        self.now = now
+        self.keywords = Keywords.Lists(settings: settings)
+        recipientParser = PhoneNumberParser(defaultRegion: settings.defaultCountry)
+    }
+
+    /// Reads one log, streamed; the evidence's input hash is the SHA-256 of its bytes.
+    public func read(path: String, displayName: String) throws(StopLogError) -> StopLogContents {
+        let inputHash: String
+        do { inputHash = String(try Durable.contentKey(path).prefix(16)) } catch { throw StopLogError(line: nil, reason: error.description) }
+        var rows = OptOutRows(source: .reply, file: displayName, inputHash: inputHash, now: now, settings: settings)
+        var contents = StopLogContents()
+        if try StopLogReader.looksLikeJSONLines(path) {
+            try readJSONLines(path, displayName: displayName, rows: &rows, into: &contents)
+        } else {
+            try readCSV(path, displayName: displayName, rows: &rows, into: &contents)
+        }
+        let out = rows.finish()
+        contents.events = out.events
+        contents.reviews += out.reviews
+        contents.rowProblems += out.problems
+        contents.unreadableRows = out.unreadable
+        if let error = out.nothingReadable { throw error }
+        contents.unreadableSenders = out.unreadableSenders.count
+        return contents
+    }
+
+    /// True when the first byte that is not whitespace (or a BOM) is `{`.
+    static func looksLikeJSONLines(_ path: String) throws(StopLogError) -> Bool {
+        do {
+            let lines = try LineReader(path: path, maxLineBytes: 1 << 16)
+            while let line = try lines.next() {
+                guard case .text(let bytes) = line else { return false }
+                if let first = bytes.first(where: { !($0 == 0x20 || $0 == 0x0D || $0 == 0x09 || $0 == 0xEF || $0 == 0xBB || $0 == 0xBF) }) {
+                    return first == UInt8(ascii: "{")
+                }
+            }
+            return false
+        } catch {
+            throw StopLogError(error)
+        }
+    }
+
+    private func readCSV(_ path: String, displayName: String, rows: inout OptOutRows, into contents: inout StopLogContents) throws(StopLogError) {
+        do {
+            let reader = try CSVReader(path: path)
+            reader.recovers = true
+            defer { rows.unreadable += reader.skipped.map { UnreadableRow(line: $0.line, reason: $0.reason) } }
+            guard try reader.next() else { throw StopLogError(line: nil, reason: "the log has no rows") }
+            let headers = (0..<reader.fieldCount).map { reader.string($0) }
+            guard let sender = ColumnNames.find(ColumnNames.sender, in: headers) else {
+                throw StopLogError(line: reader.line, reason: "no sender column (expected a header such as from, sender, msisdn, phone, mobile, originator; found \(Diagnostics.list(headers))))")
+            }
+            guard let text = ColumnNames.find(ColumnNames.text, in: headers) else {
+                throw StopLogError(line: reader.line, reason: "no message text column (expected text, body, message or content; found \(Diagnostics.list(headers))))")
+            }
+            let time = ColumnNames.find(ColumnNames.time, in: headers)
+            let recipient = ColumnNames.find(ColumnNames.recipient, in: headers)
+            while try reader.next() {
+                if reader.fieldCount == 1 && reader.field(0).isEmpty { continue }
+                func value(_ i: Int?) -> String? { i.flatMap { $0 < reader.fieldCount ? reader.string($0) : nil } }
+                contents.messages += 1
+                addMessage(sender: value(sender) ?? "", text: value(text) ?? "", time: value(time),
+                           recipient: value(recipient), line: reader.line, displayName: displayName, rows: &rows, into: &contents)
+            }
+        } catch let error as CSVError {
+            throw StopLogError(error)
+        } catch let error as StopLogError {
+            throw error
+        } catch {
+            throw StopLogError(line: nil, reason: "\(error)")
+        }
+    }
+
+    private func readJSONLines(_ path: String, displayName: String, rows: inout OptOutRows, into contents: inout StopLogContents) throws(StopLogError) {
+        let lines: LineReader
+        do { lines = try LineReader(path: path) } catch { throw StopLogError(error) }
+        while true {
+            let next: LineReader.Line?
+            do { next = try lines.next() } catch { throw StopLogError(error) }
+            guard let next else { break }
+            let line = lines.line
+            guard case .text(var bytes) = next else {
+                rows.unreadable.append(UnreadableRow(line: line, reason: "line longer than 16 MiB"))
+                continue
+            }
+            if line == 1, bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
+            if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) { continue }
+            let object: [String: Any]
+            do {
+                guard let parsed = try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
+                    rows.unreadable.append(UnreadableRow(line: line, reason: "not a JSON object (JSON Lines logs hold one {...} per line)"))
+                    continue
+                }
+                object = parsed
+            } catch {
+                rows.unreadable.append(UnreadableRow(line: line, reason: "not valid JSON (\(StopLogReader.jsonReason(error)))"))
+                continue
+            }
+            var byName: [String: String] = [:]
+            for (key, value) in object {
+                let normalized = ColumnNames.normalize(key)
+                if let text = value as? String { byName[normalized] = text } else if let number = value as? NSNumber {
+                    // 447700900123.0 (a number written as a float) is 447700900123.
+                    let text = number.stringValue
+                    byName[normalized] = text.hasSuffix(".0") ? String(text.dropLast(2)) : text
+                }
+            }
+            func first(_ names: [String]) -> String? { names.lazy.compactMap { byName[$0] }.first }
+            guard let sender = first(ColumnNames.sender) else {
+                rows.unreadable.append(UnreadableRow(line: line, reason: "no sender field (from, sender, msisdn, phone, mobile, originator)"))
+                continue
+            }
+            guard let text = first(ColumnNames.text) else {
+                rows.unreadable.append(UnreadableRow(line: line, reason: "no text field (text, body, message, content)"))
+                continue
+            }
+            contents.messages += 1
+            addMessage(sender: sender, text: text, time: first(ColumnNames.time),
+                       recipient: first(ColumnNames.recipient), line: line,
+                       displayName: displayName, rows: &rows, into: &contents)
+        }
+    }
+
+    /// Foundation's reason for a JSON error, without its boilerplate.
+    static func jsonReason(_ error: Error) -> String {
+        let ns = error as NSError
+        return (ns.userInfo["NSDebugDescription"] as? String) ?? ns.localizedDescription
+    }
+
+    /// The evidence detail for the number written to: "to +18005550100" (E.164 when it parses).
+    func recipientDetail(_ raw: String?) -> String {
+        guard let raw else { return "" }
+        let trimmed = raw.trimmingCharacters(in: .whitespaces)
+        if trimmed.isEmpty { return "" }
+        if case .success(let number) = recipientParser.parse(trimmed) { return "to \(number.e164)" }
+        return "to \(trimmed)"
+    }
+
+    private func cachedRecipientDetail(_ raw: String?, in contents: inout StopLogContents) -> String {
+        guard let raw else { return "" }
+        if let last = contents.lastRecipient, last.raw == raw { return last.detail }
+        let detail = recipientDetail(raw)
+        contents.lastRecipient = (raw, detail)
+        return detail
+    }
+
+    private func addMessage(sender: String, text: String, time: String?, recipient: String?, line: Int, displayName: String,
+                            rows: inout OptOutRows, into contents: inout StopLogContents) {
+        let classification = keywords.classify(text)
+        if classification.needsReview {
+            contents.rowProblems.append(Diagnostic(.warning, SourceLocation(file: displayName, line: line), "\(classification.rule); not an opt-out — sent to review"))
+        }
+        let kind: EventKind
+        switch classification.intent {
+        case .optOut: kind = .optOut
+        case .optIn: kind = .optIn
+        case .help: kind = .help
+        case .other: kind = .other
+        }
+        rows.add(line: line, sender: sender, kind: kind, rule: classification.rule, time: time, text: text,
+                 detail: cachedRecipientDetail(recipient, in: &contents), needsReview: classification.needsReview)
+    }
+}

@@ -1,0 +1,75 @@
+// Link index: token → number, so that a later confirmation on the opt-out page resolves to its
+// number. Input/output: .optout/links.tsv (mode 0600), a record file of `token\tE.164` payloads,
+// one per distinct number ever linked (so its size is bounded by distinct numbers, not messages):
+// campaigns learn which numbers are new from DuplicateFinder, in bounded memory. New entries are
+// fsynced by `sync()` before a send file that uses them is published.
+// Failures: `OptoutError` naming the file.
+
+import OptoutPhone
+import OptoutBase
+
+public final class LinkIndex {
+    private let file: RecordFile
+    private var pending: [UInt8] = []
+    private var scratch: [UInt8] = []
+    private var known: NumberTable?
+    /// Entries appended by this process.
+    public private(set) var appended = 0
+
+    /// Opens the index for appending (nothing is loaded).
+    public init(path: String) throws(OptoutError) {
+        file = RecordFile(path: path)
+    }
+
+    public var problems: [String] { file.problems }
+
+    /// Calls `body` with every indexed number's value (repairing a torn tail first).
+    public static func forEachNumber(path: String, _ body: (UInt64) -> Void) throws(OptoutError) {
+        try RecordFile(path: path).load { payload, _ in
+            guard let tab = payload.firstIndex(of: 0x09) else { return }
+            if let value = PhoneNumber.parseE164Digits(UnsafeBufferPointer(rebasing: payload[(tab + 1)...])) {
+                body(value)
+            }
+        }
+    }
+
+    /// Adds an entry for a number the caller knows is not indexed yet (no look-up).
+    public func append(_ number: PhoneNumber, token: [UInt8]) throws(OptoutError) {
+        appended += 1
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(contentsOf: token)
+        scratch.append(0x09)
+        number.appendE164(to: &scratch)
+        RecordFile.encode(scratch, into: &pending)
+        if pending.count > 1 << 20 {
+            try file.append(encoded: pending)
+            pending.removeAll(keepingCapacity: true)
+        }
+    }
+
+    /// Adds an entry unless the number is already indexed (loads the index's numbers on first use:
+    /// for small jobs; campaigns use `append` with DuplicateFinder instead).
+    public func add(_ number: PhoneNumber, token: String) throws(OptoutError) {
+        if known == nil {
+            var table = NumberTable()
+            try LinkIndex.forEachNumber(path: file.path) { table.insert($0, payload: 0) }
+            known = table
+        }
+        guard known!.insert(number.value, payload: 0) else { return }
+        try append(number, token: Array(token.utf8))
+    }
+
+    /// Makes every added entry durable.
+    public func sync() throws(OptoutError) {
+        try file.append(encoded: pending)
+        pending.removeAll(keepingCapacity: true)
+        try file.sync()
+    }
+
+    /// Distinct numbers in the index (reads it).
+    public static func count(path: String) throws(OptoutError) -> Int {
+        var table = NumberTable()
+        try forEachNumber(path: path) { table.insert($0, payload: 0) }
+        return table.count
+    }
+}

@@ -1,0 +1,147 @@
+// List reports: checking each contact list when it is new or changed.
+// Input: inbox/lists/<name>.csv (lists stay in the inbox; a newer file of the same name replaces
+// the list). Output: outbox/reports/list-<name>.txt — rows, textable numbers, and every row-level
+// problem with its line (blank, invalid, spreadsheet damage, duplicate, opted out) — written once
+// per version of the list (a changed list gets list-<name>-2.txt, never overwriting).
+// Failures: a file-level problem (no phone column, undecodable, unterminated quote) moves the list
+// to inbox/lists/rejected/ with <file>.error.txt.
+
+import OptoutPhone
+import OptoutBase
+
+/// What one pass over a list found, row by row: the list report's content. Filled by the list
+/// report's own pass, or by a campaign's pass over the same list in the same run (one pass less).
+public struct ListCheck: Sendable {
+    public var rows = 0
+    public var valid = 0
+    public var problems: [String] = []
+    public var counts: [String: Int] = [:]
+
+    public init() {}
+
+    mutating func note(_ line: Int, _ category: String, _ text: String) {
+        counts[category, default: 0] += 1
+        if problems.count < 200 { problems.append("  line \(line): \(text)") }
+    }
+
+    public mutating func blank(_ line: Int) { rows += 1; note(line, "blank row", "blank row") }
+    public mutating func invalid(_ line: Int, raw: String, _ rejection: PhoneRejection) {
+        rows += 1
+        note(line, "invalid number", "\"\(raw)\": \(rejection.reason)")
+    }
+    public mutating func duplicate(_ line: Int, _ number: PhoneNumber, of first: Int) {
+        rows += 1
+        note(line, "duplicate", "\(number.e164) duplicate of line \(first)")
+    }
+    public mutating func optedOut(_ line: Int, _ number: PhoneNumber) { rows += 1; note(line, "opted out", "\(number.e164) is opted out") }
+    public mutating func textable() { rows += 1; valid += 1 }
+}
+
+public enum ListReportJob {
+    public struct Outcome: Sendable {
+        public var reportPath: String
+        public var rows: Int
+        public var valid: Int
+    }
+
+    static func key(_ file: DroppedFile) -> String {
+        "\(CampaignJobNames.stem(file.name))@\(file.size):\(file.modified.seconds)"
+    }
+
+    /// True when this version of the list has not been reported yet.
+    public static func isDue(_ file: DroppedFile, context: RunContext) -> Bool {
+        !context.journal.wasDone(kind: "list", key: key(file))
+    }
+
+    /// Checks one list with its own pass; returns nil when this version was already reported.
+    public static func run(_ file: DroppedFile, context: RunContext) throws(OptoutError) -> Outcome? {
+        guard isDue(file, context: context), Durable.exists(file.path) else { return nil }
+        // Names that would share a report: none of them gets one (said once per group).
+        let group = ListFiles.collisions(of: file.name, in: context.workspace)
+        if !group.isEmpty {
+            if group.first == file.name {
+                context.diagnostics.append(Diagnostic(.error, SourceLocation(file: context.display(file.path)), "no list report: " + ListFiles.collisionReason(group, ws: context.workspace)))
+            }
+            return nil
+        }
+        let stem = CampaignJobNames.stem(file.name)
+        if stem.utf8.count > OutputNames.longestListName {
+            try context.reject(file, kind: .lists, reasons: ["the list name is \(stem.utf8.count) bytes long; at most \(OutputNames.longestListName) fit its report's file name (outbox/reports/list-<list>.txt): shorten the file name"])
+            return nil
+        }
+        let reader: ContactListReader
+        do { reader = try ContactListReader(path: file.path, parser: context.parser) } catch {
+            try context.reject(file, kind: .lists, reasons: [error.description])
+            return nil
+        }
+        var check = ListCheck()
+        let duplicates: DuplicateLines
+        do {
+            duplicates = try DuplicateFinder.find(listPath: file.path, parser: context.parser, tempRoot: "\(context.workspace.state)/tmp")
+        } catch let error as ListError {
+            try context.reject(file, kind: .lists, reasons: [error.description])
+            return nil
+        } catch let error as OptoutError {
+            throw error
+        } catch {
+            throw .internalError("\(error)")
+        }
+        do {
+            while try reader.next() {
+                let line = reader.line
+                switch reader.number() {
+                case .blank: check.blank(line)
+                case .invalid(let rejection): check.invalid(line, raw: reader.rawPhone(), rejection)
+                case .number(let number):
+                    if let first = duplicates.firstLine(ifDuplicate: line) {
+                        check.duplicate(line, number, of: first)
+                    } else if context.ledger.isOptedOut(number) {
+                        check.optedOut(line, number)
+                    } else {
+                        check.textable()
+                    }
+                }
+            }
+        } catch {
+            try context.reject(file, kind: .lists, reasons: [error.description])
+            return nil
+        }
+        return try write(file, reader: reader, check: check, context: context)
+    }
+
+    /// Writes the report for a finished pass and records this version of the list as reported.
+    public static func write(_ file: DroppedFile, reader: ContactListReader, check: ListCheck,
+                             context: RunContext) throws(OptoutError) -> Outcome {
+        let stem = CampaignJobNames.stem(file.name)
+        let name = try context.journal.claimName(kind: "list", key: key(file), preferred: "list-\(stem)") { candidate in
+            Durable.exists("\(context.workspace.reportsFolder)/\(candidate).txt")
+        }
+        let path = "\(context.workspace.reportsFolder)/\(name).txt"
+        let delimiter = reader.delimiter == 0x09 ? "tab" : "'\(String(UnicodeScalar(reader.delimiter)))'"
+        var text = "List \(stem) (\(context.display(file.path)))\n\n"
+        text += "Checked:       \(context.now.iso8601)\n"
+        text += "Format:        \(reader.encoding.rawValue), delimiter \(delimiter), \(reader.hasHeader ? "header row" : "no header row")\n"
+        text += "Phone column:  \"\(reader.columns[reader.phoneColumn])\"\n"
+        text += "Merge fields:  \(reader.columns.enumerated().filter { $0.offset != reader.phoneColumn }.map { "{\($0.element)}" }.joined(separator: " "))\n"
+        text += "Rows:          \(check.rows)\n"
+        text += "Textable:      \(check.valid)\n"
+        for (category, count) in check.counts.sorted(by: { $0.key < $1.key }) {
+            text += "\(category):".padding(toLength: 16, withPad: " ", startingAt: 0) + "\(count)\n"
+        }
+        text += "\nRows that will be skipped:\n"
+        text += check.problems.isEmpty ? "  none\n" : check.problems.joined(separator: "\n") + "\n"
+        let more = check.counts.values.reduce(0, +) - check.problems.count
+        if more > 0 { text += "  ... and \(more) more (each campaign's -skipped.csv lists every row)\n" }
+        try Durable.writeFile(path, text)
+        try context.journal.markDone(kind: "list", key: key(file), fingerprint: "\(file.size):\(file.modified.seconds)")
+        return Outcome(reportPath: path, rows: check.rows, valid: check.valid)
+    }
+}
+
+/// Output-name helpers shared by the jobs.
+public enum CampaignJobNames {
+    /// "Spring Sale.txt" → "Spring_Sale".
+    public static func stem(_ fileName: String) -> String {
+        RunContext.safeName(DropFolder.splitExtension(fileName).0)
+    }
+}

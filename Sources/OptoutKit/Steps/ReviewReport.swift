@@ -1,0 +1,250 @@
+// Review report and decisions: review items reach a person, and a person's decisions come back.
+// Input: the run's review items (from the readers, and damaged ledger records), the review log
+// (.optout/reviews.tsv), decision files in inbox/reviews/. Output:
+//   - outbox/reports/review-<time>.csv (for people: UTF-8 with BOM, CRLF, formula guard), columns
+//       found_at,kind,number,file,line,raw_text,choice,rule,id,decision
+//     holding the items that no report covered yet (the journal's `reviews` watermark). <time> is
+//     when the first of them was found, so a run redone after a crash (log written, watermark
+//     not) writes the same file with the same bytes, once; the watermark moves last.
+//   - from each decision file (a CSV with the report's `id` column and a `decision` column of
+//     `apply` or `dismiss`; any other columns allowed; an empty decision leaves the item open):
+//     closings for the review log, and events for the ledger: `apply` on a held opt-in applies it,
+//     `apply` on a bot-held confirmation opts the number out (evidence: the decision file and
+//     line). On any other kind both decisions only close the item (an opt-out is never undone).
+//   - one line for a person, always printed: new items opened, and on the first run of each day
+//     the items open for more than 7 days.
+// Failures: `OptoutError` when a file cannot be written; a decision file that cannot be used at
+// all is rejected (rejected/ + .error.txt); a row naming an unknown item is a row error (the file
+// goes to processed/ with <file>.error.txt listing such rows, and the run exits 65).
+
+import OptoutPhone
+import OptoutBase
+import Foundation
+
+public enum ReviewReport {
+    /// The report's header row (`id` names the item when a row comes back with a decision).
+    public static let header = ["found_at", "kind", "number", "file", "line", "raw_text", "choice", "rule", "id", "decision"]
+
+    /// The report CSV bytes for these items.
+    public static func csv(_ items: [StoredReview]) -> [UInt8] {
+        let writer = CSVWriter(audience: .people)
+        var out = CSVWriter.utf8BOM
+        writer.appendRow(header, to: &out)
+        for s in items {
+            let i = s.item
+            writer.appendRow([s.foundAt.iso8601, i.kind.rawValue, UnsubscriptionReport.textCell(i.number), i.file,
+                              i.line > 0 ? String(i.line) : "", UnsubscriptionReport.textCell(i.rawText), i.choice, i.rule, s.id, ""], to: &out)
+        }
+        return out
+    }
+
+    /// Writes the report of the items no report covers yet, then moves the watermark.
+    /// - Returns: the report's path (workspace-relative) and how many items it holds; nil when none.
+    public static func writePending(log: ReviewLog, journal: Journal, workspace ws: Workspace) throws(OptoutError) -> (path: String, items: Int)? {
+        let pending = log.items(after: journal.reviewWatermark)
+        guard let first = pending.first else { return nil }
+        let bytes = csv(pending)
+        var name = "review-\(first.foundAt.compact)"
+        let existing = "\(ws.reportsFolder)/\(name).csv"
+        // The same name when the file there holds these items (a redo after a crash, perhaps with
+        // items found since appended); another run's report in the same second: the first seq too.
+        if Durable.exists(existing), let there = try? Durable.readFile(existing), !bytes.starts(with: there) { name += "-\(first.seq)" }
+        let path = "\(ws.reportsFolder)/\(name).csv"
+        try Durable.writeFile(path, bytes)
+        CrashPoints.step("review report: written, watermark not moved")
+        try journal.setReviewWatermark(log.items.count)
+        return (ws.display(path), pending.count)
+    }
+
+    /// A damaged ledger record as a review item (the number, when its field can still be read).
+    static func item(forDamaged record: RecordFile.DamagedRecord, ledgerDisplay: String) -> ReviewItem {
+        let payload = record.bytes.count > 9 && record.bytes[8] == 0x09 ? Array(record.bytes[9...]) : record.bytes
+        let fields = payload.split(separator: 0x09, omittingEmptySubsequences: false)
+        var number = ""
+        if fields.count > 4, let e164 = String(validating: fields[4], as: UTF8.self), PhoneNumber(e164: e164) != nil { number = e164 }
+        let text = String(decoding: record.bytes, as: UTF8.self).replacingOccurrences(of: "\t", with: " | ")
+        return ReviewItem(kind: .damagedLedgerRecord, number: number, file: ledgerDisplay, line: record.line,
+                          inputHash: Hex.encode(Array(SHA256.hash(record.bytes).prefix(8))), rawText: String(text.prefix(300)),
+                          choice: "not replayed; each run exits 74 until a person decides this row",
+                          rule: "record \(record.line) at byte offset \(record.offset) fails its checksum and is not the final record (a crash leaves only that): restore the ledger from backup, or drop the input again")
+    }
+}
+
+/// What this run's review step did.
+public struct ReviewOutcome: Sendable {
+    public var opened = 0
+    public var report: String?
+    /// Lines a person sees even under cron.
+    public var notices: [String] = []
+    public var diagnostics: [Diagnostic] = []
+    /// Damaged ledger records whose review item is still open (exit 74).
+    public var damagedOpen = 0
+    public var openItems = 0
+}
+
+public enum ReviewStep {
+    /// Records the run's review items and closings (fsynced), then writes the review report.
+    /// Called right after the ledger write, before anything else depends on either.
+    public static func afterLedger(log: ReviewLog, items: [ReviewItem], decisions: ReviewDecisions, ledger: Ledger,
+                                   journal: Journal, settings: Settings, workspace ws: Workspace, now: Timestamp,
+                                   lastRunFinished: Timestamp?) throws(OptoutError) -> ReviewOutcome {
+        var out = ReviewOutcome()
+        let ledgerDisplay = ws.display(ledger.path)
+        var all = items
+        let damagedItems = ledger.damagedRecords.map { ReviewReport.item(forDamaged: $0, ledgerDisplay: ledgerDisplay) }
+        all.append(contentsOf: damagedItems)
+        let added = try log.record(all, closing: decisions.closings, at: now)
+        out.opened = added.count
+        if let written = try ReviewReport.writePending(log: log, journal: journal, workspace: ws) {
+            out.report = written.path
+            if out.opened > 0 {
+                out.notices.append("\(out.opened) new review item\(out.opened == 1 ? "" : "s"): \(written.path) (write apply or dismiss in the decision column of each row and drop the file into inbox/reviews/)")
+            } else {
+                out.notices.append("review items waiting for a person: \(written.path)")
+            }
+        }
+        for (record, item) in zip(ledger.damagedRecords, damagedItems) {
+            guard let stored = log.item(id: ReviewLog.id(of: item)), stored.decision == nil else { continue }
+            out.damagedOpen += 1
+            out.diagnostics.append(Diagnostic(.error, SourceLocation(file: ledgerDisplay, line: record.line),
+                "damaged ledger record (byte offset \(record.offset), checksum mismatch; not a torn final record): not replayed, so the opt-out it may hold does not count; restore \(ledgerDisplay) from backup or drop the input again, then decide its row (id \(stored.id)) in the review report"))
+        }
+        let open = log.open
+        out.openItems = open.count
+        // First run of the day (in the settings' time zone) while an item is older than 7 days.
+        let old = open.filter { now.seconds - $0.foundAt.seconds > 7 * 86400 }
+        if let oldest = old.first, lastRunFinished.map({ day($0, settings) != day(now, settings) }) ?? true {
+            out.notices.append("\(old.count) review item\(old.count == 1 ? "" : "s") open for more than 7 days (the oldest found \(oldest.foundAt.iso8601.prefix(10)), \(oldest.item.file)\(oldest.item.line > 0 ? ":\(oldest.item.line)" : "")): decide them (apply or dismiss) in their review report rows and drop those into inbox/reviews/")
+        }
+        out.diagnostics.append(contentsOf: decisions.diagnostics)
+        return out
+    }
+
+    static func day(_ time: Timestamp, _ settings: Settings) -> Int64 {
+        let offset = Int64(settings.timezone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(time.seconds))))
+        return (time.seconds + offset).quotientAndRemainder(dividingBy: 86400).quotient
+    }
+}
+
+/// Decision files read this run (inbox/reviews/).
+public struct ReviewDecisions: Sendable {
+    public var events: [IncomingEvent] = []
+    public var closings: [ReviewClosing] = []
+    public var diagnostics: [Diagnostic] = []
+    /// Rows that named no known item or an unknown decision (exit 65).
+    public var rowErrors = 0
+    /// Files to move to processed/ once the ledger and the review log are synced, with their row errors.
+    var files: [(file: DroppedFile, errors: [String])] = []
+
+    public init() {}
+
+    /// Reads every decision file; a file with no usable row is rejected at once (nothing from it is used).
+    public static func read(_ dropped: [DroppedFile], log: ReviewLog, context: RunContext) throws(OptoutError) -> ReviewDecisions {
+        var out = ReviewDecisions()
+        var decided: [String: String] = [:]
+        for file in dropped {
+            let display = context.display(file.path)
+            do {
+                let parsed = try parse(file, display: display, log: log, decided: &decided)
+                if parsed.used == 0 && !parsed.errors.isEmpty {
+                    try context.reject(file, kind: .reviews, reasons: parsed.errors)
+                    continue
+                }
+                out.events.append(contentsOf: parsed.events)
+                out.closings.append(contentsOf: parsed.closings)
+                out.rowErrors += parsed.errors.count
+                for e in parsed.errors { out.diagnostics.append(Diagnostic(.error, SourceLocation(file: display), e)) }
+                out.diagnostics.append(contentsOf: parsed.notes.map { Diagnostic(.note, SourceLocation(file: display), $0) })
+                out.files.append((file, parsed.errors))
+            } catch let error as InputError {
+                try context.reject(file, kind: .reviews, reasons: [error.description])
+            } catch let error as OptoutError {
+                throw error
+            } catch {
+                throw .internalError("\(display): \(error)")
+            }
+        }
+        return out
+    }
+
+    struct Parsed {
+        var events: [IncomingEvent] = []
+        var closings: [ReviewClosing] = []
+        var errors: [String] = []
+        var notes: [String] = []
+        var used = 0
+    }
+
+    static func parse(_ file: DroppedFile, display: String, log: ReviewLog, decided: inout [String: String]) throws -> Parsed {
+        var p = Parsed()
+        let bytes = try Durable.readFile(file.path, limit: Durable.wholeInputLimit)
+        let inputHash = String(Hex.encode(SHA256.hash(bytes)).prefix(16))
+        let reader: CSVReader
+        do { reader = try CSVReader(bytes: bytes) } catch { throw InputError(error) }
+        func next() throws -> Bool { do { return try reader.next() } catch { throw InputError(error) } }
+        guard try next() else { throw InputError(line: nil, reason: "the file has no rows") }
+        let headers = (0..<reader.fieldCount).map { reader.string($0) }
+        guard let idColumn = ColumnNames.find(["id", "reviewid"], in: headers) else {
+            throw InputError(line: reader.line, reason: "no id column: drop rows of an outbox/reports/review-*.csv report with its id column kept (found \(headers.joined(separator: ", ")))")
+        }
+        guard let decisionColumn = ColumnNames.find(["decision"], in: headers) else {
+            throw InputError(line: reader.line, reason: "no decision column: add one with apply or dismiss in each row (found \(headers.joined(separator: ", ")))")
+        }
+        while try next() {
+            if reader.fieldCount == 1 && reader.field(0).isEmpty { continue }
+            let line = reader.line
+            func value(_ i: Int) -> String { i < reader.fieldCount ? reader.string(i).trimmingCharacters(in: .whitespaces) : "" }
+            var id = value(idColumn)
+            if id.hasPrefix("'") { id.removeFirst() }
+            let decision = value(decisionColumn).lowercased()
+            if decision.isEmpty { p.notes.append("line \(line): no decision; item \(id) stays open"); continue }
+            guard decision == "apply" || decision == "dismiss" else {
+                p.errors.append("line \(line): decision \"\(value(decisionColumn))\" is neither apply nor dismiss; item \(id) stays open")
+                continue
+            }
+            guard let stored = log.item(id: id) else {
+                p.errors.append("line \(line): no review item has the id \"\(id)\" (ids are in the id column of outbox/reports/review-*.csv)")
+                continue
+            }
+            if let earlier = stored.decision ?? decided[id] {
+                p.notes.append("line \(line): item \(id) was already decided (\(earlier)); nothing done")
+                p.used += 1
+                continue
+            }
+            let item = stored.item
+            if decision == "apply" && (item.kind == .heldOptIn || item.kind == .botConfirmation) {
+                guard let number = PhoneNumber(e164: item.number) else {
+                    p.errors.append("line \(line): item \(id) cannot be applied: \"\(item.number)\" is not one valid number; dismiss it and drop a corrected input")
+                    continue
+                }
+                let optIn = item.kind == .heldOptIn
+                p.events.append(IncomingEvent(
+                    kind: optIn ? .optIn : .optOut, number: number, time: item.eventTime ?? file.modified,
+                    source: optIn ? .reply : .link,
+                    rule: optIn ? "held opt-in applied by a person's review decision" : "confirmation held as a link preview or scanner, applied by a person's review decision",
+                    file: display, line: line, inputHash: inputHash, text: item.rawText,
+                    detail: "review=\(id); evidence=\(item.file):\(item.line)\(item.eventTime == nil ? "; time: the decision file's" : "")"))
+            }
+            p.closings.append(ReviewClosing(id: id, decision: decision, file: display, line: line))
+            decided[id] = decision
+            p.used += 1
+        }
+        return p
+    }
+
+    /// Moves the decision files to processed/ (a file with row errors gets <file>.error.txt beside it).
+    public func finish(workspace ws: Workspace) throws(OptoutError) {
+        for (file, errors) in files {
+            let folder = ws.processed(.reviews)
+            if !errors.isEmpty {
+                try Durable.makeDirectory(folder)
+                let target = DropFolder.freePath(in: folder, name: file.name)
+                var text = "optout used \(file.name) except these rows:\n"
+                for e in errors { text += "  \(e)\n" }
+                text += "\nFix those rows and drop them into inbox/reviews/ again; the other rows were applied.\n"
+                try Durable.writeFile(target + ".error.txt", text)
+            }
+            try DropFolder.markProcessed(file, into: folder)
+        }
+    }
+}

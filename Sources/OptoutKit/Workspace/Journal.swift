@@ -1,0 +1,113 @@
+// Journal: what has been done with each input, so that a rerun after a crash finishes the work
+// with the same outputs. Input/output: .optout/journal.tsv (record file, mode 0600) with payloads
+//   claim <kind> <input key> <output name>   — outputs for this input use this name
+//   done  <kind> <input key> <fingerprint>   — finished; the input file was then moved away
+//   webhooks <seq>                           — payload files exist for opt-outs up to seq
+//   reports <seq>                            — unsubscription report and notifications exist up to seq
+//   reviews <n>                              — review reports cover the first n review items
+// An input that has a claim but no done is redone under the same name; a "done" input still in
+// the inbox with the same fingerprint (crash before the move) is only moved.
+// Failures: `OptoutError` naming the file.
+
+import OptoutBase
+
+public final class Journal {
+    private let file: RecordFile
+    private var openClaims: [String: String] = [:]     // "kind\tkey" → name
+    private var usedNames: [String: Set<String>] = [:]  // kind → names ever claimed
+    private var doneFingerprints: Set<String> = []       // "kind\tkey\tfingerprint"
+    private var doneKeys: Set<String> = []               // "kind\tkey"
+    public private(set) var webhookWatermark: Int64 = 0
+    public private(set) var reportWatermark: Int64 = 0
+    /// How many review items (ReviewLog, in order) the review reports cover.
+    public private(set) var reviewWatermark = 0
+
+    public init(path: String) throws(OptoutError) {
+        file = RecordFile(path: path)
+        try file.load { payload, _ in
+            let fields = TabFields.split(payload).map { TabFields.unescape(UnsafeBufferPointer(rebasing: payload[$0])) }
+            switch (fields.first, fields.count) {
+            case ("claim", 4):
+                openClaims["\(fields[1])\t\(fields[2])"] = fields[3]
+                usedNames[fields[1], default: []].insert(fields[3])
+            case ("done", 4):
+                openClaims["\(fields[1])\t\(fields[2])"] = nil
+                doneKeys.insert("\(fields[1])\t\(fields[2])")
+                doneFingerprints.insert("\(fields[1])\t\(fields[2])\t\(fields[3])")
+            case ("webhooks", 2):
+                webhookWatermark = max(webhookWatermark, Int64(fields[1]) ?? 0)
+            case ("reports", 2):
+                reportWatermark = max(reportWatermark, Int64(fields[1]) ?? 0)
+            case ("reviews", 2):
+                reviewWatermark = max(reviewWatermark, Int(fields[1]) ?? 0)
+            default:
+                break
+            }
+        }
+    }
+
+    public var problems: [String] { file.problems }
+
+    private func write(_ fields: [String]) throws(OptoutError) {
+        var payload: [UInt8] = []
+        for (i, field) in fields.enumerated() {
+            if i > 0 { payload.append(0x09) }
+            TabFields.escape(field, into: &payload)
+        }
+        try file.appendAndSync([payload])
+    }
+
+    /// The output name for an input: the one claimed before a crash, or a new one that no earlier
+    /// input of this kind used and for which `isTaken` is false ("name", "name-2", ...).
+    public func claimName(kind: String, key: String, preferred: String, isTaken: (String) -> Bool) throws(OptoutError) -> String {
+        if let name = openClaims["\(kind)\t\(key)"] { return name }
+        var candidate = preferred
+        var n = 2
+        while usedNames[kind, default: []].contains(candidate) || isTaken(candidate) {
+            candidate = "\(preferred)-\(n)"
+            n += 1
+        }
+        try write(["claim", kind, key, candidate])
+        openClaims["\(kind)\t\(key)"] = candidate
+        usedNames[kind, default: []].insert(candidate)
+        return candidate
+    }
+
+    /// Records that the input is finished (before it is moved out of the inbox).
+    public func markDone(kind: String, key: String, fingerprint: String) throws(OptoutError) {
+        try write(["done", kind, key, fingerprint])
+        openClaims["\(kind)\t\(key)"] = nil
+        doneKeys.insert("\(kind)\t\(key)")
+        doneFingerprints.insert("\(kind)\t\(key)\t\(fingerprint)")
+    }
+
+    /// True when this very file (same content and fingerprint) was finished but not moved.
+    public func isDone(kind: String, key: String, fingerprint: String) -> Bool {
+        doneFingerprints.contains("\(kind)\t\(key)\t\(fingerprint)")
+    }
+
+    /// True when an input with this content was finished at some time.
+    public func wasDone(kind: String, key: String) -> Bool {
+        doneKeys.contains("\(kind)\t\(key)")
+    }
+
+    public func setWebhookWatermark(_ seq: Int64) throws(OptoutError) {
+        guard seq > webhookWatermark else { return }
+        try write(["webhooks", String(seq)])
+        webhookWatermark = seq
+    }
+
+    /// Records that the unsubscription report and its notifications cover opt-outs up to `seq`.
+    public func setReportWatermark(_ seq: Int64) throws(OptoutError) {
+        guard seq > reportWatermark else { return }
+        try write(["reports", String(seq)])
+        reportWatermark = seq
+    }
+
+    /// Records that review reports cover the first `count` review items.
+    public func setReviewWatermark(_ count: Int) throws(OptoutError) {
+        guard count > reviewWatermark else { return }
+        try write(["reviews", String(count)])
+        reviewWatermark = count
+    }
+}

@@ -1,0 +1,47 @@
+// Duplicate finder: the same answers as a plain in-memory pass, whatever the partitioning.
+
+import Foundation
+import Testing
+@testable import OptoutBase
+@testable import OptoutKit
+@testable import OptoutPhone
+import OptoutTestSupport
+
+@Suite struct DuplicateFinderTests {
+    @Test(arguments: [1, 2, 8, 64])
+    func agreesWithAnInMemoryPass(partitions: Int) throws {
+        let dir = NSTemporaryDirectory() + "dups-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // 20,000 rows over 6,000 numbers in two formats, with blank and invalid rows mixed in.
+        var text = "name,mobile\n"
+        var expected: [Int: Int] = [:]   // line → first line
+        var first: [Int: Int] = [:]
+        var rng = SystemRandomNumberGenerator()
+        var line = 1
+        for i in 0..<20_000 {
+            line += 1
+            if i % 997 == 0 { text += "blank,\n"; continue }
+            if i % 991 == 0 { text += "bad,12345\n"; continue }
+            let n = Int.random(in: 0..<6_000, using: &rng)
+            text += i % 2 == 0 ? "r\(i),07700 9\(String(format: "%05d", n))\n" : "r\(i),+4477009\(String(format: "%05d", n))\n"
+            if let f = first[n] { expected[line] = f } else { first[n] = line }
+        }
+        let path = "\(dir)/list.csv"
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        let parser = PhoneNumberParser(defaultRegion: "GB")
+        var fresh = 0
+        let linkPath = "\(dir)/links.tsv"
+        let index = try LinkIndex(path: linkPath)
+        try index.append(PhoneNumber(e164: "+447700900001")!, token: Array("AAAAAAAAAA".utf8))
+        try index.sync()
+        let dups = try DuplicateFinder.find(listPath: path, parser: parser, tempRoot: "\(dir)/tmp", linkIndexPath: linkPath,
+                                            partitionCount: partitions) { (_: PhoneNumber) throws(OptoutError) in fresh += 1 }
+        var found: [Int: Int] = [:]
+        for l in 2...line { if let f = dups.firstLine(ifDuplicate: l) { found[l] = f } }
+        #expect(found == expected)
+        #expect(dups.duplicates == expected.count)
+        #expect(fresh == first.count - (first[1] != nil ? 1 : 0))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: "\(dir)/tmp").isEmpty)
+    }
+}
