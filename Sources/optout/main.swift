@@ -9,15 +9,7 @@ import Glibc
 import OptoutKit
 
 /// Writes all of text to a file descriptor.
-func emit(_ text: String, to fd: Int32) {
-    var bytes = Array(text.utf8)
-    var offset = 0
-    while offset < bytes.count {
-        let n = bytes.withUnsafeMutableBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
-        if n <= 0 { if errno == EINTR { continue } else { return } }
-        offset += n
-    }
-}
+func emit(_ text: String, to fd: Int32) { StandardStreams.write(text, to: fd) }
 
 /// The write end of the stop pipe, for the signal handler (set once before handlers exist).
 nonisolated(unsafe) var stopPipeWrite: Int32 = -1

@@ -43,7 +43,7 @@ final class ByteInput {
     init(path: String) throws(CSVError) {
         let descriptor = path.withCString { open($0, O_RDONLY | O_CLOEXEC) }
         if descriptor < 0 {
-            throw CSVError(kind: .io, line: 0, reason: "cannot open the file: \(ByteInput.systemReason(errno))")
+            throw CSVError(kind: .io, line: 0, reason: "cannot open the file: \(errnoText(errno))")
         }
         fd = descriptor
         memory = []
@@ -70,12 +70,9 @@ final class ByteInput {
             memoryOffset += n
             return n
         }
-        while true {
-            let n = systemRead(fd, dest, max)
-            if n >= 0 { return n }
-            let code = errno
-            if code == EINTR { continue }
-            throw CSVError(kind: .io, line: 0, reason: "cannot read the file: \(ByteInput.systemReason(code))")
+        switch valueOrErrno({ systemRead(fd, dest, max) }) {
+        case .success(let n): return n
+        case .failure(let failure): throw CSVError(kind: .io, line: 0, reason: "cannot read the file: \(failure)")
         }
     }
 
@@ -86,13 +83,8 @@ final class ByteInput {
             return
         }
         if lseek(fd, off_t(offset), SEEK_SET) < 0 {
-            throw CSVError(kind: .io, line: 0, reason: "cannot seek in the file: \(ByteInput.systemReason(errno))")
+            throw CSVError(kind: .io, line: 0, reason: "cannot seek in the file: \(errnoText(errno))")
         }
-    }
-
-    static func systemReason(_ code: Int32) -> String {
-        guard let text = strerror(code) else { return "error \(code)" }
-        return String(cString: text)
     }
 }
 

@@ -17,10 +17,6 @@ private func linuxSyncfs(_ fd: Int32) -> Int32
 
 /// Low-level helpers around POSIX calls, each failing with a path-naming error.
 public enum Durable {
-    package static func errnoText(_ code: Int32 = errno) -> String {
-        String(cString: strerror(code))
-    }
-
     static func writeError(_ path: String, _ code: Int32 = errno) -> OptoutError {
         .cannotCreate(path: path, reason: errnoText(code))
     }
@@ -58,12 +54,10 @@ public enum Durable {
     package static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws(OptoutError) {
         var offset = 0
         while offset < bytes.count {
-            let n = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw writeError(path)
+            switch valueOrErrno({ write(fd, bytes.baseAddress! + offset, bytes.count - offset) }) {
+            case .success(let n): offset += n
+            case .failure(let failure): throw writeError(path, failure.code)
             }
-            offset += n
         }
     }
 
@@ -193,10 +187,10 @@ public enum Durable {
         }
         var chunk = [UInt8](repeating: 0, count: chunkSize)
         while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .io(path: path, reason: errnoText())
+            let n: Int
+            switch valueOrErrno({ chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) } }) {
+            case .success(let count): n = count
+            case .failure(let failure): throw .io(path: path, reason: failure.description)
             }
             if n == 0 { break }
             chunk.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }

@@ -18,10 +18,10 @@ public final class InboxWatcher {
     public init(folders: [String], stopFD: Int32) throws(OptoutError) {
         self.stopFD = stopFD
         fd = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
-        if fd < 0 { throw .io(path: "inotify", reason: Durable.errnoText()) }
+        if fd < 0 { throw .io(path: "inotify", reason: errnoText()) }
         let mask = UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_MODIFY | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF)
         for folder in folders where inotify_add_watch(fd, folder, mask) < 0 {
-            let reason = Durable.errnoText()
+            let reason = errnoText()
             close(fd)
             throw .io(path: folder, reason: "cannot watch: \(reason)")
         }

@@ -12,16 +12,14 @@ public final class WorkspaceLock {
     /// Takes the lock; with `wait` false, fails at once when it is held.
     public init(path: String, wait: Bool) throws(OptoutError) {
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        if fd < 0 { throw .cannotCreate(path: path, reason: Durable.errnoText()) }
-        while flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) != 0 {
-            if errno == EINTR { continue }
-            let code = errno
+        if fd < 0 { throw .cannotCreate(path: path, reason: errnoText()) }
+        if case .failure(let failure) = valueOrErrno({ flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) }) {
             close(fd)
             fd = -1
-            if code == EWOULDBLOCK {
+            if failure.code == EWOULDBLOCK {
                 throw .locked("another optout run holds the lock on this workspace (\(path)); try again later")
             }
-            throw .io(path: path, reason: Durable.errnoText(code))
+            throw .io(path: path, reason: failure.description)
         }
     }
 

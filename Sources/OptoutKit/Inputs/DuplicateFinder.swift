@@ -32,7 +32,7 @@ public final class DuplicateLines {
         self.duplicates = duplicates
         for path in paths {
             let fd = open(path, O_RDONLY | O_CLOEXEC)
-            if fd < 0 { throw .io(path: path, reason: Durable.errnoText()) }
+            if fd < 0 { throw .io(path: path, reason: errnoText()) }
             unlink(path)  // gone when closed
             var stream = Stream(fd: fd, buffer: [UInt8](repeating: 0, count: 16 << 10))
             DuplicateLines.advance(&stream)
@@ -138,7 +138,7 @@ public enum DuplicateFinder {
         init(path: String) throws(OptoutError) {
             self.path = path
             fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-            if fd < 0 { throw .cannotCreate(path: path, reason: Durable.errnoText()) }
+            if fd < 0 { throw .cannotCreate(path: path, reason: errnoText()) }
             buffer.reserveCapacity(64 << 10)
         }
 
@@ -165,7 +165,7 @@ public enum DuplicateFinder {
             var offset = 0
             while offset < out.count {
                 let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + offset, $0.count - offset, off_t(offset)) }
-                if n <= 0 { throw .io(path: path, reason: Durable.errnoText()) }
+                if n <= 0 { throw .io(path: path, reason: errnoText()) }
                 offset += n
             }
             return out
@@ -256,7 +256,7 @@ public enum DuplicateFinder {
 enum FileSize {
     static func of(_ path: String) throws(OptoutError) -> Int {
         var st = stat()
-        if stat(path, &st) != 0 { throw .io(path: path, reason: Durable.errnoText()) }
+        if stat(path, &st) != 0 { throw .io(path: path, reason: errnoText()) }
         return Int(st.st_size)
     }
 }

@@ -23,7 +23,7 @@ public enum InterruptedCampaign {
     public static func removeOutputs(_ name: String, workspace ws: Workspace) throws(OptoutError) -> [String] {
         var removed: [String] = []
         for path in outputs(name, workspace: ws) where Durable.exists(path) {
-            if unlink(path) != 0 { throw .cannotCreate(path: path, reason: Durable.errnoText()) }
+            if unlink(path) != 0 { throw .cannotCreate(path: path, reason: errnoText()) }
             try Durable.syncDirectory(Durable.parent(of: path))
             removed.append(ws.display(path))
         }

@@ -69,7 +69,7 @@ public enum LeaseProbe {
     public static func probe(_ path: String) -> Answer {
         _ = leaseBreakSignalIgnored
         let fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC)
-        if fd < 0 { return .unavailable("cannot open: \(String(cString: strerror(errno)))") }
+        if fd < 0 { return .unavailable("cannot open: \(errnoText())") }
         defer { close(fd) }
         if fcntl(fd, setLease, Int32(F_RDLCK)) == 0 {
             _ = fcntl(fd, setLease, Int32(F_UNLCK))
@@ -80,7 +80,7 @@ public enum LeaseProbe {
         case EAGAIN: return .writerOpen
         case EACCES, EPERM: return .unavailable("the file belongs to another user and optout has no CAP_LEASE")
         case EINVAL: return .unavailable("the file system does not support leases (NFS, SMB) or leases are disabled")
-        default: return .unavailable(String(cString: strerror(code)))
+        default: return .unavailable(errnoText(code))
         }
     }
 }

@@ -38,11 +38,11 @@ public enum LinkKeyCheck {
     static func firstEntries(_ path: String, count: Int) throws(OptoutError) -> [(String, PhoneNumber)] {
         guard Durable.exists(path) else { return [] }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        if fd < 0 { throw .io(path: path, reason: Durable.errnoText()) }
+        if fd < 0 { throw .io(path: path, reason: errnoText()) }
         defer { close(fd) }
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        if n < 0 { throw .io(path: path, reason: Durable.errnoText()) }
+        if n < 0 { throw .io(path: path, reason: errnoText()) }
         var out: [(String, PhoneNumber)] = []
         for line in buffer[0..<n].split(separator: 0x0A) where out.count < count {
             Array(line).withUnsafeBufferPointer { b in

@@ -127,9 +127,9 @@ extension Workspace {
             var st = stat()
             if lstat(path, &st) != 0 {
                 if mkdir(path, isState ? 0o700 : 0o777) != 0 && errno != EEXIST {
-                    throw .cannotCreate(path: path, reason: Durable.errnoText())
+                    throw .cannotCreate(path: path, reason: errnoText())
                 }
-                if lstat(path, &st) != 0 { throw .cannotCreate(path: path, reason: Durable.errnoText()) }
+                if lstat(path, &st) != 0 { throw .cannotCreate(path: path, reason: errnoText()) }
                 if isState && st.st_mode & S_IFMT == S_IFDIR { _ = chmod(path, 0o700) }
             }
             if st.st_mode & S_IFMT != S_IFDIR {
@@ -145,7 +145,7 @@ extension Workspace {
         var st = stat()
         guard lstat(state, &st) == 0, st.st_mode & S_IFMT == S_IFDIR else { return }
         if st.st_mode & 0o077 != 0 && chmod(state, 0o700) != 0 {
-            throw .cannotCreate(path: state, reason: "cannot make it private (chmod 0700): \(Durable.errnoText())")
+            throw .cannotCreate(path: state, reason: "cannot make it private (chmod 0700): \(errnoText())")
         }
         guard let dir = opendir(state) else { return }
         defer { closedir(dir) }
