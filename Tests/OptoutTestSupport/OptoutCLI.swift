@@ -148,7 +148,7 @@ package struct WorkspaceSnapshot: Equatable {
             temps.append(".optout/\(item)")
         }
         let ledgerFile = Workspace(root: root).ledgerFile
-        let records = Durable.exists(ledgerFile) ? try Ledger.readAllReadOnly(path: ledgerFile) : []
+        let records = Durable.exists(ledgerFile) ? try Ledger.readAll(path: ledgerFile) : []
         for line in (Tree.read(Workspace(root: root).linkIndexFile) ?? "").split(separator: "\n") {
             linkIndex.append(String(line.dropFirst(9)))
         }

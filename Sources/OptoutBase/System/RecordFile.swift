@@ -1,19 +1,37 @@
 // Record files: append-only, checksummed, line-based state files (ledger, journal, link index).
 // Input: a path. Output: each intact record's payload bytes, in order; appends that are durable
 // once `sync()` returns. A record is `<crc32 hex8>\t<payload>\n`. A crash can cut only the last
-// record: a final line without its newline or with a bad checksum is a torn tail, reported and
-// cut off before the next append; a bad line elsewhere (before an intact record: not what a crash
-// leaves) is reported, listed in `damaged` with its line and byte offset, and skipped, never the rest.
-// Failures: `OptoutError.io` / `.cannotCreate` naming the path.
+// record: a final line without its newline or with a bad checksum is a torn tail; a bad line
+// elsewhere (before an intact record: not what a crash leaves) is reported, listed in `damaged`
+// with its line and byte offset, and skipped, never the rest.
+// Reads never write: `scan` (status, look-ups, reports reading back) only reads and skips a torn
+// tail; only a writer, `open(repairing:)` or `openForAppend()`, cuts it off before its appends.
+// Failures: `OptoutError.io` / `.cannotCreate` naming the path; a failed read(2) is an error.
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
+/// What a read of a record file found besides its intact records.
+public struct RecordScan: Sendable {
+    /// Problems found (damaged records, a torn tail), for the run's diagnostics.
+    public var problems: [String] = []
+    /// Records that failed their checksum before an intact record (not a torn tail), in file order.
+    public var damaged: [RecordFile.DamagedRecord] = []
+    /// Byte offset just after the last intact record.
+    public var intactEnd = 0
+    /// The file's length as read.
+    public var fileEnd = 0
+    /// True when bytes after the last intact record are a torn tail (cut by a writer).
+    public var hasTornTail: Bool { intactEnd < fileEnd }
+}
+
 public final class RecordFile {
     public let path: String
     private var file: AppendOnlyFile?
-    /// Problems found while loading (corrupt or torn records), for the run's diagnostics.
+    /// True once a torn tail was looked for (and cut): appends only follow that.
+    private var repaired = false
+    /// Problems found while opening (corrupt or torn records), for the run's diagnostics.
     public private(set) var problems: [String] = []
     /// Records that failed their checksum before an intact record (not a torn tail), in file order.
     public private(set) var damaged: [DamagedRecord] = []
@@ -29,27 +47,38 @@ public final class RecordFile {
         self.path = path
     }
 
-    /// Streams every intact record's payload to `body`, then repairs a torn tail.
-    /// The payload pointer is valid only during the call.
-    public func load(_ body: (UnsafeBufferPointer<UInt8>, Int) -> Void) throws(OptoutError) {
-        guard Durable.exists(path) else { return }
+    /// For writers: streams every intact record's payload (and line number) to `body`, then cuts
+    /// off a torn tail so that appends follow the last intact record. The payload pointer is valid
+    /// only during the call.
+    public func open(repairing body: (UnsafeBufferPointer<UInt8>, Int) -> Void) throws(OptoutError) {
+        try repair(try RecordFile.scan(path, body))
+    }
+
+    /// For writers that keep nothing of the file (the link index): cuts off a torn tail, found by
+    /// reading back from the end (not the whole file). An append before any open does this first.
+    public func openForAppend() throws(OptoutError) {
+        try repair(try RecordFile.scanTail(path))
+    }
+
+    /// For readers: streams every intact record's payload (and line number) to `body` without
+    /// writing anything (a torn tail is skipped and reported, not cut). An absent file has no records.
+    @discardableResult
+    public static func scan(_ path: String, _ body: (UnsafeBufferPointer<UInt8>, Int) -> Void) throws(OptoutError) -> RecordScan {
+        var result = RecordScan()
+        guard Durable.exists(path) else { return result }
         var pending: [UInt8] = []
         var lineNumber = 0
-        var validEnd = 0        // byte offset just after the last intact record
         var consumed = 0        // byte offset of pending[0]
-        var sawBadLast = false
         var bad: [DamagedRecord] = []
         func handle(_ line: UnsafeBufferPointer<UInt8>, end: Int) {
             lineNumber += 1
             if RecordFile.verify(line) {
                 body(UnsafeBufferPointer(rebasing: line[9...]), lineNumber)
-                validEnd = end
-                sawBadLast = false
+                result.intactEnd = end
             } else {
                 let offset = end - line.count - 1
-                problems.append("\(path): record \(lineNumber) (byte offset \(offset)) is damaged (checksum mismatch); skipped")
+                result.problems.append("\(path): record \(lineNumber) (byte offset \(offset)) is damaged (checksum mismatch); skipped")
                 bad.append(DamagedRecord(line: lineNumber, offset: offset, bytes: Array(line.prefix(512))))
-                sawBadLast = true
             }
         }
         try Durable.readChunks(path) { chunk in
@@ -68,18 +97,82 @@ public final class RecordFile {
             pending.removeFirst(start)
             consumed += start
         }
-        let fileEnd = consumed + pending.count
-        damaged = bad.filter { $0.offset < validEnd }
-        if !pending.isEmpty || (sawBadLast && validEnd < fileEnd) {
-            if !pending.isEmpty {
-                problems.append("\(path): last record was cut short by a crash (\(fileEnd - validEnd) bytes); ignored and removed")
-            } else {
-                // The last newline-terminated record is bad: treat it as torn too.
-                problems[problems.count - 1] = "\(path): last record is damaged (crash during write); ignored and removed"
-            }
-            let appender = try openForAppend()
-            try appender.truncate(to: validEnd)
+        result.fileEnd = consumed + pending.count
+        result.damaged = bad.filter { $0.offset < result.intactEnd }
+        if !pending.isEmpty {
+            result.problems.append("\(path): last record was cut short by a crash (\(result.fileEnd - result.intactEnd) bytes); ignored")
+        } else if result.hasTornTail {
+            // The last newline-terminated record is bad: it is torn too (what a crash leaves).
+            result.problems[result.problems.count - 1] = "\(path): last record is damaged (crash during write); ignored"
         }
+        return result
+    }
+
+    /// Where the intact records end, read back from the end of the file in growing windows.
+    private static func scanTail(_ path: String) throws(OptoutError) -> RecordScan {
+        var result = RecordScan()
+        guard Durable.exists(path) else { return result }
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { throw .io(path: path, reason: errnoText()) }
+        defer { close(fd) }
+        var st = stat()
+        if fstat(fd, &st) != 0 { throw .io(path: path, reason: errnoText()) }
+        let size = Int(st.st_size)
+        result.fileEnd = size
+        var window = min(size, 1 << 16)
+        while window > 0 {
+            let start = size - window
+            var bytes = [UInt8](repeating: 0, count: window)
+            var offset = 0
+            while offset < window {
+                let got = valueOrErrno { bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + offset, window - offset, off_t(start + offset)) } }
+                switch got {
+                case .success(let n) where n > 0: offset += n
+                case .success: throw .io(path: path, reason: "the file shrank while it was read")
+                case .failure(let failure): throw .io(path: path, reason: failure.description)
+                }
+            }
+            // Complete lines of the window, last first (the first is partial unless the window starts the file).
+            var lineEnd = bytes.lastIndex(of: 0x0A)
+            while let end = lineEnd {
+                let before = bytes[..<end].lastIndex(of: 0x0A)
+                guard before != nil || start == 0 else { break }
+                let lineStart = before.map { $0 + 1 } ?? 0
+                let intact = bytes.withUnsafeBufferPointer { verify(UnsafeBufferPointer(rebasing: $0[lineStart..<end])) }
+                if intact {
+                    result.intactEnd = start + end + 1
+                    break
+                }
+                lineEnd = before
+            }
+            if result.intactEnd > 0 || start == 0 { break }
+            window = min(size, window * 4)
+        }
+        if result.hasTornTail {
+            let last = size > 0 ? try lastByte(fd, at: size - 1, path: path) : 0x0A
+            result.problems.append(last == 0x0A
+                ? "\(path): last record is damaged (crash during write); ignored"
+                : "\(path): last record was cut short by a crash (\(size - result.intactEnd) bytes); ignored")
+        }
+        return result
+    }
+
+    private static func lastByte(_ fd: Int32, at offset: Int, path: String) throws(OptoutError) -> UInt8 {
+        var byte: UInt8 = 0
+        if case .failure(let failure) = valueOrErrno({ pread(fd, &byte, 1, off_t(offset)) }) {
+            throw .io(path: path, reason: failure.description)
+        }
+        return byte
+    }
+
+    /// Keeps what a scan found and cuts a torn tail off (the writer's side).
+    private func repair(_ scan: RecordScan) throws(OptoutError) {
+        repaired = true
+        problems = scan.problems
+        damaged = scan.damaged
+        guard scan.hasTornTail else { return }
+        if !problems.isEmpty { problems[problems.count - 1] += " and removed" }
+        try appender().truncate(to: scan.intactEnd)
     }
 
     /// A line is intact when it is `crc\tpayload` and the CRC-32 of the payload matches.
@@ -100,7 +193,9 @@ public final class RecordFile {
         return CRC32.checksum(payload) == expected
     }
 
-    private func openForAppend() throws(OptoutError) -> AppendOnlyFile {
+    private func appender() throws(OptoutError) -> AppendOnlyFile {
+        if let file { return file }
+        if !repaired { try openForAppend() }
         if let file { return file }
         let opened = try AppendOnlyFile(path: path, mode: 0o600)
         file = opened
@@ -122,7 +217,7 @@ public final class RecordFile {
     /// Appends already-encoded record lines (not yet durable: call `sync()`).
     public func append(encoded lines: [UInt8]) throws(OptoutError) {
         if lines.isEmpty { return }
-        try openForAppend().append(lines)
+        try appender().append(lines)
     }
 
     /// Appends payloads and makes them durable before returning.

@@ -11,10 +11,10 @@ import OptoutBase
 public enum StandardStreams {
     /// Writes all of `text` to `fd`.
     public static func write(_ text: String, to fd: Int32) {
-        var bytes = Array(text.utf8)
+        let bytes = Array(text.utf8)
         var offset = 0
         while offset < bytes.count {
-            let result = valueOrErrno { bytes.withUnsafeMutableBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) } }
+            let result = valueOrErrno { bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) } }
             guard case .success(let n) = result, n > 0 else { return }
             offset += n
         }

@@ -72,11 +72,11 @@ public final class Ledger {
         self.path = path
         file = RecordFile(path: path)
         var badRecords = 0
-        try file.load { payload, _ in
+        try file.open(repairing: { payload, _ in
             guard let fields = LedgerRecord.Replay(payload) else { badRecords += 1; return }
             replay(seq: fields.seq, kind: fields.kind, effect: fields.effect, number: fields.number,
                    time: fields.time, source: fields.source, identity: fields.identity)
-        }
+        })
         if badRecords > 0 {
             throw .internalError("\(path): \(badRecords) records have an unknown format; refusing to run on a ledger written by a newer optout")
         }
@@ -141,39 +141,22 @@ public final class Ledger {
         return written
     }
 
-    /// Every intact record, without repairing the file (read-only checks and tests).
-    public static func readAllReadOnly(path: String) throws(OptoutError) -> [LedgerRecord] {
-        let bytes = try Durable.readFile(path)
-        var records: [LedgerRecord] = []
-        for line in bytes.split(separator: 0x0A) {
-            line.withUnsafeBufferPointer { buffer in
-                guard RecordFile.verify(buffer) else { return }
-                if let record = LedgerRecord.decode(UnsafeBufferPointer(rebasing: buffer[9...])) { records.append(record) }
-            }
-        }
-        return records
-    }
-
     /// The suppression state from every intact record, without repairing or locking the file
     /// (for read-only commands such as status).
     public static func stateReadOnly(path: String) throws(OptoutError) -> SuppressionState {
-        let bytes = try Durable.readFile(path)
         var state = SuppressionState()
-        for line in bytes.split(separator: 0x0A) {
-            line.withUnsafeBufferPointer { buffer in
-                guard RecordFile.verify(buffer), let r = LedgerRecord.Replay(UnsafeBufferPointer(rebasing: buffer[9...])) else { return }
-                state.apply(r.kind, number: r.number, at: r.time, source: r.source, effect: r.effect)
-            }
+        try RecordFile.scan(path) { payload, _ in
+            guard let r = LedgerRecord.Replay(payload) else { return }
+            state.apply(r.kind, number: r.number, at: r.time, source: r.source, effect: r.effect)
         }
         return state
     }
 
-    /// The records after `seq`, read again from disk. Only those are decoded and kept, so a run
-    /// that reports its few new opt-outs does not hold a million-record ledger in memory.
+    /// The records after `seq`, read again from disk (never written). Only those are decoded and
+    /// kept, so a run that reports its few new opt-outs does not hold a million-record ledger in memory.
     public static func records(path: String, after seq: Int64) throws(OptoutError) -> [LedgerRecord] {
         var records: [LedgerRecord] = []
-        let file = RecordFile(path: path)
-        try file.load { payload, _ in
+        try RecordFile.scan(path) { payload, _ in
             // The seq is the second field: read it before decoding anything else.
             var i = 0
             while i < payload.count && payload[i] != 0x09 { i += 1 }
@@ -186,11 +169,11 @@ public final class Ledger {
         return records
     }
 
-    /// Every record, read again from disk (reports, evidence look-ups; not the hot path).
+    /// Every intact record, read again from disk and never written (reports, evidence look-ups,
+    /// read-only checks; not the hot path).
     public static func readAll(path: String) throws(OptoutError) -> [LedgerRecord] {
         var records: [LedgerRecord] = []
-        let file = RecordFile(path: path)
-        try file.load { payload, _ in
+        try RecordFile.scan(path) { payload, _ in
             if let record = LedgerRecord.decode(payload) { records.append(record) }
         }
         return records

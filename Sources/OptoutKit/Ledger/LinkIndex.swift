@@ -16,16 +16,17 @@ public final class LinkIndex {
     /// Entries appended by this process.
     public private(set) var appended = 0
 
-    /// Opens the index for appending (nothing is loaded).
+    /// Opens the index for appending: nothing is loaded, a torn tail is cut off (read back from the end).
     public init(path: String) throws(OptoutError) {
         file = RecordFile(path: path)
+        try file.openForAppend()
     }
 
     public var problems: [String] { file.problems }
 
-    /// Calls `body` with every indexed number's value (repairing a torn tail first).
+    /// Calls `body` with every indexed number's value (reads only: a torn tail is skipped).
     public static func forEachNumber(path: String, _ body: (UInt64) -> Void) throws(OptoutError) {
-        try RecordFile(path: path).load { payload, _ in
+        try RecordFile.scan(path) { payload, _ in
             guard let tab = payload.firstIndex(of: 0x09) else { return }
             if let value = PhoneNumber.parseE164Digits(UnsafeBufferPointer(rebasing: payload[(tab + 1)...])) {
                 body(value)

@@ -36,27 +36,20 @@ public final class ReviewLog {
     private var byID: [String: Int] = [:]
     public var problems: [String] { file.problems }
 
-    /// Opens the log (a torn final record is cut off, as for the ledger).
+    /// Opens the log for writing (a torn final record is cut off, as for the ledger).
     public init(path: String) throws(OptoutError) {
         file = RecordFile(path: path)
-        try file.load { payload, _ in apply(payload) }
+        try file.open(repairing: { payload, _ in apply(payload) })
     }
 
-    private init(readOnlyRecords lines: [[UInt8]], path: String) {
+    private init(scanning path: String) {
         file = RecordFile(path: path)
-        for line in lines { line.withUnsafeBufferPointer { apply($0) } }
+        _ = try? RecordFile.scan(path) { payload, _ in apply(payload) }
     }
 
-    /// The log as it stands, without repairing or locking it (for `optout status`).
+    /// The log as it stands, never written nor locked (for `optout status`); unreadable: empty.
     public static func readOnly(path: String) -> ReviewLog {
-        guard let bytes = try? Durable.readFile(path) else { return ReviewLog(readOnlyRecords: [], path: path) }
-        var payloads: [[UInt8]] = []
-        for line in bytes.split(separator: 0x0A) {
-            line.withUnsafeBufferPointer { buffer in
-                if RecordFile.verify(buffer) { payloads.append(Array(buffer[9...])) }
-            }
-        }
-        return ReviewLog(readOnlyRecords: payloads, path: path)
+        ReviewLog(scanning: path)
     }
 
     private func apply(_ payload: UnsafeBufferPointer<UInt8>) {

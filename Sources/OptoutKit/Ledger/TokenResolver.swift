@@ -127,7 +127,7 @@ public struct TokenResolver: Sendable {
     }
 
     private static func load(path: String, wanted: Set<UInt64>?, into table: inout TokenResolver) throws(OptoutError) {
-        try RecordFile(path: path).load { payload, _ in
+        try RecordFile.scan(path) { payload, _ in
             guard let tab = payload.firstIndex(of: 0x09),
                   let value = TokenResolver.value(ofToken: UnsafeBufferPointer(rebasing: payload[..<tab])),
                   wanted?.contains(value) ?? true,

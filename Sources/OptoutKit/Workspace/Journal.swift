@@ -24,7 +24,7 @@ public final class Journal {
 
     public init(path: String) throws(OptoutError) {
         file = RecordFile(path: path)
-        try file.load { payload, _ in
+        try file.open(repairing: { payload, _ in
             let fields = TabFields.split(payload).map { TabFields.unescape(UnsafeBufferPointer(rebasing: payload[$0])) }
             switch (fields.first, fields.count) {
             case ("claim", 4):
@@ -43,7 +43,7 @@ public final class Journal {
             default:
                 break
             }
-        }
+        })
     }
 
     public var problems: [String] { file.problems }

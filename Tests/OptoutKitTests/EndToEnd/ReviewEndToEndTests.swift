@@ -205,7 +205,7 @@ struct LinkedWorkspace {
                 #expect(Self.ids(String(decoding: bytes ?? Data(), as: UTF8.self)) == Self.ids(String(decoding: expected, as: UTF8.self)), "step \(step)")
             }
             #expect(ReviewLog.readOnly(path: Workspace(root: root).reviewsFile).items.count == 2, "step \(step)")
-            #expect(try Ledger.readAllReadOnly(path: Workspace(root: root).ledgerFile).count == 1, "step \(step)")
+            #expect(try Ledger.readAll(path: Workspace(root: root).ledgerFile).count == 1, "step \(step)")
             // A third run adds nothing.
             _ = try OptoutCLI.runWorkspace(root, now: "2026-11-26T13:00:00Z")
             #expect(((try? FileManager.default.contentsOfDirectory(atPath: "\(root)/outbox/reports")) ?? []).filter { $0.hasPrefix("review-") }.count == 1)
@@ -276,7 +276,7 @@ struct LinkedWorkspace {
         #expect(repaired.status == 0 && repaired.stderr.isEmpty, "\(repaired.stderr)")
         // The torn record is cut off; the first two stay. (The copy gave the processed log a new
         // identity, so it is read again and the cut STOP may come back: never fewer.)
-        let kept = try Ledger.readAllReadOnly(path: Workspace(root: torn).ledgerFile).map(\.number.e164)
+        let kept = try Ledger.readAll(path: Workspace(root: torn).ledgerFile).map(\.number.e164)
         #expect(kept.count >= 2 && Array(kept.prefix(2)) == ["+447700900111", "+447700900222"])
 
         // Damaged middle record: one byte of Ben's record changed.

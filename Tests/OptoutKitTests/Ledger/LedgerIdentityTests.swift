@@ -49,7 +49,7 @@ import OptoutTestSupport
         let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
         #expect(fields.count == 16 && fields[1] == "v2" && fields.last == "2099-01-01")
         #expect(try Ledger.readAll(path: path).first?.timeText == "2099-01-01")
-        #expect(try Ledger.readAllReadOnly(path: path).first?.timeText == "2099-01-01")
+        #expect(try Ledger.readAll(path: path).first?.timeText == "2099-01-01")
     }
 
     /// A ledger written by the first release (v1 records, identity with the event time).

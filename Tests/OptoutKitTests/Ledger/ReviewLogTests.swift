@@ -65,7 +65,7 @@ import OptoutTestSupport
         try t.write(".optout/x.tsv", lines.joined(separator: "\n") + "\n" + "0000")   // and a cut fragment
         let file = RecordFile(path: path)
         var read: [String] = []
-        try file.load { payload, _ in read.append(String(decoding: payload, as: UTF8.self)) }
+        try file.open(repairing: { payload, _ in read.append(String(decoding: payload, as: UTF8.self)) })
         #expect(read == ["one", "three"])
         #expect(file.damaged.map(\.line) == [2])
         #expect(file.damaged.first?.offset == lines[0].utf8.count + 1)

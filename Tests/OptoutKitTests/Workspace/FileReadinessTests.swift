@@ -102,7 +102,7 @@ import OptoutTestSupport
         close(fd)
         let report = try t.run()
         #expect(report.newOptOuts == 1)
-        #expect(try Ledger.readAllReadOnly(path: t.ws.ledgerFile).map(\.number.e164) == ["+447700900111", "+447700900222"])
+        #expect(try Ledger.readAll(path: t.ws.ledgerFile).map(\.number.e164) == ["+447700900111", "+447700900222"])
         #expect(t.list("inbox/stops/processed") == ["log.csv"])
         // Read once for what it gained: the next run does not read it again.
         let third = try t.run()
@@ -156,7 +156,7 @@ import OptoutTestSupport
         #expect(t.list("inbox/stops/rejected") == ["log.csv", "log.csv.error.txt"])
         #expect(t.read("inbox/stops/rejected/log.csv.error.txt")?.contains("outside the workspace") == true)
         // Nothing from it was read or quoted.
-        let records = Durable.exists(t.ws.ledgerFile) ? try Ledger.readAllReadOnly(path: t.ws.ledgerFile) : []
+        let records = Durable.exists(t.ws.ledgerFile) ? try Ledger.readAll(path: t.ws.ledgerFile) : []
         #expect(records.isEmpty)
     }
 }

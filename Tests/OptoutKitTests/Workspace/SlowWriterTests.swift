@@ -76,7 +76,7 @@ import OptoutTestSupport
     }
 
     func ledgerOptOuts(_ t: TempWorkspace) throws -> [String] {
-        try Ledger.readAllReadOnly(path: t.ws.ledgerFile).filter { $0.kind == .optOut }.map(\.number.e164).sorted()
+        try Ledger.readAll(path: t.ws.ledgerFile).filter { $0.kind == .optOut }.map(\.number.e164).sorted()
     }
 
     func sendPhones(_ t: TempWorkspace, _ name: String = "sale") -> [String] {
@@ -256,7 +256,7 @@ import OptoutTestSupport
         // Nothing more to read: a third run records nothing new.
         let third = try runAsNobody(["run", "--root", t.root])
         #expect(third.status == 0)
-        #expect(try Ledger.readAllReadOnly(path: t.ws.ledgerFile).count == 2)
+        #expect(try Ledger.readAll(path: t.ws.ledgerFile).count == 2)
     }
 
     @Test func campaignAsNonOwnerChangedDuringTheWaitIsNotBuiltFromItsFirstHalf() throws {

@@ -1,0 +1,97 @@
+// RecordFile: reads never write. `scan` leaves every byte as it was (a torn tail is skipped and
+// reported); only the writers' `open(repairing:)` and `openForAppend()` cut a torn tail, and the
+// tail-only repair (read back from the end) cuts exactly what the full repair cuts.
+
+import Foundation
+import Testing
+@testable import OptoutBase
+import OptoutTestSupport
+
+@Suite struct RecordFileTests {
+    /// Four records, the second damaged, then a torn final record and a cut fragment.
+    static func tornFile(_ t: TempWorkspace, _ name: String, padding: Int = 0) throws -> (path: String, bytes: [UInt8], intact: Int) {
+        var bytes: [UInt8] = []
+        let long = String(repeating: "x", count: padding)
+        for payload in ["one", "two", "three" + long, "four"] { RecordFile.encode(Array(payload.utf8), into: &bytes) }
+        var lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init)
+        lines[1] = lines[1].replacingOccurrences(of: "two", with: "twO")
+        lines[3] = lines[3].replacingOccurrences(of: "four", with: "fouR")
+        let text = lines.joined(separator: "\n") + "\n" + "0000"
+        try t.write(".optout/\(name)", text)
+        let intact = lines[0].utf8.count + lines[1].utf8.count + lines[2].utf8.count + 3
+        return ("\(t.root)/.optout/\(name)", Array(text.utf8), intact)
+    }
+
+    static func bytes(_ path: String) -> [UInt8] { Array(FileManager.default.contents(atPath: path) ?? Data()) }
+
+    @Test func aScanReadsTheIntactRecordsAndWritesNothing() throws {
+        let t = try TempWorkspace()
+        let (path, before, intact) = try Self.tornFile(t, "x.tsv")
+        var read: [String] = []
+        let scan = try RecordFile.scan(path) { payload, line in read.append("\(line):" + String(decoding: payload, as: UTF8.self)) }
+        #expect(read == ["1:one", "3:three"])
+        #expect(scan.damaged.map(\.line) == [2])
+        #expect(scan.intactEnd == intact && scan.fileEnd == before.count && scan.hasTornTail)
+        #expect(scan.problems.last == "\(path): last record was cut short by a crash (\(before.count - intact) bytes); ignored")
+        #expect(Self.bytes(path) == before, "a read changed the file")
+    }
+
+    @Test func anAbsentFileScansAsEmptyAndIsNotCreated() throws {
+        let t = try TempWorkspace()
+        let path = "\(t.root)/.optout/absent.tsv"
+        let scan = try RecordFile.scan(path) { _, _ in Issue.record("no record expected") }
+        #expect(!scan.hasTornTail && scan.problems.isEmpty)
+        #expect(!Durable.exists(path))
+    }
+
+    @Test func aWriterCutsTheTornTailBeforeAppending() throws {
+        let t = try TempWorkspace()
+        let (path, before, intact) = try Self.tornFile(t, "x.tsv")
+        let file = RecordFile(path: path)
+        var read: [String] = []
+        try file.open(repairing: { payload, _ in read.append(String(decoding: payload, as: UTF8.self)) })
+        #expect(read == ["one", "three"])
+        #expect(file.problems.last == "\(path): last record was cut short by a crash (\(before.count - intact) bytes); ignored and removed")
+        #expect(Self.bytes(path) == Array(before[0..<intact]))
+        try file.appendAndSync([Array("five".utf8)])
+        var after: [String] = []
+        try RecordFile.scan(path) { payload, _ in after.append(String(decoding: payload, as: UTF8.self)) }
+        #expect(after == ["one", "three", "five"])
+    }
+
+    /// The tail-only repair reads back in growing windows: a last intact record longer than the
+    /// first window (64 KiB) is found too, and the same bytes are cut as by the full repair.
+    @Test(arguments: [0, 70_000, 300_000])
+    func theTailRepairCutsWhatTheFullRepairCuts(padding: Int) throws {
+        let t = try TempWorkspace()
+        let (full, _, intact) = try Self.tornFile(t, "full.tsv", padding: padding)
+        let (tail, before, _) = try Self.tornFile(t, "tail.tsv", padding: padding)
+        try RecordFile(path: full).open(repairing: { _, _ in })
+        let appender = RecordFile(path: tail)
+        try appender.openForAppend()
+        #expect(Self.bytes(tail).count == intact)
+        #expect(Self.bytes(tail) == Self.bytes(full))
+        #expect(appender.problems == ["\(tail): last record was cut short by a crash (\(before.count - intact) bytes); ignored and removed"])
+    }
+
+    @Test func anAppendWithoutOpeningStillFollowsTheLastIntactRecord() throws {
+        let t = try TempWorkspace()
+        let (path, _, intact) = try Self.tornFile(t, "x.tsv")
+        let file = RecordFile(path: path)
+        try file.appendAndSync([Array("five".utf8)])
+        var read: [String] = []
+        let scan = try RecordFile.scan(path) { payload, _ in read.append(String(decoding: payload, as: UTF8.self)) }
+        #expect(read == ["one", "three", "five"])
+        #expect(!scan.hasTornTail)
+        #expect(scan.fileEnd > intact)
+    }
+
+    @Test func aFileWhoseEveryLineIsTornIsCutToNothing() throws {
+        let t = try TempWorkspace()
+        try t.write(".optout/bad.tsv", "00000000\tnot it\n0000")
+        let path = "\(t.root)/.optout/bad.tsv"
+        let file = RecordFile(path: path)
+        try file.openForAppend()
+        #expect(Self.bytes(path).isEmpty)
+    }
+}
