@@ -16,6 +16,7 @@ import Glibc
 
 public final class DuplicateLines {
     private struct Stream {
+        var path: String
         var fd: Int32
         var buffer: [UInt8]
         var start = 0
@@ -34,8 +35,8 @@ public final class DuplicateLines {
             let fd = open(path, O_RDONLY | O_CLOEXEC)
             if fd < 0 { throw .io(path: path, reason: errnoText()) }
             unlink(path)  // gone when closed
-            var stream = Stream(fd: fd, buffer: [UInt8](repeating: 0, count: 16 << 10))
-            DuplicateLines.advance(&stream)
+            var stream = Stream(path: path, fd: fd, buffer: [UInt8](repeating: 0, count: 16 << 10))
+            try DuplicateLines.advance(&stream)
             streams.append(stream)
             if stream.live { push(streams.count - 1) }
         }
@@ -43,16 +44,27 @@ public final class DuplicateLines {
 
     deinit { for s in streams { close(s.fd) } }
 
-    private static func advance(_ s: inout Stream) {
+    /// Reads the stream's next (line, first line) pair; at the end of the file the stream is no
+    /// longer live. A failed read is an error (never taken for the end of the file).
+    private static func advance(_ s: inout Stream) throws(OptoutError) {
         if s.end - s.start < 8 {
             let leftover = s.end - s.start
             if leftover > 0 { for i in 0..<leftover { s.buffer[i] = s.buffer[s.start + i] } }
             s.start = 0
             s.end = leftover
             while s.end < 8 {
-                let n = s.buffer.withUnsafeMutableBytes { read(s.fd, $0.baseAddress! + s.end, $0.count - s.end) }
-                if n <= 0 { s.live = false; return }
-                s.end += n
+                let fd = s.fd, end = s.end
+                let result = valueOrErrno { s.buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + end, $0.count - end) } }
+                switch result {
+                case .failure(let failure):
+                    throw .io(path: s.path, reason: "cannot read the duplicates found in the list: \(failure)")
+                case .success(0):
+                    if s.end > 0 { throw .io(path: s.path, reason: "the duplicates file ends inside a record (\(s.end) of 8 bytes)") }
+                    s.live = false
+                    return
+                case .success(let n):
+                    s.end += n
+                }
             }
         }
         var line: UInt32 = 0, first: UInt32 = 0
@@ -97,17 +109,17 @@ public final class DuplicateLines {
     }
 
     /// The line of the first row with the same number when `line` is a duplicate; nil otherwise.
-    /// Lines must be asked in increasing order.
-    public func firstLine(ifDuplicate line: Int) -> Int? {
+    /// Lines must be asked in increasing order. Failures: `.io` when a partition file cannot be read.
+    public func firstLine(ifDuplicate line: Int) throws(OptoutError) -> Int? {
         while let top = heap.first, Int(streams[top].line) < line {
             let s = popTop()
-            DuplicateLines.advance(&streams[s])
+            try DuplicateLines.advance(&streams[s])
             if streams[s].live { push(s) }
         }
         guard let top = heap.first, Int(streams[top].line) == line else { return nil }
         let s = popTop()
         let first = Int(streams[s].first)
-        DuplicateLines.advance(&streams[s])
+        try DuplicateLines.advance(&streams[s])
         if streams[s].live { push(s) }
         return first
     }

@@ -256,7 +256,7 @@ public enum CampaignJob {
                     if deferredList != nil { check.invalid(line, raw: raw, rejection) }
                     try skip(line, raw, "invalid number", rejection.reason)
                 case .number(let number):
-                    if let first = duplicates?.firstLine(ifDuplicate: line) {
+                    if let first = try duplicates?.firstLine(ifDuplicate: line) {
                         if deferredList != nil { check.duplicate(line, number, of: first) }
                         try skip(line, number.e164, skipDuplicate, "duplicate of line \(first)")
                         continue

@@ -93,7 +93,7 @@ public enum ListReportJob {
                 case .blank: check.blank(line)
                 case .invalid(let rejection): check.invalid(line, raw: reader.rawPhone(), rejection)
                 case .number(let number):
-                    if let first = duplicates.firstLine(ifDuplicate: line) {
+                    if let first = try duplicates.firstLine(ifDuplicate: line) {
                         check.duplicate(line, number, of: first)
                     } else if context.ledger.isOptedOut(number) {
                         check.optedOut(line, number)
@@ -102,8 +102,10 @@ public enum ListReportJob {
                     }
                 }
             }
+        } catch let error as OptoutError {
+            throw error
         } catch {
-            try context.reject(file, kind: .lists, reasons: [error.description])
+            try context.reject(file, kind: .lists, reasons: ["\(error)"])
             return nil
         }
         return try write(file, reader: reader, check: check, context: context)

@@ -38,10 +38,52 @@ import OptoutTestSupport
         let dups = try DuplicateFinder.find(listPath: path, parser: parser, tempRoot: "\(dir)/tmp", linkIndexPath: linkPath,
                                             partitionCount: partitions) { (_: PhoneNumber) throws(OptoutError) in fresh += 1 }
         var found: [Int: Int] = [:]
-        for l in 2...line { if let f = dups.firstLine(ifDuplicate: l) { found[l] = f } }
+        for l in 2...line { if let f = try dups.firstLine(ifDuplicate: l) { found[l] = f } }
         #expect(found == expected)
         #expect(dups.duplicates == expected.count)
         #expect(fresh == first.count - (first[1] != nil ? 1 : 0))
         #expect(try FileManager.default.contentsOfDirectory(atPath: "\(dir)/tmp").isEmpty)
+    }
+
+    /// A partition file of (line, first line) pairs, little-endian.
+    static func pairs(_ pairs: [(UInt32, UInt32)]) -> Data {
+        var bytes: [UInt8] = []
+        for (line, first) in pairs {
+            for v in [line, first] { for k in 0..<4 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * UInt32(k)))) } }
+        }
+        return Data(bytes)
+    }
+
+    /// A failed read(2) is an error, not the end of the duplicates: a directory fd (EISDIR).
+    @Test func aFailedReadIsAnErrorNotTheEndOfTheFile() throws {
+        let dir = NSTemporaryDirectory() + "dups-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect {
+            _ = try DuplicateLines(paths: [dir], duplicates: 1)
+        } throws: { error in
+            guard case .io(let path, let reason)? = error as? OptoutError else { return false }
+            return path == dir && reason.hasPrefix("cannot read the duplicates found in the list: ")
+        }
+    }
+
+    /// A partition cut inside a record is an error too; a whole one is read to its end.
+    @Test func aPartitionCutInsideARecordIsAnError() throws {
+        let dir = NSTemporaryDirectory() + "dups-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let whole = "\(dir)/whole", cut = "\(dir)/cut"
+        _ = FileManager.default.createFile(atPath: whole, contents: Self.pairs([(3, 2), (9, 2)]))
+        var bytes = Self.pairs([(5, 4), (7, 4)])
+        bytes.removeLast(3)
+        _ = FileManager.default.createFile(atPath: cut, contents: bytes)
+        let dups = try DuplicateLines(paths: [whole], duplicates: 2)
+        #expect(try dups.firstLine(ifDuplicate: 3) == 2)
+        #expect(try dups.firstLine(ifDuplicate: 4) == nil)
+        #expect(try dups.firstLine(ifDuplicate: 9) == 2)
+        #expect(try dups.firstLine(ifDuplicate: 10) == nil)
+        let torn = try DuplicateLines(paths: [cut], duplicates: 2)
+        // Line 5's pair is whole; reading on past it finds 5 bytes and then the end of the file.
+        #expect(throws: OptoutError.self) { _ = try torn.firstLine(ifDuplicate: 5) }
     }
 }
