@@ -10,11 +10,6 @@ import Musl
 #endif
 import Foundation
 
-/// syncfs(2) (Linux, glibc): flushes the whole file system holding fd. Glibc's module map hides
-/// it behind _GNU_SOURCE, so it is bound by its C symbol name.
-@_silgen_name("syncfs")
-private func linuxSyncfs(_ fd: Int32) -> Int32
-
 /// Low-level helpers around POSIX calls, each failing with a path-naming error.
 public enum Durable {
     static func writeError(_ path: String, _ code: Int32 = errno) -> OptoutError {
@@ -321,3 +316,8 @@ public final class AppendOnlyFile {
         CrashPoints.step("append: synced")
     }
 }
+
+/// syncfs(2) (Linux, glibc): flushes the whole file system holding fd. Glibc's module map hides
+/// it behind _GNU_SOURCE, so it is bound by its C symbol name.
+@_silgen_name("syncfs")
+private func linuxSyncfs(_ fd: Int32) -> Int32

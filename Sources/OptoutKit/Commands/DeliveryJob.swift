@@ -142,8 +142,52 @@ public enum DeliveryJob {
         }
         let report = Mutex(DeliveryReport())
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: ws.webhooksPending)) ?? []).filter { !$0.hasPrefix(".") }
+        try settleAttemptRecords(names, ws: ws)
+        let groups = try readGroups(names, ws: ws, options: options, report: report)
+        if groups.isEmpty { return report.withLock { $0 } }
+
+        let delivery = GroupDelivery(
+            ws: ws, settings: settings, options: options, target: target,
+            transport: options.transport ?? CurlTransport.make() ?? URLSessionTransport(maxConnections: options.concurrency),
+            timeout: options.timeout ?? settings.callbackTimeoutSeconds,
+            secret: settings.webhookSecret.flatMap { $0.isEmpty ? nil : Array($0.utf8) },
+            started: DispatchTime.now().uptimeNanoseconds,
+            budgetNanos: options.timeBudget.map { UInt64(max(0, $0) * 1e9) })
+        let nextGroup = Mutex(0)
+        let firstError = Mutex<OptoutError?>(nil)
+        let workers = max(1, min(options.concurrency, groups.count))
+
+        // One thread per connection: `concurrentPerform` would run only as many at once as there
+        // are cores, and every worker spends its time waiting on the network.
+        onThreads(workers) { _ in
+            while true {
+                let index = nextGroup.withLock { value -> Int in
+                    defer { value += 1 }
+                    return value
+                }
+                if index >= groups.count || firstError.withLock({ $0 != nil }) { return }
+                do throws(OptoutError) {
+                    try delivery.deliver(groups[index], report: report)
+                } catch {
+                    firstError.withLock { if $0 == nil { $0 = error } }
+                    return
+                }
+            }
+        }
+        if let error = firstError.withLock({ $0 }) { throw error }
+        return report.withLock { report in
+            var out = report
+            out.diagnostics = out.diagnostics.map {
+                Diagnostic($0.severity, $0.location, redact($0.message, settings))
+            }
+            out.diagnostics.sort { ($0.location?.file ?? "") < ($1.location?.file ?? "") }
+            return out
+        }
+    }
+
+    /// Attempt records whose payload already moved (a crash between the two moves) follow it.
+    static func settleAttemptRecords(_ names: [String], ws: Workspace) throws(OptoutError) {
         let present = Set(names)
-        // Attempt records whose payload already moved (a crash between the two moves).
         for name in names where name.hasSuffix(".json.attempts") {
             let payload = String(name.dropLast(".attempts".count))
             if present.contains(payload) { continue }
@@ -156,7 +200,12 @@ public enum DeliveryJob {
                 try Durable.move(from, to: "\(ws.webhooksFailed)/\(name)")
             }
         }
-        // Read and group by number, in file-name (opt-out time) order.
+    }
+
+    /// The pending payloads read and grouped by number, in file-name (opt-out time) order; one
+    /// that is not an opt-out payload or cannot name its event goes to failed/ at once.
+    static func readGroups(_ names: [String], ws: Workspace, options: DeliveryOptions,
+                           report: borrowing Mutex<DeliveryReport>) throws(OptoutError) -> [[Item]] {
         var groups: [[Item]] = []
         var groupOf: [String: Int] = [:]
         for name in names.filter({ $0.hasSuffix(".json") }).sorted() {
@@ -185,125 +234,7 @@ public enum DeliveryJob {
                 groups.append([item])
             }
         }
-        if groups.isEmpty { return report.withLock { $0 } }
-
-        let transport = options.transport ?? CurlTransport.make() ?? URLSessionTransport(maxConnections: options.concurrency)
-        let timeout = options.timeout ?? settings.callbackTimeoutSeconds
-        let secret = settings.webhookSecret.flatMap { $0.isEmpty ? nil : Array($0.utf8) }
-        let started = DispatchTime.now().uptimeNanoseconds
-        let budgetNanos = options.timeBudget.map { UInt64(max(0, $0) * 1e9) }
-        let nextGroup = Mutex(0)
-        let firstError = Mutex<OptoutError?>(nil)
-        let groupsCopy = groups
-        let workers = max(1, min(options.concurrency, groups.count))
-
-        // One thread per connection: `concurrentPerform` would run only as many at once as there
-        // are cores, and every worker spends its time waiting on the network.
-        onThreads(workers) { _ in
-            while true {
-                let index = nextGroup.withLock { value -> Int in
-                    defer { value += 1 }
-                    return value
-                }
-                if index >= groupsCopy.count || firstError.withLock({ $0 != nil }) { return }
-                let group = groupsCopy[index]
-                do throws(OptoutError) {
-                    var position = 0
-                    groupLoop: while position < group.count {
-                        let item = group[position]
-                        let attemptsPath = DeliveryAttempts.path(for: item.path)
-                        let (loaded, problem) = DeliveryAttempts.decode(Durable.exists(attemptsPath) ? try Durable.readFile(attemptsPath) : nil)
-                        var state = loaded
-                        if let problem {
-                            report.withLock { $0.diagnostics.append(Diagnostic(.warning, SourceLocation(file: ws.display(attemptsPath)), problem)) }
-                        }
-                        let now = options.now()
-                        if !options.retryNow, let due = state.nextAttempt, due > now {
-                            report.withLock {
-                                $0.notDue += 1
-                                $0.waitingForEarlier += group.count - position - 1
-                            }
-                            break groupLoop
-                        }
-                        if let budgetNanos, DispatchTime.now().uptimeNanoseconds - started >= budgetNanos {
-                            report.withLock { $0.leftForLater += group.count - position }
-                            break groupLoop
-                        }
-                        let request = makeRequest(item, target: target, format: settings.callbackFormat, secret: secret, timeout: timeout, time: now)
-                        let outcome = transport.post(request)
-                        let after = options.now()
-                        state.attempts += 1
-                        if state.firstAttempt == nil { state.firstAttempt = now }
-                        state.lastAttempt = now
-                        switch outcome {
-                        case .status(let code, _) where (200..<300).contains(code):
-                            state.lastStatus = code
-                            state.lastError = nil
-                            state.nextAttempt = nil
-                            state.deliveredAt = after
-                            // The record first, then the payload: a crash in between leaves the
-                            // payload pending (sent again, same event id), never lost.
-                            try Durable.writeFile("\(ws.webhooksDelivered)/\(item.name).attempts", state.encode(eventId: item.eventId))
-                            try Durable.move(item.path, to: "\(ws.webhooksDelivered)/\(item.name)")
-                            if Durable.exists(attemptsPath) { unlink(attemptsPath) }
-                            report.withLock { $0.delivered += 1 }
-                            position += 1
-                        case .status(let code, _) where code != 429 && code < 500:
-                            state.lastStatus = code
-                            state.lastError = "HTTP \(code)"
-                            let reason = "\(target.display) answered HTTP \(code); not retried"
-                            try fail(item, state, reason: reason, ws: ws, report: report)
-                            position += 1
-                        default:
-                            var retryAfter: String?
-                            switch outcome {
-                            case .status(let code, let header):
-                                state.lastStatus = code
-                                state.lastError = "HTTP \(code)"
-                                retryAfter = header
-                            case .timedOut:
-                                state.lastStatus = nil
-                                state.lastError = "no answer within \(formatSeconds(timeout)) s"
-                            case .transportError(let text):
-                                state.lastStatus = nil
-                                state.lastError = text
-                            }
-                            let deadline = Timestamp(seconds: item.written.seconds + options.maxAge)
-                            if after >= deadline {
-                                let reason = "not delivered to \(target.display) within \(options.maxAge / 3600) hours of being written (\(state.attempts) attempts; last: \(state.lastError ?? "?"))"
-                                try fail(item, state, reason: reason, ws: ws, report: report)
-                                position += 1
-                                continue groupLoop
-                            }
-                            let wait = RetrySchedule.retryAfter(retryAfter, now: after) ?? options.retrySchedule.delay(afterFailures: state.attempts)
-                            var next = Timestamp(seconds: after.seconds + Int64(max(1, wait.rounded(.up))))
-                            if next > deadline { next = deadline }
-                            state.nextAttempt = next
-                            try Durable.writeFile(attemptsPath, state.encode(eventId: item.eventId))
-                            let message = "\(target.display): \(state.lastError ?? "failed") (attempt \(state.attempts)); next attempt at \(next.iso8601)"
-                            report.withLock {
-                                $0.retrying += 1
-                                $0.waitingForEarlier += group.count - position - 1
-                                $0.diagnostics.append(Diagnostic(.warning, SourceLocation(file: ws.display(item.path)), message))
-                            }
-                            break groupLoop
-                        }
-                    }
-                } catch {
-                    firstError.withLock { if $0 == nil { $0 = error } }
-                    return
-                }
-            }
-        }
-        if let error = firstError.withLock({ $0 }) { throw error }
-        return report.withLock { report in
-            var out = report
-            out.diagnostics = out.diagnostics.map {
-                Diagnostic($0.severity, $0.location, redact($0.message, settings))
-            }
-            out.diagnostics.sort { ($0.location?.file ?? "") < ($1.location?.file ?? "") }
-            return out
-        }
+        return groups
     }
 
     /// Runs `body(0..<count)` on `count` threads of its own and returns when all have ended
