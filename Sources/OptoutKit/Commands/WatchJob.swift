@@ -49,10 +49,38 @@ public enum WatchJob {
         guard Durable.exists(given.inbox) else {
             throw .usage("no inbox/ folder in \(root): run `optout init \(root)` first, or pass --root DIR")
         }
+        let watch = Watch(options: options, stopFD: stopFD)
+        guard let ws = try watch.openWorkspace(root: root, given: given, onPass: onPass) else { return }
+        // A bad settings file stops the watch at start (it would misapply every rule).
+        var settings = try Settings.load(path: ws.settingsFile, displayName: ws.display(ws.settingsFile))
+        var watcher = watch.makeWatcher(ws)
+
+        while true {
+            if watch.runPass(ws, onPass: onPass) { return }
+            if !WorkspaceCheck.problems(ws).isEmpty {
+                // Reported by the pass; wait for the fix, then watch the real folders again.
+                if watch.waitForFix(ws) { return }
+                watcher = watch.makeWatcher(ws)
+                continue
+            }
+            if let reloaded = try? Settings.load(path: ws.settingsFile, displayName: ws.display(ws.settingsFile)) { settings = reloaded }
+            if watch.waitForWork(ws, settings: settings, watcher: watcher) { return }
+        }
+    }
+
+    /// One watch's options and stop descriptor; each function that can be stopped returns true
+    /// when a stop was requested.
+    private struct Watch {
+        let options: WatchOptions
+        let stopFD: Int32
 
         func stopRequested(_ wait: Double) -> Bool {
             var fds = [pollfd(fd: stopFD, events: Int16(POLLIN), revents: 0)]
             return poll(&fds, 1, Int32(wait * 1000)) > 0
+        }
+
+        func makeWatcher(_ ws: Workspace) -> InboxWatcher? {
+            try? InboxWatcher(folders: InputKind.allCases.map { ws.folder($0) } + [ws.inbox], stopFD: stopFD)
         }
 
         /// A linked or misplaced folder: waits until it is fixed (checked every second) or until
@@ -66,46 +94,41 @@ public enum WatchJob {
             return false
         }
 
-        // The root is resolved once; a workspace whose folders are not real directories is
-        // reported on each pass (78) and the watch keeps waiting for the fix.
-        var ws = given
-        while true {
-            do {
-                ws = try Workspace.open(root: root)
-                break
-            } catch {
-                guard case .configuration = error else { throw error }
-                onPass(.failure(error))
-                if waitForFix(Workspace(root: WorkspaceCheck.realPath(given.root) ?? given.root)) { return }
+        /// The root is resolved once; a workspace whose folders are not real directories is
+        /// reported on each pass (78) and the watch keeps waiting for the fix. nil: asked to stop.
+        func openWorkspace(root: String, given: Workspace,
+                           onPass: (Result<RunReport, OptoutError>) -> Void) throws(OptoutError) -> Workspace? {
+            while true {
+                do {
+                    return try Workspace.open(root: root)
+                } catch {
+                    guard case .configuration = error else { throw error }
+                    onPass(.failure(error))
+                    if waitForFix(Workspace(root: WorkspaceCheck.realPath(given.root) ?? given.root)) { return nil }
+                }
             }
         }
-        // A bad settings file stops the watch at start (it would misapply every rule).
-        var settings = try Settings.load(path: ws.settingsFile, displayName: ws.display(ws.settingsFile))
-        var watcher = try? InboxWatcher(folders: InputKind.allCases.map { ws.folder($0) } + [ws.inbox], stopFD: stopFD)
 
-        while true {
-            // One pass, waiting for the lock without missing a stop request.
+        /// One pass, waiting for the lock without missing a stop request.
+        func runPass(_ ws: Workspace, onPass: (Result<RunReport, OptoutError>) -> Void) -> Bool {
             while true {
                 do {
                     onPass(.success(try RunJob.run(root: ws.root, options: RunOptions(settleSeconds: options.settleSeconds))))
                 } catch .locked {
-                    if stopRequested(0.5) { return }
+                    if stopRequested(0.5) { return true }
                     continue
                 } catch {
                     onPass(.failure(error))
                 }
-                break
+                return false
             }
-            if !WorkspaceCheck.problems(ws).isEmpty {
-                // Reported by the pass; wait for the fix, then watch the real folders again.
-                if waitForFix(ws) { return }
-                watcher = try? InboxWatcher(folders: InputKind.allCases.map { ws.folder($0) } + [ws.inbox], stopFD: stopFD)
-                continue
-            }
-            if let reloaded = try? Settings.load(path: ws.settingsFile, displayName: ws.display(ws.settingsFile)) { settings = reloaded }
+        }
+
+        /// Waits until some file becomes ready that the last pass did not see, or (at a rescan)
+        /// webhook payloads wait for a retry.
+        func waitForWork(_ ws: Workspace, settings: Settings, watcher: InboxWatcher?) -> Bool {
             let settle = options.settleSeconds ?? settings.settleSeconds
             var (last, settling) = readiness(ws, settle: settle)
-            // Wait until some file becomes ready that the last pass did not see.
             var sinceRescan = Date()
             while true {
                 let timeout = settling ? options.pollInterval : max(0, options.rescanInterval - Date().timeIntervalSince(sinceRescan))
@@ -115,16 +138,16 @@ public enum WatchJob {
                 } else {
                     wake = stopRequested(min(timeout, options.pollInterval)) ? .stop : .timeout
                 }
-                if wake == .stop { return }
-                if wake == .changed && stopRequested(0.05) { return }  // let a burst of events pass
+                if wake == .stop { return true }
+                if wake == .changed && stopRequested(0.05) { return true }  // let a burst of events pass
                 let now = readiness(ws, settle: settle)
-                if now.ready != last { break }
+                if now.ready != last { return false }
                 if !settling && Date().timeIntervalSince(sinceRescan) >= options.rescanInterval {
                     sinceRescan = Date()
                     // Webhook payloads waiting for a retry are delivered by a pass, too.
                     if settings.optoutCallbackURL != nil,
                        ((try? FileManager.default.contentsOfDirectory(atPath: ws.webhooksPending)) ?? []).contains(where: { $0.hasSuffix(".json") && !$0.hasPrefix(".") }) {
-                        break
+                        return false
                     }
                 }
                 settling = now.settling
