@@ -1,7 +1,7 @@
 // The crash test: a realistic day-two workspace (lists with duplicates and bad rows, two
 // campaigns one with {optout}, STOP logs with STOP/START/HELP, a suppression import, a page log
 // confirming a link, and a link preview's confirmation held for review) processed by the real `optout` executable, killed with SIGKILL at every
-// durability step (OPTOUT_CRASH_AT, see CrashPoints) and run again: the outbox, the inbox's
+// durability step the uninterrupted run reaches (OPTOUT_CRASH_AT, labels from OPTOUT_CRASH_COUNT_FILE; see CrashPoints) and run again: the outbox, the inbox's
 // processed/rejected folders and the ledger must equal those of an uninterrupted run.
 
 import Foundation
@@ -92,15 +92,39 @@ enum CrashFixture {
 }
 
 @Suite(.serialized) struct CrashTests {
-    /// Steps of an uninterrupted run, from OPTOUT_CRASH_COUNT_FILE: the count and each label.
-    static func countSteps(_ root: String, scratch: String) throws -> (count: Int, labels: [String]) {
+    /// Steps of an uninterrupted run, from OPTOUT_CRASH_COUNT_FILE (the count, then "<n> <label>"
+    /// per step): each step's label, in order. Step n is the crash point OPTOUT_CRASH_AT=n.
+    static func countSteps(_ root: String, scratch: String) throws -> [String] {
         let countFile = scratch + "/steps.txt"
         let run = try OptoutCLI.runWorkspace(root, environment: ["OPTOUT_CRASH_COUNT_FILE": countFile])
         // 65: the fixture's "not a number" STOP has no valid sender (issue 10: review and 65).
         #expect(run.status == 65, "uninterrupted run: \(run.stderr)")
         #expect(run.stderr.contains("tollfree-1.csv:7: error: sender \"not a number\" is not a phone number"))
         let lines = (Tree.read(countFile) ?? "").split(separator: "\n").map(String.init)
-        return (Int(lines.first ?? "") ?? 0, Array(lines.dropFirst()))
+        let count = Int(lines.first ?? "") ?? 0
+        var labels: [String] = []
+        for (i, line) in lines.dropFirst().enumerated() {
+            let parts = line.split(separator: " ", maxSplits: 1).map(String.init)
+            #expect(parts.count == 2 && parts[0] == String(i + 1), "count file line \(i + 2): \(line)")
+            labels.append(parts.count == 2 ? parts[1] : line)
+        }
+        #expect(labels.count == count, "the count file says \(count) steps and labels \(labels.count)")
+        return labels
+    }
+
+    /// Every crash-point label the sources declare (`CrashPoints.step("…")` / `.append("…")`).
+    static func declaredLabels() throws -> Set<String> {
+        let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Sources").path
+        let pattern = try NSRegularExpression(pattern: #"CrashPoints\.(?:step|append)\("([^"]+)""#)
+        var labels = Set<String>()
+        for file in Tree.files(under: sources) where file.hasSuffix(".swift") {
+            let text = try String(contentsOfFile: sources + "/" + file, encoding: .utf8)
+            for match in pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
+                if let range = Range(match.range(at: 1), in: text) { labels.insert(String(text[range])) }
+            }
+        }
+        return labels
     }
 
     @Test func killedAtEveryDurabilityStepTheRerunEqualsAnUninterruptedRun() throws {
@@ -114,7 +138,7 @@ enum CrashFixture {
         // The reference: one uninterrupted run (counting its steps), then a second that must change nothing.
         let referenceRoot = base + "/reference"
         try Tree.copy(template, to: referenceRoot)
-        let steps = try Self.countSteps(referenceRoot, scratch: base)
+        let labels = try Self.countSteps(referenceRoot, scratch: base)
         let reference = try WorkspaceSnapshot(root: referenceRoot)
         #expect(reference.temps.isEmpty)
         #expect(reference.files.keys.contains { $0.hasPrefix("outbox/send/sale") })
@@ -124,17 +148,24 @@ enum CrashFixture {
         #expect(!reference.linkIndex.isEmpty && reference.ledger.count >= 10)
         _ = try OptoutCLI.runWorkspace(referenceRoot)
         #expect(try WorkspaceSnapshot(root: referenceRoot) == reference, "a second run changed the outbox")
-        #expect(steps.count >= 50, "only \(steps.count) durability steps: the workspace is too small for 50 crash points")
+        #expect(labels.count >= 50, "only \(labels.count) durability steps: the workspace is too small for 50 crash points")
+        // The run reaches every kind of crash point the sources declare (a new one the fixture
+        // does not reach fails here, not silently).
+        let declared = try Self.declaredLabels()
+        #expect(declared.count >= 10, "crash-point labels found in Sources: \(declared.sorted())")
+        #expect(declared.subtracting(labels).isEmpty, "crash points the day-two run never reaches: \(declared.subtracting(labels).sorted())")
 
-        // Every step is a crash point (all of them, not a sample).
-        let points = Array(1...steps.count)
+        // Every step the uninterrupted run reached is a crash point (all of them, not a sample);
+        // a second crash in the recovery run cycles through the first step of each label.
+        let points = Array(labels.indices.map { $0 + 1 })
+        let firstOfEachLabel = labels.indices.filter { labels.firstIndex(of: labels[$0]) == $0 }.map { $0 + 1 }
         let failures = Mutex<[String]>([])
         let started = Date()
         DispatchQueue.concurrentPerform(iterations: points.count) { i in
             let n = points[i]
             let root = "\(base)/crash-\(n)"
             defer { Tree.remove(root) }
-            func fail(_ text: String) { failures.withLock { $0.append("crash at step \(n) (\(steps.labels[safe: n - 1] ?? "?")): \(text)") } }
+            func fail(_ text: String) { failures.withLock { $0.append("crash at step \(n) (\(labels[n - 1])): \(text)") } }
             do {
                 try Tree.copy(template, to: root)
                 let crashed = try OptoutCLI.runWorkspace(root, environment: ["OPTOUT_CRASH_AT": String(n)])
@@ -150,19 +181,20 @@ enum CrashFixture {
             } catch {
                 fail("\(error)")
             }
-            // Every third point: killed again during the recovery run (at one of its first 17
-            // steps), then a last run must still end equal to the reference.
+            // Every third point: killed again during the recovery run (at the first step of one
+            // of the labels, in turn), then a last run must still end equal to the reference.
             guard n % 3 == 0 else { return }
             let twice = "\(base)/twice-\(n)"
+            let second = firstOfEachLabel[(n / 3) % firstOfEachLabel.count]
             defer { Tree.remove(twice) }
             do {
                 try Tree.copy(template, to: twice)
                 _ = try OptoutCLI.runWorkspace(twice, environment: ["OPTOUT_CRASH_AT": String(n)])
-                _ = try OptoutCLI.runWorkspace(twice, environment: ["OPTOUT_CRASH_AT": String(n % 17 + 1)])
+                _ = try OptoutCLI.runWorkspace(twice, environment: ["OPTOUT_CRASH_AT": String(second)])
                 let last = try OptoutCLI.runWorkspace(twice)
-                if last.killed || (last.status != 0 && last.status != 65) { fail("after a second crash at \(n % 17 + 1): exited \(last.status): \(last.stderr)") }
+                if last.killed || (last.status != 0 && last.status != 65) { fail("after a second crash at \(second): exited \(last.status): \(last.stderr)") }
                 let diffs = try WorkspaceSnapshot(root: twice).differences(from: reference)
-                if !diffs.isEmpty { fail("after a second crash at \(n % 17 + 1): " + diffs.joined(separator: "; ")) }
+                if !diffs.isEmpty { fail("after a second crash at \(second): " + diffs.joined(separator: "; ")) }
             } catch {
                 fail("\(error)")
             }
@@ -172,8 +204,4 @@ enum CrashFixture {
         let found = failures.withLock { $0 }
         #expect(found.isEmpty, Comment(rawValue: "\(found.count) crash points differ:\n" + found.sorted().prefix(40).joined(separator: "\n")))
     }
-}
-
-extension Array {
-    subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
 }
