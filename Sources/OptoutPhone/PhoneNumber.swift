@@ -87,7 +87,7 @@ public struct PhoneNumber: Hashable, Comparable, Sendable, CustomStringConvertib
 /// Why a field could not be read as a phone number; each case has a sentence for reports.
 public enum PhoneRejection: Error, Sendable, Equatable {
     case empty, scientificNotation, invalidCharacters, missingCountry, unknownCountryCode,
-         tooShort, tooLong, notPossible, hasExtension, notMobile
+         tooShort, tooLong, notPossible, notMobile
 
     /// A sentence for the skipped-rows report, e.g. "number in scientific notation (damaged by a spreadsheet; digits lost)".
     public var reason: String {
@@ -100,7 +100,6 @@ public enum PhoneRejection: Error, Sendable, Equatable {
         case .tooShort: return "too short to be a phone number of its country"
         case .tooLong: return "too long to be a phone number of its country"
         case .notPossible: return "wrong number of digits for its country"
-        case .hasExtension: return "number has an extension (an SMS cannot reach an extension)"
         case .notMobile: return "not a mobile number (mobile_only is on)"
         }
     }

@@ -205,7 +205,7 @@ public struct PhoneNumberParser: Sendable {
         while hi > lo { let w = P.trailingWhitespaceLength(p, lo, hi); if w == 0 { break }; hi -= w }
         if lo >= hi { return .failure(.empty) }
         let result = scanTrimmed(p, lo, hi, into: out)
-        if case .failure(let why) = result, why == .invalidCharacters || why == .hasExtension, P.isScientific(p, lo, hi) {
+        if case .failure(let why) = result, why == .invalidCharacters, P.isScientific(p, lo, hi) {
             return .failure(.scientificNotation)
         }
         return result

@@ -32,39 +32,4 @@ public enum HMACSHA256 {
         outer.update(innerDigest)
         return outer.finalize()
     }
-
-    /// Compares two codes in time independent of where they differ (for verifying signatures).
-    public static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for k in a.indices { difference |= a[k] ^ b[k] }
-        return difference == 0
-    }
-}
-
-/// HMAC-SHA256 under one fixed key, with the padded key blocks absorbed once: each code then costs
-/// two SHA-256 compressions for a short message instead of four (link tokens, one per recipient).
-public struct KeyedHMACSHA256: Sendable {
-    private let inner: SHA256
-    private let outer: SHA256
-
-    public init(key: [UInt8]) {
-        var block = key.count > SHA256.blockSize ? SHA256.hash(key) : key
-        block.append(contentsOf: repeatElement(0, count: SHA256.blockSize - block.count))
-        var i = SHA256()
-        i.update(block.map { $0 ^ 0x36 })
-        var o = SHA256()
-        o.update(block.map { $0 ^ 0x5c })
-        inner = i
-        outer = o
-    }
-
-    /// The same code as `HMACSHA256.authenticationCode(key:message:)`.
-    public func authenticationCode(_ message: UnsafeRawBufferPointer) -> [UInt8] {
-        var i = inner
-        i.update(message)
-        var o = outer
-        o.update(i.finalize())
-        return o.finalize()
-    }
 }

@@ -21,8 +21,6 @@ public struct SHA256: Sendable {
 
     /// Size of one compression block in bytes.
     public static let blockSize = 64
-    /// Size of the digest in bytes.
-    public static let digestSize = 32
 
     private var state = State()
     /// Pending bytes of an incomplete block (64 bytes inline, no heap storage).

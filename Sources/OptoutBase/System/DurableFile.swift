@@ -269,14 +269,6 @@ public final class AtomicFile {
         CrashPoints.step("commit: after rename")
         try Durable.syncDirectory(Durable.parent(of: path))
     }
-
-    /// Abandons the file; nothing appears.
-    public func discard() {
-        if done { return }
-        close(fd)
-        unlink(tempPath)
-        done = true
-    }
 }
 
 /// An append-only file whose appends are durable once `sync()` returns.

@@ -33,11 +33,6 @@ public struct CampaignTemplate: Sendable, Equatable {
 
     public static let headerKeys = ["list", "to", "sender", "max_segments"]
 
-    /// Column names the body uses.
-    public var fieldNames: [String] {
-        parts.compactMap { if case .field(let name, _) = $0 { return name } else { return nil } }
-    }
-
     public var usesOptOutLink: Bool { parts.contains(.optOutLink) }
 
     /// The body's literal text (no placeholders), for checks such as "has an opt-out instruction".

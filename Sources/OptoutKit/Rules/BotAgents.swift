@@ -33,8 +33,6 @@ public enum BotAgents {
         "go-http-client", "libwww-perl", "java/", "apache-httpclient", "okhttp/", "node-fetch", "axios/",
         "scanner", "crawler", "spider", "preview", "+http://", "+https://",
     ]
-    /// Every marker (previews first), for `isBot`.
-    static let markers: [String] = previewMarkers + scriptedMarkers
 
     /// Markers grouped by their first byte, so a user agent is scanned once (true: a preview).
     private static let markersByFirstByte: [[([UInt8], Bool)]] = {

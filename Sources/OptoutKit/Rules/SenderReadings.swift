@@ -44,7 +44,6 @@ public struct SenderReadings: Sendable {
         if rejections.contains(.invalidCharacters) { return .failure(.invalidCharacters) }
         if rejections.contains(.scientificNotation) { return .failure(.scientificNotation) }
         if rejections.contains(.empty) { return .failure(.empty) }
-        if rejections.contains(.hasExtension) { return .failure(.hasExtension) }
         if national != nil, rejections.count > 1 { return .failure(rejections[1]) }
         return .failure(rejections.last ?? .empty)
     }

@@ -49,8 +49,6 @@ import OptoutTestSupport
             return "00 read as international prefix without a default region"
         case .failure(.scientificNotation):
             return "scientific notation rejected"
-        case .failure(.hasExtension) where row.hasExtension:
-            return "extension rejected"
         case .failure(.invalidCharacters) where row.input.unicodeScalars.contains(where: { ("a"..."z").contains($0) || ("A"..."Z").contains($0) }):
             return "letters rejected"
         case .failure(.tooShort) where row.code == "LOCAL_ONLY":

@@ -202,7 +202,7 @@ import OptoutTestSupport
 
     @Test func reasonsAreSentences() {
         let all: [PhoneRejection] = [.empty, .scientificNotation, .invalidCharacters, .missingCountry, .unknownCountryCode,
-                                     .tooShort, .tooLong, .notPossible, .hasExtension, .notMobile]
+                                     .tooShort, .tooLong, .notPossible, .notMobile]
         #expect(Set(all.map(\.reason)).count == all.count)
         #expect(PhoneRejection.scientificNotation.reason == "number in scientific notation (damaged by a spreadsheet; digits lost)")
     }
