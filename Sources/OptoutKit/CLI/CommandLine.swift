@@ -18,7 +18,7 @@ public enum Command: Equatable, Sendable {
 }
 
 public enum CommandLineParser {
-    public static let version = "optout 0.1.0"
+    public static let version = "optout \(OptoutVersion.number)"
 
     public static let overview = """
     optout — keeps SMS campaigns compliant with opt-outs.

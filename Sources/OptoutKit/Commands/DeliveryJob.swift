@@ -85,7 +85,7 @@ public enum DeliveryJob {
     public static let deliverBudgetSeconds = 300.0
     /// Connections to the receiver at most (README "Webhook delivery").
     public static let connections = 4
-    public static let userAgent = "optout/0.1.0"
+    public static let userAgent = "optout/\(OptoutVersion.number)"
 
     /// `optout deliver`: the whole command, under the delivery lock (not the run lock, so a slow
     /// receiver never keeps `run` from taking in opt-outs).
