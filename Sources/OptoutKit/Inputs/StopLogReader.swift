@@ -193,14 +193,7 @@ public struct StopLogReader {
         if classification.needsReview {
             contents.rowProblems.append(Diagnostic(.warning, SourceLocation(file: displayName, line: line), "\(classification.rule); not an opt-out — sent to review"))
         }
-        let kind: EventKind
-        switch classification.intent {
-        case .optOut: kind = .optOut
-        case .optIn: kind = .optIn
-        case .help: kind = .help
-        case .other: kind = .other
-        }
-        rows.add(line: line, sender: sender, kind: kind, rule: classification.rule, time: time, text: text,
+        rows.add(line: line, sender: sender, kind: classification.intent, rule: classification.rule, time: time, text: text,
                  detail: cachedRecipientDetail(recipient, in: &contents), needsReview: classification.needsReview)
     }
 }

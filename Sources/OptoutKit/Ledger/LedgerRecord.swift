@@ -29,11 +29,6 @@ public enum EventSource: String, Sendable, CaseIterable {
     }
 }
 
-/// What the event asked for.
-public enum EventKind: String, Sendable {
-    case optOut = "optout", optIn = "optin", help, other
-}
-
 /// What the event did to the number's state.
 public enum EventEffect: String, Sendable {
     /// Changed the state: a new opt-out, or a resubscription.

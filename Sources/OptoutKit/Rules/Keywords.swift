@@ -29,14 +29,9 @@
 import OptoutBase
 import Foundation
 
-/// What an inbound message asks for.
-public enum MessageIntent: String, Sendable {
-    case optOut = "optout", optIn = "optin", help, other
-}
-
 /// The decision and the rule that made it, e.g. `exact keyword "STOP"`.
 public struct Classification: Sendable, Equatable {
-    public var intent: MessageIntent
+    public var intent: EventKind
     public var rule: String
     /// The opt-out keyword the message mentions as a whole word, when it is not an opt-out.
     public var mentionedOptOut: String? = nil
@@ -44,7 +39,7 @@ public struct Classification: Sendable, Equatable {
     /// mentions an opt-out keyword or holds a negated opt-out phrase, or is a look-alike opt-in.
     public var needsReview: Bool = false
 
-    public init(intent: MessageIntent, rule: String, mentionedOptOut: String? = nil, needsReview: Bool = false) {
+    public init(intent: EventKind, rule: String, mentionedOptOut: String? = nil, needsReview: Bool = false) {
         self.intent = intent
         self.rule = rule
         self.mentionedOptOut = mentionedOptOut
@@ -179,7 +174,7 @@ public enum Keywords {
             var joined: String
         }
         struct Exact: Sendable {
-            var intent: MessageIntent
+            var intent: EventKind
             var original: String
             /// An ordinary word (PASTA): other, and never read as a near miss.
             var ordinary: Bool
@@ -211,7 +206,7 @@ public enum Keywords {
             self.optIn = prepare(optIn)
             self.help = prepare(help)
             self.phraseMaxWords = max(0, phraseMaxWords)
-            for (list, intent) in [(self.optOut, MessageIntent.optOut), (self.optIn, .optIn), (self.help, .help)] {
+            for (list, intent) in [(self.optOut, EventKind.optOut), (self.optIn, .optIn), (self.help, .help)] {
                 for entry in list where exact[entry.joined] == nil {
                     exact[entry.joined] = Exact(intent: intent, original: entry.original, ordinary: false)
                 }

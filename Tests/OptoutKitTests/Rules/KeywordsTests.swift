@@ -10,12 +10,12 @@ import OptoutTestSupport
 
 /// What a reply text should be classified as.
 enum Expect: CustomStringConvertible {
-    case exact(MessageIntent, String)
+    case exact(EventKind, String)
     case phrase(String, words: Int)
     case helpPhrase(String, words: Int)
     case other(String)
 
-    var intent: MessageIntent {
+    var intent: EventKind {
         switch self {
         case .exact(let intent, _): return intent
         case .phrase: return .optOut

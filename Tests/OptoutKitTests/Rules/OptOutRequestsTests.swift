@@ -55,7 +55,7 @@ let longRequests: [(language: String, text: String, phrase: String)] = [
 ]
 
 /// One-word replies and look-alikes, with the class and the exact rule.
-let slipTable: [(String, MessageIntent, String)] = [
+let slipTable: [(String, EventKind, String)] = [
     ("Sotp", .optOut, "one transposition of \"STOP\""),
     ("STPO", .optOut, "one transposition of \"STOP\""),
     ("stpo!", .optOut, "one transposition of \"STOP\""),
@@ -133,7 +133,7 @@ let reviewTable: [(String, String)] = [
     }
 
     @Test(arguments: slipTable)
-    func slipsAndLookAlikes(text: String, intent: MessageIntent, rule: String) {
+    func slipsAndLookAlikes(text: String, intent: EventKind, rule: String) {
         let result = OptOutRequestsTests.lists.classify(text)
         #expect(result.intent == intent, "\(text)")
         #expect(result.rule == rule, "\(text)")
