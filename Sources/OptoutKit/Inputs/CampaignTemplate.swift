@@ -1,7 +1,7 @@
 // Campaign templates: inbox/campaigns/<name>.txt parsed into headers and a message body.
 // Input: the file's text — header lines (`list:`, `to:`, `sender:`, `max_segments:`), a blank
 // line, then the body with `{column}`, `{column|fallback}` and `{optout}` placeholders (`{{` and
-// `}}` stand for literal braces). Output: a `CampaignTemplate`. Failures: `TemplateError` with the
+// `}}` stand for literal braces). Output: a `CampaignTemplate`. Failures: `InputError` with the
 // line and reason (unknown header, no list or number, `{optout}` in a single-number campaign,
 // an unclosed brace, an empty body).
 
@@ -15,8 +15,6 @@ public enum TemplatePart: Sendable, Equatable {
     /// The recipient's personal opt-out link.
     case optOutLink
 }
-
-public typealias TemplateError = InputError
 
 /// A parsed campaign.
 public struct CampaignTemplate: Sendable, Equatable {
@@ -40,7 +38,7 @@ public struct CampaignTemplate: Sendable, Equatable {
         parts.map { if case .text(let t) = $0 { return t } else { return " " } }.joined()
     }
 
-    public static func parse(_ text: String) throws(TemplateError) -> CampaignTemplate {
+    public static func parse(_ text: String) throws(InputError) -> CampaignTemplate {
         var normalized = text
         if normalized.hasPrefix("\u{FEFF}") { normalized.removeFirst() }
         normalized = normalized.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
@@ -52,56 +50,56 @@ public struct CampaignTemplate: Sendable, Equatable {
             let line = lines[index]
             if line.trimmingCharacters(in: .whitespaces).isEmpty { break }
             guard let colon = line.firstIndex(of: ":") else {
-                throw TemplateError(line: index + 1, reason: "expected a header line such as \"list: customers\" (headers, a blank line, then the message)")
+                throw InputError(line: index + 1, reason: "expected a header line such as \"list: customers\" (headers, a blank line, then the message)")
             }
             let key = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
             let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
             guard headerKeys.contains(key) else {
-                throw TemplateError(line: index + 1, reason: "unknown header \"\(key)\" (known: \(headerKeys.joined(separator: ", ")))")
+                throw InputError(line: index + 1, reason: "unknown header \"\(key)\" (known: \(headerKeys.joined(separator: ", ")))")
             }
-            guard !seen.contains(key) else { throw TemplateError(line: index + 1, reason: "header \"\(key)\" given twice") }
+            guard !seen.contains(key) else { throw InputError(line: index + 1, reason: "header \"\(key)\" given twice") }
             seen.insert(key)
-            guard !value.isEmpty else { throw TemplateError(line: index + 1, reason: "header \"\(key)\" has no value") }
+            guard !value.isEmpty else { throw InputError(line: index + 1, reason: "header \"\(key)\" has no value") }
             switch key {
             case "list": list = value.hasSuffix(".csv") ? String(value.dropLast(4)) : value
             case "to": to = value; toLine = index + 1
             case "sender": sender = value
             default:
                 guard let n = Int(value), n >= 1, n <= 255 else {
-                    throw TemplateError(line: index + 1, reason: "max_segments must be a whole number from 1 to 255, not \"\(value)\"")
+                    throw InputError(line: index + 1, reason: "max_segments must be a whole number from 1 to 255, not \"\(value)\"")
                 }
                 maxSegments = n
             }
             index += 1
         }
         if index >= lines.count {
-            throw TemplateError(line: nil, reason: "no message: write the headers, a blank line, then the message")
+            throw InputError(line: nil, reason: "no message: write the headers, a blank line, then the message")
         }
         var bodyLines = Array(lines[(index + 1)...])
         while let last = bodyLines.last, last.trimmingCharacters(in: .whitespaces).isEmpty { bodyLines.removeLast() }
         let body = bodyLines.joined(separator: "\n")
         let bodyLine = index + 2
         if body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-            throw TemplateError(line: bodyLine, reason: "the message is empty")
+            throw InputError(line: bodyLine, reason: "the message is empty")
         }
         if list == nil && to == nil {
-            throw TemplateError(line: 1, reason: "no recipients: add a header \"list: <list name>\" or \"to: <number>\"")
+            throw InputError(line: 1, reason: "no recipients: add a header \"list: <list name>\" or \"to: <number>\"")
         }
         if list != nil && to != nil {
-            throw TemplateError(line: toLine, reason: "give either \"list:\" or \"to:\", not both")
+            throw InputError(line: toLine, reason: "give either \"list:\" or \"to:\", not both")
         }
         let parts = try parseBody(body, firstLine: bodyLine)
         if to != nil && parts.contains(.optOutLink) {
-            throw TemplateError(line: toLine, reason: "{optout} cannot be used in a single-number campaign (\"to:\"): the opt-out link works only for lists")
+            throw InputError(line: toLine, reason: "{optout} cannot be used in a single-number campaign (\"to:\"): the opt-out link works only for lists")
         }
         if to != nil, let field = parts.first(where: { if case .field = $0 { return true } else { return false } }), case .field(let name, _) = field {
-            throw TemplateError(line: bodyLine, reason: "{\(name)} needs a list column, but this campaign goes to a single number (\"to:\")")
+            throw InputError(line: bodyLine, reason: "{\(name)} needs a list column, but this campaign goes to a single number (\"to:\")")
         }
         return CampaignTemplate(list: list, to: to, toLine: toLine, sender: sender, maxSegments: maxSegments,
                                 parts: parts, bodyLine: bodyLine)
     }
 
-    static func parseBody(_ body: String, firstLine: Int) throws(TemplateError) -> [TemplatePart] {
+    static func parseBody(_ body: String, firstLine: Int) throws(InputError) -> [TemplatePart] {
         var parts: [TemplatePart] = []
         var literal = ""
         var chars = Array(body)
@@ -113,7 +111,7 @@ public struct CampaignTemplate: Sendable, Equatable {
             if c == "\n" { line += 1 }
             if c == "{" && chars[i + 1] == "{" { literal.append("{"); i += 2; continue }
             if c == "}" && chars[i + 1] == "}" { literal.append("}"); i += 2; continue }
-            if c == "}" { throw TemplateError(line: line, reason: "\"}\" without \"{\" (write }} for a literal brace)") }
+            if c == "}" { throw InputError(line: line, reason: "\"}\" without \"{\" (write }} for a literal brace)") }
             if c == "{" {
                 var j = i + 1
                 var inside = ""
@@ -121,14 +119,14 @@ public struct CampaignTemplate: Sendable, Equatable {
                     inside.append(chars[j]); j += 1
                 }
                 guard j < chars.count - 1, chars[j] == "}" else {
-                    throw TemplateError(line: line, reason: "placeholder \"{\(inside)\" is not closed with \"}\" (write {{ for a literal brace)")
+                    throw InputError(line: line, reason: "placeholder \"{\(inside)\" is not closed with \"}\" (write {{ for a literal brace)")
                 }
                 if !literal.isEmpty { parts.append(.text(literal)); literal = "" }
                 let pieces = inside.split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false)
                 let name = pieces[0].trimmingCharacters(in: .whitespaces)
-                guard !name.isEmpty else { throw TemplateError(line: line, reason: "empty placeholder {}") }
+                guard !name.isEmpty else { throw InputError(line: line, reason: "empty placeholder {}") }
                 if name.lowercased() == "optout" {
-                    guard pieces.count == 1 else { throw TemplateError(line: line, reason: "{optout} takes no fallback") }
+                    guard pieces.count == 1 else { throw InputError(line: line, reason: "{optout} takes no fallback") }
                     parts.append(.optOutLink)
                 } else {
                     parts.append(.field(name: name, fallback: pieces.count > 1 ? String(pieces[1]) : nil))

@@ -45,8 +45,6 @@ public struct ClickRequest: Sendable {
     public var agentLogged = false
 }
 
-public typealias ClickLogError = InputError
-
 public enum ClickLogFormat: String, Sendable {
     case combined = "nginx/Apache combined access log"
     case csv = "CSV"
@@ -71,11 +69,11 @@ public struct ClickLogReader {
     }
 
     /// Reads a page log, calling `visit` for each request in file order.
-    public func read(path: String, displayName: String, visit: (ClickRequest) -> Void) throws(ClickLogError) -> ClickLogSummary {
+    public func read(path: String, displayName: String, visit: (ClickRequest) -> Void) throws(InputError) -> ClickLogSummary {
         let bytes: [UInt8]
-        do { bytes = try Durable.readFile(path, limit: Durable.wholeInputLimit) } catch { throw ClickLogError(line: nil, reason: error.description) }
+        do { bytes = try Durable.readFile(path, limit: Durable.wholeInputLimit) } catch { throw InputError(line: nil, reason: error.description) }
         if bytes.count >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B {
-            throw ClickLogError(line: nil, reason: "gzip-compressed log: optout reads plain logs only; gunzip it first (logrotate's delaycompress keeps the newest rotated log, access.log.1, plain)")
+            throw InputError(line: nil, reason: "gzip-compressed log: optout reads plain logs only; gunzip it first (logrotate's delaycompress keeps the newest rotated log, access.log.1, plain)")
         }
         var firstLine = bytes[...]
         if firstLine.starts(with: [0xEF, 0xBB, 0xBF]) { firstLine = firstLine.dropFirst(3) }
@@ -89,7 +87,7 @@ public struct ClickLogReader {
 
     // MARK: access logs
 
-    private func readAccessLog(_ bytes: [UInt8], displayName: String, visit: (ClickRequest) -> Void) throws(ClickLogError) -> ClickLogSummary {
+    private func readAccessLog(_ bytes: [UInt8], displayName: String, visit: (ClickRequest) -> Void) throws(InputError) -> ClickLogSummary {
         var summary = ClickLogSummary(format: .combined)
         var good = 0, bad = 0
         var line = 0
@@ -117,7 +115,7 @@ public struct ClickLogReader {
         }
         summary.lines = line
         if good == 0 {
-            throw ClickLogError(line: nil, reason: "no line could be read as an nginx/Apache combined access log line")
+            throw InputError(line: nil, reason: "no line could be read as an nginx/Apache combined access log line")
         }
         if bad > 50 {
             summary.rowProblems.append(Diagnostic(.warning, SourceLocation(file: displayName), "\(bad) lines in all could not be read"))
@@ -245,19 +243,19 @@ public struct ClickLogReader {
     static let confirmWords: Set<String> = ["post", "confirm", "confirmed", "confirmation", "optout", "unsubscribe", "unsubscribed"]
     static let viewWords: Set<String> = ["get", "head", "view", "viewed", "open", "opened", "click", "clicked", "visit"]
 
-    private func readCSV(_ bytes: [UInt8], displayName: String, visit: (ClickRequest) -> Void) throws(ClickLogError) -> ClickLogSummary {
+    private func readCSV(_ bytes: [UInt8], displayName: String, visit: (ClickRequest) -> Void) throws(InputError) -> ClickLogSummary {
         var summary = ClickLogSummary(format: .csv)
         do {
             let reader = try CSVReader(bytes: bytes)
-            guard try reader.next() else { throw ClickLogError(line: nil, reason: "the log has no rows") }
+            guard try reader.next() else { throw InputError(line: nil, reason: "the log has no rows") }
             let headers = (0..<reader.fieldCount).map { reader.string($0) }
             let token = ColumnNames.find(ClickLogReader.tokenColumns, in: headers)
             let url = ColumnNames.find(ClickLogReader.urlColumns, in: headers)
             guard token != nil || url != nil else {
-                throw ClickLogError(line: reader.line, reason: "neither an access log in combined format nor CSV with a token or url column (found \(Diagnostics.list(headers))))")
+                throw InputError(line: reader.line, reason: "neither an access log in combined format nor CSV with a token or url column (found \(Diagnostics.list(headers))))")
             }
             guard let time = ColumnNames.find(ColumnNames.time, in: headers) else {
-                throw ClickLogError(line: reader.line, reason: "no time column (expected time, timestamp or date; found \(Diagnostics.list(headers))))")
+                throw InputError(line: reader.line, reason: "no time column (expected time, timestamp or date; found \(Diagnostics.list(headers))))")
             }
             let action = ColumnNames.find(ClickLogReader.actionColumns, in: headers)
             let agent = ColumnNames.find(ClickLogReader.agentColumns, in: headers)
@@ -284,11 +282,11 @@ public struct ClickLogReader {
                                    userAgent: value(agent), ip: value(ip)))
             }
         } catch let error as CSVError {
-            throw ClickLogError(error)
-        } catch let error as ClickLogError {
+            throw InputError(error)
+        } catch let error as InputError {
             throw error
         } catch {
-            throw ClickLogError(line: nil, reason: "\(error)")
+            throw InputError(line: nil, reason: "\(error)")
         }
         if summary.noActionColumn {
             summary.rowProblems.append(Diagnostic(.error, SourceLocation(file: displayName),

@@ -3,13 +3,11 @@
 // reader that yields, for each data row, its line, the parsed phone number (or why not) and its
 // fields. The phone column is found by its header (ColumnNames.phone) or, when no header names
 // it, by content (the column where most sampled rows parse as phone numbers).
-// Failures (file-level, the list is rejected): `ListError` for no phone column or a CSV error
+// Failures (file-level, the list is rejected): `InputError` for no phone column or a CSV error
 // (undecodable, binary, unterminated quote) with the line.
 
 import OptoutPhone
 import OptoutBase
-
-public typealias ListError = InputError
 
 /// What one row holds in its phone column.
 public enum RowNumber: Sendable, Equatable {
@@ -35,7 +33,7 @@ public final class ContactListReader {
 
     /// `recovers`: skip rows that cannot be read instead of failing (opt-out inputs only, see
     /// CSVReader); they are listed in `skipped`.
-    public init(path: String, parser: PhoneNumberParser, recovers: Bool = false) throws(ListError) {
+    public init(path: String, parser: PhoneNumberParser, recovers: Bool = false) throws(InputError) {
         self.path = path
         self.parser = parser
         // Sample the start of the file.
@@ -52,10 +50,10 @@ public final class ContactListReader {
                 sampleLines.append(probe.line)
             }
         } catch {
-            throw ListError(error)
+            throw InputError(error)
         }
         guard let first = sample.first else {
-            throw ListError(line: nil, reason: "the list has no rows")
+            throw InputError(line: nil, reason: "the list has no rows")
         }
         var header = false
         var phone: Int? = ColumnNames.find(ColumnNames.phone, in: first)
@@ -87,7 +85,7 @@ public final class ContactListReader {
         }
         guard let phoneColumn = phone else {
             let shown = Diagnostics.list(first.map { "\"\($0)\"" }, limit: 8)
-            throw ListError(line: sampleLines.first, reason: "no phone column: no header names one (\(shown)) and no column holds phone numbers; name the column \"phone\" or \"mobile\"")
+            throw InputError(line: sampleLines.first, reason: "no phone column: no header names one (\(shown)) and no column holds phone numbers; name the column \"phone\" or \"mobile\"")
         }
         self.phoneColumn = phoneColumn
         hasHeader = header
@@ -108,7 +106,7 @@ public final class ContactListReader {
                 }
             }
         } catch {
-            throw ListError(error)
+            throw InputError(error)
         }
         encoding = reader.encoding
         delimiter = reader.delimiter
@@ -128,8 +126,8 @@ public final class ContactListReader {
     public var bytesRead: Int { reader.bytesRead }
 
     /// Advances to the next data row; false at the end. Throws for a file-level CSV error.
-    public func next() throws(ListError) -> Bool {
-        do { return try reader.next() } catch { throw ListError(error) }
+    public func next() throws(InputError) -> Bool {
+        do { return try reader.next() } catch { throw InputError(error) }
     }
 
     /// The phone column of the current row, parsed.

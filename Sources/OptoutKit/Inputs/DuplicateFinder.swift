@@ -6,7 +6,7 @@
 // partition is then deduplicated with a small in-memory table; duplicates are written per partition
 // in line order and merged back by line. Memory is bounded by the partition size (about 8 MB of
 // list per partition), not by the number of rows. Temp files live in .optout/tmp/ and are removed.
-// Failures: `ListError` for a list that cannot be read, `OptoutError` for temp-file I/O.
+// Failures: `InputError` for a list that cannot be read, `OptoutError` for temp-file I/O.
 
 import OptoutPhone
 import OptoutBase

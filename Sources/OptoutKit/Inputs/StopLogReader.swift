@@ -28,8 +28,6 @@ public struct StopLogContents: Sendable {
     fileprivate var lastRecipient: (raw: String, detail: String)?
 }
 
-public typealias StopLogError = InputError
-
 public struct StopLogReader {
     public var parser: PhoneNumberParser
     public var settings: Settings
@@ -47,9 +45,9 @@ public struct StopLogReader {
     }
 
     /// Reads one log, streamed; the evidence's input hash is the SHA-256 of its bytes.
-    public func read(path: String, displayName: String) throws(StopLogError) -> StopLogContents {
+    public func read(path: String, displayName: String) throws(InputError) -> StopLogContents {
         let inputHash: String
-        do { inputHash = String(try Durable.contentKey(path).prefix(16)) } catch { throw StopLogError(line: nil, reason: error.description) }
+        do { inputHash = String(try Durable.contentKey(path).prefix(16)) } catch { throw InputError(line: nil, reason: error.description) }
         var rows = OptOutRows(source: .reply, file: displayName, inputHash: inputHash, now: now, settings: settings)
         var contents = StopLogContents()
         if try StopLogReader.looksLikeJSONLines(path) {
@@ -68,7 +66,7 @@ public struct StopLogReader {
     }
 
     /// True when the first byte that is not whitespace (or a BOM) is `{`.
-    static func looksLikeJSONLines(_ path: String) throws(StopLogError) -> Bool {
+    static func looksLikeJSONLines(_ path: String) throws(InputError) -> Bool {
         do {
             let lines = try LineReader(path: path, maxLineBytes: 1 << 16)
             while let line = try lines.next() {
@@ -79,22 +77,22 @@ public struct StopLogReader {
             }
             return false
         } catch {
-            throw StopLogError(error)
+            throw InputError(error)
         }
     }
 
-    private func readCSV(_ path: String, displayName: String, rows: inout OptOutRows, into contents: inout StopLogContents) throws(StopLogError) {
+    private func readCSV(_ path: String, displayName: String, rows: inout OptOutRows, into contents: inout StopLogContents) throws(InputError) {
         do {
             let reader = try CSVReader(path: path)
             reader.recovers = true
             defer { rows.unreadable += reader.skipped.map { UnreadableRow(line: $0.line, reason: $0.reason) } }
-            guard try reader.next() else { throw StopLogError(line: nil, reason: "the log has no rows") }
+            guard try reader.next() else { throw InputError(line: nil, reason: "the log has no rows") }
             let headers = (0..<reader.fieldCount).map { reader.string($0) }
             guard let sender = ColumnNames.find(ColumnNames.sender, in: headers) else {
-                throw StopLogError(line: reader.line, reason: "no sender column (expected a header such as from, sender, msisdn, phone, mobile, originator; found \(Diagnostics.list(headers))))")
+                throw InputError(line: reader.line, reason: "no sender column (expected a header such as from, sender, msisdn, phone, mobile, originator; found \(Diagnostics.list(headers))))")
             }
             guard let text = ColumnNames.find(ColumnNames.text, in: headers) else {
-                throw StopLogError(line: reader.line, reason: "no message text column (expected text, body, message or content; found \(Diagnostics.list(headers))))")
+                throw InputError(line: reader.line, reason: "no message text column (expected text, body, message or content; found \(Diagnostics.list(headers))))")
             }
             let time = ColumnNames.find(ColumnNames.time, in: headers)
             let recipient = ColumnNames.find(ColumnNames.recipient, in: headers)
@@ -106,20 +104,20 @@ public struct StopLogReader {
                            recipient: value(recipient), line: reader.line, displayName: displayName, rows: &rows, into: &contents)
             }
         } catch let error as CSVError {
-            throw StopLogError(error)
-        } catch let error as StopLogError {
+            throw InputError(error)
+        } catch let error as InputError {
             throw error
         } catch {
-            throw StopLogError(line: nil, reason: "\(error)")
+            throw InputError(line: nil, reason: "\(error)")
         }
     }
 
-    private func readJSONLines(_ path: String, displayName: String, rows: inout OptOutRows, into contents: inout StopLogContents) throws(StopLogError) {
+    private func readJSONLines(_ path: String, displayName: String, rows: inout OptOutRows, into contents: inout StopLogContents) throws(InputError) {
         let lines: LineReader
-        do { lines = try LineReader(path: path) } catch { throw StopLogError(error) }
+        do { lines = try LineReader(path: path) } catch { throw InputError(error) }
         while true {
             let next: LineReader.Line?
-            do { next = try lines.next() } catch { throw StopLogError(error) }
+            do { next = try lines.next() } catch { throw InputError(error) }
             guard let next else { break }
             let line = lines.line
             guard case .text(var bytes) = next else {

@@ -8,7 +8,7 @@
 // gives it; a cell with no reading is a review item and an unreadable row, as is a row that
 // could not be read (a quote never closed, a record over 16 MiB). Imports only add: the ledger
 // never lets an import resubscribe anyone, and WebhookPayloads skips them.
-// Failures: `ListError` (no phone column, I/O, no row that could be read) rejects the file.
+// Failures: `InputError` (no phone column, I/O, no row that could be read) rejects the file.
 
 import OptoutPhone
 import OptoutBase
@@ -32,7 +32,7 @@ public enum SuppressionImport {
     /// Reads one import file into opt-out events. `parser` finds the phone column by content; its
     /// mobile_only flag is not used for the numbers.
     public static func read(path: String, displayName: String, inputHash: String, parser: PhoneNumberParser,
-                            settings: Settings, now: Timestamp) throws(ListError) -> SuppressionImportContents {
+                            settings: Settings, now: Timestamp) throws(InputError) -> SuppressionImportContents {
         let reader = try ContactListReader(path: path, parser: PhoneNumberParser(defaultRegion: settings.defaultCountry), recovers: true)
         let timeColumn = reader.hasHeader ? ColumnNames.find(timeHeaders, in: reader.columns) : nil
         let phoneHeader = reader.hasHeader ? "column \"\(reader.columns[reader.phoneColumn])\"" : "column \(reader.phoneColumn + 1)"

@@ -148,7 +148,7 @@ public enum CampaignJob {
                     links.0.appendToken(for: number, to: &scratch)
                     try links.1.append(number, token: scratch)
                 }
-            } catch let error as ListError {
+            } catch let error as InputError {
                 throw CampaignRejection(reasons: ["list \"\(template.list ?? "")\" cannot be used: \(listDisplay): \(error.description)"])
             }
             // The link index holds every token before any send file that uses it can appear.

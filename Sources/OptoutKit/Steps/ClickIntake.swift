@@ -123,7 +123,7 @@ public final class ClickIntake {
     }
 
     /// Reads one page log; on a thrown error nothing from it has been kept.
-    public func read(path: String, displayName: String, inputHash: String, contentKey: String) throws(ClickLogError) {
+    public func read(path: String, displayName: String, inputHash: String, contentKey: String) throws(InputError) {
         let reader = ClickLogReader(timezone: settings.timezone, dateOrder: settings.dateOrder)
         // Only requests for opt-out links are kept until the file is known to be good (a big
         // site log is mostly other traffic, counted and dropped here).

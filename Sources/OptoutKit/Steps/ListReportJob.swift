@@ -78,7 +78,7 @@ public enum ListReportJob {
         let duplicates: DuplicateLines
         do {
             duplicates = try DuplicateFinder.find(listPath: file.path, parser: context.parser, tempRoot: "\(context.workspace.state)/tmp")
-        } catch let error as ListError {
+        } catch let error as InputError {
             try context.reject(file, kind: .lists, reasons: [error.description])
             return nil
         } catch let error as OptoutError {

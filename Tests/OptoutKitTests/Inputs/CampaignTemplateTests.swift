@@ -46,7 +46,7 @@ import OptoutTestSupport
         #expect {
             _ = try CampaignTemplate.parse(text)
         } throws: { error in
-            (error as? TemplateError)?.reason.contains(expected) == true
+            (error as? InputError)?.reason.contains(expected) == true
         }
     }
 }
