@@ -267,8 +267,8 @@ package struct MeasuredRun {
         process.arguments = useTime ? ["-v", optout] + arguments : arguments
         process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("OPTOUT_") }
         let scratch = NSTemporaryDirectory() + "optout-measured-" + UUID().uuidString
-        FileManager.default.createFile(atPath: scratch + ".out", contents: nil)
-        FileManager.default.createFile(atPath: scratch + ".err", contents: nil)
+        _ = FileManager.default.createFile(atPath: scratch + ".out", contents: nil)
+        _ = FileManager.default.createFile(atPath: scratch + ".err", contents: nil)
         defer {
             unlink(scratch + ".out")
             unlink(scratch + ".err")

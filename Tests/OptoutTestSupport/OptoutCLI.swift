@@ -59,8 +59,8 @@ package enum OptoutCLI {
         for (key, value) in extra { environment[key] = value }
         process.environment = environment
         let scratch = NSTemporaryDirectory() + "optout-cli-" + UUID().uuidString
-        FileManager.default.createFile(atPath: scratch + ".out", contents: nil)
-        FileManager.default.createFile(atPath: scratch + ".err", contents: nil)
+        _ = FileManager.default.createFile(atPath: scratch + ".out", contents: nil)
+        _ = FileManager.default.createFile(atPath: scratch + ".err", contents: nil)
         let out = try FileHandle(forWritingTo: URL(fileURLWithPath: scratch + ".out"))
         let err = try FileHandle(forWritingTo: URL(fileURLWithPath: scratch + ".err"))
         process.standardOutput = out

@@ -199,7 +199,7 @@ public enum CampaignJob {
                 try skip(line, number.e164, skipTooLong, "message too long: \(count.segments) segments (max_segments is \(maxSegments))")
                 return
             }
-            if let links {
+            if links != nil {
                 if summary.sampleLink == nil { summary.sampleLink = String(decoding: linkBase + token, as: UTF8.self) }
                 row.removeAll(keepingCapacity: true)
                 number.appendE164(to: &row)

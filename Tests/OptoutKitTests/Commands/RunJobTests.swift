@@ -235,7 +235,7 @@ let sampleCampaign = "list: customers\nsender: ACME\n\nHi {first_name|there}, sa
         let lines = Lines()
         var options = RunOptions(settleSeconds: 0)
         options.progress = { lines.add($0) }
-        try RunJob.run(root: t.root, options: options)
+        _ = try RunJob.run(root: t.root, options: options)
         #expect(lines.items.count == 2)
         #expect(lines.items.first?.hasPrefix("campaign big: 65536 rows read (") == true)
         #expect(lines.items.last?.contains("131072 rows read") == true)

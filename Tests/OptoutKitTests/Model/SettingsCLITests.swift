@@ -40,8 +40,8 @@ import OptoutTestSupport
         process.environment = environment
         let scratch = NSTemporaryDirectory() + "optout-settings-cli-" + UUID().uuidString
         defer { unlink(scratch + ".out"); unlink(scratch + ".err") }
-        FileManager.default.createFile(atPath: scratch + ".out", contents: nil)
-        FileManager.default.createFile(atPath: scratch + ".err", contents: nil)
+        _ = FileManager.default.createFile(atPath: scratch + ".out", contents: nil)
+        _ = FileManager.default.createFile(atPath: scratch + ".err", contents: nil)
         let out = try FileHandle(forWritingTo: URL(fileURLWithPath: scratch + ".out"))
         let err = try FileHandle(forWritingTo: URL(fileURLWithPath: scratch + ".err"))
         defer { try? out.close(); try? err.close() }

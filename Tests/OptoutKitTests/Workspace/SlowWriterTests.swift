@@ -61,7 +61,7 @@ import OptoutTestSupport
         }
         /// Ends the writer's pause and waits for it to close the file.
         func finish() {
-            FileManager.default.createFile(atPath: marker, contents: nil)
+            _ = FileManager.default.createFile(atPath: marker, contents: nil)
             process.waitUntilExit()
             unlink(marker)
         }
