@@ -2,7 +2,7 @@
 // the time each event gets. Input: every row's `TimeReading`, the event's kind, settings'
 // `date_order`, the processing time. Output: an `EventTime` (the time to record, a note for the
 // rule, whether the time is trustworthy: an opt-in counts only with one). No failures.
-// Rules (issue 10, "times that undo opt-outs"):
+// Rules (so that no time can undo an opt-out):
 //  - a file's date order comes from its own dates: a first field above 12 proves day-first, a
 //    second field above 12 month-first. A file with both proofs reads each date by its own proof
 //    and its other dates are ambiguous; a file with no proof is ambiguous throughout, and there

@@ -4,7 +4,7 @@
 // crash cannot leave the file there without it), the diagnostics for people, and the cause that
 // holds campaigns for that run (moving the file: `PartialInput.markProcessed` in
 // Workspace/PartialInputClaim.swift). Failures: `OptoutError` from writing or moving.
-// The rule (issue 10): a file goes to rejected/ only when no row could be read; otherwise its
+// The rule: a file goes to rejected/ only when no row could be read; otherwise its
 // readable rows are applied and the run exits 65 with campaigns held (75) in that run only.
 
 import OptoutBase

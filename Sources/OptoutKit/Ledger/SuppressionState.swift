@@ -1,6 +1,6 @@
 // Suppression state: for each number, whether it is opted out now, derived from the ledger.
 // Input: events in the order they are applied. Output: the effect of each event and the current
-// state (opted out since when, by which source). Rules (PRODUCT.md "Rules"): events apply in time
+// state (opted out since when, by which source). Rules: events apply in time
 // order; at equal times an opt-out wins; an opt-out that is older than a later resubscription does
 // not undo it; only a reply (the number itself) can resubscribe, and only after an opt-out.
 

@@ -1,6 +1,6 @@
 // Bot agents: what a logged user agent says about who sent an opt-out page request (a person's
 // browser, a link-preview or scanner bot). Input: the user agent text. Output: a `Sender`.
-// No failures. (Moved unchanged from Steps/ClickIntake.swift.)
+// No failures.
 
 /// Who sent a request, by user agent (lowercased substrings). Chosen so that no browser matches:
 /// no bare "bot" (the Cubot phone), no in-app browsers (Instagram, Snapchat).

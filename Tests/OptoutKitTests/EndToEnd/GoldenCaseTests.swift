@@ -13,7 +13,7 @@
 // rewrites every `expected/` from the actual run; refused (the test fails) when CI=true.
 // Failures: a missing executable skips with a printed reason (a failure under CI=true).
 // This file imports nothing from OptoutKit: the executable finder is copied from
-// Crash/CrashSupport.swift (`OptoutCLI.path`) so the cases do not depend on the library's layout.
+// Tests/OptoutTestSupport/OptoutCLI.swift (`OptoutCLI.path`) so the cases do not depend on the library's layout.
 
 import Foundation
 import Testing
@@ -57,7 +57,7 @@ enum GoldenCases {
     static var underCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
 }
 
-/// The built `optout` executable (the finder of Crash/CrashSupport.swift's `OptoutCLI`, copied).
+/// The built `optout` executable (the finder of OptoutTestSupport's `OptoutCLI`, copied).
 enum GoldenBinary {
     static let path: String? = {
         var candidates: [String] = []
