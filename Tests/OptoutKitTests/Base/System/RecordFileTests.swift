@@ -5,6 +5,8 @@
 import Foundation
 import Testing
 @testable import OptoutBase
+@testable import OptoutKit
+import OptoutPhone
 import OptoutTestSupport
 
 @Suite struct RecordFileTests {
@@ -93,5 +95,37 @@ import OptoutTestSupport
         let file = RecordFile(path: path)
         try file.openForAppend()
         #expect(Self.bytes(path).isEmpty)
+    }
+}
+
+/// Through the library's readers: `status` and the read-back of ledger, link index and review
+/// log leave torn state files as they are; the next run (a writer) cuts the tails.
+@Suite struct ReadsNeverWriteTests {
+    @Test func statusAndReadBacksLeaveTornFilesAsTheyAreAndARunCutsThem() throws {
+        let t = try TempWorkspace(settings: "{\"settle_seconds\": 0}")
+        let ledger = try Ledger(path: t.ws.ledgerFile)
+        let event = IncomingEvent(kind: .optOut, number: PhoneNumber(unchecked: 447_700_900_123), time: Timestamp(seconds: 1_790_000_000),
+                                  source: .reply, rule: "exact keyword \"STOP\"", file: "stops/a.csv", line: 2, inputHash: "h", text: "STOP")
+        try ledger.record([event], at: Timestamp(seconds: 1_790_000_100))
+        let files = [t.ws.ledgerFile, t.ws.linkIndexFile, t.ws.reviewsFile, t.ws.journalFile]
+        for path in files {
+            var bytes = Durable.exists(path) ? RecordFileTests.bytes(path) : []
+            bytes += Array("0123abcd\tcut sh".utf8)    // a record cut short by a crash
+            try Durable.writeFile(path, bytes, mode: Durable.privateMode)
+        }
+        let before = files.map(RecordFileTests.bytes)
+        _ = try StatusJob.collect(root: t.root)
+        _ = try Ledger.readAll(path: t.ws.ledgerFile)
+        _ = try Ledger.records(path: t.ws.ledgerFile, after: 0)
+        _ = try LinkIndex.count(path: t.ws.linkIndexFile)
+        _ = try TokenResolver.load(path: t.ws.linkIndexFile)
+        _ = ReviewLog.readOnly(path: t.ws.reviewsFile)
+        #expect(files.map(RecordFileTests.bytes) == before, "a read wrote a state file")
+        _ = try t.run()
+        // The run's writers (ledger, review log, journal) cut the tails; the record before stays.
+        for path in [t.ws.ledgerFile, t.ws.reviewsFile, t.ws.journalFile] {
+            #expect(!String(decoding: RecordFileTests.bytes(path), as: UTF8.self).contains("cut sh"), "\(path): the run kept the torn tail")
+        }
+        #expect(try Ledger.readAll(path: t.ws.ledgerFile).map(\.number.e164) == ["+447700900123"])
     }
 }
