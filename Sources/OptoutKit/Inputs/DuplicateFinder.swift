@@ -176,9 +176,11 @@ public enum DuplicateFinder {
             var out = [UInt8](repeating: 0, count: Int(lseek(fd, 0, SEEK_END)))
             var offset = 0
             while offset < out.count {
-                let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + offset, $0.count - offset, off_t(offset)) }
-                if n <= 0 { throw .io(path: path, reason: errnoText()) }
-                offset += n
+                switch valueOrErrno({ out.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + offset, $0.count - offset, off_t(offset)) } }) {
+                case .success(let n) where n > 0: offset += n
+                case .success: throw .io(path: path, reason: "the partition file ended early")
+                case .failure(let failure): throw .io(path: path, reason: failure.description)
+                }
             }
             return out
         }

@@ -41,8 +41,11 @@ public enum LinkKeyCheck {
         if fd < 0 { throw .io(path: path, reason: errnoText()) }
         defer { close(fd) }
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
-        let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        if n < 0 { throw .io(path: path, reason: errnoText()) }
+        let n: Int
+        switch valueOrErrno({ buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) } }) {
+        case .success(let count): n = count
+        case .failure(let failure): throw .io(path: path, reason: failure.description)
+        }
         var out: [(String, PhoneNumber)] = []
         for line in buffer[0..<n].split(separator: 0x0A) where out.count < count {
             Array(line).withUnsafeBufferPointer { b in
