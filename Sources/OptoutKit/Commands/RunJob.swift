@@ -100,7 +100,7 @@ public enum RunJob {
             context.diagnostics.append(Diagnostic(.note, SourceLocation(file: ws.display(first.path)), "lease probe unavailable (\(first.reason)) for \(readiness.probeUnavailable.count) file(s): settle rule only"))
         }
 
-        func scan(_ kind: InputKind, accept: @escaping (String) -> Bool = { _ in true }) throws(OptoutError) -> [DroppedFile] {
+        func scan(_ kind: InputKind) throws(OptoutError) -> [DroppedFile] {
             let found = DropFolder.scan(ws.folder(kind), settle: 0)
             let optOut = CampaignHolds.optOutKinds.contains(kind)
             let taken = readiness.split(found.ready, optOut: optOut)
@@ -124,8 +124,8 @@ public enum RunJob {
             }
             var ready: [DroppedFile] = again.ready.map { var file = $0; file.leaveInPlace = true; return file }
             for file in taken.ready {
-                if accept(file.name) { ready.append(file) } else if file.leaveInPlace { continue } else {
-                    try context.reject(file, kind: kind, reasons: ["not a file this folder takes (\(kind == .campaigns ? ".txt templates" : ".csv, .txt, .json or .jsonl files"))"])
+                if kind.accepts(file.name) { ready.append(file) } else if file.leaveInPlace { continue } else {
+                    try context.reject(file, kind: kind, reasons: ["not a file this folder takes \(kind.acceptedDescription)"])
                 }
             }
             return ready
@@ -152,7 +152,7 @@ public enum RunJob {
         var partial: [String: [UnreadableRow]] = [:]
         // 1a. STOP logs (replies to the toll-free number).
         let stopReader = StopLogReader(parser: context.parser, settings: settings, now: now)
-        for file in try scan(.stops, accept: isLogName) {
+        for file in try scan(.stops) {
             do {
                 let contents = try stopReader.read(path: file.readPath, displayName: ws.display(file.path))
                 events.append(contentsOf: contents.events)
@@ -169,7 +169,7 @@ public enum RunJob {
         // 1b. Suppression imports (opt-outs from other systems; they only add). An import whose
         //     bytes were imported before is only moved (its numbers are in the ledger already).
         var importKeys: [String] = []
-        for file in try scan(.suppressions, accept: { name in [".csv", ".txt", ".tsv"].contains { name.lowercased().hasSuffix($0) } }) {
+        for file in try scan(.suppressions) {
             let key = try RunContext.contentKey(file.readPath)
             if journal.wasDone(kind: "suppressions", key: key) {
                 context.diagnostics.append(Diagnostic(.note, SourceLocation(file: ws.display(file.path)), "imported before (same content); moved to processed/ without recording again"))
@@ -214,7 +214,7 @@ public enum RunJob {
         }
 
         // 1d. Decisions on review items (inbox/reviews/): closings, and events for applied items.
-        let decisions = try ReviewDecisions.read(try scan(.reviews, accept: { [".csv", ".txt", ".tsv"].contains(where: $0.lowercased().hasSuffix) }),
+        let decisions = try ReviewDecisions.read(try scan(.reviews),
                                                  log: reviewLog, context: context)
         events.append(contentsOf: decisions.events)
 
@@ -263,12 +263,12 @@ public enum RunJob {
         // 3. Lists: a report for each new or changed list. A list that a waiting campaign uses is
         //    checked by that campaign's pass (one pass over the list instead of two).
         let usedLists = Set(DropFolder.scan(ws.folder(.campaigns), settle: settle).ready.compactMap { file -> String? in
-            guard file.name.lowercased().hasSuffix(".txt"), file.size < 1 << 20,
+            guard InputKind.campaigns.accepts(file.name), file.size < 1 << 20,
                   let bytes = try? Durable.readFile(file.path),
                   let list = try? CampaignTemplate.parse(String(decoding: bytes, as: UTF8.self)).list else { return nil }
             return ListFiles.path(of: list, in: ws)
         })
-        for file in try scan(.lists, accept: { $0.lowercased().hasSuffix(".csv") || $0.lowercased().hasSuffix(".txt") || $0.lowercased().hasSuffix(".tsv") }) {
+        for file in try scan(.lists) {
             if usedLists.contains(file.path) && ListReportJob.isDue(file, context: context) {
                 context.deferredListReports[file.path] = file
                 continue
@@ -284,7 +284,7 @@ public enum RunJob {
         for cause in CampaignHolds.standing(ws, now: Date().timeIntervalSince1970).holding + optOutChanges() {
             context.holds.holdCampaigns(cause: cause)
         }
-        for file in try scan(.campaigns, accept: { $0.lowercased().hasSuffix(".txt") }) {
+        for file in try scan(.campaigns) {
             let key = try RunContext.contentKey(file.path)
             let fingerprint = RunContext.fingerprint(file)
             if journal.isDone(kind: "campaign", key: key, fingerprint: fingerprint) {
@@ -360,11 +360,6 @@ public enum RunJob {
             report.diagnostics += delivery.diagnostics.map { Diagnostic($0.severity == .error ? .warning : $0.severity, $0.location, $0.message) }
         }
         return report
-    }
-
-    static func isLogName(_ name: String) -> Bool {
-        let lower = name.lowercased()
-        return [".csv", ".txt", ".tsv", ".json", ".jsonl", ".ndjson", ".log"].contains { lower.hasSuffix($0) }
     }
 }
 
