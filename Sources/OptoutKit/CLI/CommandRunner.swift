@@ -23,13 +23,7 @@ public enum CommandRunner {
         do {
             let command = try CommandLineParser.parse(args)
             if case .watch(let root, let verbose) = command {
-                try WatchJob.run(root: root, stopFD: stopFD) { result in
-                    switch result {
-                    case .success(let report): stream(render(report, loud: interactive || verbose))
-                    case .failure(let error): stream(CommandOutcome(stderr: "optout: \(error.description)\n", exitCode: code(for: error)))
-                    }
-                }
-                return CommandOutcome(stdout: interactive || verbose ? "optout watch: stopped\n" : "")
+                return try WatchCommand.run(root: root, verbose: verbose, interactive: interactive, stopFD: stopFD, stream: stream)
             }
             return try execute(command, interactive: interactive, progress: progress)
         } catch {
@@ -55,28 +49,19 @@ public enum CommandRunner {
         case .version:
             return CommandOutcome(stdout: CommandLineParser.version + "\n")
         case .initialize(let dir):
-            let created = try InitJob.run(dir: dir)
-            return CommandOutcome(stdout: created.isEmpty ? "" : "created \(created)\n")
+            return try InitCommand.run(dir: dir)
         case .newLinkKey(let dir):
-            return CommandOutcome(stdout: try InitJob.newLinkKey(dir: dir, now: try fixedNow() ?? .now()) + "\n")
+            return try InitCommand.runNewLinkKey(dir: dir)
         case .status(let root, let json):
-            let status = try StatusJob.collect(root: root)
-            return CommandOutcome(stdout: json ? status.json() : status.text())
+            return try StatusCommand.run(root: root, json: json)
         case .site(let root, let options):
-            let outcome = try SiteJob.run(root: root, options: options)
-            var text = outcome.files.map { "wrote \($0)" }.joined(separator: "\n") + "\n"
-            text += "nginx: include \(outcome.files.last ?? "outbox/site/nginx.conf") in http { }; links matching \(outcome.linkPattern) are logged to \(outcome.accessLog): copy that log into inbox/clicks/ before `optout run`\n"
-            return CommandOutcome(stdout: text)
+            return try SiteCommand.run(root: root, options: options)
         case .run(let root, let verbose):
-            var options = RunOptions(now: try fixedNow())
-            options.progress = progress
-            let report = try RunJob.run(root: root, options: options)
-            return render(report, loud: interactive || verbose)
+            return try RunCommand.run(root: root, verbose: verbose, interactive: interactive, progress: progress)
         case .watch:
             throw .internalError("watch runs through CommandRunner.main")
         case .deliver(let root, let verbose, let maxSeconds, let now):
-            let report = try DeliveryJob.deliver(root: root, options: .forDeliver(maxSeconds: maxSeconds, retryNow: now))
-            return renderDelivery(report, loud: interactive || verbose, maxSeconds: maxSeconds)
+            return try DeliverCommand.run(root: root, verbose: verbose, maxSeconds: maxSeconds, now: now, interactive: interactive)
         }
     }
 
