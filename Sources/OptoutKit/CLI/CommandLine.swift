@@ -1,23 +1,10 @@
-// Command line: argv into a `Command`, by a dispatch over the commands table (each command's
-// usage, options and parsing live in its own file in Commands/), and the overview help text
+// Command line: argv into a `Command` (Commands/CommandSpec.swift), by a dispatch over the commands
+// table (each command's usage, options, parsing and job call live in its own file in Commands/), and the overview help text
 // built from that table and the exit-code table. Input: the arguments after the program name.
 // Output: a `Command` value. Failures: `OptoutError.usage` saying what was wrong and what is
 // accepted (exit 64).
 
 import OptoutBase
-
-public enum Command: Equatable, Sendable {
-    case run(root: String, verbose: Bool)
-    case initialize(dir: String)
-    /// `init --new-link-key [DIR]`: a new link key on purpose (InitJob.newLinkKey).
-    case newLinkKey(dir: String)
-    case status(root: String, json: Bool)
-    case site(root: String, options: SiteOptions)
-    case deliver(root: String, verbose: Bool, maxSeconds: Double = DeliveryJob.deliverBudgetSeconds, now: Bool = false)
-    case watch(root: String, verbose: Bool)
-    case help(String)
-    case version
-}
 
 public enum CommandLineParser {
     public static let version = "optout 0.1.0"

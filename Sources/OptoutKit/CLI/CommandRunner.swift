@@ -23,7 +23,13 @@ public enum CommandRunner {
         do {
             let command = try CommandLineParser.parse(args)
             if case .watch(let root, let verbose) = command {
-                return try WatchCommand.run(root: root, verbose: verbose, interactive: interactive, stopFD: stopFD, stream: stream)
+                try WatchCommand.run(root: root, stopFD: stopFD) { result in
+                    switch result {
+                    case .success(let report): stream(render(report, loud: interactive || verbose))
+                    case .failure(let error): stream(CommandOutcome(stderr: "optout: \(error.description)\n", exitCode: code(for: error)))
+                    }
+                }
+                return CommandOutcome(stdout: interactive || verbose ? "optout watch: stopped\n" : "")
             }
             return try execute(command, interactive: interactive, progress: progress)
         } catch {
@@ -49,19 +55,25 @@ public enum CommandRunner {
         case .version:
             return CommandOutcome(stdout: CommandLineParser.version + "\n")
         case .initialize(let dir):
-            return try InitCommand.run(dir: dir)
+            let created = try InitCommand.run(dir: dir)
+            return CommandOutcome(stdout: created.isEmpty ? "" : "created \(created)\n")
         case .newLinkKey(let dir):
-            return try InitCommand.runNewLinkKey(dir: dir)
+            return CommandOutcome(stdout: try InitCommand.runNewLinkKey(dir: dir) + "\n")
         case .status(let root, let json):
-            return try StatusCommand.run(root: root, json: json)
+            let status = try StatusCommand.run(root: root)
+            return CommandOutcome(stdout: json ? status.json() : status.text())
         case .site(let root, let options):
-            return try SiteCommand.run(root: root, options: options)
+            let outcome = try SiteCommand.run(root: root, options: options)
+            var text = outcome.files.map { "wrote \($0)" }.joined(separator: "\n") + "\n"
+            text += "nginx: include \(outcome.files.last ?? "outbox/site/nginx.conf") in http { }; links matching \(outcome.linkPattern) are logged to \(outcome.accessLog): copy that log into inbox/clicks/ before `optout run`\n"
+            return CommandOutcome(stdout: text)
         case .run(let root, let verbose):
-            return try RunCommand.run(root: root, verbose: verbose, interactive: interactive, progress: progress)
+            return render(try RunCommand.run(root: root, progress: progress), loud: interactive || verbose)
         case .watch:
             throw .internalError("watch runs through CommandRunner.main")
         case .deliver(let root, let verbose, let maxSeconds, let now):
-            return try DeliverCommand.run(root: root, verbose: verbose, maxSeconds: maxSeconds, now: now, interactive: interactive)
+            let report = try DeliverCommand.run(root: root, maxSeconds: maxSeconds, now: now)
+            return renderDelivery(report, loud: interactive || verbose, maxSeconds: maxSeconds)
         }
     }
 
@@ -80,16 +92,6 @@ public enum CommandRunner {
         }
         out.exitCode = report.failed > 0 ? ExitCode.dataError : (report.retrying + report.leftForLater > 0 ? ExitCode.tempFail : ExitCode.ok)
         return out
-    }
-
-    /// OPTOUT_NOW=2026-11-26T12:00:00Z: a fixed clock for the run (testing aid: reproducible
-    /// output names and ledger times; the crash tests compare runs byte for byte).
-    static func fixedNow() throws(OptoutError) -> Timestamp? {
-        guard let text = ProcessInfo.processInfo.environment["OPTOUT_NOW"], !text.isEmpty else { return nil }
-        guard let time = Timestamp.parse(text, zone: TimeZone(identifier: "UTC")!) else {
-            throw .usage("OPTOUT_NOW=\(text) is not a time such as 2026-11-26T12:00:00Z")
-        }
-        return time
     }
 
     /// The run's exit code: every condition it met, combined by `ExitCode.precedence`.

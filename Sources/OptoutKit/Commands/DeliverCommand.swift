@@ -1,4 +1,4 @@
-// `optout deliver`: usage, arguments and what it prints. Input: argv after "deliver". Output: the
+// `optout deliver`: usage, options, arguments and the job it runs. Input: argv after "deliver". Output: the
 // delivery summary and its exit code (DeliveryJob does the work; CommandRunner words the report).
 // Failures: `OptoutError` (a bad --max-seconds is a usage error), mapped by CommandRunner.
 
@@ -39,8 +39,7 @@ public enum DeliverCommand {
         return .deliver(root: args.root, verbose: args.has(RunCommand.verbose), maxSeconds: seconds, now: args.has(now))
     }
 
-    static func run(root: String, verbose: Bool, maxSeconds: Double, now: Bool, interactive: Bool) throws(OptoutError) -> CommandOutcome {
-        let report = try DeliveryJob.deliver(root: root, options: .forDeliver(maxSeconds: maxSeconds, retryNow: now))
-        return CommandRunner.renderDelivery(report, loud: interactive || verbose, maxSeconds: maxSeconds)
+    static func run(root: String, maxSeconds: Double, now: Bool) throws(OptoutError) -> DeliveryReport {
+        try DeliveryJob.deliver(root: root, options: .forDeliver(maxSeconds: maxSeconds, retryNow: now))
     }
 }

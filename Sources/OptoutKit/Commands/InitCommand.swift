@@ -1,4 +1,4 @@
-// `optout init`: usage, arguments and what it prints. Input: argv after "init". Output: the
+// `optout init`: usage, options, arguments and the job it runs. Input: argv after "init". Output: the
 // folders and files created, or the new link key's note (InitJob does the work). Failures:
 // `OptoutError` from InitJob, mapped to an exit code by CommandRunner.
 
@@ -23,12 +23,9 @@ public enum InitCommand {
         return args.has(newLinkKey) ? .newLinkKey(dir: dir) : .initialize(dir: dir)
     }
 
-    static func run(dir: String) throws(OptoutError) -> CommandOutcome {
-        let created = try InitJob.run(dir: dir)
-        return CommandOutcome(stdout: created.isEmpty ? "" : "created \(created)\n")
-    }
+    static func run(dir: String) throws(OptoutError) -> String { try InitJob.run(dir: dir) }
 
-    static func runNewLinkKey(dir: String) throws(OptoutError) -> CommandOutcome {
-        CommandOutcome(stdout: try InitJob.newLinkKey(dir: dir, now: try CommandRunner.fixedNow() ?? .now()) + "\n")
+    static func runNewLinkKey(dir: String) throws(OptoutError) -> String {
+        try InitJob.newLinkKey(dir: dir, now: try FixedClock.now() ?? .now())
     }
 }

@@ -1,6 +1,6 @@
-// `optout run`: usage, arguments and what it prints. Input: argv after "run". Output: the run's
-// summary and diagnostics as text and its exit code (RunJob does the work; CommandRunner words
-// the report). Failures: `OptoutError` from the run, mapped to an exit code by CommandRunner.
+// `optout run`: usage, options, arguments and the job it runs. Input: argv after "run". Output:
+// the run's report (RunJob does the work; CLI/CommandRunner words it). Failures: `OptoutError`
+// from the run, mapped to an exit code by CommandRunner.
 
 import OptoutBase
 
@@ -21,10 +21,9 @@ public enum RunCommand {
         .run(root: args.root, verbose: args.has(verbose))
     }
 
-    static func run(root: String, verbose: Bool, interactive: Bool, progress: (@Sendable (String) -> Void)?) throws(OptoutError) -> CommandOutcome {
-        var options = RunOptions(now: try CommandRunner.fixedNow())
+    static func run(root: String, progress: (@Sendable (String) -> Void)?) throws(OptoutError) -> RunReport {
+        var options = RunOptions(now: try FixedClock.now())
         options.progress = progress
-        let report = try RunJob.run(root: root, options: options)
-        return CommandRunner.render(report, loud: interactive || verbose)
+        return try RunJob.run(root: root, options: options)
     }
 }

@@ -1,4 +1,4 @@
-// `optout site`: usage, arguments and what it prints. Input: argv after "site". Output: the files
+// `optout site`: usage, options, arguments and the job it runs. Input: argv after "site". Output: the files
 // written and how to include them in nginx (SiteJob writes them). Failures: `OptoutError` from
 // SiteJob (an option value nginx would read as syntax is a usage error), mapped by CommandRunner.
 
@@ -34,10 +34,7 @@ public enum SiteCommand {
         return .site(root: args.root, options: options)
     }
 
-    static func run(root: String, options: SiteOptions) throws(OptoutError) -> CommandOutcome {
-        let outcome = try SiteJob.run(root: root, options: options)
-        var text = outcome.files.map { "wrote \($0)" }.joined(separator: "\n") + "\n"
-        text += "nginx: include \(outcome.files.last ?? "outbox/site/nginx.conf") in http { }; links matching \(outcome.linkPattern) are logged to \(outcome.accessLog): copy that log into inbox/clicks/ before `optout run`\n"
-        return CommandOutcome(stdout: text)
+    static func run(root: String, options: SiteOptions) throws(OptoutError) -> SiteOutcome {
+        try SiteJob.run(root: root, options: options)
     }
 }

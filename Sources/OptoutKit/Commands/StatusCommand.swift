@@ -1,4 +1,4 @@
-// `optout status`: usage, arguments and what it prints. Input: argv after "status". Output: the
+// `optout status`: usage, options, arguments and the job it runs. Input: argv after "status". Output: the
 // workspace's state as text or JSON (StatusJob collects it). Failures: `OptoutError` from
 // StatusJob, mapped to an exit code by CommandRunner.
 
@@ -19,8 +19,5 @@ public enum StatusCommand {
         .status(root: args.root, json: args.has(json))
     }
 
-    static func run(root: String, json: Bool) throws(OptoutError) -> CommandOutcome {
-        let status = try StatusJob.collect(root: root)
-        return CommandOutcome(stdout: json ? status.json() : status.text())
-    }
+    static func run(root: String) throws(OptoutError) -> WorkspaceStatus { try StatusJob.collect(root: root) }
 }

@@ -1,4 +1,4 @@
-// `optout watch`: usage, arguments and what it prints. Input: argv after "watch". Output: a
+// `optout watch`: usage, options, arguments and the job it runs. Input: argv after "watch". Output: a
 // summary per pass (streamed) and "stopped" at the end (WatchJob does the work). Failures:
 // `OptoutError` from the first pass or the watcher, mapped to an exit code by CommandRunner.
 
@@ -20,14 +20,7 @@ public enum WatchCommand {
         .watch(root: args.root, verbose: args.has(RunCommand.verbose))
     }
 
-    static func run(root: String, verbose: Bool, interactive: Bool, stopFD: Int32,
-                    stream: (CommandOutcome) -> Void) throws(OptoutError) -> CommandOutcome {
-        try WatchJob.run(root: root, stopFD: stopFD) { result in
-            switch result {
-            case .success(let report): stream(CommandRunner.render(report, loud: interactive || verbose))
-            case .failure(let error): stream(CommandOutcome(stderr: "optout: \(error.description)\n", exitCode: CommandRunner.code(for: error)))
-            }
-        }
-        return CommandOutcome(stdout: interactive || verbose ? "optout watch: stopped\n" : "")
+    static func run(root: String, stopFD: Int32, each: (Result<RunReport, OptoutError>) -> Void) throws(OptoutError) {
+        try WatchJob.run(root: root, stopFD: stopFD, onPass: each)
     }
 }

@@ -1,9 +1,23 @@
-// Command specs: the shape of one row of the commands table (CLI/CommandLine.swift), and argv
-// split by a command's options. Input: the arguments after the command name. Output: the
+// Command specs: the parsed command (`Command`), the shape of one row of the commands table
+// (CLI/CommandLine.swift dispatches over it), and argv split by a command's options. Input: the arguments after the command name. Output: the
 // workspace root, flags, option values and positional arguments. Failures: `OptoutError.usage`
 // for an option without its value, an unknown option or an extra argument (exit 64).
 
 import OptoutBase
+import Foundation
+
+public enum Command: Equatable, Sendable {
+    case run(root: String, verbose: Bool)
+    case initialize(dir: String)
+    /// `init --new-link-key [DIR]`: a new link key on purpose (InitJob.newLinkKey).
+    case newLinkKey(dir: String)
+    case status(root: String, json: Bool)
+    case site(root: String, options: SiteOptions)
+    case deliver(root: String, verbose: Bool, maxSeconds: Double = DeliveryJob.deliverBudgetSeconds, now: Bool = false)
+    case watch(root: String, verbose: Bool)
+    case help(String)
+    case version
+}
 
 /// One option: its names (the first is the one shown), the value it takes (nil: a flag), its help.
 public struct OptionSpec: Sendable {
@@ -86,4 +100,16 @@ public struct ParsedArguments: Sendable {
     func has(_ option: OptionSpec) -> Bool { !flags.isDisjoint(with: option.names) }
     /// The value of an option that takes one.
     func value(_ option: OptionSpec) -> String? { option.names.lazy.compactMap { values[$0] }.first }
+}
+
+/// OPTOUT_NOW=2026-11-26T12:00:00Z: a fixed clock for the run (testing aid: reproducible output
+/// names and ledger times; the crash tests compare runs byte for byte).
+enum FixedClock {
+    static func now() throws(OptoutError) -> Timestamp? {
+        guard let text = ProcessInfo.processInfo.environment["OPTOUT_NOW"], !text.isEmpty else { return nil }
+        guard let time = Timestamp.parse(text, zone: TimeZone(identifier: "UTC")!) else {
+            throw .usage("OPTOUT_NOW=\(text) is not a time such as 2026-11-26T12:00:00Z")
+        }
+        return time
+    }
 }
