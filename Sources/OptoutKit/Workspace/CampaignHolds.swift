@@ -136,8 +136,9 @@ public final class CampaignHolds {
     }
 
     /// The cause that holds one campaign: its list is still being written (or being dropped).
-    public static func listCause(template: DroppedFile, ws: Workspace, readiness: RunReadiness) -> String? {
-        guard let list = listName(template) else { return nil }
+    /// (`list`: the list the template names, as the run plan parsed it.)
+    public static func listCause(list: String?, ws: Workspace, readiness: RunReadiness) -> String? {
+        guard let list = usableListName(list) else { return nil }
         let path = "\(ws.folder(.lists))/\(list).csv"
         if let identity = FileIdentity.of(path) {
             var file = DroppedFile(path: path, name: "\(list).csv", size: Int(identity.size), modified: Timestamp(seconds: identity.mtimeSeconds))
@@ -157,16 +158,25 @@ public final class CampaignHolds {
 
     /// The list a template names ("customers" for `list: customers`), nil when none or unreadable.
     static func listName(_ template: DroppedFile) -> String? {
-        guard template.size < 1 << 20, let bytes = try? Durable.readFile(template.path),
-              let list = try? CampaignTemplate.parse(String(decoding: bytes, as: UTF8.self)).list,
-              !list.contains("/"), !list.hasPrefix(".") else { return nil }
+        guard template.size < 1 << 20, let bytes = try? Durable.readFile(template.path) else { return nil }
+        return usableListName(try? CampaignTemplate.parse(String(decoding: bytes, as: UTF8.self)).list)
+    }
+
+    /// A list name that can only name a file of inbox/lists/ (no "/", no leading ".").
+    static func usableListName(_ list: String?) -> String? {
+        guard let list, !list.contains("/"), !list.hasPrefix(".") else { return nil }
         return list
     }
 
     /// What a campaign is built from, with the identities seen before the build: checked again
     /// right before its outputs are published. Returns a reason when something changed.
     public static func inputsCheck(template: DroppedFile, ws: Workspace) -> () -> String? {
-        let listPath = listName(template).map { "\(ws.folder(.lists))/\($0).csv" }
+        inputsCheck(template: template, list: listName(template), ws: ws)
+    }
+
+    /// The same, for a template whose list the run plan parsed already.
+    public static func inputsCheck(template: DroppedFile, list: String?, ws: Workspace) -> () -> String? {
+        let listPath = usableListName(list).map { "\(ws.folder(.lists))/\($0).csv" }
         let listIdentity = listPath.flatMap { FileIdentity.of($0) }
         return {
             if let identity = template.identity, FileIdentity.of(template.path) != identity {
@@ -182,7 +192,7 @@ public final class CampaignHolds {
     // MARK: opt-out inputs: consumption and what processed/ files gained
 
     /// Journal kind under which the identity of a processed/ opt-out input is kept when read.
-    static func readKind(_ kind: InputKind) -> String { "read-\(kind.rawValue)" }
+    static func readKind(_ kind: InputKind) -> JournalKind { .read(kind) }
 
     /// Processed/ opt-out inputs that changed within 7 days of being read (their journal identity
     /// differs): read again for what they gained, and left where they are.
