@@ -140,7 +140,7 @@ public enum RunJob {
         report.waiting += lists.waiting
         // 4. Campaigns, unless an opt-out may still be missing (CampaignHolds).
         let campaigns = try Campaigns.run(plan: plan, state: state, deferredLists: lists.deferred,
-                                          readInPlace: intake.consumed.map(\.file).filter(\.leaveInPlace))
+                                          readInPlace: intake.consumed.map(\.file).filter(\.leaveInPlace), holdCauses: log.holdCauses)
         log.append(campaigns.log)
         report.waiting += campaigns.waiting
         (report.campaigns, report.held) = (campaigns.campaigns, campaigns.held)

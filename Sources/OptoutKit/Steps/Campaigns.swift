@@ -1,8 +1,9 @@
 // Campaigns (step 4 of a run): each ready template, unless something holds it — an opt-out that
-// may still be missing (CampaignHolds), example links or an unfit link key (78), its list still
-// being written (75), names that cannot be used (CampaignNameCheck) — built under a journal claim
-// (CampaignJob) and moved to processed/, or rejected. Input: the run plan (templates read once),
-// the state, the lists whose report a campaign's pass writes, the opt-out files read in place.
+// may still be missing (the causes earlier steps returned, and CampaignHolds' own), example
+// links or an unfit link key (78), its list still being written (75), names that cannot be used
+// (CampaignNameCheck) — built under a journal claim (CampaignJob) and moved to processed/, or
+// rejected. Input: the run plan (templates read once), the state, the lists whose report a
+// campaign's pass writes, the opt-out files read in place, the hold causes found so far.
 // Output: `CampaignsResult`. Failures: `OptoutError` for I/O; a bad template is rejected.
 
 import OptoutBase
@@ -20,25 +21,26 @@ public struct CampaignsResult {
 
 public enum Campaigns {
     public static func run(plan: RunPlan, state: RunState, deferredLists: [String: DroppedFile],
-                           readInPlace: [DroppedFile]) throws(OptoutError) -> CampaignsResult {
+                           readInPlace: [DroppedFile], holdCauses: [String]) throws(OptoutError) -> CampaignsResult {
         let ws = state.workspace
         var out = CampaignsResult()
         func optOutChanges() -> [String] { CampaignHolds.changedSinceAssessed(ws, readiness: plan.readiness, readInPlace: readInPlace) }
-        for cause in CampaignHolds.standing(ws, now: Date().timeIntervalSince1970).holding + optOutChanges() {
-            state.holds.holdCampaigns(cause: cause)
+        let holds = CampaignHolds()
+        for cause in holdCauses + CampaignHolds.standing(ws, now: Date().timeIntervalSince1970).holding + optOutChanges() {
+            holds.holdCampaigns(cause: cause)
         }
         let taken = try plan.take(.campaigns, state: state, accept: RunPlan.isTemplateName)
         out.waiting = taken.waiting
         out.log = taken.log
         for file in taken.files {
             guard let planned = plan.templates[file.path] else { throw .internalError("\(ws.display(file.path)): not in the run plan") }
-            try one(planned, plan: plan, state: state, deferredLists: deferredLists, optOutChanges: optOutChanges, into: &out)
+            try one(planned, plan: plan, state: state, holds: holds, deferredLists: deferredLists, optOutChanges: optOutChanges, into: &out)
         }
         return out
     }
 
     /// Why the campaign waits this run (and its exit code), or nil.
-    static func holdCause(_ planned: PlannedTemplate, plan: RunPlan, state: RunState) throws(OptoutError) -> (String, Int32)? {
+    static func holdCause(_ planned: PlannedTemplate, plan: RunPlan, state: RunState, holds: CampaignHolds) throws(OptoutError) -> (String, Int32)? {
         let ws = state.workspace
         if let cause = ExampleLinks.holdCause(template: planned.checked, settings: state.settings, settingsDisplay: ws.display(ws.settingsFile)) {
             return (cause, ExitCode.config)
@@ -47,13 +49,13 @@ public enum Campaigns {
         if let cause = try LinkKeyCheck.holdCause(template: planned.checked, links: state.links) {
             return (cause, ExitCode.config)
         }
-        if let cause = state.holds.isHolding ? state.holds.summary : CampaignHolds.listCause(list: planned.list, ws: ws, readiness: plan.readiness) {
+        if let cause = holds.isHolding ? holds.summary : CampaignHolds.listCause(list: planned.list, ws: ws, readiness: plan.readiness) {
             return (cause, 75)
         }
         return nil
     }
 
-    static func one(_ planned: PlannedTemplate, plan: RunPlan, state: RunState, deferredLists: [String: DroppedFile],
+    static func one(_ planned: PlannedTemplate, plan: RunPlan, state: RunState, holds: CampaignHolds, deferredLists: [String: DroppedFile],
                     optOutChanges: () -> [String], into out: inout CampaignsResult) throws(OptoutError) {
         let ws = state.workspace, journal = state.journal, file = planned.file
         guard let key = planned.key else {
@@ -65,7 +67,7 @@ public enum Campaigns {
             try DropFolder.markProcessed(file, into: ws.processed(.campaigns))
             return
         }
-        if let (cause, code) = try holdCause(planned, plan: plan, state: state) {
+        if let (cause, code) = try holdCause(planned, plan: plan, state: state, holds: holds) {
             out.held.append(HeldCampaign(file: ws.display(file.path), cause: cause, exitCode: code))
             return
         }

@@ -20,10 +20,10 @@ public enum ConsumeInputs {
                 // A file left in place (a writer keeps it open; a processed/ file read again) is
                 // not moved: the rows are named on stderr and read again with the file.
                 let errorFile = file.leaveInPlace ? "stderr" : ws.display(try PartialInput.markProcessed(file, into: ws.processed(kind), rows: rows)) + ".error.txt"
-                state.holds.holdCampaigns(cause: PartialInput.holdCause(file: ws.display(file.path), rows: rows.count, errorFile: errorFile))
+                log.hold(PartialInput.holdCause(file: ws.display(file.path), rows: rows.count, errorFile: errorFile))
             } else if try CampaignHolds.consume(file, kind: kind, ws: ws, journal: state.journal) == .changed {
                 log.add(.warning, SourceLocation(file: ws.display(file.path)), "changed while it was read; left in place and read again next run")
-                state.holds.holdCampaigns(cause: "\(ws.display(file.path)) changed while it was read")
+                log.hold("\(ws.display(file.path)) changed while it was read")
             }
         }
         try intake.decisions.finish(workspace: ws)

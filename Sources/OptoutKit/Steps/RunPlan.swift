@@ -109,7 +109,7 @@ public final class RunPlan {
             out.waiting.append(ws.display(file.path))
             out.log.add(.note, SourceLocation(file: ws.display(file.path)), "\(reason); left for the next run")
             // (One a writer keeps open with no complete line yet, unchanged: nothing to wait for.)
-            if optOut && readiness.state(of: file) != .openStable { state.holds.holdCampaigns(cause: "\(ws.display(file.path)): \(reason)") }
+            if optOut && readiness.state(of: file) != .openStable { out.log.hold("\(ws.display(file.path)): \(reason)") }
         }
         for (name, reason) in found.unusable {
             let file = DroppedFile(path: "\(ws.folder(kind))/\(name)", name: RunState.safeName(name), size: 0, modified: now)
@@ -141,7 +141,7 @@ public final class RunPlan {
             return log
         }
         log.add(.error, SourceLocation(file: ws.display(file.path)), "\(reason); left in place, read again when it changes")
-        state.holds.holdCampaigns(cause: "\(ws.display(file.path)) could not be read")
+        log.hold("\(ws.display(file.path)) could not be read")
         if file.path.hasPrefix(ws.processed(kind) + "/") {
             log.rejectedInputs += 1
             _ = try CampaignHolds.consume(file, kind: kind, ws: ws, journal: state.journal)

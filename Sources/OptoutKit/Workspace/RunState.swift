@@ -1,6 +1,6 @@
 // Run state: what every step of one run works with (workspace, settings, ledger, journal, review
-// log, links, campaign holds), and `StepLog`, what a step returns for people (diagnostics, the
-// inputs it moved to rejected/). Input: an opened workspace under its lock. Steps never pass
+// log, links), and `StepLog`, what a step returns (diagnostics for people, the inputs it moved to
+// rejected/, the causes it found for holding this run's campaigns). Input: an opened workspace under its lock. Steps never pass
 // results through the state: each returns its own result with its own `StepLog`.
 // Failures: `OptoutError` from opening the link key and index, and from moves to rejected/.
 
@@ -17,8 +17,6 @@ public struct RunState {
     public let now: Timestamp
     /// The link key and index, opened on first use (LinkStore).
     public let links: LinkStore
-    /// Why campaigns wait this run: `holds.holdCampaigns(cause:)` (CampaignHolds).
-    public let holds = CampaignHolds()
     /// Progress lines for long work (nil: nobody is watching).
     public let progress: (@Sendable (String) -> Void)?
 
@@ -73,6 +71,8 @@ public struct StepLog: Sendable {
     public var diagnostics: [Diagnostic] = []
     /// Inputs moved to rejected/ (drives exit code 65).
     public var rejectedInputs = 0
+    /// Why campaigns must wait this run (CampaignHolds), in the order found, each once.
+    public var holdCauses: [String] = []
 
     public init() {}
 
@@ -80,9 +80,15 @@ public struct StepLog: Sendable {
         diagnostics.append(Diagnostic(severity, location, message))
     }
 
+    /// Holds every campaign of this run, for `cause`.
+    public mutating func hold(_ cause: String) {
+        if !holdCauses.contains(cause) { holdCauses.append(cause) }
+    }
+
     public mutating func append(_ other: StepLog) {
         diagnostics += other.diagnostics
         rejectedInputs += other.rejectedInputs
+        for cause in other.holdCauses { hold(cause) }
     }
 
     /// Moves an input to rejected/ with its reasons and records the error.
