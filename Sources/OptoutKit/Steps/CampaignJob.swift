@@ -61,7 +61,7 @@ public enum CampaignJob {
         if template.usesOptOutLink && settings.optoutLinkBase == nil {
             throw CampaignRejection(reasons: ["line \(template.bodyLine): the message uses {optout} but settings.json has no \"optout_link_base\""])
         }
-        let recipients = try CampaignRecipients.resolve(template, state: state)
+        var recipients = try CampaignRecipients.resolve(template, state: state)
         let message = try MessagePieces(template, list: recipients.list)
         if template.list != nil && !template.hasOptOutInstruction(keywords: settings.optoutKeywords) {
             summary.warnings.append("no opt-out instruction: the message has neither {optout} nor a keyword such as STOP; recipients must be told how to opt out")
@@ -73,7 +73,7 @@ public enum CampaignJob {
             links = opened.links
             log.diagnostics += opened.problems
         }
-        let duplicates = try findDuplicates(recipients, template: template, state: state, links: links)
+        let duplicates = try findDuplicates(&recipients, template: template, state: state, links: links)
         var rows = CampaignRows(outputs: outputs, message: message, links: links, linkBase: Array((settings.optoutLinkBase ?? "").utf8),
                                 maxSegments: maxSegments, summary: summary)
         let check = try pass(recipients, template: template, duplicates: duplicates, checksList: deferredList != nil,
@@ -103,16 +103,17 @@ public enum CampaignJob {
         }
     }
 
-    /// Duplicates (and numbers new to the link index) in bounded memory, before the main pass.
-    static func findDuplicates(_ recipients: CampaignRecipients, template: CampaignTemplate, state: RunState,
+    /// Duplicates (and numbers new to the link index) in bounded memory, before the main pass;
+    /// the list is then read again from its start, through the same open file.
+    static func findDuplicates(_ recipients: inout CampaignRecipients, template: CampaignTemplate, state: RunState,
                                links: (LinkTokens, LinkIndex)?) throws -> DuplicateLines? {
-        guard recipients.list != nil else { return nil }
+        guard let list = recipients.list else { return nil }
         let ws = state.workspace
         var scratch: [UInt8] = []
         let duplicates: DuplicateLines
         do {
             duplicates = try DuplicateFinder.find(
-                listPath: recipients.listPath, parser: state.parser, tempRoot: "\(ws.state)/tmp",
+                list: list, tempRoot: "\(ws.state)/tmp",
                 linkIndexPath: links != nil ? ws.linkIndexFile : nil
             ) { (number: PhoneNumber) throws(OptoutError) in
                 guard let links else { return }
@@ -120,6 +121,7 @@ public enum CampaignJob {
                 links.0.appendToken(for: number, to: &scratch)
                 try links.1.append(number, token: scratch)
             }
+            recipients.list = try list.rewound()
         } catch let error as ListError {
             throw CampaignRejection(reasons: ["list \"\(template.list ?? "")\" cannot be used: \(recipients.listDisplay): \(error.description)"])
         }

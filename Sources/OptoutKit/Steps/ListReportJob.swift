@@ -71,15 +71,18 @@ public enum ListReportJob {
             try log.reject(file, kind: .lists, reasons: ["the list name is \(stem.utf8.count) bytes long; at most \(OutputNames.longestListName) fit its report's file name (outbox/reports/list-<list>.txt): shorten the file name"], in: ws)
             return nil
         }
-        let reader: ContactListReader
-        do { reader = try ContactListReader(path: file.path, parser: state.parser) } catch {
+        let first: ContactListReader
+        do { first = try ContactListReader(path: file.path, parser: state.parser) } catch {
             try log.reject(file, kind: .lists, reasons: [error.description], in: ws)
             return nil
         }
         var check = ListCheck()
         let duplicates: DuplicateLines
+        let reader: ContactListReader
         do {
-            duplicates = try DuplicateFinder.find(listPath: file.path, parser: state.parser, tempRoot: "\(ws.state)/tmp")
+            // Duplicates first, then the list read again through the same open file.
+            duplicates = try DuplicateFinder.find(list: first, tempRoot: "\(ws.state)/tmp")
+            reader = try first.rewound()
         } catch let error as ListError {
             try log.reject(file, kind: .lists, reasons: [error.description], in: ws)
             return nil
