@@ -1,6 +1,8 @@
 // The run: everything waiting in the inbox, processed once (`optout run`, and each pass of watch).
 // Order (PRODUCT.md "Rules"): settings → ledger and journal → every opt-out input (STOP logs) into
 // the ledger, fsynced → webhook payload files → list reports → campaigns → suppressions.csv.
+// The inbox is looked at once (RunPlan); each step (Steps/) takes the plan and the `RunState` and
+// returns its result, merged here into the report in order.
 // Input: a workspace. Output: `RunReport` (what was done, diagnostics for people). Failures:
 // `OptoutError` for what stops the whole run (no workspace, bad settings, lock held, I/O); a bad
 // input file never stops the run: it is rejected and counted.

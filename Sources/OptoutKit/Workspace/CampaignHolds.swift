@@ -8,7 +8,7 @@
 //   - an opt-out input in its rejected/ folder, until a person removes it or drops it again;
 //   - a drop-protocol temp file (`name.part`, `name.tmp`, `.name`, `name.crdownload`) in an opt-out
 //     folder changed within the last 60 minutes (older ones only show in `status`);
-//   - anything another step reports through `holdCampaigns(cause:)` (an opt-out input read only in
+//   - any cause an earlier step returned in its `StepLog` (`hold(_:)`: an opt-out input read only in
 //     part holds campaigns in that run).
 // Also the opt-out inputs' consumption (moved to processed/ only when unchanged since read) and
 // the processed/ files read again for what they gained (changed within 7 days of being read).
