@@ -291,7 +291,7 @@ public final class ClickIntake {
         for key in inputKeys.sorted() { hash.update(key) }
         let key = Hex.encode(Array(hash.finalize().prefix(16)))
         let reports = workspace.reportsFolder
-        let name = try journal.claimName(kind: "clicks", key: key, preferred: "clicks-\(now.compact)") { candidate in
+        let name = try journal.claimName(kind: .clicks, key: key, preferred: "clicks-\(now.compact)") { candidate in
             Durable.exists("\(reports)/\(candidate).txt")
         }
         let path = "\(reports)/\(name).txt"
