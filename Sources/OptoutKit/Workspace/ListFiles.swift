@@ -24,7 +24,7 @@ public enum ListFiles {
     public static func collisionKey(_ listName: String) -> String {
         var stem = listName
         if isListName(stem) { stem = DropFolder.splitExtension(stem).0 }
-        let safe = RunContext.safeName(stem).lowercased()
+        let safe = RunState.safeName(stem).lowercased()
         return String(safe.map { $0 == "-" || $0 == "." ? "_" : $0 })
     }
 
