@@ -148,6 +148,13 @@ import Testing
         }
     }
 
+    @Test(arguments: InputKind.allCases)
+    func everyInboxFolderSaysWhichNamesItTakes(_ kind: InputKind) {
+        let text = Self.section("Folder contract").split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        let shown = kind.acceptedExtensions.map { $0.map { "`\($0)`" }.joined(separator: ", ") } ?? "any name"
+        #expect(text.contains("\(kind.rawValue): \(shown)"), "README \"Folder contract\" does not say \(kind.rawValue): \(shown)")
+    }
+
     @Test func theReadmeNamesTheLinkTokenAlgorithm() {
         let text = Self.section("Opt-out links")
         #expect(text.contains(LinkTokens.algorithm), "README \"Opt-out links\" does not name \(LinkTokens.algorithm)")
