@@ -56,6 +56,27 @@ public enum PhoneZones {
         return all.count == 1 ? all[0] : nil
     }
 
+    /// Every zone a number of the state or province `code` ("TX") may be in: the union, sorted, of
+    /// the zones of all prefixes under its area codes (TX → America/Chicago, America/Denver for El
+    /// Paso); [] for a code no area code has. For an address column naming a state.
+    public static func zones(forRegion code: String) -> [String] {
+        Tables.shared.regionZones[code.uppercased()] ?? []
+    }
+
+    /// The ISO regions sharing a calling code, main region first (1 → US, AG, AI, …, CA, …); [] for an unknown code.
+    public static func countries(forCallingCode code: Int) -> [String] {
+        guard code > 0, code < 1000 else { return [] }
+        let meta = Tables.shared.parser.meta
+        let first = meta.firstRegion[code]
+        guard first != PhoneMetadata.noRegion else { return [] }
+        var out: [String] = []
+        for r in Int(first)..<(Int(first) + Int(meta.regionCount[code])) {
+            let iso = meta.regions[r].iso
+            if iso != 0 { out.append(String(decoding: [UInt8(iso >> 8), UInt8(iso & 0xFF)], as: UTF8.self)) }
+        }
+        return out
+    }
+
     /// The ISO 3166 region libphonenumber assigns the number ("US", "CA", "PR", "GB"), or nil when
     /// no region claims it (or it is a non-geographic +800-style number).
     public static func country(for number: PhoneNumber) -> String? {
@@ -141,6 +162,8 @@ public enum PhoneZones {
     final class Tables: Sendable {
         static let shared = Tables()
         let lists: [[String]]
+        /// Two-letter state/province code → its zones (see `zones(forRegion:)`).
+        let regionZones: [String: [String]]
         let parser = PhoneNumberParser(defaultRegion: nil)
 
         init() {
@@ -151,6 +174,23 @@ public enum PhoneZones {
                 lists.append(zones[Int(start[i])..<Int(start[i + 1])].map { names[Int($0)] })
             }
             self.lists = lists
+            // Region → zones: every prefix of four or more digits under each of its area codes.
+            var byArea: [UInt16: Set<String>] = [:]
+            for (i, key) in PhoneZoneData.prefixKeys.enumerated() {
+                let length = Int(key & 0xF)
+                guard length >= 4 else { continue }
+                var prefix = key >> 4
+                for _ in 0..<(length - 4) { prefix /= 10 }
+                guard prefix >= 1000, prefix < 2000 else { continue }
+                byArea[UInt16(prefix - 1000), default: []].formUnion(lists[Int(PhoneZoneData.prefixList[i])])
+            }
+            var regionZones: [String: Set<String>] = [:]
+            for (i, npa) in PhoneZoneData.areaCodes.enumerated() {
+                for code in PhoneZoneData.regionLists[Int(PhoneZoneData.areaRegionList[i])] {
+                    regionZones[code, default: []].formUnion(byArea[npa] ?? [])
+                }
+            }
+            self.regionZones = regionZones.mapValues { $0.sorted() }
         }
     }
 }
