@@ -152,7 +152,7 @@ public enum SendWindows {
             guard let zone = TimeZone(identifier: id) else { return .held(.unresolvableZone(id)) }
             resolved.append(zone)
         }
-        if let date = earliest(after: after, zones: resolved, rules: rules) { return .send(at: date) }
+        if let date = search(after: after, zones: resolved, rules: rules) { return .send(at: date) }
         return .held(.noAllowedTime)
     }
 
@@ -191,7 +191,7 @@ public enum SendWindows {
     /// some window opens (each local opening time in each zone, both occurrences in a repeated
     /// hour) and the zones' offset changes. The allowed set is a finite union of intervals, each
     /// starting at one of these, so the first allowed candidate is the answer.
-    static func earliest(after: Date, zones: [TimeZone], rules: [SendRule]) -> Date? {
+    static func search(after: Date, zones: [TimeZone], rules: [SendRule]) -> Date? {
         let start = Int(after.timeIntervalSince1970.rounded(.down))
         if allows(start, zones, rules) { return after }
         let end = start + searchDays * 86_400
