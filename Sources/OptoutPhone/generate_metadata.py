@@ -7,10 +7,12 @@ with `pip install phonenumbers`.
 Outputs (paths relative to the package root, found from this file's location):
   Sources/OptoutPhone/PhoneMetadata.generated.swift   region table + compiled patterns
   Tests/OptoutKitTests/Fixtures/phone_differential.tsv    messy inputs with libphonenumber's answers
+  Sources/OptoutPhone/PhoneZones.generated.swift      prefix → time zones, US/CA area code → state/province
 Failures: exits non-zero with a message if the package is missing or a pattern uses regex syntax
 the Swift matcher does not implement (so a metadata update can never be silently misread).
 
-Usage: python3 Sources/OptoutPhone/generate_metadata.py [--table-only | --fixture-only]
+Usage: python3 Sources/OptoutPhone/generate_metadata.py [--table-only | --fixture-only | --zones-only]
+(--table-only writes both Swift tables; --zones-only only PhoneZones.generated.swift.)
 
 How patterns are kept: every libphonenumber pattern we need (international prefix, national prefix
 for parsing, leading digits, and the national-number pattern of each number type) is compiled here
@@ -510,11 +512,197 @@ def write_fixture(count=24000, seed=20251126):
     print("wrote %s (%d rows, %d regions)" % (FIXTURE_OUT, len(rows), len(regions)))
 
 
+# ---------------------------------------------------------------------------------------------
+# Recipient zones: prefix → IANA time zones, and US/Canada area code → state or province
+# ---------------------------------------------------------------------------------------------
+
+ZONES_OUT = os.environ.get("PHONE_ZONES_OUT") or os.path.join(HERE, "PhoneZones.generated.swift")
+
+# The geocoder's English names of US states (and DC) and Canadian provinces and territories, as
+# libphonenumber spells them (including its own variants), with their two-letter postal codes.
+# A name the generator cannot map fails the run unless its area code belongs to another NANP region.
+US_STATE_NAMES = {
+    "Alabama": "AL", "Alaska": "AK", "Arizona": "AZ", "Arkansas": "AR", "California": "CA",
+    "Colorado": "CO", "Connecticut": "CT", "Delaware": "DE", "Florida": "FL", "Georgia": "GA",
+    "Hawaii": "HI", "Idaho": "ID", "Illinois": "IL", "Indiana": "IN", "Iowa": "IA", "Kansas": "KS",
+    "Kentucky": "KY", "Louisiana": "LA", "Maine": "ME", "Maryland": "MD", "Massachusetts": "MA",
+    "Michigan": "MI", "Minnesota": "MN", "Mississippi": "MS", "Missouri": "MO", "Montana": "MT",
+    "Nebraska": "NE", "Nevada": "NV", "New Hampshire": "NH", "New Jersey": "NJ", "New Mexico": "NM",
+    "New York": "NY", "North Carolina": "NC", "North Dakota": "ND", "Ohio": "OH", "Oklahoma": "OK",
+    "Oregon": "OR", "Pennsylvania": "PA", "Rhode Island": "RI", "South Carolina": "SC",
+    "South Dakota": "SD", "Tennessee": "TN", "Texas": "TX", "Utah": "UT", "Vermont": "VT",
+    "Virginia": "VA", "Washington": "WA", "Washington State": "WA", "West Virginia": "WV",
+    "Wisconsin": "WI", "Wyoming": "WY", "Washington D.C.": "DC",
+}
+CA_PROVINCE_NAMES = {
+    "Alberta": "AB", "British Columbia": "BC", "British Colombia": "BC", "Manitoba": "MB",
+    "New Brunswick": "NB", "Newfoundland and Labrador": "NL", "Newfoundland": "NL", "Nova Scotia": "NS",
+    "Ontario": "ON", "Prince Edward Island": "PE", "Quebec": "QC", "Saskatchewan": "SK",
+    "Northwest Territories": "NT", "Nunavut": "NU", "Yukon": "YT",
+}
+US_CA_CODES = set(US_STATE_NAMES.values()) | set(CA_PROVINCE_NAMES.values())
+
+
+def region_codes_of_name(name):
+    """Postal codes named by one geocoder description ("Texas", "San Antonio, TX", "Nova Scotia/Prince
+    Edward Island"), or None if it names no US state or Canadian province."""
+    tail = name.rsplit(", ", 1)
+    if len(tail) == 2 and tail[1] in US_CA_CODES:
+        return [tail[1]]
+    codes = []
+    for part in name.split("/"):
+        code = US_STATE_NAMES.get(part) or CA_PROVINCE_NAMES.get(part)
+        if code is None:
+            return None
+        codes.append(code)
+    return sorted(set(codes))
+
+
+def other_nanp_region(npa):
+    """The non-US/CA NANP region whose leading digits claim area code `npa`, or None."""
+    import re
+    for region in COUNTRY_CODE_TO_REGION_CODE[1]:
+        if region in ("US", "CA"):
+            continue
+        md = PhoneMetadata.metadata_for_region(region)
+        if md is not None and md.leading_digits and re.match(md.leading_digits, npa + "2000000"):
+            return region
+    return None
+
+
+def area_code_regions():
+    """{npa: [postal codes]} for every US/CA area code the geocoder names (English data), and notes.
+
+    The area code's own entry ("1NPA") is used when it exists (libphonenumber's area-code-level
+    name); otherwise the codes of all its longer entries ("1NPAxxx"). Entries naming places in other
+    NANP regions (Bahamas, Jamaica, ...) are checked against those regions' leading digits."""
+    from phonenumbers.geodata import GEOCODE_DATA
+    by_npa = {}
+    for prefix, names in GEOCODE_DATA.items():
+        if not prefix.startswith("1") or len(prefix) < 4 or "en" not in names:
+            continue
+        by_npa.setdefault(prefix[1:4], []).append((prefix, names["en"]))
+    out, others = {}, []
+    for npa, entries in sorted(by_npa.items()):
+        own = [name for prefix, name in entries if len(prefix) == 4]
+        names = own if own else [name for _, name in entries]
+        codes = set()
+        unmapped = []
+        for name in names:
+            c = region_codes_of_name(name)
+            if c is None:
+                unmapped.append(name)
+            else:
+                codes.update(c)
+        if unmapped:
+            other = other_nanp_region(npa)
+            if other is None or codes:
+                raise Unsupported("area code %s: geocoder names %r map to no US state or Canadian province "
+                                  "and to no other NANP region; add them to US_STATE_NAMES/CA_PROVINCE_NAMES"
+                                  % (npa, sorted(set(unmapped))))
+            others.append("%s:%s" % (npa, other))
+            continue
+        out[npa] = sorted(codes)
+    return out, others
+
+
+def write_zones():
+    from phonenumbers.tzdata import TIMEZONE_DATA, TIMEZONE_LONGEST_PREFIX
+    names = sorted({z for zones in TIMEZONE_DATA.values() for z in zones})
+    if len(names) >= 0xFFFF:
+        raise Unsupported("too many zone names")
+    name_index = {n: i for i, n in enumerate(names)}
+    lists, list_index = [], {}
+    entries = []
+    for prefix, zones in TIMEZONE_DATA.items():
+        if not prefix.isdigit() or prefix.startswith("0") or len(prefix) > 15:
+            raise Unsupported("time-zone prefix %r" % prefix)
+        key = tuple(zones)
+        if key not in list_index:
+            list_index[key] = len(lists)
+            lists.append(key)
+        entries.append(((int(prefix) << 4) | len(prefix), list_index[key], prefix))
+    entries.sort()
+    list_start, list_zones = [], []
+    for zones in lists:
+        list_start.append(len(list_zones))
+        list_zones.extend(name_index[z] for z in zones)
+    list_start.append(len(list_zones))
+    areas, others = area_code_regions()
+    region_lists, region_list_index = [], {}
+    for codes in areas.values():
+        if tuple(codes) not in region_list_index:
+            region_list_index[tuple(codes)] = len(region_lists)
+            region_lists.append(tuple(codes))
+    geo_mobile = sorted(pnu._GEO_MOBILE_COUNTRIES)
+
+    def wrap(items, per_line, indent="        "):
+        items = list(items)
+        return "\n".join(indent + ", ".join(items[i:i + per_line]) + "," for i in range(0, len(items), per_line))
+
+    version = phonenumbers.__version__
+    text = ZONES_HEADER.format(
+        version=version, year=2026, prefixes=len(entries), lists=len(lists), names=len(names),
+        areas=len(areas), longest=TIMEZONE_LONGEST_PREFIX, multi=", ".join(
+            "%s→%s" % (npa, "/".join(c)) for npa, c in sorted(areas.items()) if len(c) > 1),
+        others=len(others))
+    text += "enum PhoneZoneData {\n"
+    text += '    static let source = "phonenumbers %s (libphonenumber time-zone and geocoding data, Apache-2.0)"\n' % version
+    text += "    /// Longest prefix in `prefixKeys` (digits).\n    static let longestPrefix = %d\n" % TIMEZONE_LONGEST_PREFIX
+    text += "    /// Calling codes whose mobile numbers are geographical (libphonenumber's GEO_MOBILE_COUNTRIES).\n"
+    text += "    static let geoMobileCountries: [Int] = [%s]\n" % ", ".join(str(c) for c in geo_mobile)
+    text += "    /// IANA zone identifiers, ascending.\n    static let names: [String] = [\n%s\n    ]\n" % wrap(
+        ('"%s"' % n for n in names), 4)
+    text += "    /// Zone list i is names[listZones[listStart[i] ..< listStart[i + 1]]], in libphonenumber's order.\n"
+    text += "    static let listStart: [UInt16] = [\n%s\n    ]\n" % wrap((str(x) for x in list_start), 20)
+    text += "    static let listZones: [UInt16] = [\n%s\n    ]\n" % wrap((str(x) for x in list_zones), 20)
+    text += "    /// (prefix digits as an integer) << 4 | (prefix length), ascending; E.164 digits without \"+\".\n"
+    text += "    static let prefixKeys: [UInt64] = [\n%s\n    ]\n" % wrap((str(k) for k, _, _ in entries), 10)
+    text += "    /// The zone list of prefixKeys[i].\n"
+    text += "    static let prefixList: [UInt16] = [\n%s\n    ]\n" % wrap((str(v) for _, v, _ in entries), 20)
+    text += "    /// US and Canadian area codes (NPA), ascending, with the index of their postal codes in `regionLists`.\n"
+    text += "    static let areaCodes: [UInt16] = [\n%s\n    ]\n" % wrap((npa for npa in areas), 20)
+    text += "    static let areaRegionList: [UInt8] = [\n%s\n    ]\n" % wrap(
+        (str(region_list_index[tuple(c)]) for c in areas.values()), 20)
+    text += "    /// Two-letter postal codes (US states and DC, Canadian provinces and territories).\n"
+    text += "    static let regionLists: [[String]] = [\n%s\n    ]\n" % wrap(
+        ("[%s]" % ", ".join('"%s"' % c for c in codes) for codes in region_lists), 8)
+    text += "}\n"
+    with open(ZONES_OUT, "w") as f:
+        f.write(text)
+    print("wrote %s (%d bytes, %d prefixes, %d zone lists, %d zones, %d US/CA area codes, %d other NANP)"
+          % (ZONES_OUT, len(text), len(entries), len(lists), len(names), len(areas), len(others)))
+
+
+ZONES_HEADER = """// PhoneZones.generated.swift — GENERATED by Sources/OptoutPhone/generate_metadata.py; do not edit.
+// Regenerate: python3 Sources/OptoutPhone/generate_metadata.py --zones-only
+//
+// Source: the `phonenumbers` PyPI package, version {version}, which ships Google's libphonenumber
+// data (https://github.com/google/libphonenumber): resources/timezones/map_data.txt (prefix → IANA
+// time zones, `phonenumbers.tzdata`) and resources/geocoding/en/1.txt (NANP prefixes → English
+// place names, `phonenumbers.geodata`).
+// Licence of that data: Apache License, Version 2.0 (http://www.apache.org/licenses/LICENSE-2.0);
+// Copyright (C) 2011-{year} The Libphonenumber Authors. This file is a derived, re-encoded form of it.
+//
+// Input: none. Output: `PhoneZoneData`, read by PhoneZones.swift: {prefixes} prefixes (longest
+// {longest} digits) → {lists} distinct zone lists over {names} IANA zones; {areas} US/Canadian area codes →
+// two-letter state/province codes. An area code's codes are the geocoder's name for the area code
+// itself ("1NPA"), mapped by the generator's name table; without such an entry, the names of its
+// longer prefixes. Area codes spanning several: {multi}. {others} area codes named for other NANP
+// regions (Bahamas, Jamaica, ...) are left out. Failures: none at run time.
+
+"""
+
+
 if __name__ == "__main__":
     args = sys.argv[1:]
     try:
+        if "--zones-only" in args:
+            write_zones()
+            sys.exit(0)
         if "--fixture-only" not in args:
             write_table()
+            write_zones()
         if "--table-only" not in args:
             write_fixture()
     except Unsupported as e:

@@ -78,7 +78,7 @@ func writeStops(path: String, count: Int) {
 func seedLedger(root: String, count: Int) {
     guard count > 0 else { return }
     do {
-        let ledger = try Ledger(path: "\(root)/.optout/ledger.tsv")
+        let ledger = try Ledger(path: Workspace(root: root).ledgerFile)
         var batch: [IncomingEvent] = []
         for i in 0..<count {
             let n = 7_400_000_000 + (i * 5) * 7 % 599_999_999
@@ -89,7 +89,7 @@ func seedLedger(root: String, count: Int) {
         }
         try ledger.record(batch)
         // That history was reported and forwarded long ago.
-        let journal = try Journal(path: "\(root)/.optout/journal.tsv")
+        let journal = try Journal(path: Workspace(root: root).journalFile)
         try journal.setWebhookWatermark(ledger.lastSeq)
         try journal.setReportWatermark(ledger.lastSeq)
     } catch {

@@ -197,17 +197,7 @@ while True:
         try HostileReceiver.script.write(toFile: "\(dir)/receiver.py", atomically: true, encoding: .utf8)
         process.executableURL = URL(fileURLWithPath: python3Path ?? "/usr/bin/python3")
         process.arguments = ["\(dir)/receiver.py", "\(dir)/stats.json", mode.rawValue, "\(dir)/port"]
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        for _ in 0..<200 {
-            if let text = try? String(contentsOfFile: "\(dir)/port", encoding: .utf8), let value = Int(text) {
-                port = value
-                return
-            }
-            usleep(25_000)
-        }
-        stop()
-        throw CocoaError(.fileReadNoSuchFile)
+        port = try ReceiverProcess.start(process, dir: dir)
     }
 
     deinit {
@@ -216,10 +206,7 @@ while True:
     }
 
     package func stop() {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+        ReceiverProcess.stop(process)
     }
 
     package var url: String { "http://127.0.0.1:\(port)/hooks/optout" }

@@ -155,17 +155,7 @@ package final class PythonReceiver {
             process.arguments?.append(dir)
             scheme = "https"
         }
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        for _ in 0..<200 {
-            if let text = try? String(contentsOfFile: "\(dir)/port", encoding: .utf8), let value = Int(text) {
-                port = value
-                return
-            }
-            usleep(25_000)
-        }
-        stop()
-        throw CocoaError(.fileReadNoSuchFile)
+        port = try ReceiverProcess.start(process, dir: dir)
     }
 
     deinit {
@@ -175,10 +165,7 @@ package final class PythonReceiver {
 
     /// SIGKILL: the child inherits the test runner's blocked-signal mask, so SIGTERM may never arrive.
     package func stop() {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+        ReceiverProcess.stop(process)
     }
 
     private var scheme = "http"
@@ -193,6 +180,32 @@ package final class PythonReceiver {
             return Request(eventId: object["event_id"] as? String ?? "", signature: object["signature"] as? String,
                            signatureValid: object["valid"] as? Bool, contentType: object["content_type"] as? String ?? "",
                            authorization: object["authorization"] as? String, body: object["body"] as? String ?? "")
+        }
+    }
+}
+
+/// Starting and stopping a local receiver script: it writes its port to `<dir>/port` once it
+/// listens. Shared by `PythonReceiver` and `HostileReceiver`.
+package enum ReceiverProcess {
+    /// Runs `process` and waits up to 5 s for the port file; kills it and throws when none comes.
+    package static func start(_ process: Process, dir: String) throws -> Int {
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        for _ in 0..<200 {
+            if let text = try? String(contentsOfFile: "\(dir)/port", encoding: .utf8), let value = Int(text) {
+                return value
+            }
+            usleep(25_000)
+        }
+        stop(process)
+        throw CocoaError(.fileReadNoSuchFile)
+    }
+
+    /// SIGKILL: the child inherits the test runner's blocked-signal mask, so SIGTERM may never arrive.
+    package static func stop(_ process: Process) {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
         }
     }
 }

@@ -114,9 +114,12 @@ public final class CSVReader {
                       bufferSize: bufferSize, sniffBytes: sniffBytes, detected: detected)
     }
 
-    /// Reopens the file of `first` from the start without detecting its encoding again.
+    /// Reads the file of `first` again from the start, through the same open file (no second
+    /// open: the very file sampled is the one read), without detecting its encoding again.
+    /// `first` must not be read any more.
     package convenience init(reopening first: CSVReader, path: String) throws(CSVError) {
-        try self.init(path: path, delimiter: first.delimiter, maxRecordBytes: first.maxRecordBytes, bufferSize: CSVReader.defaultBufferSize,
+        try self.init(input: first.input, delimiter: first.delimiter, maxRecordBytes: first.maxRecordBytes,
+                      bufferSize: CSVReader.defaultBufferSize, sniffBytes: CSVReader.defaultSniffBytes,
                       detected: (first.encoding, first.bomLength))
     }
 

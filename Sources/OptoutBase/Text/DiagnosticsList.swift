@@ -13,6 +13,11 @@ public enum Diagnostics {
         return shown.joined(separator: ", ")
     }
 
+    /// "1 line", "2 lines": a count with its noun in the right number (`plural` when not noun + "s").
+    public static func count(_ n: Int, _ noun: String, plural: String? = nil) -> String {
+        "\(n) \(n == 1 ? noun : plural ?? noun + "s")"
+    }
+
     /// 1000000 → "1,000,000".
     static func grouped(_ n: Int) -> String {
         var digits = Array(String(n))

@@ -23,7 +23,7 @@ public enum CommandRunner {
         do {
             let command = try CommandLineParser.parse(args)
             if case .watch(let root, let verbose) = command {
-                try WatchJob.run(root: root, stopFD: stopFD) { result in
+                try WatchCommand.run(root: root, stopFD: stopFD) { result in
                     switch result {
                     case .success(let report): stream(render(report, loud: interactive || verbose))
                     case .failure(let error): stream(CommandOutcome(stderr: "optout: \(error.description)\n", exitCode: code(for: error)))
@@ -55,27 +55,24 @@ public enum CommandRunner {
         case .version:
             return CommandOutcome(stdout: CommandLineParser.version + "\n")
         case .initialize(let dir):
-            let created = try InitJob.run(dir: dir)
+            let created = try InitCommand.run(dir: dir)
             return CommandOutcome(stdout: created.isEmpty ? "" : "created \(created)\n")
         case .newLinkKey(let dir):
-            return CommandOutcome(stdout: try InitJob.newLinkKey(dir: dir, now: try fixedNow() ?? .now()) + "\n")
+            return CommandOutcome(stdout: try InitCommand.runNewLinkKey(dir: dir) + "\n")
         case .status(let root, let json):
-            let status = try StatusJob.collect(root: root)
+            let status = try StatusCommand.run(root: root)
             return CommandOutcome(stdout: json ? status.json() : status.text())
         case .site(let root, let options):
-            let outcome = try SiteJob.run(root: root, options: options)
+            let outcome = try SiteCommand.run(root: root, options: options)
             var text = outcome.files.map { "wrote \($0)" }.joined(separator: "\n") + "\n"
             text += "nginx: include \(outcome.files.last ?? "outbox/site/nginx.conf") in http { }; links matching \(outcome.linkPattern) are logged to \(outcome.accessLog): copy that log into inbox/clicks/ before `optout run`\n"
             return CommandOutcome(stdout: text)
         case .run(let root, let verbose):
-            var options = RunOptions(now: try fixedNow())
-            options.progress = progress
-            let report = try RunJob.run(root: root, options: options)
-            return render(report, loud: interactive || verbose)
+            return render(try RunCommand.run(root: root, progress: progress), loud: interactive || verbose)
         case .watch:
             throw .internalError("watch runs through CommandRunner.main")
         case .deliver(let root, let verbose, let maxSeconds, let now):
-            let report = try DeliveryJob.deliver(root: root, options: .forDeliver(maxSeconds: maxSeconds, retryNow: now))
+            let report = try DeliverCommand.run(root: root, maxSeconds: maxSeconds, now: now)
             return renderDelivery(report, loud: interactive || verbose, maxSeconds: maxSeconds)
         }
     }
@@ -95,16 +92,6 @@ public enum CommandRunner {
         }
         out.exitCode = report.failed > 0 ? ExitCode.dataError : (report.retrying + report.leftForLater > 0 ? ExitCode.tempFail : ExitCode.ok)
         return out
-    }
-
-    /// OPTOUT_NOW=2026-11-26T12:00:00Z: a fixed clock for the run (testing aid: reproducible
-    /// output names and ledger times; the crash tests compare runs byte for byte).
-    static func fixedNow() throws(OptoutError) -> Timestamp? {
-        guard let text = ProcessInfo.processInfo.environment["OPTOUT_NOW"], !text.isEmpty else { return nil }
-        guard let time = Timestamp.parse(text, zone: TimeZone(identifier: "UTC")!) else {
-            throw .usage("OPTOUT_NOW=\(text) is not a time such as 2026-11-26T12:00:00Z")
-        }
-        return time
     }
 
     /// The run's exit code: every condition it met, combined by `ExitCode.precedence`.

@@ -119,7 +119,7 @@ public enum DeliveryJob {
 
     static func lockDelivery(_ ws: Workspace, wait: Bool) throws(OptoutError) -> WorkspaceLock {
         do {
-            return try WorkspaceLock(path: "\(ws.state)/deliver.lock", wait: wait)
+            return try WorkspaceLock(path: ws.deliverLockFile, wait: wait)
         } catch .locked {
             throw .locked("another `optout deliver` is running on this workspace; try again later")
         }

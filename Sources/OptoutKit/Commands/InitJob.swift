@@ -34,12 +34,12 @@ public enum InitJob {
         var lines: [String] = []
         let stamp = now.compact
         if Durable.exists(ws.linkIndexFile) {
-            let retired = DropFolder.freePath(in: ws.state, name: "links.retired-\(stamp).tsv")
+            let retired = DropFolder.freePath(in: ws.state, name: ws.retiredLinkIndexName(stamp))
             try Durable.move(ws.linkIndexFile, to: retired)
             lines.append("\(ws.display(ws.linkIndexFile)) set aside as \(ws.display(retired)): links sent so far keep working")
         }
         if Durable.exists(ws.linkKeyFile) {
-            let retired = DropFolder.freePath(in: ws.state, name: "link.key.retired-\(stamp)")
+            let retired = DropFolder.freePath(in: ws.state, name: ws.retiredLinkKeyName(stamp))
             try Durable.move(ws.linkKeyFile, to: retired)
             lines.append("the old key kept as \(ws.display(retired))")
         }

@@ -252,10 +252,10 @@ public struct ClickLogReader {
             let token = ColumnNames.find(ClickLogReader.tokenColumns, in: headers)
             let url = ColumnNames.find(ClickLogReader.urlColumns, in: headers)
             guard token != nil || url != nil else {
-                throw InputError(line: reader.line, reason: "neither an access log in combined format nor CSV with a token or url column (found \(Diagnostics.list(headers))))")
+                throw InputError(line: reader.line, reason: "neither an access log in combined format nor CSV with a token or url column (found \(Diagnostics.list(headers)))")
             }
             guard let time = ColumnNames.find(ColumnNames.time, in: headers) else {
-                throw InputError(line: reader.line, reason: "no time column (expected time, timestamp or date; found \(Diagnostics.list(headers))))")
+                throw InputError(line: reader.line, reason: "no time column (expected time, timestamp or date; found \(Diagnostics.list(headers)))")
             }
             let action = ColumnNames.find(ClickLogReader.actionColumns, in: headers)
             let agent = ColumnNames.find(ClickLogReader.agentColumns, in: headers)
@@ -290,7 +290,7 @@ public struct ClickLogReader {
         }
         if summary.noActionColumn {
             summary.rowProblems.append(Diagnostic(.error, SourceLocation(file: displayName),
-                "no method or action column: its \(summary.lines) rows were counted as views, none as confirmations; add an action column with \"confirm\" for confirmed opt-outs and drop the file again"))
+                "no method or action column: its \(Diagnostics.count(summary.lines, "row")) \(summary.lines == 1 ? "was" : "were") counted as \(summary.lines == 1 ? "a view" : "views"), none as confirmations; add an action column with \"confirm\" for confirmed opt-outs and drop the file again"))
         }
         return summary
     }

@@ -96,8 +96,34 @@ public final class ContactListReader {
             columns = (1...max(width, 1)).map { "column\($0)" }
         }
         normalizedColumns = columns.map(ColumnNames.normalize)
+        reader = try ContactListReader.rows(after: probe, path: path, recovers: recovers, header: header)
+        encoding = reader.encoding
+        delimiter = reader.delimiter
+    }
+
+    /// The same list read again from its first row, through the same open file (no second open:
+    /// the very file read before). This reader must not be read any more.
+    public func rewound() throws(InputError) -> ContactListReader {
+        try ContactListReader(rewinding: self)
+    }
+
+    private init(rewinding other: ContactListReader) throws(InputError) {
+        path = other.path
+        parser = other.parser
+        columns = other.columns
+        normalizedColumns = other.normalizedColumns
+        phoneColumn = other.phoneColumn
+        hasHeader = other.hasHeader
+        reader = try ContactListReader.rows(after: other.reader, path: path, recovers: other.reader.recovers, header: hasHeader)
+        encoding = reader.encoding
+        delimiter = reader.delimiter
+    }
+
+    /// A reader of the rows of `first`'s file from the start, its header (and blank lines before
+    /// it) skipped.
+    private static func rows(after first: CSVReader, path: String, recovers: Bool, header: Bool) throws(InputError) -> CSVReader {
         do {
-            reader = try CSVReader(reopening: probe, path: path)
+            let reader = try CSVReader(reopening: first, path: path)
             reader.recovers = recovers
             if header {
                 // Skip blank lines before the header, then the header.
@@ -105,11 +131,10 @@ public final class ContactListReader {
                     if !(reader.fieldCount == 1 && reader.field(0).allSatisfy({ $0 == 0x20 || $0 == 0x09 })) { break }
                 }
             }
+            return reader
         } catch {
             throw InputError(error)
         }
-        encoding = reader.encoding
-        delimiter = reader.delimiter
     }
 
     /// Index of a merge-field column by name (case, spaces and punctuation ignored).

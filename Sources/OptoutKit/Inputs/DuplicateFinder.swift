@@ -193,6 +193,20 @@ public enum DuplicateFinder {
     public static func find(listPath: String, parser: PhoneNumberParser, tempRoot: String,
                             linkIndexPath: String? = nil, partitionCount: Int? = nil,
                             newNumber: (PhoneNumber) throws(OptoutError) -> Void = { _ in }) throws -> DuplicateLines {
+        try find(list: { () throws(InputError) in try ContactListReader(path: listPath, parser: parser) }, listPath: listPath, tempRoot: tempRoot,
+                 linkIndexPath: linkIndexPath, partitionCount: partitionCount, newNumber: newNumber)
+    }
+
+    /// The same over a list reader already open (read to its end: `rewound()` reads it again).
+    public static func find(list: ContactListReader, tempRoot: String, linkIndexPath: String? = nil, partitionCount: Int? = nil,
+                            newNumber: (PhoneNumber) throws(OptoutError) -> Void = { _ in }) throws -> DuplicateLines {
+        try find(list: { () throws(InputError) in list }, listPath: list.path, tempRoot: tempRoot,
+                 linkIndexPath: linkIndexPath, partitionCount: partitionCount, newNumber: newNumber)
+    }
+
+    static func find(list open: () throws(InputError) -> ContactListReader, listPath: String, tempRoot: String,
+                     linkIndexPath: String?, partitionCount: Int?,
+                     newNumber: (PhoneNumber) throws(OptoutError) -> Void) throws -> DuplicateLines {
         let size = (try? FileSize.of(listPath)) ?? 0
         let p = partitionCount ?? partitions(forListBytes: size)
         precondition(p > 0 && p & (p - 1) == 0, "partition count must be a power of two")
@@ -211,7 +225,7 @@ public enum DuplicateFinder {
             if linkIndexPath != nil { linked.append(try PartitionWriter(path: "\(dir)/linked-\(k)")) }
         }
         // Pass 1: the list's numbers (and the index's) by partition.
-        let reader = try ContactListReader(path: listPath, parser: parser)
+        let reader = try open()
         while try reader.next() {
             if case .number(let number) = reader.number() {
                 let line = UInt32(truncatingIfNeeded: reader.line)

@@ -89,10 +89,10 @@ public struct StopLogReader {
             guard try reader.next() else { throw InputError(line: nil, reason: "the log has no rows") }
             let headers = (0..<reader.fieldCount).map { reader.string($0) }
             guard let sender = ColumnNames.find(ColumnNames.sender, in: headers) else {
-                throw InputError(line: reader.line, reason: "no sender column (expected a header such as from, sender, msisdn, phone, mobile, originator; found \(Diagnostics.list(headers))))")
+                throw InputError(line: reader.line, reason: "no sender column (expected a header such as from, sender, msisdn, phone, mobile, originator; found \(Diagnostics.list(headers)))")
             }
             guard let text = ColumnNames.find(ColumnNames.text, in: headers) else {
-                throw InputError(line: reader.line, reason: "no message text column (expected text, body, message or content; found \(Diagnostics.list(headers))))")
+                throw InputError(line: reader.line, reason: "no message text column (expected text, body, message or content; found \(Diagnostics.list(headers)))")
             }
             let time = ColumnNames.find(ColumnNames.time, in: headers)
             let recipient = ColumnNames.find(ColumnNames.recipient, in: headers)

@@ -13,11 +13,18 @@ import OptoutBase
 public struct LinkTokens: Sendable {
     /// Token length: 62^10 ≈ 2^59.5 possible tokens.
     public static let length = 10
+    /// The pseudo-random function of a token, and how its key comes from the link key (README
+    /// "Opt-out links" names both: MetadataTests checks it).
+    public static let algorithm = "SipHash-2-4"
+    public static let keyDerivation = "HMAC-SHA256"
+    /// The label the token key is derived with, and the prefix of every message.
+    static let keyLabel = "optout link token key v1"
+    static let messagePrefix = "optout-link-v1:"
     private static let alphabet: [UInt8] = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
     private let prf: SipHash24
 
     public init(key: [UInt8]) {
-        let subkey = HMACSHA256.authenticationCode(key: key, message: Array("optout link token key v1".utf8))
+        let subkey = HMACSHA256.authenticationCode(key: key, message: Array(LinkTokens.keyLabel.utf8))
         prf = SipHash24(key: Array(subkey.prefix(16)))
     }
 

@@ -36,272 +36,172 @@ public struct CampaignSummary: Sendable {
     public var outputs: [String] = []
 }
 
+/// A built campaign: its figures, and the list report written from its pass (if due).
+public struct CampaignBuild {
+    public var summary: CampaignSummary
+    public var listReport: String?
+}
+
 public enum CampaignJob {
     static let skipBlank = "blank row"
     static let skipDuplicate = "duplicate"
     static let skipOptedOut = "opted out"
     static let skipTooLong = "message too long"
 
-    /// Builds one campaign; the caller moves the template afterwards.
-    public static func build(templatePath: String, outputName: String, context: RunContext) throws -> CampaignSummary {
-        let ws = context.workspace
-        let settings = context.settings
-        let templateBytes = try Durable.readFile(templatePath)
-        let text = String(validating: templateBytes, as: UTF8.self)
-            ?? String(data: Data(templateBytes), encoding: .windowsCP1252) ?? ""
-        let template: CampaignTemplate
-        do { template = try CampaignTemplate.parse(text) } catch {
-            throw CampaignRejection(reasons: [error.description])
-        }
+    /// Builds one campaign from a template the run plan read; the caller moves the template
+    /// afterwards. `deferredList`: the list's report is due and written from this pass.
+    /// `publishCheck`: a reason when an input changed since read (nothing is published then).
+    /// Problems of the link index, when this build opens it, go to `log`.
+    public static func build(_ planned: PlannedTemplate, outputName: String, state: RunState, deferredList: DroppedFile?,
+                             publishCheck: () -> String?, log: inout StepLog) throws -> CampaignBuild {
+        let settings = state.settings
+        let template = try parsedTemplate(planned)
         var summary = CampaignSummary(name: outputName)
         let maxSegments = template.maxSegments ?? settings.maxSegments
         if template.usesOptOutLink && settings.optoutLinkBase == nil {
             throw CampaignRejection(reasons: ["line \(template.bodyLine): the message uses {optout} but settings.json has no \"optout_link_base\""])
         }
-
-        // Resolve the recipients.
-        var list: ContactListReader?
-        var single: PhoneNumber?
-        var listDisplay = ""
-        var listPath = ""
-        if let listName = template.list {
-            // x.csv, x.CSV, x.tsv or x.txt (ListFiles); names sharing a report were held before.
-            guard let path = ListFiles.path(of: listName, in: ws), Durable.exists(path) else {
-                let available = availableLists(ws)
-                let rejected = Durable.exists("\(ws.rejected(.lists))/\(listName).csv")
-                    ? " (a list of that name was rejected: see inbox/lists/rejected/\(listName).csv.error.txt)" : ""
-                throw CampaignRejection(reasons: ["line 1: list \"\(listName)\" not found\(rejected); lists available: \(available.isEmpty ? "none" : available.joined(separator: ", "))"])
-            }
-            do { list = try ContactListReader(path: path, parser: context.parser) } catch {
-                throw CampaignRejection(reasons: ["list \"\(listName)\" cannot be used: \(context.display(path)): \(error.description)"])
-            }
-            listDisplay = context.display(path)
-            listPath = path
-        } else if let to = template.to {
-            switch context.parser.parse(to) {
-            case .success(let number): single = number
-            case .failure(let rejection):
-                throw CampaignRejection(reasons: ["line \(template.toLine ?? 1): \"to: \(to)\" is not a valid number: \(rejection.reason)"])
-            }
-        }
-
-        // Resolve placeholders to columns, as plain values over one byte buffer (literal text and
-        // fallbacks): rendering a row then does no reference counting.
-        struct Piece { enum Kind { case bytes, column, link }; var kind: Kind; var start = 0; var end = 0; var column = 0; var hasFallback = false }
-        var literals: [UInt8] = []
-        var pieces: [Piece] = []
-        var unknown: [String] = []
-        for part in template.parts {
-            switch part {
-            case .text(let t):
-                pieces.append(Piece(kind: .bytes, start: literals.count, end: literals.count + t.utf8.count))
-                literals.append(contentsOf: t.utf8)
-            case .optOutLink:
-                pieces.append(Piece(kind: .link))
-            case .field(let name, let fallback):
-                if let index = list?.columnIndex(name) {
-                    let f = Array((fallback ?? "").utf8)
-                    pieces.append(Piece(kind: .column, start: literals.count, end: literals.count + f.count, column: index, hasFallback: fallback != nil))
-                    literals.append(contentsOf: f)
-                } else {
-                    unknown.append(name)
-                }
-            }
-        }
-        if !unknown.isEmpty, let list {
-            let names = Diagnostics.list(unknown.map { "{\($0)}" }, noun: "placeholders")
-            throw CampaignRejection(reasons: ["line \(template.bodyLine): unknown placeholder \(names); columns of list \"\(template.list ?? "")\": \(Diagnostics.list(list.columns)) (and {optout})"])
-        }
+        var recipients = try CampaignRecipients.resolve(template, state: state)
+        let message = try MessagePieces(template, list: recipients.list)
         if template.list != nil && !template.hasOptOutInstruction(keywords: settings.optoutKeywords) {
             summary.warnings.append("no opt-out instruction: the message has neither {optout} nor a keyword such as STOP; recipients must be told how to opt out")
         }
-
-        // Outputs.
-        let sendPath = "\(ws.sendFolder)/\(outputName).csv"
-        let linksPath = "\(ws.linksFolder)/\(outputName).csv"
-        let skippedPath = "\(ws.reportsFolder)/\(outputName)-skipped.csv"
-        let reportPath = "\(ws.reportsFolder)/\(outputName).txt"
-        let sendFile = try AtomicFile(path: sendPath)
-        let linksFile = template.usesOptOutLink ? try AtomicFile(path: linksPath) : nil
-        let skippedFile = try AtomicFile(path: skippedPath)
-        let machine = CSVWriter(audience: .machine)
-        let people = CSVWriter(audience: .people)
-        try sendFile.write("phone,message,segments,encoding\n")
-        try linksFile?.write("phone,token,url\n")
-        try skippedFile.write(CSVWriter.utf8BOM)
-        try skippedFile.write("line,phone,reason\r\n")
-
-        let linkBase = Array((settings.optoutLinkBase ?? "").utf8)
+        let outputs = try CampaignOutputs(name: outputName, workspace: state.workspace, links: template.usesOptOutLink)
         var links: (LinkTokens, LinkIndex)? = nil
-        if template.usesOptOutLink { links = try context.links() }
-        // Duplicates (and numbers new to the link index) in bounded memory, before the main pass.
-        var duplicates: DuplicateLines?
-        if list != nil {
-            var scratch: [UInt8] = []
-            do {
-                duplicates = try DuplicateFinder.find(
-                    listPath: listPath, parser: context.parser, tempRoot: "\(ws.state)/tmp",
-                    linkIndexPath: links != nil ? ws.linkIndexFile : nil
-                ) { (number: PhoneNumber) throws(OptoutError) in
-                    guard let links else { return }
-                    scratch.removeAll(keepingCapacity: true)
-                    links.0.appendToken(for: number, to: &scratch)
-                    try links.1.append(number, token: scratch)
-                }
-            } catch let error as InputError {
-                throw CampaignRejection(reasons: ["list \"\(template.list ?? "")\" cannot be used: \(listDisplay): \(error.description)"])
-            }
-            // The link index holds every token before any send file that uses it can appear.
-            if let links { try links.1.sync() }
+        if template.usesOptOutLink {
+            let opened = try state.links.open()
+            links = opened.links
+            log.diagnostics += opened.problems
         }
-        var message: [UInt8] = []
-        message.reserveCapacity(1024)
-        var row: [UInt8] = []
-        row.reserveCapacity(2048)
-
-        func skip(_ line: Int, _ phone: String, _ category: String, _ reason: String) throws(OptoutError) {
-            summary.skipped[category, default: 0] += 1
-            row.removeAll(keepingCapacity: true)
-            people.appendRow([String(line), phone, reason], to: &row)
-            try skippedFile.write(row)
-        }
-
-        var token: [UInt8] = []
-        token.reserveCapacity(LinkTokens.length)
-        let comma = UInt8(ascii: ","), newline = UInt8(ascii: "\n")
-        let gsmName = Array("GSM-7".utf8), ucsName = Array("UCS-2".utf8)
-
-        /// Renders one recipient's message and writes its send row (and link row): bytes only.
-        func emit(_ number: PhoneNumber, line: Int, fields: (Int) -> UnsafeBufferPointer<UInt8>) throws(OptoutError) {
-            message.removeAll(keepingCapacity: true)
-            token.removeAll(keepingCapacity: true)
-            if let links { links.0.appendToken(for: number, to: &token) }
-            literals.withUnsafeBufferPointer { lit in
-                for piece in pieces {
-                    switch piece.kind {
-                    case .bytes:
-                        message.append(contentsOf: UnsafeBufferPointer(rebasing: lit[piece.start..<piece.end]))
-                    case .column:
-                        let value = fields(piece.column)
-                        if value.isEmpty && piece.hasFallback {
-                            message.append(contentsOf: UnsafeBufferPointer(rebasing: lit[piece.start..<piece.end]))
-                        } else {
-                            message.append(contentsOf: value)
-                        }
-                    case .link:
-                        message.append(contentsOf: linkBase)
-                        message.append(contentsOf: token)
-                    }
-                }
-            }
-            let count = message.withUnsafeBytes { Segments.count(utf8: $0) }
-            if let maxSegments, count.segments > maxSegments {
-                try skip(line, number.e164, skipTooLong, "message too long: \(count.segments) segments (max_segments is \(maxSegments))")
-                return
-            }
-            if links != nil {
-                if summary.sampleLink == nil { summary.sampleLink = String(decoding: linkBase + token, as: UTF8.self) }
-                row.removeAll(keepingCapacity: true)
-                number.appendE164(to: &row)
-                row.append(comma)
-                row.append(contentsOf: token)
-                let url = linkBase + token  // appendField writes the delimiter before it
-                url.withUnsafeBufferPointer { machine.appendField($0, to: &row) }
-                row.append(newline)
-                try linksFile?.write(row)
-            }
-            summary.toSend += 1
-            summary.segments += count.segments
-            if count.encoding == .gsm7 { summary.gsmMessages += 1 } else { summary.ucsMessages += 1 }
-            row.removeAll(keepingCapacity: true)
-            number.appendE164(to: &row)
-            message.withUnsafeBufferPointer { machine.appendField($0, to: &row) }  // writes its delimiter
-            row.append(comma)
-            appendDecimal(count.segments, to: &row)
-            row.append(comma)
-            row.append(contentsOf: count.encoding == .gsm7 ? gsmName : ucsName)
-            row.append(newline)
-            try sendFile.write(row)
-        }
-
-        func optedOutReason(_ number: PhoneNumber) -> String {
-            guard let state = context.ledger.state.state(of: number) else { return "opted out" }
-            let source = state.source.webhookName ?? "import"
-            return "opted out on \(state.since.iso8601) (\(source))"
-        }
-
-        // This run's report of the list, from this pass, when it is due.
-        let deferredList = list != nil ? context.deferredListReports[listPath] : nil
-        var check = ListCheck()
-        let listBytes = list != nil ? ((try? FileSize.of(listPath)) ?? 0) : 0
-        if let list {
-            while true {
-                let more: Bool
-                do { more = try list.next() } catch {
-                    throw CampaignRejection(reasons: ["list \"\(template.list ?? "")\" cannot be used: \(listDisplay): \(error.description)"])
-                }
-                if !more { break }
-                summary.rowsRead += 1
-                if summary.rowsRead & 0xFFFF == 0, let progress = context.progress {
-                    let percent = listBytes > 0 ? min(99, list.bytesRead * 100 / listBytes) : 0
-                    progress("campaign \(outputName): \(summary.rowsRead) rows read (\(percent)%), \(summary.toSend) to send")
-                }
-                let line = list.line
-                switch list.number() {
-                case .blank:
-                    if deferredList != nil { check.blank(line) }
-                    try skip(line, "", skipBlank, "blank row")
-                case .invalid(let rejection):
-                    let raw = list.rawPhone()
-                    if deferredList != nil { check.invalid(line, raw: raw, rejection) }
-                    try skip(line, raw, "invalid number", rejection.reason)
-                case .number(let number):
-                    if let first = try duplicates?.firstLine(ifDuplicate: line) {
-                        if deferredList != nil { check.duplicate(line, number, of: first) }
-                        try skip(line, number.e164, skipDuplicate, "duplicate of line \(first)")
-                        continue
-                    }
-                    if context.ledger.isOptedOut(number) {
-                        if deferredList != nil { check.optedOut(line, number) }
-                        try skip(line, number.e164, skipOptedOut, optedOutReason(number))
-                        continue
-                    }
-                    if deferredList != nil { check.textable() }
-                    try emit(number, line: line, fields: { list.trimmed($0) })
-                }
-            }
-        } else if let single {
-            summary.rowsRead = 1
-            if context.ledger.isOptedOut(single) {
-                try skip(template.toLine ?? 1, single.e164, skipOptedOut, optedOutReason(single))
-            } else {
-                try emit(single, line: template.toLine ?? 1, fields: { _ in UnsafeBufferPointer(start: nil, count: 0) })
-            }
-        }
+        let duplicates = try findDuplicates(&recipients, template: template, state: state, links: links)
+        var rows = CampaignRows(outputs: outputs, message: message, links: links, linkBase: Array((settings.optoutLinkBase ?? "").utf8),
+                                maxSegments: maxSegments, summary: summary)
+        let check = try pass(recipients, template: template, duplicates: duplicates, checksList: deferredList != nil,
+                             outputName: outputName, state: state, rows: &rows)
+        summary = rows.summary
         if summary.toSend == 0 && summary.rowsRead > 0 {
             summary.warnings.append("nobody to send to: every row was skipped")
         }
-
         // Nothing is published from a template or list that changed since it was read.
-        if let reason = context.publishCheck?() { throw CampaignInputChanged(reason: reason) }
-        if let deferredList, let list {
-            let outcome = try ListReportJob.write(deferredList, reader: list, check: check, context: context)
-            context.deferredListReports[listPath] = nil
-            context.listReportsWritten.append(context.display(outcome.reportPath))
+        if let reason = publishCheck() { throw CampaignInputChanged(reason: reason) }
+        var listReport: String?
+        if let deferredList, let list = recipients.list {
+            listReport = state.display(try ListReportJob.write(deferredList, reader: list, check: check, state: state).reportPath)
         }
-        // Publish: link index durable first; the send file, which a gateway uploader takes, last.
+        try publish(outputs, summary: &summary, links: links, template: template, templatePath: state.display(planned.file.path),
+                    recipients: recipients, maxSegments: maxSegments, state: state)
+        return CampaignBuild(summary: summary, listReport: listReport)
+    }
+
+    /// The template as the plan parsed it; one that cannot be parsed is rejected.
+    static func parsedTemplate(_ planned: PlannedTemplate) throws -> CampaignTemplate {
+        if case .failure(let error) = planned.bytes { throw error }
+        switch planned.parsed {
+        case .success(let template)?: return template
+        case .failure(let error)?: throw CampaignRejection(reasons: [error.description])
+        case nil: throw OptoutError.internalError("\(planned.file.path): template not read")
+        }
+    }
+
+    /// Duplicates (and numbers new to the link index) in bounded memory, before the main pass;
+    /// the list is then read again from its start, through the same open file.
+    static func findDuplicates(_ recipients: inout CampaignRecipients, template: CampaignTemplate, state: RunState,
+                               links: (LinkTokens, LinkIndex)?) throws -> DuplicateLines? {
+        guard let list = recipients.list else { return nil }
+        let ws = state.workspace
+        var scratch: [UInt8] = []
+        let duplicates: DuplicateLines
+        do {
+            duplicates = try DuplicateFinder.find(
+                list: list, tempRoot: ws.tempFolder,
+                linkIndexPath: links != nil ? ws.linkIndexFile : nil
+            ) { (number: PhoneNumber) throws(OptoutError) in
+                guard let links else { return }
+                scratch.removeAll(keepingCapacity: true)
+                links.0.appendToken(for: number, to: &scratch)
+                try links.1.append(number, token: scratch)
+            }
+            recipients.list = try list.rewound()
+        } catch let error as InputError {
+            throw CampaignRejection(reasons: ["list \"\(template.list ?? "")\" cannot be used: \(recipients.listDisplay): \(error.description)"])
+        }
+        // The link index holds every token before any send file that uses it can appear.
         if let links { try links.1.sync() }
-        summary.outputs.append(context.display(sendPath))
-        if linksFile != nil { summary.outputs.append(context.display(linksPath)) }
-        summary.outputs.append(context.display(skippedPath))
-        summary.outputs.append(context.display(reportPath))
-        try skippedFile.commit()
-        let report = renderReport(summary, template: template, templatePath: context.display(templatePath),
-                                  list: list, listDisplay: listDisplay, settings: settings, maxSegments: maxSegments, now: context.now)
-        try Durable.writeFile(reportPath, report)
-        try linksFile?.commit()
-        try sendFile.commit()
-        return summary
+        return duplicates
+    }
+
+    /// The pass over the recipients: every row rendered or skipped; the list's check filled
+    /// when its report is written from this pass.
+    static func pass(_ recipients: CampaignRecipients, template: CampaignTemplate, duplicates: DuplicateLines?, checksList: Bool,
+                     outputName: String, state: RunState, rows: inout CampaignRows) throws -> ListCheck {
+        var check = ListCheck()
+        func optedOutReason(_ number: PhoneNumber) -> String {
+            guard let since = state.ledger.state.state(of: number) else { return "opted out" }
+            return "opted out on \(since.since.iso8601) (\(since.source.webhookName ?? "import"))"
+        }
+        if let single = recipients.single {
+            rows.summary.rowsRead = 1
+            if state.ledger.isOptedOut(single) {
+                try rows.skip(template.toLine ?? 1, single.e164, skipOptedOut, optedOutReason(single))
+            } else {
+                try rows.emit(single, line: template.toLine ?? 1, fields: { _ in UnsafeBufferPointer(start: nil, count: 0) })
+            }
+            return check
+        }
+        guard let list = recipients.list else { return check }
+        let listBytes = (try? FileSize.of(recipients.listPath)) ?? 0
+        while true {
+            let more: Bool
+            do { more = try list.next() } catch {
+                throw CampaignRejection(reasons: ["list \"\(template.list ?? "")\" cannot be used: \(recipients.listDisplay): \(error.description)"])
+            }
+            if !more { break }
+            rows.summary.rowsRead += 1
+            if rows.summary.rowsRead & 0xFFFF == 0, let progress = state.progress {
+                let percent = listBytes > 0 ? min(99, list.bytesRead * 100 / listBytes) : 0
+                progress("campaign \(outputName): \(rows.summary.rowsRead) rows read (\(percent)%), \(rows.summary.toSend) to send")
+            }
+            let line = list.line
+            switch list.number() {
+            case .blank:
+                if checksList { check.blank(line) }
+                try rows.skip(line, "", skipBlank, "blank row")
+            case .invalid(let rejection):
+                let raw = list.rawPhone()
+                if checksList { check.invalid(line, raw: raw, rejection) }
+                try rows.skip(line, raw, "invalid number", rejection.reason)
+            case .number(let number):
+                if let first = try duplicates?.firstLine(ifDuplicate: line) {
+                    if checksList { check.duplicate(line, number, of: first) }
+                    try rows.skip(line, number.e164, skipDuplicate, "duplicate of line \(first)")
+                } else if state.ledger.isOptedOut(number) {
+                    if checksList { check.optedOut(line, number) }
+                    try rows.skip(line, number.e164, skipOptedOut, optedOutReason(number))
+                } else {
+                    if checksList { check.textable() }
+                    try rows.emit(number, line: line, fields: { list.trimmed($0) })
+                }
+            }
+        }
+        return check
+    }
+
+    /// Publish: link index durable first; the skipped rows and the report; the links file; the
+    /// send file, which a gateway uploader takes, last.
+    static func publish(_ outputs: CampaignOutputs, summary: inout CampaignSummary, links: (LinkTokens, LinkIndex)?,
+                        template: CampaignTemplate, templatePath: String, recipients: CampaignRecipients,
+                        maxSegments: Int?, state: RunState) throws(OptoutError) {
+        if let links { try links.1.sync() }
+        summary.outputs.append(state.display(outputs.sendPath))
+        if outputs.linksFile != nil { summary.outputs.append(state.display(outputs.linksPath)) }
+        summary.outputs.append(state.display(outputs.skippedPath))
+        summary.outputs.append(state.display(outputs.reportPath))
+        try outputs.skippedFile.commit()
+        let report = renderReport(summary, template: template, templatePath: templatePath, list: recipients.list,
+                                  listDisplay: recipients.listDisplay, settings: state.settings, maxSegments: maxSegments, now: state.now)
+        try Durable.writeFile(outputs.reportPath, report)
+        try outputs.linksFile?.commit()
+        try outputs.sendFile.commit()
     }
 
     static func availableLists(_ ws: Workspace) -> [String] {

@@ -10,11 +10,10 @@ import OptoutBase
 
 public enum CampaignNameCheck {
     /// True when `file` was rejected or held (the caller goes on to the next campaign).
-    public static func refuse(_ file: DroppedFile, stem: String, context: RunContext,
-                              held: inout [HeldCampaign]) throws(OptoutError) -> Bool {
-        let ws = context.workspace
+    /// (`list`: the list the template names, as the run plan parsed it.)
+    public static func refuse(_ file: DroppedFile, list: String?, stem: String, workspace ws: Workspace,
+                              held: inout [HeldCampaign], log: inout StepLog) throws(OptoutError) -> Bool {
         var reasons = OutputNames.campaignProblems(name: stem, fileName: file.name)
-        let list = listName(of: file)
         if let list {
             let listStem = CampaignJobNames.stem(ListFiles.isListName(list) ? DropFolder.splitExtension(list).0 : list)
             if listStem.utf8.count > OutputNames.longestListName {
@@ -22,7 +21,7 @@ public enum CampaignNameCheck {
             }
         }
         if !reasons.isEmpty {
-            try context.reject(file, kind: .campaigns, reasons: reasons)
+            try log.reject(file, kind: .campaigns, reasons: reasons, in: ws)
             return true
         }
         if let list {
@@ -33,12 +32,5 @@ public enum CampaignNameCheck {
             }
         }
         return false
-    }
-
-    /// The list a template names, when it can be read and parsed (otherwise the build says why).
-    static func listName(of file: DroppedFile) -> String? {
-        guard file.size < 1 << 20, let bytes = try? Durable.readFile(file.path, limit: 1 << 20) else { return nil }
-        let text = String(validating: bytes, as: UTF8.self) ?? String(decoding: bytes, as: UTF8.self)
-        return (try? CampaignTemplate.parse(text))?.list
     }
 }

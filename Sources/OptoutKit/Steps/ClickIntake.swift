@@ -291,7 +291,7 @@ public final class ClickIntake {
         for key in inputKeys.sorted() { hash.update(key) }
         let key = Hex.encode(Array(hash.finalize().prefix(16)))
         let reports = workspace.reportsFolder
-        let name = try journal.claimName(kind: "clicks", key: key, preferred: "clicks-\(now.compact)") { candidate in
+        let name = try journal.claimName(kind: .clicks, key: key, preferred: "clicks-\(now.compact)") { candidate in
             Durable.exists("\(reports)/\(candidate).txt")
         }
         let path = "\(reports)/\(name).txt"
@@ -320,7 +320,7 @@ public final class ClickIntake {
         }
         let title = "Opt-out page logs, \(now.iso8601)"
         var out = title + "\n" + String(repeating: "=", count: title.count) + "\n\n"
-        for file in files { out += line("File:", "\(file.name) (\(file.format.rawValue), \(file.lines) lines)") }
+        for file in files { out += line("File:", "\(file.name) (\(file.format.rawValue), \(Diagnostics.count(file.lines, "line")))") }
         out += line("Link path:", pathPrefix.map { "\($0)<token>" } ?? "last path segment (no optout_link_base)")
         out += "\n"
         let outcome = optOutOutcome(ledger)

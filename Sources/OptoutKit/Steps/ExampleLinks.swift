@@ -1,5 +1,5 @@
 // Example links: a campaign whose opt-out links would go nowhere is held, not built.
-// Input: settings (`optout_link_base`, `allow_example_links`) and a campaign template's path.
+// Input: settings (`optout_link_base`, `allow_example_links`) and a campaign template as the run plan parsed it.
 // Output: nil (build it) or the cause for a `HeldCampaign` with exit 78 when the template uses
 // {optout} and the link base's host is a reserved example name (RFC 2606 / RFC 6761:
 // example.com/.net/.org and their subdomains, *.example, *.test, *.invalid, localhost,
@@ -29,15 +29,11 @@ public enum ExampleLinks {
         return host
     }
 
-    /// Why the campaign template at `templatePath` is held, or nil (read only when the link base
-    /// is an example one).
-    public static func holdCause(templatePath: String, settings: Settings, settingsDisplay: String) -> String? {
+    /// Why the campaign template (as the run plan parsed it; nil when it cannot be) is held, or nil.
+    public static func holdCause(template: CampaignTemplate?, settings: Settings, settingsDisplay: String) -> String? {
         guard !settings.allowExampleLinks, let base = settings.optoutLinkBase,
               let host = host(ofLinkBase: base), isReserved(host: host),
-              let templateBytes = try? Durable.readFile(templatePath, limit: 1 << 20) else { return nil }
-        let text = String(validating: templateBytes, as: UTF8.self)
-            ?? String(data: Data(templateBytes), encoding: .windowsCP1252) ?? ""
-        guard let template = try? CampaignTemplate.parse(text), template.usesOptOutLink else { return nil }
+              let template, template.usesOptOutLink else { return nil }
         return "\(settingsDisplay): \"optout_link_base\" \"\(base)\" is on \(host), a reserved example domain: its opt-out links would reach no one. "
             + "Set your own link base (see `optout site`), or add \"allow_example_links\": true to build it anyway (samples and tests only)"
     }

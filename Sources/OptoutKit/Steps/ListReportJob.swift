@@ -49,37 +49,42 @@ public enum ListReportJob {
     }
 
     /// True when this version of the list has not been reported yet.
-    public static func isDue(_ file: DroppedFile, context: RunContext) -> Bool {
-        !context.journal.wasDone(kind: "list", key: key(file))
+    public static func isDue(_ file: DroppedFile, journal: Journal) -> Bool {
+        !journal.wasDone(kind: .list, key: key(file))
     }
 
-    /// Checks one list with its own pass; returns nil when this version was already reported.
-    public static func run(_ file: DroppedFile, context: RunContext) throws(OptoutError) -> Outcome? {
-        guard isDue(file, context: context), Durable.exists(file.path) else { return nil }
+    /// Checks one list with its own pass; returns nil when this version was already reported
+    /// (or the list was rejected, or cannot get a report: said in `log`).
+    public static func run(_ file: DroppedFile, state: RunState, log: inout StepLog) throws(OptoutError) -> Outcome? {
+        guard isDue(file, journal: state.journal), Durable.exists(file.path) else { return nil }
+        let ws = state.workspace
         // Names that would share a report: none of them gets one (said once per group).
-        let group = ListFiles.collisions(of: file.name, in: context.workspace)
+        let group = ListFiles.collisions(of: file.name, in: ws)
         if !group.isEmpty {
             if group.first == file.name {
-                context.diagnostics.append(Diagnostic(.error, SourceLocation(file: context.display(file.path)), "no list report: " + ListFiles.collisionReason(group, ws: context.workspace)))
+                log.add(.error, SourceLocation(file: ws.display(file.path)), "no list report: " + ListFiles.collisionReason(group, ws: ws))
             }
             return nil
         }
         let stem = CampaignJobNames.stem(file.name)
         if stem.utf8.count > OutputNames.longestListName {
-            try context.reject(file, kind: .lists, reasons: ["the list name is \(stem.utf8.count) bytes long; at most \(OutputNames.longestListName) fit its report's file name (outbox/reports/list-<list>.txt): shorten the file name"])
+            try log.reject(file, kind: .lists, reasons: ["the list name is \(stem.utf8.count) bytes long; at most \(OutputNames.longestListName) fit its report's file name (outbox/reports/list-<list>.txt): shorten the file name"], in: ws)
             return nil
         }
-        let reader: ContactListReader
-        do { reader = try ContactListReader(path: file.path, parser: context.parser) } catch {
-            try context.reject(file, kind: .lists, reasons: [error.description])
+        let first: ContactListReader
+        do { first = try ContactListReader(path: file.path, parser: state.parser) } catch {
+            try log.reject(file, kind: .lists, reasons: [error.description], in: ws)
             return nil
         }
         var check = ListCheck()
         let duplicates: DuplicateLines
+        let reader: ContactListReader
         do {
-            duplicates = try DuplicateFinder.find(listPath: file.path, parser: context.parser, tempRoot: "\(context.workspace.state)/tmp")
+            // Duplicates first, then the list read again through the same open file.
+            duplicates = try DuplicateFinder.find(list: first, tempRoot: ws.tempFolder)
+            reader = try first.rewound()
         } catch let error as InputError {
-            try context.reject(file, kind: .lists, reasons: [error.description])
+            try log.reject(file, kind: .lists, reasons: [error.description], in: ws)
             return nil
         } catch let error as OptoutError {
             throw error
@@ -95,7 +100,7 @@ public enum ListReportJob {
                 case .number(let number):
                     if let first = try duplicates.firstLine(ifDuplicate: line) {
                         check.duplicate(line, number, of: first)
-                    } else if context.ledger.isOptedOut(number) {
+                    } else if state.ledger.isOptedOut(number) {
                         check.optedOut(line, number)
                     } else {
                         check.textable()
@@ -105,23 +110,24 @@ public enum ListReportJob {
         } catch let error as OptoutError {
             throw error
         } catch {
-            try context.reject(file, kind: .lists, reasons: ["\(error)"])
+            try log.reject(file, kind: .lists, reasons: ["\(error)"], in: ws)
             return nil
         }
-        return try write(file, reader: reader, check: check, context: context)
+        return try write(file, reader: reader, check: check, state: state)
     }
 
     /// Writes the report for a finished pass and records this version of the list as reported.
     public static func write(_ file: DroppedFile, reader: ContactListReader, check: ListCheck,
-                             context: RunContext) throws(OptoutError) -> Outcome {
+                             state: RunState) throws(OptoutError) -> Outcome {
+        let ws = state.workspace
         let stem = CampaignJobNames.stem(file.name)
-        let name = try context.journal.claimName(kind: "list", key: key(file), preferred: "list-\(stem)") { candidate in
-            Durable.exists("\(context.workspace.reportsFolder)/\(candidate).txt")
+        let name = try state.journal.claimName(kind: .list, key: key(file), preferred: "list-\(stem)") { candidate in
+            Durable.exists("\(ws.reportsFolder)/\(candidate).txt")
         }
-        let path = "\(context.workspace.reportsFolder)/\(name).txt"
+        let path = "\(ws.reportsFolder)/\(name).txt"
         let delimiter = reader.delimiter == 0x09 ? "tab" : "'\(String(UnicodeScalar(reader.delimiter)))'"
-        var text = "List \(stem) (\(context.display(file.path)))\n\n"
-        text += "Checked:       \(context.now.iso8601)\n"
+        var text = "List \(stem) (\(ws.display(file.path)))\n\n"
+        text += "Checked:       \(state.now.iso8601)\n"
         text += "Format:        \(reader.encoding.rawValue), delimiter \(delimiter), \(reader.hasHeader ? "header row" : "no header row")\n"
         text += "Phone column:  \"\(reader.columns[reader.phoneColumn])\"\n"
         text += "Merge fields:  \(reader.columns.enumerated().filter { $0.offset != reader.phoneColumn }.map { "{\($0.element)}" }.joined(separator: " "))\n"
@@ -135,7 +141,7 @@ public enum ListReportJob {
         let more = check.counts.values.reduce(0, +) - check.problems.count
         if more > 0 { text += "  ... and \(more) more (each campaign's -skipped.csv lists every row)\n" }
         try Durable.writeFile(path, text)
-        try context.journal.markDone(kind: "list", key: key(file), fingerprint: "\(file.size):\(file.modified.seconds)")
+        try state.journal.markDone(kind: .list, key: key(file), fingerprint: "\(file.size):\(file.modified.seconds)")
         return Outcome(reportPath: path, rows: check.rows, valid: check.valid)
     }
 }
@@ -144,6 +150,6 @@ public enum ListReportJob {
 public enum CampaignJobNames {
     /// "Spring Sale.txt" → "Spring_Sale".
     public static func stem(_ fileName: String) -> String {
-        RunContext.safeName(DropFolder.splitExtension(fileName).0)
+        RunState.safeName(DropFolder.splitExtension(fileName).0)
     }
 }

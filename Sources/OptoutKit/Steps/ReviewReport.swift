@@ -133,21 +133,23 @@ public struct ReviewDecisions: Sendable {
     public var diagnostics: [Diagnostic] = []
     /// Rows that named no known item or an unknown decision (exit 65).
     public var rowErrors = 0
+    /// Decision files rejected while read (said at once, in the order read).
+    public var log = StepLog()
     /// Files to move to processed/ once the ledger and the review log are synced, with their row errors.
     var files: [(file: DroppedFile, errors: [String])] = []
 
     public init() {}
 
     /// Reads every decision file; a file with no usable row is rejected at once (nothing from it is used).
-    public static func read(_ dropped: [DroppedFile], log: ReviewLog, context: RunContext) throws(OptoutError) -> ReviewDecisions {
+    public static func read(_ dropped: [DroppedFile], log: ReviewLog, workspace ws: Workspace) throws(OptoutError) -> ReviewDecisions {
         var out = ReviewDecisions()
         var decided: [String: String] = [:]
         for file in dropped {
-            let display = context.display(file.path)
+            let display = ws.display(file.path)
             do {
                 let parsed = try parse(file, display: display, log: log, decided: &decided)
                 if parsed.used == 0 && !parsed.errors.isEmpty {
-                    try context.reject(file, kind: .reviews, reasons: parsed.errors)
+                    try out.log.reject(file, kind: .reviews, reasons: parsed.errors, in: ws)
                     continue
                 }
                 out.events.append(contentsOf: parsed.events)
@@ -157,7 +159,7 @@ public struct ReviewDecisions: Sendable {
                 out.diagnostics.append(contentsOf: parsed.notes.map { Diagnostic(.note, SourceLocation(file: display), $0) })
                 out.files.append((file, parsed.errors))
             } catch let error as InputError {
-                try context.reject(file, kind: .reviews, reasons: [error.description])
+                try out.log.reject(file, kind: .reviews, reasons: [error.description], in: ws)
             } catch let error as OptoutError {
                 throw error
             } catch {

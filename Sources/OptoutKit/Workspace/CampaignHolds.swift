@@ -8,7 +8,7 @@
 //   - an opt-out input in its rejected/ folder, until a person removes it or drops it again;
 //   - a drop-protocol temp file (`name.part`, `name.tmp`, `.name`, `name.crdownload`) in an opt-out
 //     folder changed within the last 60 minutes (older ones only show in `status`);
-//   - anything another step reports through `holdCampaigns(cause:)` (an opt-out input read only in
+//   - any cause an earlier step returned in its `StepLog` (`hold(_:)`: an opt-out input read only in
 //     part holds campaigns in that run).
 // Also the opt-out inputs' consumption (moved to processed/ only when unchanged since read) and
 // the processed/ files read again for what they gained (changed within 7 days of being read).
@@ -136,8 +136,9 @@ public final class CampaignHolds {
     }
 
     /// The cause that holds one campaign: its list is still being written (or being dropped).
-    public static func listCause(template: DroppedFile, ws: Workspace, readiness: RunReadiness) -> String? {
-        guard let list = listName(template) else { return nil }
+    /// (`list`: the list the template names, as the run plan parsed it.)
+    public static func listCause(list: String?, ws: Workspace, readiness: RunReadiness) -> String? {
+        guard let list = usableListName(list) else { return nil }
         let path = "\(ws.folder(.lists))/\(list).csv"
         if let identity = FileIdentity.of(path) {
             var file = DroppedFile(path: path, name: "\(list).csv", size: Int(identity.size), modified: Timestamp(seconds: identity.mtimeSeconds))
@@ -157,16 +158,25 @@ public final class CampaignHolds {
 
     /// The list a template names ("customers" for `list: customers`), nil when none or unreadable.
     static func listName(_ template: DroppedFile) -> String? {
-        guard template.size < 1 << 20, let bytes = try? Durable.readFile(template.path),
-              let list = try? CampaignTemplate.parse(String(decoding: bytes, as: UTF8.self)).list,
-              !list.contains("/"), !list.hasPrefix(".") else { return nil }
+        guard template.size < 1 << 20, let bytes = try? Durable.readFile(template.path) else { return nil }
+        return usableListName(try? CampaignTemplate.parse(String(decoding: bytes, as: UTF8.self)).list)
+    }
+
+    /// A list name that can only name a file of inbox/lists/ (no "/", no leading ".").
+    static func usableListName(_ list: String?) -> String? {
+        guard let list, !list.contains("/"), !list.hasPrefix(".") else { return nil }
         return list
     }
 
     /// What a campaign is built from, with the identities seen before the build: checked again
     /// right before its outputs are published. Returns a reason when something changed.
     public static func inputsCheck(template: DroppedFile, ws: Workspace) -> () -> String? {
-        let listPath = listName(template).map { "\(ws.folder(.lists))/\($0).csv" }
+        inputsCheck(template: template, list: listName(template), ws: ws)
+    }
+
+    /// The same, for a template whose list the run plan parsed already.
+    public static func inputsCheck(template: DroppedFile, list: String?, ws: Workspace) -> () -> String? {
+        let listPath = usableListName(list).map { "\(ws.folder(.lists))/\($0).csv" }
         let listIdentity = listPath.flatMap { FileIdentity.of($0) }
         return {
             if let identity = template.identity, FileIdentity.of(template.path) != identity {
@@ -182,7 +192,7 @@ public final class CampaignHolds {
     // MARK: opt-out inputs: consumption and what processed/ files gained
 
     /// Journal kind under which the identity of a processed/ opt-out input is kept when read.
-    static func readKind(_ kind: InputKind) -> String { "read-\(kind.rawValue)" }
+    static func readKind(_ kind: InputKind) -> JournalKind { .read(kind) }
 
     /// Processed/ opt-out inputs that changed within 7 days of being read (their journal identity
     /// differs): read again for what they gained, and left where they are.

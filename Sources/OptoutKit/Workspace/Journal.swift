@@ -11,6 +11,32 @@
 
 import OptoutBase
 
+/// What a journal entry is about: the raw strings are the ones on disk (unchanged).
+public enum JournalKind: Hashable, Sendable, CustomStringConvertible {
+    /// A campaign template (key: content key; done fingerprint: device:inode:size:mtime).
+    case campaign
+    /// A list version reported (key: stem@size:mtime).
+    case list
+    /// A suppression import (key: content key).
+    case suppressions
+    /// A click report (key: the page-log files read).
+    case clicks
+    /// The identity of an opt-out input when read (key: its processed/ path).
+    case read(InputKind)
+
+    public var raw: String {
+        switch self {
+        case .campaign: return "campaign"
+        case .list: return "list"
+        case .suppressions: return "suppressions"
+        case .clicks: return "clicks"
+        case .read(let kind): return "read-\(kind.rawValue)"
+        }
+    }
+
+    public var description: String { raw }
+}
+
 public final class Journal {
     private let file: RecordFile
     private var openClaims: [String: String] = [:]     // "kind\tkey" → name
@@ -59,35 +85,35 @@ public final class Journal {
 
     /// The output name for an input: the one claimed before a crash, or a new one that no earlier
     /// input of this kind used and for which `isTaken` is false ("name", "name-2", ...).
-    public func claimName(kind: String, key: String, preferred: String, isTaken: (String) -> Bool) throws(OptoutError) -> String {
+    public func claimName(kind: JournalKind, key: String, preferred: String, isTaken: (String) -> Bool) throws(OptoutError) -> String {
         if let name = openClaims["\(kind)\t\(key)"] { return name }
         var candidate = preferred
         var n = 2
-        while usedNames[kind, default: []].contains(candidate) || isTaken(candidate) {
+        while usedNames[kind.raw, default: []].contains(candidate) || isTaken(candidate) {
             candidate = "\(preferred)-\(n)"
             n += 1
         }
-        try write(["claim", kind, key, candidate])
+        try write(["claim", kind.raw, key, candidate])
         openClaims["\(kind)\t\(key)"] = candidate
-        usedNames[kind, default: []].insert(candidate)
+        usedNames[kind.raw, default: []].insert(candidate)
         return candidate
     }
 
     /// Records that the input is finished (before it is moved out of the inbox).
-    public func markDone(kind: String, key: String, fingerprint: String) throws(OptoutError) {
-        try write(["done", kind, key, fingerprint])
+    public func markDone(kind: JournalKind, key: String, fingerprint: String) throws(OptoutError) {
+        try write(["done", kind.raw, key, fingerprint])
         openClaims["\(kind)\t\(key)"] = nil
         doneKeys.insert("\(kind)\t\(key)")
         doneFingerprints.insert("\(kind)\t\(key)\t\(fingerprint)")
     }
 
     /// True when this very file (same content and fingerprint) was finished but not moved.
-    public func isDone(kind: String, key: String, fingerprint: String) -> Bool {
+    public func isDone(kind: JournalKind, key: String, fingerprint: String) -> Bool {
         doneFingerprints.contains("\(kind)\t\(key)\t\(fingerprint)")
     }
 
     /// True when an input with this content was finished at some time.
-    public func wasDone(kind: String, key: String) -> Bool {
+    public func wasDone(kind: JournalKind, key: String) -> Bool {
         doneKeys.contains("\(kind)\t\(key)")
     }
 

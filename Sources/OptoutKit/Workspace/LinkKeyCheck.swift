@@ -61,10 +61,9 @@ public enum LinkKeyCheck {
     }
 
     /// The cause for holding this campaign template, when it uses `{optout}` and the key is unfit.
-    public static func holdCause(template path: String, context: RunContext) throws(OptoutError) -> String? {
-        guard let bytes = try? Durable.readFile(path, limit: 1 << 20),
-              let template = try? CampaignTemplate.parse(String(decoding: bytes, as: UTF8.self)),
-              template.usesOptOutLink else { return nil }
-        return try context.linkKeyProblem()
+    /// (`template`: as the run plan parsed it, nil when it cannot be.)
+    public static func holdCause(template: CampaignTemplate?, links: LinkStore) throws(OptoutError) -> String? {
+        guard let template, template.usesOptOutLink else { return nil }
+        return try links.keyProblem()
     }
 }

@@ -9,13 +9,10 @@
 import OptoutBase
 
 public enum ListFiles {
-    /// Extensions a list may have (compared without case).
-    public static let extensions = [".csv", ".tsv", ".txt"]
+    /// Extensions a list may have (compared without case): the inbox table's (InboxExtensions).
+    public static let extensions = InputKind.lists.acceptedExtensions ?? []
 
-    static func isListName(_ name: String) -> Bool {
-        let lower = name.lowercased()
-        return extensions.contains { lower.hasSuffix($0) }
-    }
+    static func isListName(_ name: String) -> Bool { InputKind.lists.accepts(name) }
 
     /// The list files in inbox/lists/ (settled or not), sorted by name.
     public static func names(_ ws: Workspace) -> [String] {
@@ -27,7 +24,7 @@ public enum ListFiles {
     public static func collisionKey(_ listName: String) -> String {
         var stem = listName
         if isListName(stem) { stem = DropFolder.splitExtension(stem).0 }
-        let safe = RunContext.safeName(stem).lowercased()
+        let safe = RunState.safeName(stem).lowercased()
         return String(safe.map { $0 == "-" || $0 == "." ? "_" : $0 })
     }
 

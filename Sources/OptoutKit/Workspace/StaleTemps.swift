@@ -18,7 +18,7 @@ public enum StaleTemps {
     @discardableResult
     public static func sweep(_ ws: Workspace) -> [String] {
         var folders = [ws.outbox, ws.sendFolder, ws.linksFolder, ws.reportsFolder, ws.notificationsFolder,
-                       ws.webhooksPending, ws.webhooksDelivered, ws.webhooksFailed, "\(ws.outbox)/site", ws.state]
+                       ws.webhooksPending, ws.webhooksDelivered, ws.webhooksFailed, ws.siteFolder, ws.state]
         for kind in InputKind.allCases { folders += [ws.folder(kind), ws.processed(kind), ws.rejected(kind)] }
         var removed: [String] = []
         for folder in folders {
@@ -29,7 +29,7 @@ public enum StaleTemps {
                 if lstat(path, &st) == 0, st.st_mode & S_IFMT == S_IFREG, unlink(path) == 0 { removed.append(ws.display(path)) }
             }
         }
-        let tmp = "\(ws.state)/tmp"
+        let tmp = ws.tempFolder
         for name in (try? FileManager.default.contentsOfDirectory(atPath: tmp)) ?? [] {
             guard name.hasPrefix("dups-"), let pid = ownerPid(name, marker: "dups-"), !isAlive(pid) else { continue }
             if (try? FileManager.default.removeItem(atPath: "\(tmp)/\(name)")) != nil { removed.append(ws.display("\(tmp)/\(name)")) }

@@ -25,7 +25,9 @@ public struct Workspace: Sendable {
 
     public var inbox: String { "\(root)/inbox" }
     public var outbox: String { "\(root)/outbox" }
-    public var state: String { "\(root)/.optout" }
+    /// The state folder's name: the one place it is written.
+    public static let stateFolderName = ".optout"
+    public var state: String { "\(root)/\(Workspace.stateFolderName)" }
 
     public var settingsFile: String { "\(inbox)/settings.json" }
     public func folder(_ kind: InputKind) -> String { "\(inbox)/\(kind.rawValue)" }
@@ -39,6 +41,7 @@ public struct Workspace: Sendable {
     public var webhooksPending: String { "\(outbox)/webhooks/pending" }
     public var webhooksDelivered: String { "\(outbox)/webhooks/delivered" }
     public var webhooksFailed: String { "\(outbox)/webhooks/failed" }
+    public var siteFolder: String { "\(outbox)/site" }
     public var suppressionsFile: String { "\(outbox)/suppressions.csv" }
 
     public var ledgerFile: String { "\(state)/ledger.tsv" }
@@ -49,6 +52,25 @@ public struct Workspace: Sendable {
     public var reviewsFile: String { "\(state)/reviews.tsv" }
     public var lockFile: String { "\(state)/lock" }
     public var lastRunFile: String { "\(state)/last-run.json" }
+    /// One `optout deliver` at a time (beside the run's lock, so a run and a deliver overlap).
+    public var deliverLockFile: String { "\(state)/deliver.lock" }
+    /// Temp files of duplicate searches (`dups-<pid>-<hex8>/`), removed after use.
+    public var tempFolder: String { "\(state)/tmp" }
+    /// A link index or link key set aside by `init --new-link-key` at `stamp`.
+    public func retiredLinkIndexName(_ stamp: String) -> String { "links.retired-\(stamp).tsv" }
+    public func retiredLinkKeyName(_ stamp: String) -> String { "link.key.retired-\(stamp)" }
+
+    /// The outbox folders every command may create, in the README's order.
+    public var outboxFolders: [String] {
+        [sendFolder, linksFolder, reportsFolder, notificationsFolder, "\(outbox)/webhooks", webhooksPending, webhooksDelivered, webhooksFailed]
+    }
+
+    /// Every folder of the layout, relative to the root (README "Folder contract" names each).
+    public var declaredFolders: [String] {
+        var all = [inbox] + InputKind.allCases.flatMap { [folder($0), processed($0), rejected($0)] }
+        all += [outbox] + outboxFolders + [siteFolder, state, tempFolder]
+        return all.map(display)
+    }
 
     /// Link indexes set aside by `optout init --new-link-key` (`links.retired-<time>.tsv`): their
     /// tokens keep resolving, new links are indexed afresh under the new key.

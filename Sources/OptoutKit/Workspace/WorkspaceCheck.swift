@@ -21,20 +21,17 @@ public enum WorkspaceCheck {
             result += [(ws.folder(kind), false), (ws.processed(kind), false), (ws.rejected(kind), false)]
         }
         result.append((ws.outbox, false))
-        for path in [ws.sendFolder, ws.linksFolder, ws.reportsFolder, ws.notificationsFolder,
-                     "\(ws.outbox)/webhooks", ws.webhooksPending, ws.webhooksDelivered, ws.webhooksFailed] {
-            result.append((path, false))
-        }
-        result += [(ws.state, true), ("\(ws.state)/tmp", true)]
+        for path in ws.outboxFolders { result.append((path, false)) }
+        result += [(ws.state, true), (ws.tempFolder, true)]
         return result
     }
 
     /// Folders that are checked when present but not created by every command.
-    static func optionalFolders(_ ws: Workspace) -> [String] { ["\(ws.outbox)/site"] }
+    static func optionalFolders(_ ws: Workspace) -> [String] { [ws.siteFolder] }
 
     /// State files: regular files when present (a link would make optout write outside).
     static func stateFiles(_ ws: Workspace) -> [String] {
-        [ws.ledgerFile, ws.linkKeyFile, ws.linkIndexFile, ws.journalFile, ws.lockFile, ws.lastRunFile, "\(ws.state)/deliver.lock"]
+        [ws.ledgerFile, ws.linkKeyFile, ws.linkIndexFile, ws.journalFile, ws.lockFile, ws.lastRunFile, ws.deliverLockFile]
     }
 
     /// What is wrong with the folders of `ws` (empty when nothing), each "path: reason".

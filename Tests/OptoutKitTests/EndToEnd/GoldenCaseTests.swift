@@ -17,6 +17,7 @@
 
 import Foundation
 import Testing
+import OptoutTestSupport
 
 /// One case folder, named `<feature>/<NNNN-name>` in test output.
 struct GoldenCase: CustomStringConvertible, Sendable {
@@ -57,20 +58,9 @@ enum GoldenCases {
     static var underCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
 }
 
-/// The built `optout` executable (the finder of OptoutTestSupport's `OptoutCLI`, copied).
+/// Runs the built `optout` executable (found by OptoutTestSupport's `OptoutCLI`).
 enum GoldenBinary {
-    static let path: String? = {
-        var candidates: [String] = []
-        if let first = CommandLine.arguments.first {
-            candidates.append(URL(fileURLWithPath: first).standardizedFileURL.deletingLastPathComponent().path + "/optout")
-        }
-        candidates.append(Bundle.main.bundleURL.deletingLastPathComponent().path + "/optout")
-        candidates.append(Bundle.main.bundleURL.path + "/optout")
-        var root = URL(fileURLWithPath: #filePath)
-        for _ in 0..<4 { root.deleteLastPathComponent() }
-        candidates.append(root.path + "/.build/debug/optout")
-        return candidates.first { access($0, X_OK) == 0 }
-    }()
+    static var path: String? { OptoutCLI.path }
 
     struct Outcome {
         var status: Int32

@@ -1,0 +1,187 @@
+// The named pieces of a campaign build (CampaignJob): its recipients (the list or the single
+// `to:` number), its message as pieces over one byte buffer, its output files, and the rows it
+// writes. Input: a parsed template, the run state. Output: the pieces. Failures: a
+// `CampaignRejection` (list not found or unusable, invalid `to:`, unknown placeholder), or
+// `OptoutError` for I/O.
+
+import OptoutPhone
+import OptoutBase
+
+/// Who a campaign goes to: its list (opened), or one number.
+struct CampaignRecipients {
+    var list: ContactListReader?
+    var single: PhoneNumber?
+    var listDisplay = ""
+    var listPath = ""
+
+    static func resolve(_ template: CampaignTemplate, state: RunState) throws -> CampaignRecipients {
+        let ws = state.workspace
+        var out = CampaignRecipients()
+        if let listName = template.list {
+            // x.csv, x.CSV, x.tsv or x.txt (ListFiles); names sharing a report were held before.
+            guard let path = ListFiles.path(of: listName, in: ws), Durable.exists(path) else {
+                let available = CampaignJob.availableLists(ws)
+                let rejected = Durable.exists("\(ws.rejected(.lists))/\(listName).csv")
+                    ? " (a list of that name was rejected: see inbox/lists/rejected/\(listName).csv.error.txt)" : ""
+                throw CampaignRejection(reasons: ["line 1: list \"\(listName)\" not found\(rejected); lists available: \(available.isEmpty ? "none" : available.joined(separator: ", "))"])
+            }
+            do { out.list = try ContactListReader(path: path, parser: state.parser) } catch {
+                throw CampaignRejection(reasons: ["list \"\(listName)\" cannot be used: \(state.display(path)): \(error.description)"])
+            }
+            out.listDisplay = state.display(path)
+            out.listPath = path
+        } else if let to = template.to {
+            switch state.parser.parse(to) {
+            case .success(let number): out.single = number
+            case .failure(let rejection):
+                throw CampaignRejection(reasons: ["line \(template.toLine ?? 1): \"to: \(to)\" is not a valid number: \(rejection.reason)"])
+            }
+        }
+        return out
+    }
+}
+
+/// The message with placeholders resolved to columns, as plain values over one byte buffer
+/// (literal text and fallbacks): rendering a row then does no reference counting.
+struct MessagePieces {
+    struct Piece { enum Kind { case bytes, column, link }; var kind: Kind; var start = 0; var end = 0; var column = 0; var hasFallback = false }
+    var literals: [UInt8] = []
+    var pieces: [Piece] = []
+
+    init(_ template: CampaignTemplate, list: ContactListReader?) throws {
+        var unknown: [String] = []
+        for part in template.parts {
+            switch part {
+            case .text(let t):
+                pieces.append(Piece(kind: .bytes, start: literals.count, end: literals.count + t.utf8.count))
+                literals.append(contentsOf: t.utf8)
+            case .optOutLink:
+                pieces.append(Piece(kind: .link))
+            case .field(let name, let fallback):
+                if let index = list?.columnIndex(name) {
+                    let f = Array((fallback ?? "").utf8)
+                    pieces.append(Piece(kind: .column, start: literals.count, end: literals.count + f.count, column: index, hasFallback: fallback != nil))
+                    literals.append(contentsOf: f)
+                } else {
+                    unknown.append(name)
+                }
+            }
+        }
+        if !unknown.isEmpty, let list {
+            let names = Diagnostics.list(unknown.map { "{\($0)}" }, noun: "placeholders")
+            throw CampaignRejection(reasons: ["line \(template.bodyLine): unknown placeholder \(names); columns of list \"\(template.list ?? "")\": \(Diagnostics.list(list.columns)) (and {optout})"])
+        }
+    }
+
+    /// Renders one recipient's message into `message` (cleared first).
+    func render(into message: inout [UInt8], linkBase: [UInt8], token: [UInt8], fields: (Int) -> UnsafeBufferPointer<UInt8>) {
+        message.removeAll(keepingCapacity: true)
+        literals.withUnsafeBufferPointer { lit in
+            for piece in pieces {
+                switch piece.kind {
+                case .bytes:
+                    message.append(contentsOf: UnsafeBufferPointer(rebasing: lit[piece.start..<piece.end]))
+                case .column:
+                    let value = fields(piece.column)
+                    if value.isEmpty && piece.hasFallback {
+                        message.append(contentsOf: UnsafeBufferPointer(rebasing: lit[piece.start..<piece.end]))
+                    } else {
+                        message.append(contentsOf: value)
+                    }
+                case .link:
+                    message.append(contentsOf: linkBase)
+                    message.append(contentsOf: token)
+                }
+            }
+        }
+    }
+}
+
+/// A campaign's output files, open as temp files with their header rows written.
+struct CampaignOutputs {
+    let sendPath: String, linksPath: String, skippedPath: String, reportPath: String
+    let sendFile: AtomicFile
+    let linksFile: AtomicFile?
+    let skippedFile: AtomicFile
+
+    init(name: String, workspace ws: Workspace, links: Bool) throws(OptoutError) {
+        sendPath = "\(ws.sendFolder)/\(name).csv"
+        linksPath = "\(ws.linksFolder)/\(name).csv"
+        skippedPath = "\(ws.reportsFolder)/\(name)-skipped.csv"
+        reportPath = "\(ws.reportsFolder)/\(name).txt"
+        sendFile = try AtomicFile(path: sendPath)
+        linksFile = links ? try AtomicFile(path: linksPath) : nil
+        skippedFile = try AtomicFile(path: skippedPath)
+        try sendFile.write("phone,message,segments,encoding\n")
+        try linksFile?.write("phone,token,url\n")
+        try skippedFile.write(CSVWriter.utf8BOM)
+        try skippedFile.write("line,phone,reason\r\n")
+    }
+}
+
+/// Writes a campaign's rows: a send row (and link row) per recipient, or a skipped row; keeps
+/// the figures. Bytes only, with buffers reused from row to row.
+struct CampaignRows {
+    let outputs: CampaignOutputs
+    let message: MessagePieces
+    let links: (LinkTokens, LinkIndex)?
+    let linkBase: [UInt8]
+    let maxSegments: Int?
+    var summary: CampaignSummary
+    private let machine = CSVWriter(audience: .machine)
+    private let people = CSVWriter(audience: .people)
+    private var text: [UInt8] = []
+    private var row: [UInt8] = []
+    private var token: [UInt8] = []
+    private static let comma = UInt8(ascii: ","), newline = UInt8(ascii: "\n")
+    private static let gsmName = Array("GSM-7".utf8), ucsName = Array("UCS-2".utf8)
+
+    init(outputs: CampaignOutputs, message: MessagePieces, links: (LinkTokens, LinkIndex)?, linkBase: [UInt8], maxSegments: Int?, summary: CampaignSummary) {
+        (self.outputs, self.message, self.links, self.linkBase, self.maxSegments, self.summary) = (outputs, message, links, linkBase, maxSegments, summary)
+        text.reserveCapacity(1024)
+        row.reserveCapacity(2048)
+        token.reserveCapacity(LinkTokens.length)
+    }
+
+    mutating func skip(_ line: Int, _ phone: String, _ category: String, _ reason: String) throws(OptoutError) {
+        summary.skipped[category, default: 0] += 1
+        row.removeAll(keepingCapacity: true)
+        people.appendRow([String(line), phone, reason], to: &row)
+        try outputs.skippedFile.write(row)
+    }
+
+    /// Renders one recipient's message and writes its send row (and link row).
+    mutating func emit(_ number: PhoneNumber, line: Int, fields: (Int) -> UnsafeBufferPointer<UInt8>) throws(OptoutError) {
+        token.removeAll(keepingCapacity: true)
+        if let links { links.0.appendToken(for: number, to: &token) }
+        message.render(into: &text, linkBase: linkBase, token: token, fields: fields)
+        let count = text.withUnsafeBytes { Segments.count(utf8: $0) }
+        if let maxSegments, count.segments > maxSegments {
+            try skip(line, number.e164, CampaignJob.skipTooLong, "message too long: \(count.segments) segments (max_segments is \(maxSegments))")
+            return
+        }
+        if links != nil {
+            if summary.sampleLink == nil { summary.sampleLink = String(decoding: linkBase + token, as: UTF8.self) }
+            row.removeAll(keepingCapacity: true)
+            number.appendE164(to: &row)
+            row.append(Self.comma)
+            row.append(contentsOf: token)
+            let url = linkBase + token  // appendField writes the delimiter before it
+            url.withUnsafeBufferPointer { machine.appendField($0, to: &row) }
+            row.append(Self.newline)
+            try outputs.linksFile?.write(row)
+        }
+        summary.toSend += 1
+        summary.segments += count.segments
+        if count.encoding == .gsm7 { summary.gsmMessages += 1 } else { summary.ucsMessages += 1 }
+        row.removeAll(keepingCapacity: true)
+        number.appendE164(to: &row)
+        text.withUnsafeBufferPointer { machine.appendField($0, to: &row) }  // writes its delimiter
+        row.append(Self.comma)
+        appendDecimal(count.segments, to: &row)
+        row.append(Self.comma)
+        row.append(contentsOf: count.encoding == .gsm7 ? Self.gsmName : Self.ucsName)
+        row.append(Self.newline)
+        try outputs.sendFile.write(row)
+    }
+}

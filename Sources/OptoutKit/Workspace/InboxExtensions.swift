@@ -1,0 +1,36 @@
+// Inbox extensions: the one table of which file names each inbox folder takes, and the words a
+// rejection uses for them. Input: an inbox folder kind and a file name. Output: whether the folder
+// takes it (extensions compared without case) and the "(.csv, .tsv or .txt files)" text of the
+// "not a file this folder takes" rejection. No failures.
+
+extension InputKind {
+    /// Extensions a file in this folder may have, in order of preference; nil: any name (click
+    /// logs are rotated as access.log.1, access.log-20261126...).
+    public var acceptedExtensions: [String]? {
+        switch self {
+        case .lists: [".csv", ".tsv", ".txt"]
+        case .campaigns: [".txt"]
+        case .stops: [".csv", ".txt", ".tsv", ".json", ".jsonl", ".ndjson", ".log"]
+        case .clicks: nil
+        case .suppressions: [".csv", ".txt", ".tsv"]
+        case .reviews: [".csv", ".txt", ".tsv"]
+        }
+    }
+
+    /// What the folder's files are called in messages.
+    var fileNoun: String { self == .campaigns ? "templates" : "files" }
+
+    /// Whether this folder takes a file of this name.
+    public func accepts(_ name: String) -> Bool {
+        guard let extensions = acceptedExtensions else { return true }
+        let lower = name.lowercased()
+        return extensions.contains { lower.hasSuffix($0) }
+    }
+
+    /// "(.csv, .tsv or .txt files)": what the folder takes, for a rejection.
+    public var acceptedDescription: String {
+        guard let extensions = acceptedExtensions, let last = extensions.last else { return "(any file)" }
+        let listed = extensions.count == 1 ? last : extensions.dropLast().joined(separator: ", ") + " or " + last
+        return "(\(listed) \(fileNoun))"
+    }
+}
