@@ -7,7 +7,6 @@ import PackageDescription
 let package = Package(
     name: "optout",
     products: [
-        .library(name: "OptoutKit", targets: ["OptoutKit"]),
         .executable(name: "optout", targets: ["optout"]),
         .executable(name: "optout-bench", targets: ["optout-bench"]),
     ],

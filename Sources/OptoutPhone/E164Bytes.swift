@@ -3,7 +3,7 @@
 
 extension PhoneNumber {
     /// Fast, strict reader for numbers in optout's own files (not for user input: use the parser).
-    public static func parseE164Digits(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64? {
+    package static func parseE164Digits(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64? {
         guard bytes.count >= 3, bytes.count <= 16, bytes[0] == UInt8(ascii: "+"), bytes[1] != UInt8(ascii: "0") else { return nil }
         var value: UInt64 = 0
         for i in 1..<bytes.count {
@@ -18,7 +18,7 @@ extension PhoneNumber {
 extension PhoneNumber {
     /// Appends "+<digits>" to a byte buffer without making a String.
     @inline(__always)
-    public func appendE164(to out: inout [UInt8]) {
+    package func appendE164(to out: inout [UInt8]) {
         out.append(UInt8(ascii: "+"))
         var digits: (UInt64, UInt64) = (0, 0)
         withUnsafeMutableBytes(of: &digits) { d in

@@ -8,26 +8,26 @@
 ///
 /// Two numbers are equal exactly when their E.164 strings are equal, so `value` is the key for
 /// suppression lookups. Order is numeric order of `value`.
-public struct PhoneNumber: Hashable, Comparable, Sendable, CustomStringConvertible {
+package struct PhoneNumber: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// The E.164 digits as one integer, country code first (so never a leading zero): +447911123456 → 447911123456.
-    public let value: UInt64
+    package let value: UInt64
 
     /// Parses strict E.164: "+", then 5...15 ASCII digits starting with a known country calling code.
     ///
     /// No spaces, no separators, no national forms: use `PhoneNumberParser` for messy input.
-    public init?(e164: String) {
+    package init?(e164: String) {
         var text = e164
         guard let value = text.withUTF8({ PhoneNumber.strictE164($0) }) else { return nil }
         self.value = value
     }
 
     /// Wraps digits already known to be E.164 (e.g. read back from the ledger); no check is made.
-    public init(unchecked value: UInt64) {
+    package init(unchecked value: UInt64) {
         self.value = value
     }
 
     /// "+" followed by the digits of `value`.
-    public var e164: String {
+    package var e164: String {
         var digits = [UInt8](repeating: 0, count: 21)
         var n = value
         var i = digits.count
@@ -41,10 +41,10 @@ public struct PhoneNumber: Hashable, Comparable, Sendable, CustomStringConvertib
         return String(decoding: digits[i...], as: UTF8.self)
     }
 
-    public var description: String { e164 }
+    package var description: String { e164 }
 
     /// The country calling code (1 to 3 digits), e.g. 44 for +447911123456; 0 if `value` starts with no known code.
-    public var countryCode: Int {
+    package var countryCode: Int {
         var digitCount = 0
         var n = value
         while n > 0 { digitCount += 1; n /= 10 }
@@ -62,7 +62,7 @@ public struct PhoneNumber: Hashable, Comparable, Sendable, CustomStringConvertib
         return 0
     }
 
-    public static func < (lhs: PhoneNumber, rhs: PhoneNumber) -> Bool { lhs.value < rhs.value }
+    package static func < (lhs: PhoneNumber, rhs: PhoneNumber) -> Bool { lhs.value < rhs.value }
 
     /// True if `code` is a country calling code libphonenumber knows (1, 44, 800, ...).
     static func isKnownCountryCode(_ code: Int) -> Bool {
@@ -85,12 +85,12 @@ public struct PhoneNumber: Hashable, Comparable, Sendable, CustomStringConvertib
 }
 
 /// Why a field could not be read as a phone number; each case has a sentence for reports.
-public enum PhoneRejection: Error, Sendable, Equatable {
+package enum PhoneRejection: Error, Sendable, Equatable {
     case empty, scientificNotation, invalidCharacters, missingCountry, unknownCountryCode,
          tooShort, tooLong, notPossible, notMobile
 
     /// A sentence for the skipped-rows report, e.g. "number in scientific notation (damaged by a spreadsheet; digits lost)".
-    public var reason: String {
+    package var reason: String {
         switch self {
         case .empty: return "empty phone number"
         case .scientificNotation: return "number in scientific notation (damaged by a spreadsheet; digits lost)"

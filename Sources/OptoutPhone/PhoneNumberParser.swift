@@ -20,7 +20,7 @@
 // lengths decide the minimum). Without a default region only `+` gives a country, as there.
 
 /// Parses phone fields as libphonenumber does, for one default region.
-public struct PhoneNumberParser: Sendable {
+package struct PhoneNumberParser: Sendable {
     let meta: PhoneMetadata
     /// Index of the default region in `meta.regions`, or -1.
     let region: Int
@@ -30,7 +30,7 @@ public struct PhoneNumberParser: Sendable {
     ///
     /// An unknown region code behaves like nil (check it first with `isKnownRegion`).
     /// mobileOnly: reject numbers that libphonenumber does not classify as mobile (or fixed-line-or-mobile).
-    public init(defaultRegion: String?, mobileOnly: Bool = false) {
+    package init(defaultRegion: String?, mobileOnly: Bool = false) {
         let metadata = PhoneMetadata.shared
         meta = metadata
         region = defaultRegion.flatMap { metadata.regionIndex(iso: $0) } ?? -1
@@ -38,18 +38,18 @@ public struct PhoneNumberParser: Sendable {
     }
 
     /// True for ISO 3166 alpha-2 codes libphonenumber has metadata for ("GB", "us"; not "001", not "UK").
-    public static func isKnownRegion(_ iso: String) -> Bool {
+    package static func isKnownRegion(_ iso: String) -> Bool {
         PhoneMetadata.shared.regionIndex(iso: iso) != nil
     }
 
     /// Parses a String (convenience; copies to UTF-8 bytes when it is not already contiguous).
-    public func parse(_ text: String) -> Result<PhoneNumber, PhoneRejection> {
+    package func parse(_ text: String) -> Result<PhoneNumber, PhoneRejection> {
         var copy = text
         return copy.withUTF8 { parse($0) }
     }
 
     /// Parses one field's bytes (UTF-8). Hot path: no String, no allocation.
-    public func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Result<PhoneNumber, PhoneRejection> {
+    package func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Result<PhoneNumber, PhoneRejection> {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 3 * PhoneNumberParser.bufferSize) { buffer in
             let base = buffer.baseAddress!
             switch scan(bytes, into: base) {

@@ -11,12 +11,12 @@
 // arrays are shared copies of lists built once.
 
 /// Possible time zones and US/Canadian state or province of a phone number (libphonenumber data).
-public enum PhoneZones {
+package enum PhoneZones {
     /// libphonenumber's placeholder for "no zone"; `zones(for:)` returns [] instead of it.
-    public static let unknownZone = "Etc/Unknown"
+    package static let unknownZone = "Etc/Unknown"
 
     /// "phonenumbers <version> (...)": the data the tables were generated from.
-    public static let source = PhoneZoneData.source
+    package static let source = PhoneZoneData.source
 
     /// The possible IANA time zones of `number`, as libphonenumber's `time_zones_for_number`: by
     /// the longest matching prefix for fixed-line numbers (and mobile ones in countries whose mobile
@@ -24,18 +24,18 @@ public enum PhoneZones {
     /// libphonenumber does not recognise as any type, or a prefix it has no zone for.
     ///
     /// Several zones mean the number may be in any of them (e.g. +1 208 2…: Boise or Los Angeles).
-    public static func zones(for number: PhoneNumber) -> [String] {
+    package static func zones(for number: PhoneNumber) -> [String] {
         guard let list = zoneList(for: number) else { return [] }
         return Tables.shared.lists[list]
     }
 
     /// Every IANA id the tables can return (for checks such as `TimeZone(identifier:)`).
-    public static var allZoneNames: [String] { PhoneZoneData.names }
+    package static var allZoneNames: [String] { PhoneZoneData.names }
 
     /// The two-letter codes of the US state (or DC) or Canadian province/territory of a +1 number's
     /// area code, e.g. ["TX"] for +1 214…, ["NS", "PE"] for +1 902… (one area code, two provinces);
     /// [] for other countries, other NANP regions (+1 242 Bahamas) and unknown area codes.
-    public static func regions(for number: PhoneNumber) -> [String] {
+    package static func regions(for number: PhoneNumber) -> [String] {
         let value = number.value
         // +1 and ten national digits: 1_NPA_NXX_XXXX.
         guard value >= 1_000_000_0000, value < 2_000_000_0000 else { return [] }
@@ -51,7 +51,7 @@ public enum PhoneZones {
     }
 
     /// The state or province when the area code names exactly one, else nil (see `regions(for:)`).
-    public static func region(for number: PhoneNumber) -> String? {
+    package static func region(for number: PhoneNumber) -> String? {
         let all = regions(for: number)
         return all.count == 1 ? all[0] : nil
     }
@@ -59,12 +59,12 @@ public enum PhoneZones {
     /// Every zone a number of the state or province `code` ("TX") may be in: the union, sorted, of
     /// the zones of all prefixes under its area codes (TX → America/Chicago, America/Denver for El
     /// Paso); [] for a code no area code has. For an address column naming a state.
-    public static func zones(forRegion code: String) -> [String] {
+    package static func zones(forRegion code: String) -> [String] {
         Tables.shared.regionZones[code.uppercased()] ?? []
     }
 
     /// The ISO regions sharing a calling code, main region first (1 → US, AG, AI, …, CA, …); [] for an unknown code.
-    public static func countries(forCallingCode code: Int) -> [String] {
+    package static func countries(forCallingCode code: Int) -> [String] {
         guard code > 0, code < 1000 else { return [] }
         let meta = Tables.shared.parser.meta
         let first = meta.firstRegion[code]
@@ -79,7 +79,7 @@ public enum PhoneZones {
 
     /// The ISO 3166 region libphonenumber assigns the number ("US", "CA", "PR", "GB"), or nil when
     /// no region claims it (or it is a non-geographic +800-style number).
-    public static func country(for number: PhoneNumber) -> String? {
+    package static func country(for number: PhoneNumber) -> String? {
         withDigits(number) { d, n, ccLength, cc in
             let r = Tables.shared.parser.regionOf(cc, d + ccLength, n - ccLength)
             guard r >= 0 else { return nil }

@@ -21,29 +21,29 @@
 // returned as they are.
 
 /// An error reading CSV input: what kind, on which physical line, and why.
-public struct CSVError: Error, Sendable, Equatable, CustomStringConvertible {
-    public enum Kind: Sendable, Equatable {
+package struct CSVError: Error, Sendable, Equatable, CustomStringConvertible {
+    package enum Kind: Sendable, Equatable {
         case empty, binary, undecodable, unterminatedQuote, recordTooLarge, io
     }
 
-    public var kind: Kind
+    package var kind: Kind
     /// 1-based physical line in the file where the problem is (0 if not applicable).
-    public var line: Int
+    package var line: Int
     /// A sentence for a person, without the file name.
-    public var reason: String
+    package var reason: String
 
-    public init(kind: Kind, line: Int, reason: String) {
+    package init(kind: Kind, line: Int, reason: String) {
         self.kind = kind
         self.line = line
         self.reason = reason
     }
 
     /// "line 12: <reason>", or the reason alone when `line` is 0.
-    public var description: String { line > 0 ? "line \(line): \(reason)" : reason }
+    package var description: String { line > 0 ? "line \(line): \(reason)" : reason }
 }
 
 /// Reads CSV records one at a time from a file or from memory, with constant memory.
-public final class CSVReader {
+package final class CSVReader {
     /// Default size of the raw read block.
     static let defaultBufferSize = 256 << 10
     /// How much of the decoded input the delimiter sniffer looks at (decoded before parsing).
@@ -51,15 +51,15 @@ public final class CSVReader {
     /// How far a whitespace-only prefix is followed before the input is deemed non-empty.
     static let blankProbeLimit = 1 << 20
 
-    public let encoding: TextEncoding
+    package let encoding: TextEncoding
     /// Bytes of byte-order mark before the text (0, 2 or 3).
     let bomLength: Int
-    public let delimiter: UInt8
+    package let delimiter: UInt8
     /// Physical line (1-based) on which the current record starts.
-    public private(set) var line: Int = 0
-    public private(set) var fieldCount: Int = 0
+    package private(set) var line: Int = 0
+    package private(set) var fieldCount: Int = 0
     /// Bytes of the input consumed so far (for progress lines).
-    public private(set) var bytesRead: Int = 0
+    package private(set) var bytesRead: Int = 0
 
     private var transcoder: Transcoder
     /// The raw input, kept to read it again from the start when a record is skipped.
@@ -84,9 +84,9 @@ public final class CSVReader {
     private var failure: CSVError? = nil
 
     /// Skip unreadable records instead of failing (see the header). Set before the first `next()`.
-    public var recovers = false
+    package var recovers = false
     /// Records skipped in recovery mode, in file order: the line each started on and why.
-    public private(set) var skipped: [CSVError] = []
+    package private(set) var skipped: [CSVError] = []
     /// After a skipped record: every line end ends a record, even inside quotes.
     private var lineMode = false
     /// Half a UTF-16 character at the end was reported once (recovery mode).
@@ -96,12 +96,12 @@ public final class CSVReader {
     /// Throws `.empty` for a 0-byte, BOM-only or whitespace-only file, `.io` when unreadable.
     /// `maxRecordBytes` bounds the UTF-8 bytes of one record's fields after unquoting.
     /// The encoding check reads the whole file once when it has no BOM (≈ 3 GB/s when cached).
-    public convenience init(path: String, delimiter: UInt8? = nil, maxRecordBytes: Int = 16 << 20) throws(CSVError) {
+    package convenience init(path: String, delimiter: UInt8? = nil, maxRecordBytes: Int = 16 << 20) throws(CSVError) {
         try self.init(path: path, delimiter: delimiter, maxRecordBytes: maxRecordBytes, bufferSize: CSVReader.defaultBufferSize)
     }
 
     /// Same over bytes in memory (tests, small inputs).
-    public convenience init(bytes: [UInt8], delimiter: UInt8? = nil, maxRecordBytes: Int = 16 << 20) throws(CSVError) {
+    package convenience init(bytes: [UInt8], delimiter: UInt8? = nil, maxRecordBytes: Int = 16 << 20) throws(CSVError) {
         try self.init(bytes: bytes, delimiter: delimiter, maxRecordBytes: maxRecordBytes, bufferSize: CSVReader.defaultBufferSize)
     }
 
@@ -226,7 +226,7 @@ public final class CSVReader {
     /// Reads the next record into the reusable buffer; false at end of input.
     /// A blank line is returned as a record with fieldCount 1 and an empty field (the caller reports it).
     /// Throws `.unterminatedQuote` (line = where the quoted field opened), `.recordTooLarge`, `.binary`, `.io`.
-    public func next() throws(CSVError) -> Bool {
+    package func next() throws(CSVError) -> Bool {
         if let failure { throw failure }
         while true {
             do {
@@ -307,14 +307,14 @@ public final class CSVReader {
 
     /// The UTF-8 bytes of field i of the current record (unquoted, doubled quotes collapsed);
     /// empty if i >= fieldCount. Valid until the next call to next().
-    public func field(_ i: Int) -> UnsafeBufferPointer<UInt8> {
+    package func field(_ i: Int) -> UnsafeBufferPointer<UInt8> {
         guard i >= 0 && i < fieldCount else { return UnsafeBufferPointer(start: record.base, count: 0) }
         let start = offsets.base[i]
         return UnsafeBufferPointer(start: record.base + start, count: offsets.base[i + 1] - start)
     }
 
     /// Field i as a String (made only at the domain boundary).
-    public func string(_ i: Int) -> String {
+    package func string(_ i: Int) -> String {
         String(decoding: field(i), as: UTF8.self)
     }
 

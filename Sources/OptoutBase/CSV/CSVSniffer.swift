@@ -10,16 +10,16 @@
 // more occurrences in the header, then to the order , ; TAB |.
 
 /// Delimiter guessing for CSV files exported by spreadsheets.
-public enum CSVSniffer {
+package enum CSVSniffer {
     /// The delimiters considered, in tie-break order.
-    public static let candidates: [UInt8] = [UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "\t"), UInt8(ascii: "|")]
+    package static let candidates: [UInt8] = [UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "\t"), UInt8(ascii: "|")]
 
     /// Picks the delimiter of the CSV text starting at `bytes`.
     /// - Parameters:
     ///   - complete: true when `bytes` is the whole input (its last line then counts even
     ///     without a line end).
     ///   - maxRecords: how many non-blank records to look at.
-    public static func delimiter(in bytes: UnsafeBufferPointer<UInt8>, complete: Bool, maxRecords: Int = 20) -> UInt8 {
+    package static func delimiter(in bytes: UnsafeBufferPointer<UInt8>, complete: Bool, maxRecords: Int = 20) -> UInt8 {
         let quote = UInt8(ascii: "\"")
         let cr = UInt8(ascii: "\r")
         let lf = UInt8(ascii: "\n")

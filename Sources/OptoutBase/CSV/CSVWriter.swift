@@ -16,22 +16,22 @@
 ///
 /// Stateless: "first field of the row" is read from `out` (empty, only the BOM, or ending in LF),
 /// so flush or clear `out` only between rows, never in the middle of one.
-public struct CSVWriter: Sendable {
-    public enum Audience: Sendable { case machine, people }
+package struct CSVWriter: Sendable {
+    package enum Audience: Sendable { case machine, people }
 
-    public let audience: Audience
-    public let delimiter: UInt8
+    package let audience: Audience
+    package let delimiter: UInt8
 
     /// machine: RFC 4180 quoting, LF line ends, fields written exactly.
     /// people: same quoting, CRLF line ends, and formula-injection guard: a field that starts with
     /// = + - @ TAB or CR gets a leading apostrophe (OWASP CSV injection advice).
-    public init(audience: Audience, delimiter: UInt8 = UInt8(ascii: ",")) {
+    package init(audience: Audience, delimiter: UInt8 = UInt8(ascii: ",")) {
         self.audience = audience
         self.delimiter = delimiter
     }
 
     /// EF BB BF, for files meant for people (Excel then reads them as UTF-8).
-    public static let utf8BOM: [UInt8] = [0xEF, 0xBB, 0xBF]
+    package static let utf8BOM: [UInt8] = [0xEF, 0xBB, 0xBF]
 
     private static let quote = UInt8(ascii: "\"")
     private static let cr = UInt8(ascii: "\r")
@@ -40,13 +40,13 @@ public struct CSVWriter: Sendable {
     private static let apostrophe = UInt8(ascii: "'")
 
     /// Appends one field, with a delimiter before it unless it is first in the row.
-    public func appendField(_ field: String, to out: inout [UInt8]) {
+    package func appendField(_ field: String, to out: inout [UInt8]) {
         var field = field
         field.withUTF8 { appendField($0, to: &out) }
     }
 
     /// Appends one field given as UTF-8 bytes, with a delimiter before it unless first in the row.
-    public func appendField(_ field: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+    package func appendField(_ field: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         let first = CSVWriter.isRowStart(out)
         if !first { out.append(delimiter) }
         guard let head = field.first else {
@@ -79,13 +79,13 @@ public struct CSVWriter: Sendable {
     }
 
     /// Appends the fields as one row (after any fields already in the row), then ends the row.
-    public func appendRow(_ fields: [String], to out: inout [UInt8]) {
+    package func appendRow(_ fields: [String], to out: inout [UInt8]) {
         for field in fields { appendField(field, to: &out) }
         endRow(to: &out)
     }
 
     /// Ends the row: LF for machines, CRLF for people.
-    public func endRow(to out: inout [UInt8]) {
+    package func endRow(to out: inout [UInt8]) {
         if audience == .people { out.append(CSVWriter.cr) }
         out.append(CSVWriter.lf)
     }

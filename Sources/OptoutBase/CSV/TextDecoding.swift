@@ -18,7 +18,7 @@ import Darwin
 #endif
 
 /// The character encoding a CSV input was found to use.
-public enum TextEncoding: String, Sendable {
+package enum TextEncoding: String, Sendable {
     case utf8 = "UTF-8"
     case utf8WithBOM = "UTF-8 (BOM)"
     case utf16LE = "UTF-16LE"

@@ -6,7 +6,7 @@
 // none. Table-driven, eight bytes per step ("slicing by 8", tables built once on first use).
 
 /// CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320), compatible with zlib's `crc32`.
-public enum CRC32 {
+package enum CRC32 {
     /// Eight 256-entry tables: table k gives the CRC contribution of a byte followed by k zeros.
     private static let tables: [UInt32] = {
         var t = [UInt32](repeating: 0, count: 8 * 256)
@@ -26,7 +26,7 @@ public enum CRC32 {
     }()
 
     /// CRC-32 of `bytes`, continuing from `seed` (the checksum of everything before; 0 to start).
-    public static func checksum(_ bytes: UnsafeRawBufferPointer, seed: UInt32 = 0) -> UInt32 {
+    package static func checksum(_ bytes: UnsafeRawBufferPointer, seed: UInt32 = 0) -> UInt32 {
         var c = ~seed
         let n = bytes.count
         tables.withUnsafeBufferPointer { t in
@@ -49,12 +49,12 @@ public enum CRC32 {
     }
 
     /// CRC-32 of a byte array.
-    public static func checksum(_ bytes: [UInt8]) -> UInt32 {
+    package static func checksum(_ bytes: [UInt8]) -> UInt32 {
         bytes.withUnsafeBytes { checksum($0) }
     }
 
     /// CRC-32 of a byte array, continuing from `seed`.
-    public static func checksum(_ bytes: [UInt8], seed: UInt32) -> UInt32 {
+    package static func checksum(_ bytes: [UInt8], seed: UInt32) -> UInt32 {
         bytes.withUnsafeBytes { checksum($0, seed: seed) }
     }
 }

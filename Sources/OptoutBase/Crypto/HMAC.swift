@@ -5,20 +5,20 @@
 // keyed link tokens. Failures: none.
 
 /// HMAC with SHA-256 (RFC 2104).
-public enum HMACSHA256 {
+package enum HMACSHA256 {
     /// The 32-byte HMAC-SHA256 of `message` under `key`.
-    public static func authenticationCode(key: [UInt8], message: [UInt8]) -> [UInt8] {
+    package static func authenticationCode(key: [UInt8], message: [UInt8]) -> [UInt8] {
         message.withUnsafeBytes { authenticationCode(key: key, message: $0) }
     }
 
     /// The 32-byte HMAC-SHA256 of the UTF-8 of `message` under `key`.
-    public static func authenticationCode(key: [UInt8], message: String) -> [UInt8] {
+    package static func authenticationCode(key: [UInt8], message: String) -> [UInt8] {
         var message = message
         return message.withUTF8 { authenticationCode(key: key, message: UnsafeRawBufferPointer($0)) }
     }
 
     /// The 32-byte HMAC-SHA256 of raw `message` bytes under `key`.
-    public static func authenticationCode(key: [UInt8], message: UnsafeRawBufferPointer) -> [UInt8] {
+    package static func authenticationCode(key: [UInt8], message: UnsafeRawBufferPointer) -> [UInt8] {
         var block = key.count > SHA256.blockSize ? SHA256.hash(key) : key
         block.append(contentsOf: repeatElement(0, count: SHA256.blockSize - block.count))
         for k in block.indices { block[k] ^= 0x36 }     // inner pad

@@ -10,7 +10,7 @@
 ///
 /// Feed data with `update`, then call `finalize` once; `finalize` also resets the hasher to
 /// its initial state, so the same value can hash a new message afterwards.
-public struct SHA256: Sendable {
+package struct SHA256: Sendable {
     /// The eight working hash words H0...H7.
     struct State: Sendable {
         var h0: UInt32 = 0x6a09_e667, h1: UInt32 = 0xbb67_ae85
@@ -20,7 +20,7 @@ public struct SHA256: Sendable {
     }
 
     /// Size of one compression block in bytes.
-    public static let blockSize = 64
+    package static let blockSize = 64
 
     private var state = State()
     /// Pending bytes of an incomplete block (64 bytes inline, no heap storage).
@@ -31,10 +31,10 @@ public struct SHA256: Sendable {
     private var totalBytes: UInt64 = 0
 
     /// A hasher with nothing fed yet.
-    public init() {}
+    package init() {}
 
     /// Feeds raw bytes.
-    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+    package mutating func update(_ bytes: UnsafeRawBufferPointer) {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return }
         totalBytes &+= UInt64(bytes.count)
         var offset = 0
@@ -68,18 +68,18 @@ public struct SHA256: Sendable {
     }
 
     /// Feeds the bytes of an array.
-    public mutating func update(_ bytes: [UInt8]) {
+    package mutating func update(_ bytes: [UInt8]) {
         bytes.withUnsafeBytes { update($0) }
     }
 
     /// Feeds the UTF-8 encoding of a string.
-    public mutating func update(_ text: String) {
+    package mutating func update(_ text: String) {
         var text = text
         text.withUTF8 { update(UnsafeRawBufferPointer($0)) }
     }
 
     /// Pads the message, returns the 32-byte digest and resets the hasher to its initial state.
-    public mutating func finalize() -> [UInt8] {
+    package mutating func finalize() -> [UInt8] {
         let bitLength = totalBytes &* 8
         // 0x80, then zeros up to 56 mod 64, then the 64-bit big-endian bit length.
         var tail: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
@@ -101,21 +101,21 @@ public struct SHA256: Sendable {
     }
 
     /// SHA-256 of a byte array.
-    public static func hash(_ bytes: [UInt8]) -> [UInt8] {
+    package static func hash(_ bytes: [UInt8]) -> [UInt8] {
         var hasher = SHA256()
         hasher.update(bytes)
         return hasher.finalize()
     }
 
     /// SHA-256 of a string's UTF-8 encoding.
-    public static func hash(_ text: String) -> [UInt8] {
+    package static func hash(_ text: String) -> [UInt8] {
         var hasher = SHA256()
         hasher.update(text)
         return hasher.finalize()
     }
 
     /// SHA-256 of raw bytes.
-    public static func hash(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
+    package static func hash(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
         var hasher = SHA256()
         hasher.update(bytes)
         return hasher.finalize()

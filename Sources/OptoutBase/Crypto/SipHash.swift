@@ -3,12 +3,12 @@
 // without the key. Used for opt-out link tokens, one per recipient, where HMAC-SHA256's four
 // compressions per token dominated a 10-million-row campaign. No failures.
 
-public struct SipHash24: Sendable {
+package struct SipHash24: Sendable {
     private let k0: UInt64
     private let k1: UInt64
 
     /// - Parameter key: 16 bytes (little-endian k0, k1).
-    public init(key: [UInt8]) {
+    package init(key: [UInt8]) {
         precondition(key.count == 16, "SipHash needs a 128-bit key")
         var a: UInt64 = 0, b: UInt64 = 0
         for i in 0..<8 {
@@ -30,7 +30,7 @@ public struct SipHash24: Sendable {
     }
 
     /// The 64-bit tag of `message`.
-    public func hash(_ message: UnsafeRawBufferPointer) -> UInt64 {
+    package func hash(_ message: UnsafeRawBufferPointer) -> UInt64 {
         var v0: UInt64 = 0x736f6d6570736575 ^ k0
         var v1: UInt64 = 0x646f72616e646f6d ^ k1
         var v2: UInt64 = 0x6c7967656e657261 ^ k0
@@ -56,7 +56,7 @@ public struct SipHash24: Sendable {
         return v0 ^ v1 ^ v2 ^ v3
     }
 
-    public func hash(_ message: [UInt8]) -> UInt64 {
+    package func hash(_ message: [UInt8]) -> UInt64 {
         message.withUnsafeBytes { hash($0) }
     }
 }

@@ -5,16 +5,16 @@
 // files, record files, CSV, the lock) throws or returns; nothing here knows workspaces or numbers.
 
 /// Where something happened: a workspace-relative file, and a line when one applies.
-public struct SourceLocation: Sendable, Equatable, CustomStringConvertible {
-    public var file: String
-    public var line: Int?
+package struct SourceLocation: Sendable, Equatable, CustomStringConvertible {
+    package var file: String
+    package var line: Int?
 
-    public init(file: String, line: Int? = nil) {
+    package init(file: String, line: Int? = nil) {
         self.file = file
         self.line = line
     }
 
-    public var description: String {
+    package var description: String {
         if let line { return "\(file):\(line)" }
         return file
     }
@@ -22,46 +22,46 @@ public struct SourceLocation: Sendable, Equatable, CustomStringConvertible {
 
 /// Why an input file cannot be used, and where: the line when one applies. Lists, templates, STOP
 /// logs and page logs all reject files with it (their names below are aliases).
-public struct InputError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var line: Int?
-    public var reason: String
+package struct InputError: Error, Sendable, Equatable, CustomStringConvertible {
+    package var line: Int?
+    package var reason: String
 
-    public init(line: Int?, reason: String) {
+    package init(line: Int?, reason: String) {
         self.line = line
         self.reason = reason
     }
 
     /// A CSV error of the file, as an input error.
-    public init(_ error: CSVError) {
+    package init(_ error: CSVError) {
         line = error.line > 0 ? error.line : nil
         reason = error.reason
     }
 
-    public var description: String { line.map { "line \($0): \(reason)" } ?? reason }
+    package var description: String { line.map { "line \($0): \(reason)" } ?? reason }
 }
 
 /// One message for a person: an input rejected, a row skipped, a warning.
-public struct Diagnostic: Sendable, Equatable, CustomStringConvertible {
-    public enum Severity: String, Sendable { case error, warning, note }
+package struct Diagnostic: Sendable, Equatable, CustomStringConvertible {
+    package enum Severity: String, Sendable { case error, warning, note }
 
-    public var severity: Severity
-    public var location: SourceLocation?
-    public var message: String
+    package var severity: Severity
+    package var location: SourceLocation?
+    package var message: String
 
-    public init(_ severity: Severity, _ location: SourceLocation?, _ message: String) {
+    package init(_ severity: Severity, _ location: SourceLocation?, _ message: String) {
         self.severity = severity
         self.location = location
         self.message = message
     }
 
-    public var description: String {
+    package var description: String {
         if let location { return "\(location): \(severity.rawValue): \(message)" }
         return "\(severity.rawValue): \(message)"
     }
 }
 
 /// Failures that stop a whole command, each mapped to a sysexits code by the CLI.
-public enum OptoutError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum OptoutError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The command line was wrong (64).
     case usage(String)
     /// A settings file or another input the whole run depends on is unusable (78, EX_CONFIG).
@@ -75,7 +75,7 @@ public enum OptoutError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A bug: an invariant did not hold (70).
     case internalError(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .usage(let text): return text
         case .configuration(let location, let text): return "\(location): \(text)"

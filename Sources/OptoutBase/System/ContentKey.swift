@@ -3,7 +3,7 @@
 // the file cannot be opened or read.
 
 extension Durable {
-    public static func contentKey(_ path: String) throws(OptoutError) -> String {
+    package static func contentKey(_ path: String) throws(OptoutError) -> String {
         var hasher = SHA256()
         try Durable.readChunks(path) { hasher.update($0) }
         return Hex.encode(hasher.finalize())

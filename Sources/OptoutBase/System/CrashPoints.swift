@@ -15,7 +15,7 @@ import Musl
 #endif
 import Synchronization
 
-public enum CrashPoints {
+package enum CrashPoints {
     struct Config: Sendable {
         var target: Int
         var countFile: String?
@@ -35,7 +35,7 @@ public enum CrashPoints {
 
     /// Marks one durability step; dies here when it is the configured one.
     @inline(__always)
-    public static func step(_ label: StaticString) {
+    package static func step(_ label: StaticString) {
         guard let config else { return }
         hit(label, config, torn: nil)
     }

@@ -11,22 +11,22 @@ import Musl
 import Foundation
 
 /// Low-level helpers around POSIX calls, each failing with a path-naming error.
-public enum Durable {
+package enum Durable {
     static func writeError(_ path: String, _ code: Int32 = errno) -> OptoutError {
         .cannotCreate(path: path, reason: errnoText(code))
     }
 
     /// Mode of a new output file before the umask: outputs follow the process umask (0644 under
     /// the usual 022, 0640 under 027). State files pass `privateMode` and get exactly that.
-    public static let outputMode: mode_t = 0o666
+    package static let outputMode: mode_t = 0o666
     /// Mode of every state file (ledger, key, journal...): 0600 whatever the umask.
-    public static let privateMode: mode_t = 0o600
+    package static let privateMode: mode_t = 0o600
 
     /// True for a mode with no group or other bits: such a file gets exactly its mode.
     static func isPrivate(_ mode: mode_t) -> Bool { mode & 0o077 == 0 }
 
     /// Creates a directory and its parents (following the umask, or exactly `mode` when given).
-    public static func makeDirectory(_ path: String, mode: mode_t? = nil) throws(OptoutError) {
+    package static func makeDirectory(_ path: String, mode: mode_t? = nil) throws(OptoutError) {
         var st = stat()
         if stat(path, &st) == 0 && st.st_mode & S_IFMT == S_IFDIR { return }
         let up = parent(of: path)
@@ -38,7 +38,7 @@ public enum Durable {
     }
 
     /// fsyncs a directory so that a rename or create inside it survives a crash.
-    public static func syncDirectory(_ path: String) throws(OptoutError) {
+    package static func syncDirectory(_ path: String) throws(OptoutError) {
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if fd < 0 { throw .io(path: path, reason: errnoText()) }
         defer { close(fd) }
@@ -66,20 +66,20 @@ public enum Durable {
     }
 
     /// Writes a whole file atomically: temp file beside it, fsync, rename, fsync the directory.
-    public static func writeFile(_ path: String, _ bytes: [UInt8], mode: mode_t = outputMode) throws(OptoutError) {
+    package static func writeFile(_ path: String, _ bytes: [UInt8], mode: mode_t = outputMode) throws(OptoutError) {
         let out = try AtomicFile(path: path, mode: mode)
         try out.write(bytes)
         try out.commit()
     }
 
-    public static func writeFile(_ path: String, _ text: String, mode: mode_t = outputMode) throws(OptoutError) {
+    package static func writeFile(_ path: String, _ text: String, mode: mode_t = outputMode) throws(OptoutError) {
         try writeFile(path, Array(text.utf8), mode: mode)
     }
 
     /// Writes many small files, each whole or not at all, with one flush for the lot: every temp
     /// file is written, one syncfs(2) makes them all durable, then each is renamed into place and
     /// each directory is fsynced once. A crash leaves at most hidden temp files (never a half file).
-    public static func writeFiles(_ files: [(path: String, bytes: [UInt8])], mode: mode_t = outputMode) throws(OptoutError) {
+    package static func writeFiles(_ files: [(path: String, bytes: [UInt8])], mode: mode_t = outputMode) throws(OptoutError) {
         if files.isEmpty { return }
         var temps: [(temp: String, path: String)] = []
         defer { for (temp, _) in temps where exists(temp) { unlink(temp) } }
@@ -113,7 +113,7 @@ public enum Durable {
     /// Renames `from` to `to` and fsyncs both directories. Nothing is ever moved out of a
     /// workspace's `.optout/` (a linked inbox folder must not carry the ledger away): a source
     /// whose real folder is inside a `.optout` folder, and a target that is not, is refused (78).
-    public static func move(_ from: String, to: String) throws(OptoutError) {
+    package static func move(_ from: String, to: String) throws(OptoutError) {
         if let folder = stateFolder(containing: parent(of: from)), stateFolder(containing: parent(of: to)) != folder {
             throw .configuration(SourceLocation(file: from), "is inside the state folder \(folder); nothing is ever moved out of .optout/ (is an inbox folder a link to it?)")
         }
@@ -138,30 +138,30 @@ public enum Durable {
     }
 
     /// The directory part of a path ("." when none).
-    public static func parent(of path: String) -> String {
+    package static func parent(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         if slash == path.startIndex { return "/" }
         return String(path[..<slash])
     }
 
     /// The last component of a path.
-    public static func baseName(_ path: String) -> String {
+    package static func baseName(_ path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return path }
         return String(path[path.index(after: slash)...])
     }
 
     /// True when something (file, directory or link) exists at path, without following links.
-    public static func exists(_ path: String) -> Bool {
+    package static func exists(_ path: String) -> Bool {
         var st = stat()
         return lstat(path, &st) == 0
     }
 
     /// The largest input read whole into memory (STOP logs, page logs): 256 MiB, millions of
     /// messages. A larger file is refused with a message instead of exhausting memory.
-    public static let wholeInputLimit = 256 << 20
+    package static let wholeInputLimit = 256 << 20
 
     /// Reads a whole (small) file; with `limit`, a file larger than that is refused (before reading).
-    public static func readFile(_ path: String, limit: Int? = nil) throws(OptoutError) -> [UInt8] {
+    package static func readFile(_ path: String, limit: Int? = nil) throws(OptoutError) -> [UInt8] {
         var result: [UInt8] = []
         try readChunks(path, limit: limit, chunkSize: 1 << 16) { result.append(contentsOf: $0) }
         return result
@@ -169,7 +169,7 @@ public enum Durable {
 
     /// Streams a file to `body` in chunks of up to `chunkSize` bytes (one reusable buffer).
     /// - Parameter limit: refuse a file larger than this many bytes, with a message saying so.
-    public static func readChunks(_ path: String, limit: Int? = nil, chunkSize: Int = 1 << 20,
+    package static func readChunks(_ path: String, limit: Int? = nil, chunkSize: Int = 1 << 20,
                                   _ body: (UnsafeRawBufferPointer) -> Void) throws(OptoutError) {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 { throw .io(path: path, reason: errnoText()) }
@@ -193,7 +193,7 @@ public enum Durable {
     }
 
     /// Fresh random bytes from the kernel CSPRNG (SystemRandomNumberGenerator uses getrandom(2) on Linux).
-    public static func randomBytes(_ count: Int) -> [UInt8] {
+    package static func randomBytes(_ count: Int) -> [UInt8] {
         var generator = SystemRandomNumberGenerator()
         return (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
     }
@@ -204,8 +204,8 @@ public enum Durable {
 /// Bytes are buffered and written to `.<name>.tmp-<pid>-<random>` in the same directory; `commit`
 /// flushes, fsyncs, renames over the final path and fsyncs the directory. Dropped without commit,
 /// the temp file is removed. Temp names start with a dot so no reader of the folder takes them.
-public final class AtomicFile {
-    public let path: String
+package final class AtomicFile {
+    package let path: String
     let tempPath: String
     private var fd: Int32
     private var buffer: [UInt8] = []
@@ -213,7 +213,7 @@ public final class AtomicFile {
     private let flushThreshold = 1 << 20
 
     /// - Parameter mode: `Durable.outputMode` (the umask decides) or a private mode (exactly that).
-    public init(path: String, mode: mode_t = Durable.outputMode) throws(OptoutError) {
+    package init(path: String, mode: mode_t = Durable.outputMode) throws(OptoutError) {
         self.path = path
         let dir = Durable.parent(of: path)
         let suffix = Hex.encode(Durable.randomBytes(4))
@@ -231,18 +231,18 @@ public final class AtomicFile {
         }
     }
 
-    public func write(_ bytes: [UInt8]) throws(OptoutError) {
+    package func write(_ bytes: [UInt8]) throws(OptoutError) {
         buffer.append(contentsOf: bytes)
         if buffer.count >= flushThreshold { try flush() }
     }
 
-    public func write(_ text: String) throws(OptoutError) {
+    package func write(_ text: String) throws(OptoutError) {
         buffer.append(contentsOf: text.utf8)
         if buffer.count >= flushThreshold { try flush() }
     }
 
     /// Appends through a closure that writes into the internal buffer (no intermediate array).
-    public func append(_ body: (inout [UInt8]) -> Void) throws(OptoutError) {
+    package func append(_ body: (inout [UInt8]) -> Void) throws(OptoutError) {
         body(&buffer)
         if buffer.count >= flushThreshold { try flush() }
     }
@@ -254,7 +254,7 @@ public final class AtomicFile {
     }
 
     /// Makes the file durable and visible at its final path.
-    public func commit() throws(OptoutError) {
+    package func commit() throws(OptoutError) {
         try flush()
         CrashPoints.step("commit: temp written, not synced")
         if fsync(fd) != 0 { throw Durable.writeError(path) }
@@ -272,12 +272,12 @@ public final class AtomicFile {
 }
 
 /// An append-only file whose appends are durable once `sync()` returns.
-public final class AppendOnlyFile {
-    public let path: String
+package final class AppendOnlyFile {
+    package let path: String
     private let fd: Int32
 
     /// Opens (creating with `mode`, 0600 by default) for appending.
-    public init(path: String, mode: mode_t = 0o600) throws(OptoutError) {
+    package init(path: String, mode: mode_t = 0o600) throws(OptoutError) {
         self.path = path
         let existed = Durable.exists(path)
         fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, mode)
@@ -291,18 +291,18 @@ public final class AppendOnlyFile {
     deinit { close(fd) }
 
     /// Cuts the file to `length` bytes (drops a torn tail before appending after it).
-    public func truncate(to length: Int) throws(OptoutError) {
+    package func truncate(to length: Int) throws(OptoutError) {
         if ftruncate(fd, off_t(length)) != 0 { throw Durable.writeError(path) }
         if fsync(fd) != 0 { throw Durable.writeError(path) }
     }
 
-    public func append(_ bytes: [UInt8]) throws(OptoutError) {
+    package func append(_ bytes: [UInt8]) throws(OptoutError) {
         bytes.withUnsafeBytes { CrashPoints.append("append: torn record", fd: fd, bytes: $0) }
         try Durable.writeAll(fd, bytes, path: path)
     }
 
     /// Makes everything appended so far durable.
-    public func sync() throws(OptoutError) {
+    package func sync() throws(OptoutError) {
         CrashPoints.step("append: written, before fsync")
         if fsync(fd) != 0 { throw Durable.writeError(path) }
         CrashPoints.step("append: synced")

@@ -8,14 +8,14 @@
 import Glibc
 #endif
 
-public final class InboxWatcher {
-    public enum Wake: Equatable { case changed, timeout, stop }
+package final class InboxWatcher {
+    package enum Wake: Equatable { case changed, timeout, stop }
 
     private let fd: Int32
     private let stopFD: Int32
     private var buffer = [UInt8](repeating: 0, count: 64 << 10)
 
-    public init(folders: [String], stopFD: Int32) throws(OptoutError) {
+    package init(folders: [String], stopFD: Int32) throws(OptoutError) {
         self.stopFD = stopFD
         fd = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
         if fd < 0 { throw .io(path: "inotify", reason: errnoText()) }
@@ -30,7 +30,7 @@ public final class InboxWatcher {
     deinit { close(fd) }
 
     /// Waits for a change, a stop request or the timeout (seconds).
-    public func wait(timeout: Double) -> Wake {
+    package func wait(timeout: Double) -> Wake {
         var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0),
                    pollfd(fd: stopFD, events: Int16(POLLIN), revents: 0)]
         let ms = Int32(max(0, min(timeout, 86_400)) * 1000)

@@ -13,57 +13,57 @@ import Glibc
 #endif
 
 /// What a read of a record file found besides its intact records.
-public struct RecordScan: Sendable {
+package struct RecordScan: Sendable {
     /// Problems found (damaged records, a torn tail), for the run's diagnostics.
-    public var problems: [String] = []
+    package var problems: [String] = []
     /// Records that failed their checksum before an intact record (not a torn tail), in file order.
-    public var damaged: [RecordFile.DamagedRecord] = []
+    package var damaged: [RecordFile.DamagedRecord] = []
     /// Byte offset just after the last intact record.
-    public var intactEnd = 0
+    package var intactEnd = 0
     /// The file's length as read.
-    public var fileEnd = 0
+    package var fileEnd = 0
     /// True when bytes after the last intact record are a torn tail (cut by a writer).
-    public var hasTornTail: Bool { intactEnd < fileEnd }
+    package var hasTornTail: Bool { intactEnd < fileEnd }
 }
 
-public final class RecordFile {
-    public let path: String
+package final class RecordFile {
+    package let path: String
     private var file: AppendOnlyFile?
     /// True once a torn tail was looked for (and cut): appends only follow that.
     private var repaired = false
     /// Problems found while opening (corrupt or torn records), for the run's diagnostics.
-    public private(set) var problems: [String] = []
+    package private(set) var problems: [String] = []
     /// Records that failed their checksum before an intact record (not a torn tail), in file order.
-    public private(set) var damaged: [DamagedRecord] = []
+    package private(set) var damaged: [DamagedRecord] = []
 
     /// A damaged record: its line number, byte offset and (first 512) bytes.
-    public struct DamagedRecord: Sendable, Equatable {
-        public var line: Int
-        public var offset: Int
-        public var bytes: [UInt8]
+    package struct DamagedRecord: Sendable, Equatable {
+        package var line: Int
+        package var offset: Int
+        package var bytes: [UInt8]
     }
 
-    public init(path: String) {
+    package init(path: String) {
         self.path = path
     }
 
     /// For writers: streams every intact record's payload (and line number) to `body`, then cuts
     /// off a torn tail so that appends follow the last intact record. The payload pointer is valid
     /// only during the call.
-    public func open(repairing body: (UnsafeBufferPointer<UInt8>, Int) -> Void) throws(OptoutError) {
+    package func open(repairing body: (UnsafeBufferPointer<UInt8>, Int) -> Void) throws(OptoutError) {
         try repair(try RecordFile.scan(path, body))
     }
 
     /// For writers that keep nothing of the file (the link index): cuts off a torn tail, found by
     /// reading back from the end (not the whole file). An append before any open does this first.
-    public func openForAppend() throws(OptoutError) {
+    package func openForAppend() throws(OptoutError) {
         try repair(try RecordFile.scanTail(path))
     }
 
     /// For readers: streams every intact record's payload (and line number) to `body` without
     /// writing anything (a torn tail is skipped and reported, not cut). An absent file has no records.
     @discardableResult
-    public static func scan(_ path: String, _ body: (UnsafeBufferPointer<UInt8>, Int) -> Void) throws(OptoutError) -> RecordScan {
+    package static func scan(_ path: String, _ body: (UnsafeBufferPointer<UInt8>, Int) -> Void) throws(OptoutError) -> RecordScan {
         var result = RecordScan()
         guard Durable.exists(path) else { return result }
         var pending: [UInt8] = []
@@ -203,7 +203,7 @@ public final class RecordFile {
     }
 
     /// Encodes one payload as a record line (payload must not contain a newline).
-    public static func encode(_ payload: [UInt8], into out: inout [UInt8]) {
+    package static func encode(_ payload: [UInt8], into out: inout [UInt8]) {
         let crc = payload.withUnsafeBytes { CRC32.checksum($0) }
         let digits: [UInt8] = Array("0123456789abcdef".utf8)
         for shift in stride(from: 28, through: 0, by: -4) {
@@ -215,27 +215,27 @@ public final class RecordFile {
     }
 
     /// Appends already-encoded record lines (not yet durable: call `sync()`).
-    public func append(encoded lines: [UInt8]) throws(OptoutError) {
+    package func append(encoded lines: [UInt8]) throws(OptoutError) {
         if lines.isEmpty { return }
         try appender().append(lines)
     }
 
     /// Appends payloads and makes them durable before returning.
-    public func appendAndSync(_ payloads: [[UInt8]]) throws(OptoutError) {
+    package func appendAndSync(_ payloads: [[UInt8]]) throws(OptoutError) {
         var out: [UInt8] = []
         for payload in payloads { RecordFile.encode(payload, into: &out) }
         try append(encoded: out)
         try sync()
     }
 
-    public func sync() throws(OptoutError) {
+    package func sync() throws(OptoutError) {
         try file?.sync()
     }
 }
 
 /// Tab-separated fields with backslash escapes (\t \n \r \\), for record payloads.
-public enum TabFields {
-    public static func escape(_ text: String, into out: inout [UInt8]) {
+package enum TabFields {
+    package static func escape(_ text: String, into out: inout [UInt8]) {
         for b in text.utf8 {
             switch b {
             case 0x09: out.append(0x5C); out.append(UInt8(ascii: "t"))
@@ -247,7 +247,7 @@ public enum TabFields {
         }
     }
 
-    public static func unescape(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+    package static func unescape(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
         if !bytes.contains(0x5C) { return String(decoding: bytes, as: UTF8.self) }
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
@@ -272,7 +272,7 @@ public enum TabFields {
     }
 
     /// Splits a payload at tabs into (offset, length) ranges without copying.
-    public static func split(_ bytes: UnsafeBufferPointer<UInt8>) -> [Range<Int>] {
+    package static func split(_ bytes: UnsafeBufferPointer<UInt8>) -> [Range<Int>] {
         var ranges: [Range<Int>] = []
         var start = 0
         for i in 0..<bytes.count where bytes[i] == 0x09 {

@@ -6,11 +6,11 @@
 import Glibc
 #endif
 
-public final class WorkspaceLock {
+package final class WorkspaceLock {
     private var fd: Int32
 
     /// Takes the lock; with `wait` false, fails at once when it is held.
-    public init(path: String, wait: Bool) throws(OptoutError) {
+    package init(path: String, wait: Bool) throws(OptoutError) {
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         if fd < 0 { throw .cannotCreate(path: path, reason: errnoText()) }
         if case .failure(let failure) = valueOrErrno({ flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) }) {
@@ -23,7 +23,7 @@ public final class WorkspaceLock {
         }
     }
 
-    public func release() {
+    package func release() {
         if fd >= 0 {
             flock(fd, LOCK_UN)
             close(fd)

@@ -3,13 +3,13 @@
 // no per-entry allocation: this is what keeps a 10-million-row list's memory to ~170 MB.
 // No failures; grows by doubling.
 
-public struct NumberTable: Sendable {
+package struct NumberTable: Sendable {
     private var keys: [UInt64]
     private var values: [UInt32]
     private var mask: Int
-    public private(set) var count = 0
+    package private(set) var count = 0
 
-    public init(capacity: Int = 1024) {
+    package init(capacity: Int = 1024) {
         var size = 16
         while size < capacity * 10 / 7 { size <<= 1 }
         keys = [UInt64](repeating: 0, count: size)
@@ -25,7 +25,7 @@ public struct NumberTable: Sendable {
     }
 
     /// The payload stored for key, if any.
-    public func find(_ key: UInt64) -> UInt32? {
+    package func find(_ key: UInt64) -> UInt32? {
         var i = NumberTable.slot(key, mask)
         while true {
             let k = keys[i]
@@ -37,12 +37,12 @@ public struct NumberTable: Sendable {
 
     /// Inserts key with payload; returns false (and keeps the old payload) when already present.
     @discardableResult
-    public mutating func insert(_ key: UInt64, payload: UInt32) -> Bool {
+    package mutating func insert(_ key: UInt64, payload: UInt32) -> Bool {
         insertOrFind(key, payload: payload) == nil
     }
 
     /// Inserts key with payload and returns nil, or returns the payload already stored (one probe).
-    public mutating func insertOrFind(_ key: UInt64, payload: UInt32) -> UInt32? {
+    package mutating func insertOrFind(_ key: UInt64, payload: UInt32) -> UInt32? {
         precondition(key != 0)
         if (count + 1) * 10 > keys.count * 7 { grow() }
         var i = NumberTable.slot(key, mask)
@@ -71,7 +71,7 @@ public struct NumberTable: Sendable {
         }
     }
 
-    public mutating func removeAll() {
+    package mutating func removeAll() {
         for i in 0..<keys.count { keys[i] = 0 }
         count = 0
     }

@@ -3,8 +3,8 @@
 // `limit` names, each cut to 40 characters with control characters escaped, and the total when
 // some were left out. A hostile header row of a million columns gives a one-line message.
 
-public enum Diagnostics {
-    public static func list(_ names: [String], limit: Int = 20, noun: String = "columns") -> String {
+package enum Diagnostics {
+    package static func list(_ names: [String], limit: Int = 20, noun: String = "columns") -> String {
         var shown = names.prefix(limit).map { name -> String in
             let text = HeaderText.printable(name)
             return text.count > 40 ? String(text.prefix(40)) + "…" : text
@@ -14,7 +14,7 @@ public enum Diagnostics {
     }
 
     /// "1 line", "2 lines": a count with its noun in the right number (`plural` when not noun + "s").
-    public static func count(_ n: Int, _ noun: String, plural: String? = nil) -> String {
+    package static func count(_ n: Int, _ noun: String, plural: String? = nil) -> String {
         "\(n) \(n == 1 ? noun : plural ?? noun + "s")"
     }
 

@@ -10,9 +10,9 @@
 
 import Foundation
 
-public enum Email {
+package enum Email {
     /// The whole message.
-    public static func message(from: String, to: [String], date: Timestamp, subject: String, messageID: String,
+    package static func message(from: String, to: [String], date: Timestamp, subject: String, messageID: String,
                                body: String, attachmentName: String, attachmentType: String, attachment: [UInt8]) throws(OptoutError) -> [UInt8] {
         for (header, value) in [("From", from), ("Subject", subject), ("Message-ID", messageID), ("attachment name", attachmentName)] + to.map({ ("To", $0) }) {
             if let why = HeaderText.problem(value) {
@@ -75,7 +75,7 @@ public enum Email {
     }
 
     /// "Thu, 26 Nov 2026 17:40:45 +0000"
-    public static func rfc5322Date(_ time: Timestamp) -> String {
+    package static func rfc5322Date(_ time: Timestamp) -> String {
         let seconds = time.writtenSeconds
         let (y, m, d, hh, mm, ss) = Timestamp.civil(seconds)
         let days = seconds / 86400
@@ -107,11 +107,11 @@ public enum Email {
 }
 
 /// Text that goes into a header line (e-mail addresses and names, the notification sender).
-public enum HeaderText {
+package enum HeaderText {
     /// Why `text` cannot go into a header, or nil: any control character (C0 such as CR, LF, NUL
     /// and TAB; DEL; C1 such as NEL) or a Unicode line or paragraph separator would end the line
     /// and let the rest become a header of its own (`Bcc: ...`).
-    public static func problem(_ text: String) -> String? {
+    package static func problem(_ text: String) -> String? {
         for (index, scalar) in text.unicodeScalars.enumerated() where isForbidden(scalar) {
             return "contains a control character (\(name(of: scalar)) at character \(index + 1)); CR, LF, NUL and other control characters are refused in e-mail addresses and names, where they would start a header of their own"
         }
@@ -134,7 +134,7 @@ public enum HeaderText {
     }
 
     /// `text` for a message: control characters as \u{..}, at most 200 characters.
-    public static func printable(_ text: String) -> String {
+    package static func printable(_ text: String) -> String {
         var out = ""
         var count = 0
         for scalar in text.unicodeScalars {

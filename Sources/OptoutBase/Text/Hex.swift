@@ -4,11 +4,11 @@
 // (Link tokens' base 62 is written by LinkTokens itself; a reference Base62 lives in the tests.)
 
 /// Hexadecimal text of bytes (lowercase on output, either case on input).
-public enum Hex {
+package enum Hex {
     private static let digits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// Two lowercase hex digits per byte.
-    public static func encode(_ bytes: [UInt8]) -> String {
+    package static func encode(_ bytes: [UInt8]) -> String {
         String(unsafeUninitializedCapacity: bytes.count * 2) { out in
             for (k, byte) in bytes.enumerated() {
                 out[2 * k] = digits[Int(byte >> 4)]
@@ -19,7 +19,7 @@ public enum Hex {
     }
 
     /// The bytes of an even-length hex string (either case), or nil.
-    public static func decode(_ text: String) -> [UInt8]? {
+    package static func decode(_ text: String) -> [UInt8]? {
         let utf8 = text.utf8
         guard utf8.count % 2 == 0 else { return nil }
         var bytes: [UInt8] = []

@@ -9,30 +9,30 @@
 import Foundation
 
 /// A point in time, whole seconds since 1970-01-01T00:00:00Z.
-public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible {
-    public var seconds: Int64
+package struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible {
+    package var seconds: Int64
 
-    public init(seconds: Int64) { self.seconds = seconds }
+    package init(seconds: Int64) { self.seconds = seconds }
 
-    public static func now() -> Timestamp {
+    package static func now() -> Timestamp {
         Timestamp(seconds: Int64(Date().timeIntervalSince1970.rounded(.down)))
     }
 
-    public static func < (a: Timestamp, b: Timestamp) -> Bool { a.seconds < b.seconds }
+    package static func < (a: Timestamp, b: Timestamp) -> Bool { a.seconds < b.seconds }
 
     /// "2026-11-26T17:40:45Z", always from 1970 to 9999 (see `writtenSeconds`).
-    public var iso8601: String {
+    package var iso8601: String {
         let (y, m, d, hh, mm, ss) = Timestamp.civil(writtenSeconds)
         return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(hh, 2)):\(pad(mm, 2)):\(pad(ss, 2))Z"
     }
 
     /// "20261126T174045Z", for file names that sort by time.
-    public var compact: String {
+    package var compact: String {
         let (y, m, d, hh, mm, ss) = Timestamp.civil(writtenSeconds)
         return "\(pad(y, 4))\(pad(m, 2))\(pad(d, 2))T\(pad(hh, 2))\(pad(mm, 2))\(pad(ss, 2))Z"
     }
 
-    public var description: String { iso8601 }
+    package var description: String { iso8601 }
 
     private func pad(_ value: Int, _ width: Int) -> String {
         let text = String(value)
@@ -75,16 +75,16 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
     }
 
     /// Which of two numbers comes first in a slashed date like 03/04/2026.
-    public enum DateOrder: String, Sendable { case dayFirst = "day-first", monthFirst = "month-first" }
+    package enum DateOrder: String, Sendable { case dayFirst = "day-first", monthFirst = "month-first" }
 
     /// The years a time may have: anything else is a typo or a broken clock, not an event.
-    public static let readableYears = 1970...9999
+    package static let readableYears = 1970...9999
     /// The largest UTC offset in use (Kiribati, +14:00), in seconds.
-    public static let maxOffset = 14 * 3600
+    package static let maxOffset = 14 * 3600
 
     /// Reads a time as logs and spreadsheets write it. Times without an offset are in `zone`; a
     /// slashed date whose field order the text does not show is read in `order`.
-    public static func parse(_ text: String, zone: TimeZone, order: DateOrder = .dayFirst) -> Timestamp? {
+    package static func parse(_ text: String, zone: TimeZone, order: DateOrder = .dayFirst) -> Timestamp? {
         switch reading(text, zone: zone) {
         case .exact(let time): return time
         case .slashed(let dayFirst, let monthFirst):
@@ -96,7 +96,7 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// Every reading of a time as written, without choosing a date order (opt-out intake decides
     /// per file: see EventTimes). Years outside 1970–9999 and offsets beyond ±14:00 are unreadable.
-    public static func reading(_ text: String, zone: TimeZone) -> TimeReading {
+    package static func reading(_ text: String, zone: TimeZone) -> TimeReading {
         var s = Array(text.utf8)
         while let first = s.first, first == 0x20 || first == 0x09 { s.removeFirst() }
         while let last = s.last, last == 0x20 || last == 0x09 || last == 0x0D { s.removeLast() }
@@ -118,7 +118,7 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
 }
 
 /// What a time cell says, before a date order is chosen.
-public enum TimeReading: Sendable, Equatable {
+package enum TimeReading: Sendable, Equatable {
     /// No time written (an empty cell or no time column).
     case missing
     /// Written but not a time optout reads (the reason, for the rule and the warning).
@@ -130,7 +130,7 @@ public enum TimeReading: Sendable, Equatable {
     case slashed(dayFirst: Timestamp?, monthFirst: Timestamp?)
 
     /// The date order this reading proves (a first field above 12: day-first), if any.
-    public var provenOrder: Timestamp.DateOrder? {
+    package var provenOrder: Timestamp.DateOrder? {
         guard case .slashed(let dayFirst, let monthFirst) = self else { return nil }
         if dayFirst != nil && monthFirst == nil { return .dayFirst }
         if monthFirst != nil && dayFirst == nil { return .monthFirst }
@@ -249,11 +249,11 @@ private struct TimeScanner {
 // year and receivers that parse Unix times both take. A time outside it is written as the nearer
 // end (it can only come from a nonsense input time or a test clock).
 extension Timestamp {
-    public static let earliestWritten = Timestamp(seconds: 0)
-    public static let latestWritten = Timestamp(seconds: 253_402_300_799)
+    package static let earliestWritten = Timestamp(seconds: 0)
+    package static let latestWritten = Timestamp(seconds: 253_402_300_799)
 
     /// `seconds` clamped to the written range.
-    public var writtenSeconds: Int64 {
+    package var writtenSeconds: Int64 {
         min(max(seconds, Timestamp.earliestWritten.seconds), Timestamp.latestWritten.seconds)
     }
 }

@@ -6,22 +6,22 @@
 
 import OptoutBase
 
-public enum CommandLineParser {
-    public static let version = "optout \(OptoutVersion.number)"
+package enum CommandLineParser {
+    package static let version = "optout \(OptoutVersion.number)"
 
     /// Every command, in the order `optout --help` lists them.
-    public static let commands: [CommandSpec] = [
+    package static let commands: [CommandSpec] = [
         RunCommand.spec, WatchCommand.spec, InitCommand.spec, StatusCommand.spec, SiteCommand.spec, DeliverCommand.spec,
     ]
 
     /// Options every command takes, and the program's own.
-    public static let globalOptions: [OptionSpec] = [
+    package static let globalOptions: [OptionSpec] = [
         OptionSpec(["--root"], value: "DIR", "the workspace (default: the current directory)"),
         OptionSpec(["--help", "-h"], "help for a command"),
         OptionSpec(["--version"], "print the version"),
     ]
 
-    public static let overview: String = {
+    package static let overview: String = {
         func column(_ text: String) -> String { text.count >= 14 ? text + " " : text + String(repeating: " ", count: 15 - text.count) }
         let commandLines = commands.map { "  " + column($0.synopsis) + $0.summary }
         let optionLines = globalOptions.map { "  " + column($0.names.joined(separator: ", ") + ($0.value.map { " " + $0 } ?? "")) + $0.help }
@@ -44,7 +44,7 @@ public enum CommandLineParser {
     /// The usage text of a command, by name.
     static func help(_ name: String) -> String? { commands.first { $0.name == name }?.usage }
 
-    public static func parse(_ args: [String]) throws(OptoutError) -> Command {
+    package static func parse(_ args: [String]) throws(OptoutError) -> Command {
         guard let first = args.first else { return .help(overview) }
         if first == "--help" || first == "-h" || first == "help" {
             if args.count > 1, let text = help(args[1]) { return .help(text) }

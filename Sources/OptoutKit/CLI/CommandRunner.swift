@@ -6,18 +6,18 @@ import OptoutBase
 import Foundation
 
 /// What the process should print and return.
-public struct CommandOutcome: Sendable, Equatable {
-    public var stdout: String = ""
-    public var stderr: String = ""
-    public var exitCode: Int32 = 0
+package struct CommandOutcome: Sendable, Equatable {
+    package var stdout: String = ""
+    package var stderr: String = ""
+    package var exitCode: Int32 = 0
 }
 
-public enum CommandRunner {
+package enum CommandRunner {
     /// Runs argv (without the program name). `interactive`: stdout is a terminal.
     /// `stream` receives output as it happens for long-running commands (watch); `stopFD` becomes
     /// readable when the process is asked to stop (SIGTERM/SIGINT).
     /// `progress`, when given (stderr is a terminal), receives progress lines for long runs.
-    public static func main(_ args: [String], interactive: Bool, stopFD: Int32 = -1,
+    package static func main(_ args: [String], interactive: Bool, stopFD: Int32 = -1,
                             progress: (@Sendable (String) -> Void)? = nil,
                             stream: (CommandOutcome) -> Void = { _ in }) -> CommandOutcome {
         do {
@@ -37,7 +37,7 @@ public enum CommandRunner {
         }
     }
 
-    public static func code(for error: OptoutError) -> Int32 {
+    package static func code(for error: OptoutError) -> Int32 {
         switch error {
         case .usage: return ExitCode.usage
         case .configuration: return ExitCode.config

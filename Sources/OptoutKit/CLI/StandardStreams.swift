@@ -8,9 +8,9 @@ import Glibc
 #endif
 import OptoutBase
 
-public enum StandardStreams {
+package enum StandardStreams {
     /// Writes all of `text` to `fd`.
-    public static func write(_ text: String, to fd: Int32) {
+    package static func write(_ text: String, to fd: Int32) {
         let bytes = Array(text.utf8)
         var offset = 0
         while offset < bytes.count {

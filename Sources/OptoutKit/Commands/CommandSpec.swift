@@ -6,7 +6,7 @@
 import OptoutBase
 import Foundation
 
-public enum Command: Equatable, Sendable {
+package enum Command: Equatable, Sendable {
     case run(root: String, verbose: Bool)
     case initialize(dir: String)
     /// `init --new-link-key [DIR]`: a new link key on purpose (InitJob.newLinkKey).
@@ -20,26 +20,26 @@ public enum Command: Equatable, Sendable {
 }
 
 /// One option: its names (the first is the one shown), the value it takes (nil: a flag), its help.
-public struct OptionSpec: Sendable {
-    public let names: [String]
-    public let value: String?
-    public let help: String
+package struct OptionSpec: Sendable {
+    package let names: [String]
+    package let value: String?
+    package let help: String
 
-    public init(_ names: [String], value: String? = nil, _ help: String) {
+    package init(_ names: [String], value: String? = nil, _ help: String) {
         self.names = names; self.value = value; self.help = help
     }
 }
 
 /// One command: its name, the overview's line for it, its usage text, its options and how many
 /// positional arguments it takes, and how its arguments become a `Command`.
-public struct CommandSpec: Sendable {
-    public let name: String
+package struct CommandSpec: Sendable {
+    package let name: String
     /// "init [DIR]": the overview's first column.
-    public let synopsis: String
-    public let summary: String
-    public let usage: String
-    public let options: [OptionSpec]
-    public let maxPositional: Int
+    package let synopsis: String
+    package let summary: String
+    package let usage: String
+    package let options: [OptionSpec]
+    package let maxPositional: Int
     let make: @Sendable (ParsedArguments) throws(OptoutError) -> Command
 
     init(_ name: String, synopsis: String? = nil, summary: String, usage: String, options: [OptionSpec] = [],
@@ -90,11 +90,11 @@ public struct CommandSpec: Sendable {
 }
 
 /// A command's arguments, split.
-public struct ParsedArguments: Sendable {
-    public var root = "."
-    public var flags = Set<String>()
-    public var values: [String: String] = [:]
-    public var positional: [String] = []
+package struct ParsedArguments: Sendable {
+    package var root = "."
+    package var flags = Set<String>()
+    package var values: [String: String] = [:]
+    package var positional: [String] = []
 
     /// Whether any name of the flag was given.
     func has(_ option: OptionSpec) -> Bool { !flags.isDisjoint(with: option.names) }

@@ -4,7 +4,7 @@
 
 import OptoutBase
 
-public enum DeliverCommand {
+package enum DeliverCommand {
     static let maxSeconds = OptionSpec(["--max-seconds"], value: "N", "start no attempt after N seconds (default 300)")
     static let now = OptionSpec(["--now"], "try every pending payload at once, whatever its next attempt time")
 
@@ -27,7 +27,7 @@ public enum DeliverCommand {
     65 some moved to failed/; 78 no or bad callback URL; 75 also when another deliver is running.
     """
 
-    public static let spec = CommandSpec("deliver", summary: "POST pending webhook payloads to the callback URL, with retries",
+    package static let spec = CommandSpec("deliver", summary: "POST pending webhook payloads to the callback URL, with retries",
                                          usage: usage, options: [RunCommand.verbose, now, maxSeconds]) { args throws(OptoutError) in
         var seconds = DeliveryJob.deliverBudgetSeconds
         if let text = args.value(maxSeconds) {

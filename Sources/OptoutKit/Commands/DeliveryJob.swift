@@ -19,30 +19,30 @@ import Glibc
 #endif
 
 /// What a delivery pass may do, and the clock it reads (tests inject all of it).
-public struct DeliveryOptions: Sendable {
+package struct DeliveryOptions: Sendable {
     /// The clock: signature times, due times and the 48-hour limit all come from it.
-    public var now: @Sendable () -> Timestamp = { Timestamp.now() }
+    package var now: @Sendable () -> Timestamp = { Timestamp.now() }
     /// Seconds the receiver has to answer; nil uses the setting `callback_timeout_seconds` (4).
-    public var timeout: Double? = nil
-    public var retrySchedule = RetrySchedule()
+    package var timeout: Double? = nil
+    package var retrySchedule = RetrySchedule()
     /// Seconds after a payload was written when it stops being retried and goes to failed/.
-    public var maxAge: Int64 = 48 * 3600
+    package var maxAge: Int64 = 48 * 3600
     /// Numbers delivered in parallel, each over its own connection (payloads of one number
     /// always go one after another): the README's 4, whatever the number of cores.
-    public var concurrency = DeliveryJob.connections
+    package var concurrency = DeliveryJob.connections
     /// Wall seconds after which no new POST starts (the rest stays pending for the next pass;
     /// POSTs in flight end within one timeout); nil = none.
-    public var timeBudget: Double? = nil
+    package var timeBudget: Double? = nil
     /// `deliver --now`: try every pending payload at once, whatever its next attempt time (the
     /// 48-hour limit still applies).
-    public var retryNow = false
+    package var retryNow = false
     /// How requests are sent; nil uses libcurl (`CurlTransport`), or URLSession when it cannot be loaded.
-    public var transport: (any WebhookTransport)? = nil
+    package var transport: (any WebhookTransport)? = nil
 
-    public init() {}
+    package init() {}
 
     /// The options `run` uses: bounded so that a slow receiver never holds up a run for long.
-    public static func forRun(now: Timestamp?) -> DeliveryOptions {
+    package static func forRun(now: Timestamp?) -> DeliveryOptions {
         var options = DeliveryOptions()
         if let now { options.now = { now } }
         options.timeBudget = DeliveryJob.runBudgetSeconds
@@ -51,7 +51,7 @@ public struct DeliveryOptions: Sendable {
 
     /// The options `optout deliver` uses: at most `maxSeconds` of starting POSTs; `retryNow`
     /// ignores each payload's next attempt time (`deliver --now`).
-    public static func forDeliver(maxSeconds: Double = DeliveryJob.deliverBudgetSeconds, retryNow: Bool = false) -> DeliveryOptions {
+    package static func forDeliver(maxSeconds: Double = DeliveryJob.deliverBudgetSeconds, retryNow: Bool = false) -> DeliveryOptions {
         var options = DeliveryOptions()
         options.timeBudget = maxSeconds
         options.retryNow = retryNow
@@ -60,36 +60,36 @@ public struct DeliveryOptions: Sendable {
 }
 
 /// What one delivery pass did.
-public struct DeliveryReport: Sendable, Equatable {
+package struct DeliveryReport: Sendable, Equatable {
     /// Moved to delivered/ this pass.
-    public var delivered = 0
+    package var delivered = 0
     /// Failed this pass with a temporary error; stays in pending/ for a later attempt.
-    public var retrying = 0
+    package var retrying = 0
     /// Moved to failed/ this pass.
-    public var failed = 0
+    package var failed = 0
     /// Skipped: their next attempt is not due yet.
-    public var notDue = 0
+    package var notDue = 0
     /// Skipped: an earlier payload for the same number is still pending.
-    public var waitingForEarlier = 0
+    package var waitingForEarlier = 0
     /// Not tried: the pass's time budget ran out.
-    public var leftForLater = 0
-    public var diagnostics: [Diagnostic] = []
+    package var leftForLater = 0
+    package var diagnostics: [Diagnostic] = []
 
-    public init() {}
+    package init() {}
 }
 
-public enum DeliveryJob {
+package enum DeliveryJob {
     /// Wall seconds a `run` may spend starting deliveries (each POST is also bounded by its timeout).
-    public static let runBudgetSeconds = 10.0
+    package static let runBudgetSeconds = 10.0
     /// Wall seconds a `deliver` pass may spend starting deliveries unless `--max-seconds` says otherwise.
-    public static let deliverBudgetSeconds = 300.0
+    package static let deliverBudgetSeconds = 300.0
     /// Connections to the receiver at most (README "Webhook delivery").
-    public static let connections = 4
-    public static let userAgent = "optout/\(OptoutVersion.number)"
+    package static let connections = 4
+    package static let userAgent = "optout/\(OptoutVersion.number)"
 
     /// `optout deliver`: the whole command, under the delivery lock (not the run lock, so a slow
     /// receiver never keeps `run` from taking in opt-outs).
-    public static func deliver(root: String, options: DeliveryOptions = .forDeliver()) throws(OptoutError) -> DeliveryReport {
+    package static func deliver(root: String, options: DeliveryOptions = .forDeliver()) throws(OptoutError) -> DeliveryReport {
         let ws = try Workspace.open(root: root)
         let settings = try Settings.load(path: ws.settingsFile, displayName: ws.display(ws.settingsFile))
         guard settings.optoutCallbackURL != nil else {
@@ -101,7 +101,7 @@ public enum DeliveryJob {
     }
 
     /// The end of a `run`: one bounded pass whose problems are diagnostics, never failures.
-    public static func afterRun(workspace ws: Workspace, settings: Settings, options: DeliveryOptions) -> DeliveryReport {
+    package static func afterRun(workspace ws: Workspace, settings: Settings, options: DeliveryOptions) -> DeliveryReport {
         var report = DeliveryReport()
         do {
             let lock: WorkspaceLock
@@ -136,7 +136,7 @@ public enum DeliveryJob {
     }
 
     /// One pass over pending/: every due payload is tried once.
-    public static func pass(workspace ws: Workspace, settings: Settings, options: DeliveryOptions) throws(OptoutError) -> DeliveryReport {
+    package static func pass(workspace ws: Workspace, settings: Settings, options: DeliveryOptions) throws(OptoutError) -> DeliveryReport {
         guard let urlText = settings.optoutCallbackURL, let target = CallbackTarget(urlText) else {
             throw .configuration(SourceLocation(file: ws.display(ws.settingsFile)), "\"optout_callback_url\" is not an http(s) URL")
         }
@@ -303,14 +303,14 @@ public enum DeliveryJob {
     }
 
     /// `t=<unix time>,s=<hex HMAC-SHA256 of "<body>.<t>">`.
-    public static func signature(body: [UInt8], time: Timestamp, secret: [UInt8]) -> String {
+    package static func signature(body: [UInt8], time: Timestamp, secret: [UInt8]) -> String {
         var message = body
         message.append(contentsOf: Array(".\(time.seconds)".utf8))
         return "t=\(time.seconds),s=\(Hex.encode(HMACSHA256.authenticationCode(key: secret, message: message)))"
     }
 
     /// The event id: the id part of `<time>-<id>.json` (stable per payload).
-    public static func eventId(_ name: String) -> String {
+    package static func eventId(_ name: String) -> String {
         let stem = name.hasSuffix(".json") ? String(name.dropLast(5)) : name
         if let dash = stem.lastIndex(of: "-") {
             let id = stem[stem.index(after: dash)...]
@@ -332,7 +332,7 @@ public enum DeliveryJob {
     }
 
     /// application/x-www-form-urlencoded, with everything but unreserved characters escaped.
-    public static func formEncode(_ fields: [(String, String)]) -> String {
+    package static func formEncode(_ fields: [(String, String)]) -> String {
         func escape(_ text: String) -> String {
             var out = ""
             for byte in text.utf8 {

@@ -4,7 +4,7 @@
 
 import OptoutBase
 
-public enum InitCommand {
+package enum InitCommand {
     static let newLinkKey = OptionSpec(["--new-link-key"], "a new .optout/link.key, only when the old one is truly lost")
 
     static let usage = """
@@ -17,7 +17,7 @@ public enum InitCommand {
     can): makes a new key; the link index is set aside so links already sent keep working.
     """
 
-    public static let spec = CommandSpec("init", synopsis: "init [DIR]", summary: "create the folder layout and a commented inbox/settings.json",
+    package static let spec = CommandSpec("init", synopsis: "init [DIR]", summary: "create the folder layout and a commented inbox/settings.json",
                                          usage: usage, options: [newLinkKey], maxPositional: 1) { args throws(OptoutError) in
         let dir = args.positional.first ?? args.root
         return args.has(newLinkKey) ? .newLinkKey(dir: dir) : .initialize(dir: dir)

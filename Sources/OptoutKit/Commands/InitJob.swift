@@ -9,9 +9,9 @@
 
 import OptoutBase
 
-public enum InitJob {
+package enum InitJob {
     /// Returns a description of what was created ("" when everything existed).
-    public static func run(dir: String) throws(OptoutError) -> String {
+    package static func run(dir: String) throws(OptoutError) -> String {
         let given = Workspace(root: dir)
         let existed = Durable.exists(given.inbox) && Durable.exists(given.outbox) && Durable.exists(given.state)
         try Durable.makeDirectory(given.root)
@@ -26,7 +26,7 @@ public enum InitJob {
     }
 
     /// `optout init --new-link-key [DIR]`: sets the link index (and any key) aside, makes a new key.
-    public static func newLinkKey(dir: String, now: Timestamp = .now()) throws(OptoutError) -> String {
+    package static func newLinkKey(dir: String, now: Timestamp = .now()) throws(OptoutError) -> String {
         _ = try run(dir: dir)
         let ws = Workspace(root: dir)
         let lock = try WorkspaceLock(path: ws.lockFile, wait: false)

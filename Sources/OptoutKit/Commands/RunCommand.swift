@@ -4,7 +4,7 @@
 
 import OptoutBase
 
-public enum RunCommand {
+package enum RunCommand {
     static let verbose = OptionSpec(["--verbose", "-v"], "print the summary even when stdout is not a terminal")
 
     static let usage = """
@@ -16,7 +16,7 @@ public enum RunCommand {
     (cron mails any output); --verbose prints the summary anyway.
     """
 
-    public static let spec = CommandSpec("run", summary: "process everything waiting in inbox/ once, then exit (for cron)",
+    package static let spec = CommandSpec("run", summary: "process everything waiting in inbox/ once, then exit (for cron)",
                                          usage: usage, options: [verbose]) { args throws(OptoutError) in
         .run(root: args.root, verbose: args.has(verbose))
     }

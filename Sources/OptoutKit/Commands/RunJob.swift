@@ -10,70 +10,70 @@
 import OptoutBase
 import Foundation
 
-public struct RunOptions: Sendable {
+package struct RunOptions: Sendable {
     /// Overrides settings' settle_seconds (tests use 0).
-    public var settleSeconds: Double?
+    package var settleSeconds: Double?
     /// Wait for the lock instead of failing with `.locked`.
-    public var waitForLock = false
-    public var now: Timestamp?
+    package var waitForLock = false
+    package var now: Timestamp?
     /// Options for the webhook delivery at the end of the run (nil: bounded defaults).
-    public var delivery: DeliveryOptions?
+    package var delivery: DeliveryOptions?
     /// Receives a progress line now and then during long work (the CLI shows it on a terminal).
-    public var progress: (@Sendable (String) -> Void)?
+    package var progress: (@Sendable (String) -> Void)?
 
-    public init(settleSeconds: Double? = nil, waitForLock: Bool = false, now: Timestamp? = nil) {
+    package init(settleSeconds: Double? = nil, waitForLock: Bool = false, now: Timestamp? = nil) {
         self.settleSeconds = settleSeconds
         self.waitForLock = waitForLock
         self.now = now
     }
 }
 
-public struct RunReport: Sendable {
-    public var diagnostics: [Diagnostic] = []
-    public var rejectedInputs = 0
-    public var messagesRead = 0
-    public var newOptOuts = 0
-    public var resubscribed = 0
-    public var webhooksWritten = 0
-    public var listReports: [String] = []
-    public var campaigns: [CampaignSummary] = []
-    public var waiting: [String] = []
-    public var suppressions = 0
+package struct RunReport: Sendable {
+    package var diagnostics: [Diagnostic] = []
+    package var rejectedInputs = 0
+    package var messagesRead = 0
+    package var newOptOuts = 0
+    package var resubscribed = 0
+    package var webhooksWritten = 0
+    package var listReports: [String] = []
+    package var campaigns: [CampaignSummary] = []
+    package var waiting: [String] = []
+    package var suppressions = 0
     /// Requests for opt-out links in the page logs read, and the report about them.
-    public var clickRequests = 0
-    public var clickReport: String?
+    package var clickRequests = 0
+    package var clickReport: String?
     /// Numbers read from suppression imports (inbox/suppressions/).
-    public var importRows = 0
+    package var importRows = 0
     /// The unsubscription report and notification files written this run.
-    public var unsubscriptionFiles: [String] = []
+    package var unsubscriptionFiles: [String] = []
     /// The webhook delivery at the end of the run, when a callback URL is set.
-    public var delivery: DeliveryReport?
+    package var delivery: DeliveryReport?
     /// Campaigns left in the inbox this run, each with its cause and exit code (75: an opt-out
     /// input still arriving or rejected; 78: settings or state that must be fixed first).
-    public var held: [HeldCampaign] = []
+    package var held: [HeldCampaign] = []
     /// Rows of opt-out inputs that could not be read (the rest of each file was applied): 65.
-    public var unreadableOptOutRows = 0
+    package var unreadableOptOutRows = 0
     /// Damaged (not torn-final) ledger records found while opening the ledger: 74.
-    public var damagedLedgerRecords = 0
+    package var damagedLedgerRecords = 0
     /// Review items opened this run (they reach a person: stderr line, review report, status).
-    public var reviewItemsOpened = 0
+    package var reviewItemsOpened = 0
     /// The review report written this run, if any.
-    public var reviewReport: String?
+    package var reviewReport: String?
     /// Allowed but unwise settings (an opt-out list without STOP): on stderr at every run.
-    public var settingsWarnings: [Diagnostic] = []
+    package var settingsWarnings: [Diagnostic] = []
     /// Lines about review items that a person must see (printed even under cron).
-    public var reviewNotices: [String] = []
+    package var reviewNotices: [String] = []
     /// Review items open after this run (`optout status` counts them too).
-    public var reviewItemsOpen = 0
+    package var reviewItemsOpen = 0
     /// Rows of decision files (inbox/reviews/) that could not be used: 65.
-    public var unusableDecisionRows = 0
+    package var unusableDecisionRows = 0
     /// Why the lease probe could not tell whether a writer holds a file open (the settle rule
     /// alone applied), nil when it answered for every file.
-    public var leaseProbeUnavailable: String?
+    package var leaseProbeUnavailable: String?
 }
 
-public enum RunJob {
-    public static func run(root: String, options: RunOptions = RunOptions()) throws(OptoutError) -> RunReport {
+package enum RunJob {
+    package static func run(root: String, options: RunOptions = RunOptions()) throws(OptoutError) -> RunReport {
         // Root resolved once; every folder a real directory (78 before anything is read or moved).
         let ws = try Workspace.open(root: root)
         let lock = try WorkspaceLock(path: ws.lockFile, wait: options.waitForLock)
@@ -154,8 +154,8 @@ public enum RunJob {
 }
 
 /// .optout/last-run.json: when the last run ended and how, for `optout status`.
-public enum LastRun {
-    public static func write(_ report: RunReport, path: String, at time: Timestamp) throws(OptoutError) {
+package enum LastRun {
+    package static func write(_ report: RunReport, path: String, at time: Timestamp) throws(OptoutError) {
         let outcome = report.rejectedInputs > 0 ? "some input rejected" : "ok"
         // Held campaigns and the lease probe's answer, for `status` (CampaignHolds, FileReadiness).
         let extra: [String: Any] = ["held": report.held.map { ["file": $0.file, "cause": $0.cause] },
@@ -170,11 +170,11 @@ public enum LastRun {
     }
 
     /// When the last run finished, if it did.
-    public static func finished(path: String) -> Timestamp? {
+    package static func finished(path: String) -> Timestamp? {
         (read(path: path)?["finished"] as? String).flatMap { Timestamp.parse($0, zone: .gmt) }
     }
 
-    public static func read(path: String) -> [String: Any]? {
+    package static func read(path: String) -> [String: Any]? {
         guard let bytes = try? Durable.readFile(path) else { return nil }
         return try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any]
     }

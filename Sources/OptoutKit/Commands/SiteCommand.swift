@@ -4,7 +4,7 @@
 
 import OptoutBase
 
-public enum SiteCommand {
+package enum SiteCommand {
     static let listen = OptionSpec(["--listen"], value: "ADDR", "nginx listen value (default 80; add TLS lines for https links)")
     static let serverName = OptionSpec(["--server-name"], value: "NAME", "nginx server_name (default: optout_link_base's host)")
     static let accessLog = OptionSpec(["--access-log"], value: "PATH", "where nginx logs the clicks (default /var/log/nginx/optout-clicks.log)")
@@ -24,7 +24,7 @@ public enum SiteCommand {
       --name TEXT         who the messages come from, named on the pages
     """
 
-    public static let spec = CommandSpec("site", summary: "write the opt-out confirmation pages and an nginx server block to outbox/site/",
+    package static let spec = CommandSpec("site", summary: "write the opt-out confirmation pages and an nginx server block to outbox/site/",
                                          usage: usage, options: [listen, serverName, accessLog, name]) { args throws(OptoutError) in
         var options = SiteOptions()
         if let value = args.value(listen) { options.listen = value }

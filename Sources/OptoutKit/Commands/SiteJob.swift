@@ -17,17 +17,17 @@
 import OptoutBase
 import Foundation
 
-public struct SiteOptions: Sendable, Equatable {
+package struct SiteOptions: Sendable, Equatable {
     /// nginx `listen` value ("80", "127.0.0.1:8080").
-    public var listen: String = "80"
+    package var listen: String = "80"
     /// nginx `server_name`; default: the link base's host.
-    public var serverName: String?
+    package var serverName: String?
     /// Where nginx writes the click log.
-    public var accessLog: String = "/var/log/nginx/optout-clicks.log"
+    package var accessLog: String = "/var/log/nginx/optout-clicks.log"
     /// Who the messages come from ("ACME"), named in the page text.
-    public var senderName: String?
+    package var senderName: String?
 
-    public init(listen: String = "80", serverName: String? = nil, accessLog: String = "/var/log/nginx/optout-clicks.log", senderName: String? = nil) {
+    package init(listen: String = "80", serverName: String? = nil, accessLog: String = "/var/log/nginx/optout-clicks.log", senderName: String? = nil) {
         self.listen = listen
         self.serverName = serverName
         self.accessLog = accessLog
@@ -35,19 +35,19 @@ public struct SiteOptions: Sendable, Equatable {
     }
 }
 
-public struct SiteOutcome: Sendable, Equatable {
+package struct SiteOutcome: Sendable, Equatable {
     /// The files written, as displayed (relative to the workspace).
-    public var files: [String]
+    package var files: [String]
     /// The nginx regex that matches an opt-out link ("^/u/[0-9A-Za-z]{10}$").
-    public var linkPattern: String
-    public var accessLog: String
+    package var linkPattern: String
+    package var accessLog: String
 }
 
-public enum SiteJob {
-    public static let folderName = "site"
+package enum SiteJob {
+    package static let folderName = "site"
 
     /// Writes the pages and the server block for the workspace at `root`.
-    public static func run(root: String, options: SiteOptions = SiteOptions(), now: Timestamp = .now()) throws(OptoutError) -> SiteOutcome {
+    package static func run(root: String, options: SiteOptions = SiteOptions(), now: Timestamp = .now()) throws(OptoutError) -> SiteOutcome {
         let ws = try Workspace.open(root: root)
         let settings = try Settings.load(path: ws.settingsFile, displayName: ws.display(ws.settingsFile))
         guard let base = settings.optoutLinkBase else {
@@ -179,7 +179,7 @@ public enum SiteJob {
     }
 
     /// The page a GET shows: one question, one button that POSTs to the same URL.
-    public static func confirmPage(sender: String?) -> String {
+    package static func confirmPage(sender: String?) -> String {
         let from = sender.map { " from \(htmlEscaped($0))" } ?? ""
         return page(title: "Unsubscribe from text messages", body: """
         <h1>Stop text messages\(from)?</h1>
@@ -192,7 +192,7 @@ public enum SiteJob {
     }
 
     /// The page the POST answers with.
-    public static func donePage(sender: String?) -> String {
+    package static func donePage(sender: String?) -> String {
         let who = sender.map { htmlEscaped($0) } ?? "we"
         return page(title: "You're unsubscribed", body: """
         <h1 role="status">You're unsubscribed</h1>

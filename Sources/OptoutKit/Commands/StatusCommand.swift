@@ -4,7 +4,7 @@
 
 import OptoutBase
 
-public enum StatusCommand {
+package enum StatusCommand {
     static let json = OptionSpec(["--json"], "print JSON for scripts")
 
     static let usage = """
@@ -14,7 +14,7 @@ public enum StatusCommand {
     pending, and when the last run finished and how.
     """
 
-    public static let spec = CommandSpec("status", summary: "suppressions, files waiting, webhook payloads pending, last run",
+    package static let spec = CommandSpec("status", summary: "suppressions, files waiting, webhook payloads pending, last run",
                                          usage: usage, options: [json]) { args throws(OptoutError) in
         .status(root: args.root, json: args.has(json))
     }

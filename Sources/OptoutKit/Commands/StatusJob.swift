@@ -8,26 +8,26 @@
 import OptoutBase
 import Foundation
 
-public struct WorkspaceStatus: Sendable {
-    public var root: String
-    public var suppressions: Int
-    public var waiting: [(folder: String, files: Int)]
-    public var webhooksPending: Int
-    public var webhooksFailed: Int
-    public var lastRunFinished: String?
-    public var lastRunOutcome: String?
+package struct WorkspaceStatus: Sendable {
+    package var root: String
+    package var suppressions: Int
+    package var waiting: [(folder: String, files: Int)]
+    package var webhooksPending: Int
+    package var webhooksFailed: Int
+    package var lastRunFinished: String?
+    package var lastRunOutcome: String?
     /// Review items no person decided yet (.optout/reviews.tsv).
-    public var reviewItemsOpen = 0
+    package var reviewItemsOpen = 0
     /// What would hold campaigns now, for people.
-    public var holdingNow: [String] = []
+    package var holdingNow: [String] = []
     /// Drop-protocol temp files too old to hold campaigns, still worth a look.
-    public var notes: [String] = []
+    package var notes: [String] = []
     /// Campaigns the last run held, with their causes.
-    public var lastRunHeld: [(file: String, cause: String)] = []
+    package var lastRunHeld: [(file: String, cause: String)] = []
     /// Why the lease probe cannot answer (now or in the last run), nil when it can.
-    public var leaseProbeUnavailable: String?
+    package var leaseProbeUnavailable: String?
 
-    public func text() -> String {
+    package func text() -> String {
         func line(_ label: String, _ value: String) -> String {
             label.padding(toLength: max(28, label.count + 1), withPad: " ", startingAt: 0) + value + "\n"
         }
@@ -53,7 +53,7 @@ public struct WorkspaceStatus: Sendable {
         return out
     }
 
-    public func json() -> String {
+    package func json() -> String {
         var waitingJSON: [String] = []
         for (folder, files) in waiting { waitingJSON.append("\"\(folder)\": \(files)") }
         func quoted(_ s: String?) -> String { s.map { "\"\($0)\"" } ?? "null" }
@@ -64,8 +64,8 @@ public struct WorkspaceStatus: Sendable {
     }
 }
 
-public enum StatusJob {
-    public static func collect(root: String) throws(OptoutError) -> WorkspaceStatus {
+package enum StatusJob {
+    package static func collect(root: String) throws(OptoutError) -> WorkspaceStatus {
         // Checked like a run (a linked folder is refused with 78), but nothing is created.
         let ws = try Workspace.open(root: root, create: false)
         // Read-only replay: the status never repairs or locks.

@@ -4,7 +4,7 @@
 
 import OptoutBase
 
-public enum WatchCommand {
+package enum WatchCommand {
     static let usage = """
     usage: optout watch [--root DIR] [--verbose]
 
@@ -15,7 +15,7 @@ public enum WatchCommand {
     pass with --verbose or on a terminal.
     """
 
-    public static let spec = CommandSpec("watch", summary: "run once, then keep processing files as they arrive, until stopped",
+    package static let spec = CommandSpec("watch", summary: "run once, then keep processing files as they arrive, until stopped",
                                          usage: usage, options: [RunCommand.verbose]) { args throws(OptoutError) in
         .watch(root: args.root, verbose: args.has(RunCommand.verbose))
     }

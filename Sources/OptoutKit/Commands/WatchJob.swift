@@ -12,22 +12,22 @@
 import OptoutBase
 import Foundation
 
-public struct WatchOptions: Sendable {
+package struct WatchOptions: Sendable {
     /// Safety-net rescan period (seconds).
-    public var rescanInterval: Double = 30
+    package var rescanInterval: Double = 30
     /// How often to look again while dropped files are still being written.
-    public var pollInterval: Double = 0.25
+    package var pollInterval: Double = 0.25
     /// Overrides settings' settle_seconds.
-    public var settleSeconds: Double?
+    package var settleSeconds: Double?
 
-    public init(rescanInterval: Double = 30, pollInterval: Double = 0.25, settleSeconds: Double? = nil) {
+    package init(rescanInterval: Double = 30, pollInterval: Double = 0.25, settleSeconds: Double? = nil) {
         self.rescanInterval = rescanInterval
         self.pollInterval = pollInterval
         self.settleSeconds = settleSeconds
     }
 }
 
-public enum WatchJob {
+package enum WatchJob {
     /// The files a pass would take now (settled), and whether others are still being written.
     static func readiness(_ ws: Workspace, settle: Double) -> (ready: [String], settling: Bool) {
         var items: [String] = []
@@ -43,7 +43,7 @@ public enum WatchJob {
         return (items, settling)
     }
 
-    public static func run(root: String, options: WatchOptions = WatchOptions(), stopFD: Int32,
+    package static func run(root: String, options: WatchOptions = WatchOptions(), stopFD: Int32,
                            onPass: (Result<RunReport, OptoutError>) -> Void) throws(OptoutError) {
         let given = Workspace(root: root)
         guard Durable.exists(given.inbox) else {

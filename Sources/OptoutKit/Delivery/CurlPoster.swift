@@ -102,7 +102,7 @@ final class CurlExchange {
 }
 
 /// The transport `deliver` and `run` use on Linux.
-public final class CurlTransport: WebhookTransport, @unchecked Sendable {
+package final class CurlTransport: WebhookTransport, @unchecked Sendable {
     private let curl: LibCurl
     /// An easy handle between two exchanges (used by one thread at a time).
     private struct Idle: @unchecked Sendable { let handle: LibCurl.Handle }
@@ -110,7 +110,7 @@ public final class CurlTransport: WebhookTransport, @unchecked Sendable {
     private let limit: Int
 
     /// nil when libcurl cannot be loaded.
-    public static func make(maxResponseBytes: Int = URLSessionTransport.maxResponseBytes) -> CurlTransport? {
+    package static func make(maxResponseBytes: Int = URLSessionTransport.maxResponseBytes) -> CurlTransport? {
         LibCurl.shared.map { CurlTransport($0, limit: maxResponseBytes) }
     }
 
@@ -123,7 +123,7 @@ public final class CurlTransport: WebhookTransport, @unchecked Sendable {
         for item in idle.withLock({ $0 }) { curl.easyCleanup(item.handle) }
     }
 
-    public func post(_ request: WebhookRequest) -> PostOutcome {
+    package func post(_ request: WebhookRequest) -> PostOutcome {
         guard let handle = idle.withLock({ $0.popLast()?.handle }) ?? curl.easyInit() else {
             return .transportError("cannot start a connection (libcurl)")
         }

@@ -9,23 +9,23 @@ import OptoutBase
 import Foundation
 
 /// The attempt history of one payload.
-public struct DeliveryAttempts: Sendable, Equatable {
-    public var attempts = 0
-    public var firstAttempt: Timestamp?
-    public var lastAttempt: Timestamp?
+package struct DeliveryAttempts: Sendable, Equatable {
+    package var attempts = 0
+    package var firstAttempt: Timestamp?
+    package var lastAttempt: Timestamp?
     /// Not sent again before this time.
-    public var nextAttempt: Timestamp?
-    public var lastError: String?
-    public var lastStatus: Int?
-    public var deliveredAt: Timestamp?
+    package var nextAttempt: Timestamp?
+    package var lastError: String?
+    package var lastStatus: Int?
+    package var deliveredAt: Timestamp?
 
-    public init() {}
+    package init() {}
 
     /// The sidecar path for a payload path.
-    public static func path(for payload: String) -> String { payload + ".attempts" }
+    package static func path(for payload: String) -> String { payload + ".attempts" }
 
     /// Reads a sidecar; nil bytes give a fresh record.
-    public static func decode(_ bytes: [UInt8]?) -> (DeliveryAttempts, problem: String?) {
+    package static func decode(_ bytes: [UInt8]?) -> (DeliveryAttempts, problem: String?) {
         var out = DeliveryAttempts()
         guard let bytes else { return (out, nil) }
         guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
@@ -46,7 +46,7 @@ public struct DeliveryAttempts: Sendable, Equatable {
     }
 
     /// The sidecar's bytes: readable times for people, Unix times for the program.
-    public func encode(eventId: String) -> [UInt8] {
+    package func encode(eventId: String) -> [UInt8] {
         var fields: [String] = ["\"event_id\": \(JSONText.quote(eventId))", "\"attempts\": \(attempts)"]
         func add(_ key: String, _ time: Timestamp?) {
             guard let time else { return }
@@ -65,14 +65,14 @@ public struct DeliveryAttempts: Sendable, Equatable {
 
 /// Exponential backoff with jitter: the n-th retry waits base·2^(n-1), plus up to `jitter` of
 /// that at random, never more than `cap`.
-public struct RetrySchedule: Sendable {
-    public var base: Double
-    public var cap: Double
-    public var jitter: Double
+package struct RetrySchedule: Sendable {
+    package var base: Double
+    package var cap: Double
+    package var jitter: Double
     /// A number in [0, 1); injected by tests for a fixed schedule.
-    public var random: @Sendable () -> Double
+    package var random: @Sendable () -> Double
 
-    public init(base: Double = 60, cap: Double = 3600, jitter: Double = 0.2,
+    package init(base: Double = 60, cap: Double = 3600, jitter: Double = 0.2,
                 random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
         self.base = base
         self.cap = cap
@@ -81,14 +81,14 @@ public struct RetrySchedule: Sendable {
     }
 
     /// Seconds to wait after the `failures`-th failed attempt (1 = the first failure).
-    public func delay(afterFailures failures: Int) -> Double {
+    package func delay(afterFailures failures: Int) -> Double {
         let exponent = Double(min(max(failures, 1) - 1, 30))
         let plain = min(cap, base * pow(2, exponent))
         return min(cap, plain * (1 + jitter * random()))
     }
 
     /// Seconds asked for by a Retry-After header (delta-seconds or an HTTP date), if readable.
-    public static func retryAfter(_ value: String?, now: Timestamp) -> Double? {
+    package static func retryAfter(_ value: String?, now: Timestamp) -> Double? {
         guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
         if let seconds = Int(value) { return Double(max(0, seconds)) }
         let formatter = DateFormatter()

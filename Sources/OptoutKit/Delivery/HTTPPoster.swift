@@ -15,13 +15,13 @@ import FoundationNetworking
 import Synchronization
 
 /// One request to send.
-public struct WebhookRequest: Sendable {
-    public var url: URL
-    public var headers: [(String, String)]
-    public var body: [UInt8]
-    public var timeout: Double
+package struct WebhookRequest: Sendable {
+    package var url: URL
+    package var headers: [(String, String)]
+    package var body: [UInt8]
+    package var timeout: Double
 
-    public init(url: URL, headers: [(String, String)], body: [UInt8], timeout: Double) {
+    package init(url: URL, headers: [(String, String)], body: [UInt8], timeout: Double) {
         self.url = url
         self.headers = headers
         self.body = body
@@ -29,13 +29,13 @@ public struct WebhookRequest: Sendable {
     }
 
     /// The value of a header (case-insensitive name).
-    public func header(_ name: String) -> String? {
+    package func header(_ name: String) -> String? {
         headers.first { $0.0.lowercased() == name.lowercased() }?.1
     }
 }
 
 /// What came back from one POST.
-public enum PostOutcome: Sendable, Equatable {
+package enum PostOutcome: Sendable, Equatable {
     /// The receiver answered; `retryAfter` is the raw Retry-After header when present.
     case status(Int, retryAfter: String?)
     /// No answer within the timeout.
@@ -45,23 +45,23 @@ public enum PostOutcome: Sendable, Equatable {
 }
 
 /// Sends webhook requests; tests substitute a fake.
-public protocol WebhookTransport: Sendable {
+package protocol WebhookTransport: Sendable {
     func post(_ request: WebhookRequest) -> PostOutcome
 }
 
 /// The real transport: a URLSession without cookies, cache or stored credentials, whose tasks
 /// report to a delegate (never a completion handler, which would buffer the whole body).
-public final class URLSessionTransport: WebhookTransport {
+package final class URLSessionTransport: WebhookTransport {
     /// Bytes of a response body that are read; past this the task is cancelled and the rest
     /// never read (the status line and headers have already decided the outcome).
-    public static let maxResponseBytes = 64 * 1024
+    package static let maxResponseBytes = 64 * 1024
     /// Seconds to wait for a cancelled task to report back (its socket is closed by then).
     static let cancelGrace = 1.0
 
     private let session: URLSession
     private let tasks: BoundedTasks
 
-    public init(maxConnections: Int = 4) {
+    package init(maxConnections: Int = 4) {
         let config = URLSessionConfiguration.ephemeral
         config.httpCookieStorage = nil
         config.httpShouldSetCookies = false
@@ -77,7 +77,7 @@ public final class URLSessionTransport: WebhookTransport {
 
     /// POSTs and waits for the outcome: the whole exchange, headers and body, ends within the
     /// request's timeout (URLSession's own timeout is only an idle timeout).
-    public func post(_ request: WebhookRequest) -> PostOutcome {
+    package func post(_ request: WebhookRequest) -> PostOutcome {
         var urlRequest = URLRequest(url: request.url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: request.timeout)
         urlRequest.httpMethod = "POST"
         for (name, value) in request.headers { urlRequest.setValue(value, forHTTPHeaderField: name) }
@@ -188,16 +188,16 @@ final class BoundedTasks: NSObject, URLSessionDataDelegate, @unchecked Sendable 
 }
 
 /// The callback URL split into what is sent and what is shown.
-public struct CallbackTarget: Sendable {
+package struct CallbackTarget: Sendable {
     /// The URL without user:password.
-    public let url: URL
+    package let url: URL
     /// `Basic ...` when the settings URL carried credentials.
-    public let authorization: String?
+    package let authorization: String?
     /// The URL as messages show it (credentials replaced by `***`).
-    public let display: String
+    package let display: String
 
     /// Parses an http(s) URL; nil when it is not one.
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         guard var parts = URLComponents(string: text), let scheme = parts.scheme?.lowercased(),
               scheme == "http" || scheme == "https", parts.host != nil else { return nil }
         if parts.percentEncodedUser != nil || parts.percentEncodedPassword != nil {
@@ -216,9 +216,9 @@ public struct CallbackTarget: Sendable {
 }
 
 /// Keeps secrets out of every message.
-public enum Redact {
+package enum Redact {
     /// The URL with any `user:password@` replaced by `***@`.
-    public static func url(_ text: String) -> String {
+    package static func url(_ text: String) -> String {
         guard let schemeEnd = text.range(of: "://") else { return text }
         let rest = text[schemeEnd.upperBound...]
         let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
@@ -227,7 +227,7 @@ public enum Redact {
     }
 
     /// `text` with every occurrence of the given secrets replaced.
-    public static func secrets(_ text: String, _ secrets: [String]) -> String {
+    package static func secrets(_ text: String, _ secrets: [String]) -> String {
         var out = text
         for secret in secrets where secret.count >= 1 {
             out = out.replacingOccurrences(of: secret, with: "[redacted]")

@@ -8,7 +8,7 @@
 import OptoutBase
 
 /// One piece of a message body.
-public enum TemplatePart: Sendable, Equatable {
+package enum TemplatePart: Sendable, Equatable {
     case text(String)
     /// A list column; `fallback` is used when the row's value is empty.
     case field(name: String, fallback: String?)
@@ -17,28 +17,28 @@ public enum TemplatePart: Sendable, Equatable {
 }
 
 /// A parsed campaign.
-public struct CampaignTemplate: Sendable, Equatable {
+package struct CampaignTemplate: Sendable, Equatable {
     /// Name of the list (file name without .csv) the campaign goes to.
-    public var list: String?
+    package var list: String?
     /// A single recipient, as written (parsed later with the account's default country).
-    public var to: String?
-    public var toLine: Int?
-    public var sender: String?
-    public var maxSegments: Int?
-    public var parts: [TemplatePart]
+    package var to: String?
+    package var toLine: Int?
+    package var sender: String?
+    package var maxSegments: Int?
+    package var parts: [TemplatePart]
     /// 1-based line where the body starts (for messages about placeholders).
-    public var bodyLine: Int
+    package var bodyLine: Int
 
-    public static let headerKeys = ["list", "to", "sender", "max_segments"]
+    package static let headerKeys = ["list", "to", "sender", "max_segments"]
 
-    public var usesOptOutLink: Bool { parts.contains(.optOutLink) }
+    package var usesOptOutLink: Bool { parts.contains(.optOutLink) }
 
     /// The body's literal text (no placeholders), for checks such as "has an opt-out instruction".
-    public var literalText: String {
+    package var literalText: String {
         parts.map { if case .text(let t) = $0 { return t } else { return " " } }.joined()
     }
 
-    public static func parse(_ text: String) throws(InputError) -> CampaignTemplate {
+    package static func parse(_ text: String) throws(InputError) -> CampaignTemplate {
         var normalized = text
         if normalized.hasPrefix("\u{FEFF}") { normalized.removeFirst() }
         normalized = normalized.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
@@ -144,7 +144,7 @@ public struct CampaignTemplate: Sendable, Equatable {
     /// True when the literal text tells the recipient how to opt out (a STOP keyword or a link).
     /// An instruction is `{optout}`, an opt-out keyword written in capitals as a word ("Reply STOP",
     /// "text END"; "the end of the week" is not one), or the words "opt out" / "unsubscribe".
-    public func hasOptOutInstruction(keywords: [String]) -> Bool {
+    package func hasOptOutInstruction(keywords: [String]) -> Bool {
         if usesOptOutLink { return true }
         let text = literalText
         let normalized = " " + Keywords.normalize(text) + " "

@@ -14,7 +14,7 @@ import OptoutBase
 import Foundation
 
 /// What a logged request asked for.
-public enum ClickAction: String, Sendable {
+package enum ClickAction: String, Sendable {
     /// GET or HEAD (or a CSV row marked view/open/click): the page was shown, nothing more.
     case view
     /// POST (or a CSV row marked confirm): the person pressed Confirm.
@@ -24,52 +24,52 @@ public enum ClickAction: String, Sendable {
 }
 
 /// One request from a page log.
-public struct ClickRequest: Sendable {
-    public var line: Int
+package struct ClickRequest: Sendable {
+    package var line: Int
     /// nil when the time could not be read (the processing time is used, and the rule says so).
-    public var time: Timestamp?
-    public var rawTime: String
-    public var action: ClickAction
+    package var time: Timestamp?
+    package var rawTime: String
+    package var action: ClickAction
     /// The method or action as logged ("POST", "confirm").
-    public var method: String
+    package var method: String
     /// The request target as logged: a path ("/u/Ab3dE5gH7j?x=1"), a URL or a bare token.
-    public var target: String
+    package var target: String
     /// The request line for access logs ("POST /u/... HTTP/1.1"); the target for CSV rows.
-    public var request: String
-    public var status: Int?
-    public var userAgent: String
-    public var ip: String
+    package var request: String
+    package var status: Int?
+    package var userAgent: String
+    package var ip: String
     /// True when the log records a user agent for this request (a combined-format access log
     /// line), so an empty one ("-") was sent empty; false for CSV rows and common-format lines,
     /// where an empty user agent only means none was logged.
-    public var agentLogged = false
+    package var agentLogged = false
 }
 
-public enum ClickLogFormat: String, Sendable {
+package enum ClickLogFormat: String, Sendable {
     case combined = "nginx/Apache combined access log"
     case csv = "CSV"
 }
 
 /// What reading one file found besides the requests.
-public struct ClickLogSummary: Sendable {
-    public var format: ClickLogFormat = .combined
-    public var lines = 0
-    public var rowProblems: [Diagnostic] = []
+package struct ClickLogSummary: Sendable {
+    package var format: ClickLogFormat = .combined
+    package var lines = 0
+    package var rowProblems: [Diagnostic] = []
     /// CSV only: the file had no method/action column, so no row could be a confirmation.
-    public var noActionColumn = false
+    package var noActionColumn = false
 }
 
-public struct ClickLogReader {
-    public var timezone: TimeZone
-    public var dateOrder: Timestamp.DateOrder
+package struct ClickLogReader {
+    package var timezone: TimeZone
+    package var dateOrder: Timestamp.DateOrder
 
-    public init(timezone: TimeZone, dateOrder: Timestamp.DateOrder) {
+    package init(timezone: TimeZone, dateOrder: Timestamp.DateOrder) {
         self.timezone = timezone
         self.dateOrder = dateOrder
     }
 
     /// Reads a page log, calling `visit` for each request in file order.
-    public func read(path: String, displayName: String, visit: (ClickRequest) -> Void) throws(InputError) -> ClickLogSummary {
+    package func read(path: String, displayName: String, visit: (ClickRequest) -> Void) throws(InputError) -> ClickLogSummary {
         let bytes: [UInt8]
         do { bytes = try Durable.readFile(path, limit: Durable.wholeInputLimit) } catch { throw InputError(line: nil, reason: error.description) }
         if bytes.count >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B {

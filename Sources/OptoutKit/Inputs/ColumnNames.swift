@@ -5,8 +5,8 @@
 import OptoutBase
 import Foundation
 
-public enum ColumnNames {
-    public static func normalize(_ header: String) -> String {
+package enum ColumnNames {
+    package static func normalize(_ header: String) -> String {
         let folded = header.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil).lowercased()
         return String(String.UnicodeScalarView(folded.unicodeScalars.filter {
             ($0.value >= 0x61 && $0.value <= 0x7A) || ($0.value >= 0x30 && $0.value <= 0x39)
@@ -14,7 +14,7 @@ public enum ColumnNames {
     }
 
     /// Headers that name the phone column of a contact list, best first.
-    public static let phone = [
+    package static let phone = [
         "mobile", "mobilenumber", "mobilephone", "mobileno", "msisdn", "cell", "cellphone", "cellnumber",
         "phone", "phonenumber", "phoneno", "number", "tel", "telephone", "telephonenumber", "telno",
         "sms", "smsnumber", "gsm", "handy", "handynummer", "mobil", "mobilnummer", "telefon", "telefonnummer",
@@ -22,16 +22,16 @@ public enum ColumnNames {
     ]
 
     /// The sender of an inbound message.
-    public static let sender = ["from", "sender", "msisdn", "phone", "mobile", "originator", "source", "fromnumber", "sendernumber"]
+    package static let sender = ["from", "sender", "msisdn", "phone", "mobile", "originator", "source", "fromnumber", "sendernumber"]
     /// The text of an inbound message.
-    public static let text = ["text", "body", "message", "content", "messagetext", "sms", "msg"]
+    package static let text = ["text", "body", "message", "content", "messagetext", "sms", "msg"]
     /// When an inbound message was received.
-    public static let time = ["timestamp", "time", "date", "receivedat", "createdat", "received", "datetime", "sentat", "datesent"]
+    package static let time = ["timestamp", "time", "date", "receivedat", "createdat", "received", "datetime", "sentat", "datesent"]
     /// The number the message was written to.
-    public static let recipient = ["to", "recipient", "destination", "tonumber"]
+    package static let recipient = ["to", "recipient", "destination", "tonumber"]
 
     /// Index of the first header that matches one of `names` (in the order of `names`), if any.
-    public static func find(_ names: [String], in headers: [String]) -> Int? {
+    package static func find(_ names: [String], in headers: [String]) -> Int? {
         let normalized = headers.map(normalize)
         for name in names {
             if let index = normalized.firstIndex(of: name) { return index }
@@ -40,7 +40,7 @@ public enum ColumnNames {
     }
 
     /// A phone-like header that is not in the list ("Home Phone", "Mobile (work)").
-    public static func looselyPhone(_ header: String) -> Bool {
+    package static func looselyPhone(_ header: String) -> Bool {
         let n = normalize(header)
         return ["phone", "mobile", "msisdn", "cell", "tel"].contains { n.contains($0) }
     }

@@ -10,20 +10,20 @@ import OptoutPhone
 import OptoutBase
 
 /// What one row holds in its phone column.
-public enum RowNumber: Sendable, Equatable {
+package enum RowNumber: Sendable, Equatable {
     /// Every field of the row is empty.
     case blank
     case number(PhoneNumber)
     case invalid(PhoneRejection)
 }
 
-public final class ContactListReader {
-    public let path: String
-    public private(set) var columns: [String]
-    public let phoneColumn: Int
-    public let hasHeader: Bool
-    public let encoding: TextEncoding
-    public let delimiter: UInt8
+package final class ContactListReader {
+    package let path: String
+    package private(set) var columns: [String]
+    package let phoneColumn: Int
+    package let hasHeader: Bool
+    package let encoding: TextEncoding
+    package let delimiter: UInt8
     private let reader: CSVReader
     private let parser: PhoneNumberParser
     private var normalizedColumns: [String]
@@ -33,7 +33,7 @@ public final class ContactListReader {
 
     /// `recovers`: skip rows that cannot be read instead of failing (opt-out inputs only, see
     /// CSVReader); they are listed in `skipped`.
-    public init(path: String, parser: PhoneNumberParser, recovers: Bool = false) throws(InputError) {
+    package init(path: String, parser: PhoneNumberParser, recovers: Bool = false) throws(InputError) {
         self.path = path
         self.parser = parser
         // Sample the start of the file.
@@ -103,7 +103,7 @@ public final class ContactListReader {
 
     /// The same list read again from its first row, through the same open file (no second open:
     /// the very file read before). This reader must not be read any more.
-    public func rewound() throws(InputError) -> ContactListReader {
+    package func rewound() throws(InputError) -> ContactListReader {
         try ContactListReader(rewinding: self)
     }
 
@@ -138,25 +138,25 @@ public final class ContactListReader {
     }
 
     /// Index of a merge-field column by name (case, spaces and punctuation ignored).
-    public func columnIndex(_ name: String) -> Int? {
+    package func columnIndex(_ name: String) -> Int? {
         let wanted = ColumnNames.normalize(name)
         return normalizedColumns.firstIndex(of: wanted)
     }
 
     /// Rows skipped so far (recovery mode): the line each started on and why.
-    public var skipped: [CSVError] { reader.skipped }
+    package var skipped: [CSVError] { reader.skipped }
 
     /// Line of the current row.
-    public var line: Int { reader.line }
-    public var bytesRead: Int { reader.bytesRead }
+    package var line: Int { reader.line }
+    package var bytesRead: Int { reader.bytesRead }
 
     /// Advances to the next data row; false at the end. Throws for a file-level CSV error.
-    public func next() throws(InputError) -> Bool {
+    package func next() throws(InputError) -> Bool {
         do { return try reader.next() } catch { throw InputError(error) }
     }
 
     /// The phone column of the current row, parsed.
-    public func number() -> RowNumber {
+    package func number() -> RowNumber {
         let raw = trimmed(phoneColumn)
         if raw.isEmpty {
             for i in 0..<reader.fieldCount where !trimmed(i).isEmpty { return .invalid(.empty) }
@@ -169,7 +169,7 @@ public final class ContactListReader {
     }
 
     /// Field i of the current row without surrounding spaces/tabs (valid until `next()`).
-    public func trimmed(_ i: Int) -> UnsafeBufferPointer<UInt8> {
+    package func trimmed(_ i: Int) -> UnsafeBufferPointer<UInt8> {
         let field = reader.field(i)
         var start = 0, end = field.count
         while start < end, field[start] == 0x20 || field[start] == 0x09 { start += 1 }
@@ -178,7 +178,7 @@ public final class ContactListReader {
     }
 
     /// The raw phone cell as text (for skipped-row reports).
-    public func rawPhone() -> String {
+    package func rawPhone() -> String {
         String(decoding: trimmed(phoneColumn), as: UTF8.self)
     }
 }

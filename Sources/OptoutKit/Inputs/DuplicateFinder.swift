@@ -14,7 +14,7 @@ import OptoutBase
 import Glibc
 #endif
 
-public final class DuplicateLines {
+package final class DuplicateLines {
     private struct Stream {
         var path: String
         var fd: Int32
@@ -27,7 +27,7 @@ public final class DuplicateLines {
     }
     private var streams: [Stream] = []
     private var heap: [Int] = []   // indices into streams, min-heap by line
-    public let duplicates: Int
+    package let duplicates: Int
 
     init(paths: [String], duplicates: Int) throws(OptoutError) {
         self.duplicates = duplicates
@@ -110,7 +110,7 @@ public final class DuplicateLines {
 
     /// The line of the first row with the same number when `line` is a duplicate; nil otherwise.
     /// Lines must be asked in increasing order. Failures: `.io` when a partition file cannot be read.
-    public func firstLine(ifDuplicate line: Int) throws(OptoutError) -> Int? {
+    package func firstLine(ifDuplicate line: Int) throws(OptoutError) -> Int? {
         while let top = heap.first, Int(streams[top].line) < line {
             let s = popTop()
             try DuplicateLines.advance(&streams[s])
@@ -125,7 +125,7 @@ public final class DuplicateLines {
     }
 }
 
-public enum DuplicateFinder {
+package enum DuplicateFinder {
     /// Partition count for a list of `bytes`: about 8 MB of list each, a power of two, 1...512.
     static func partitions(forListBytes bytes: Int) -> Int {
         var p = 1
@@ -190,7 +190,7 @@ public enum DuplicateFinder {
     /// - Parameters:
     ///   - linkIndexPath: when given, `newNumber` is called once for every distinct number of the
     ///     list that the index does not hold yet (so the caller can add its token).
-    public static func find(listPath: String, parser: PhoneNumberParser, tempRoot: String,
+    package static func find(listPath: String, parser: PhoneNumberParser, tempRoot: String,
                             linkIndexPath: String? = nil, partitionCount: Int? = nil,
                             newNumber: (PhoneNumber) throws(OptoutError) -> Void = { _ in }) throws -> DuplicateLines {
         try find(list: { () throws(InputError) in try ContactListReader(path: listPath, parser: parser) }, listPath: listPath, tempRoot: tempRoot,
@@ -198,7 +198,7 @@ public enum DuplicateFinder {
     }
 
     /// The same over a list reader already open (read to its end: `rewound()` reads it again).
-    public static func find(list: ContactListReader, tempRoot: String, linkIndexPath: String? = nil, partitionCount: Int? = nil,
+    package static func find(list: ContactListReader, tempRoot: String, linkIndexPath: String? = nil, partitionCount: Int? = nil,
                             newNumber: (PhoneNumber) throws(OptoutError) -> Void = { _ in }) throws -> DuplicateLines {
         try find(list: { () throws(InputError) in list }, listPath: list.path, tempRoot: tempRoot,
                  linkIndexPath: linkIndexPath, partitionCount: partitionCount, newNumber: newNumber)

@@ -16,15 +16,15 @@
 import OptoutBase
 
 /// The dates of one file, as evidence of its date order.
-public struct DateOrderEvidence: Sendable, Equatable {
+package struct DateOrderEvidence: Sendable, Equatable {
     /// Dates whose first field is above 12 (only day-first reads them).
-    public private(set) var dayFirst = 0
+    package private(set) var dayFirst = 0
     /// Dates whose second field is above 12 (only month-first reads them).
-    public private(set) var monthFirst = 0
+    package private(set) var monthFirst = 0
 
-    public init() {}
+    package init() {}
 
-    public mutating func add(_ reading: TimeReading) {
+    package mutating func add(_ reading: TimeReading) {
         switch reading.provenOrder {
         case .dayFirst?: dayFirst += 1
         case .monthFirst?: monthFirst += 1
@@ -33,14 +33,14 @@ public struct DateOrderEvidence: Sendable, Equatable {
     }
 
     /// The file's order when its dates prove exactly one.
-    public var proven: Timestamp.DateOrder? {
+    package var proven: Timestamp.DateOrder? {
         if dayFirst > 0 && monthFirst == 0 { return .dayFirst }
         if monthFirst > 0 && dayFirst == 0 { return .monthFirst }
         return nil
     }
 
     /// Both orders appear: each date is read by its own proof.
-    public var mixed: Bool { dayFirst > 0 && monthFirst > 0 }
+    package var mixed: Bool { dayFirst > 0 && monthFirst > 0 }
 
     /// For rules: "day-first (3 dates prove it)", "mixed", "unknown".
     var summary: String {
@@ -50,22 +50,22 @@ public struct DateOrderEvidence: Sendable, Equatable {
 }
 
 /// The time an event gets, and how far it can be trusted.
-public struct EventTime: Sendable, Equatable {
-    public var time: Timestamp
+package struct EventTime: Sendable, Equatable {
+    package var time: Timestamp
     /// Appended to the event's rule ("; ..."), nil when the time is the row's own.
-    public var note: String?
+    package var note: String?
     /// Read from the row, unambiguous and not clamped: an opt-in may count with it.
-    public var trusted: Bool
+    package var trusted: Bool
     /// A sentence for a warning when the time could not be used as written.
-    public var problem: String?
+    package var problem: String?
 }
 
-public enum EventTimes {
+package enum EventTimes {
     /// How far after the processing time an event may be before it is clamped (clock skew).
-    public static let futureTolerance: Int64 = 5 * 60
+    package static let futureTolerance: Int64 = 5 * 60
 
     /// The time for an event of `kind` whose time cell reads `reading` (written `raw`).
-    public static func resolve(_ reading: TimeReading, raw: String, kind: EventKind, evidence: DateOrderEvidence,
+    package static func resolve(_ reading: TimeReading, raw: String, kind: EventKind, evidence: DateOrderEvidence,
                                order: Timestamp.DateOrder, now: Timestamp) -> EventTime {
         var result: EventTime
         switch reading {

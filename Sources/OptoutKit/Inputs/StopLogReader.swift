@@ -14,29 +14,29 @@ import OptoutBase
 import Foundation
 
 /// What one STOP log yielded.
-public struct StopLogContents: Sendable {
-    public var events: [IncomingEvent] = []
+package struct StopLogContents: Sendable {
+    package var events: [IncomingEvent] = []
     /// Messages a person must look at (ambiguous replies, unreadable senders, held opt-ins).
-    public var reviews: [ReviewItem] = []
-    public var rowProblems: [Diagnostic] = []
+    package var reviews: [ReviewItem] = []
+    package var rowProblems: [Diagnostic] = []
     /// Rows that could not be read or used: the file was read in part (its other rows applied).
-    public var unreadableRows: [UnreadableRow] = []
+    package var unreadableRows: [UnreadableRow] = []
     /// Rows whose sender has no valid reading (review items; they count for exit 65).
-    public var unreadableSenders = 0
-    public var messages = 0
+    package var unreadableSenders = 0
+    package var messages = 0
     /// The last `to` cell and its detail (a log usually has one toll-free number: parse it once).
     fileprivate var lastRecipient: (raw: String, detail: String)?
 }
 
-public struct StopLogReader {
-    public var parser: PhoneNumberParser
-    public var settings: Settings
-    public var now: Timestamp
+package struct StopLogReader {
+    package var parser: PhoneNumberParser
+    package var settings: Settings
+    package var now: Timestamp
     private let keywords: Keywords.Lists
     /// For the `to` detail: recipient filters (mobile_only) never apply to opt-out inputs.
     private let recipientParser: PhoneNumberParser
 
-    public init(parser: PhoneNumberParser, settings: Settings, now: Timestamp) {
+    package init(parser: PhoneNumberParser, settings: Settings, now: Timestamp) {
         self.parser = parser
         self.settings = settings
         self.now = now
@@ -45,7 +45,7 @@ public struct StopLogReader {
     }
 
     /// Reads one log, streamed; the evidence's input hash is the SHA-256 of its bytes.
-    public func read(path: String, displayName: String) throws(InputError) -> StopLogContents {
+    package func read(path: String, displayName: String) throws(InputError) -> StopLogContents {
         let inputHash: String
         do { inputHash = String(try Durable.contentKey(path).prefix(16)) } catch { throw InputError(line: nil, reason: error.description) }
         var rows = OptOutRows(source: .reply, file: displayName, inputHash: inputHash, now: now, settings: settings)

@@ -13,25 +13,25 @@
 import OptoutPhone
 import OptoutBase
 
-public struct SuppressionImportContents: Sendable {
-    public var events: [IncomingEvent] = []
+package struct SuppressionImportContents: Sendable {
+    package var events: [IncomingEvent] = []
     /// Rows a person must look at (numbers with no valid reading).
-    public var reviews: [ReviewItem] = []
-    public var rowProblems: [Diagnostic] = []
+    package var reviews: [ReviewItem] = []
+    package var rowProblems: [Diagnostic] = []
     /// Rows that could not be read or used: the file was read in part (its other rows applied).
-    public var unreadableRows: [UnreadableRow] = []
+    package var unreadableRows: [UnreadableRow] = []
     /// Rows whose sender has no valid reading (review items; they count for exit 65).
-    public var unreadableSenders = 0
-    public var rows = 0
+    package var unreadableSenders = 0
+    package var rows = 0
 }
 
-public enum SuppressionImport {
+package enum SuppressionImport {
     /// Extra time headers used by suppression exports (besides ColumnNames.time).
     static let timeHeaders = ColumnNames.time + ["optedoutat", "optoutdate", "unsubscribedat", "unsubscribedate", "suppressedat", "dateadded", "added"]
 
     /// Reads one import file into opt-out events. `parser` finds the phone column by content; its
     /// mobile_only flag is not used for the numbers.
-    public static func read(path: String, displayName: String, inputHash: String, parser: PhoneNumberParser,
+    package static func read(path: String, displayName: String, inputHash: String, parser: PhoneNumberParser,
                             settings: Settings, now: Timestamp) throws(InputError) -> SuppressionImportContents {
         let reader = try ContactListReader(path: path, parser: PhoneNumberParser(defaultRegion: settings.defaultCountry), recovers: true)
         let timeColumn = reader.hasHeader ? ColumnNames.find(timeHeaders, in: reader.columns) : nil

@@ -10,25 +10,25 @@
 import OptoutBase
 
 /// A row of an opt-out input that could not be used.
-public struct UnreadableRow: Sendable, Equatable, CustomStringConvertible {
+package struct UnreadableRow: Sendable, Equatable, CustomStringConvertible {
     /// Physical line the row starts on.
-    public var line: Int
-    public var reason: String
+    package var line: Int
+    package var reason: String
 
-    public init(line: Int, reason: String) {
+    package init(line: Int, reason: String) {
         self.line = line
         self.reason = reason
     }
 
-    public var description: String { "line \(line): \(reason)" }
+    package var description: String { "line \(line): \(reason)" }
 }
 
-public enum PartialInput {
+package enum PartialInput {
     /// Error lines shown on stderr per file; the rest are in the .error.txt.
     static let shownRows = 10
 
     /// The error a reader throws when no row of the file could be read (the file is rejected).
-    public static func nothingReadable(_ rows: [UnreadableRow]) -> InputError {
+    package static func nothingReadable(_ rows: [UnreadableRow]) -> InputError {
         var reason = "no row could be read (\(rows.count) unreadable)"
         for row in rows.prefix(50) { reason += "\n    \(row)" }
         if rows.count > 50 { reason += "\n    ... and \(rows.count - 50) more" }
@@ -36,7 +36,7 @@ public enum PartialInput {
     }
 
     /// One error per unreadable row (the first few; then a count), for stderr even under cron.
-    public static func diagnostics(file display: String, rows: [UnreadableRow]) -> [Diagnostic] {
+    package static func diagnostics(file display: String, rows: [UnreadableRow]) -> [Diagnostic] {
         var out: [Diagnostic] = rows.prefix(shownRows).map {
             Diagnostic(.error, SourceLocation(file: display, line: $0.line), "row could not be read: \($0.reason); the other rows were applied")
         }
@@ -47,7 +47,7 @@ public enum PartialInput {
     }
 
     /// Why campaigns wait this run.
-    public static func holdCause(file display: String, rows: Int, errorFile: String) -> String {
+    package static func holdCause(file display: String, rows: Int, errorFile: String) -> String {
         "\(rows) row\(rows == 1 ? "" : "s") of \(display) could not be read (see \(errorFile)); campaigns wait for this run"
     }
 }

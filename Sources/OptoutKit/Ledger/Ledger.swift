@@ -10,26 +10,26 @@ import OptoutPhone
 import OptoutBase
 
 /// An event waiting to be recorded.
-public struct IncomingEvent: Sendable {
-    public var kind: EventKind
-    public var number: PhoneNumber
-    public var time: Timestamp
-    public var source: EventSource
-    public var rule: String
-    public var file: String
-    public var line: Int
-    public var inputHash: String
-    public var text: String
-    public var detail: String
+package struct IncomingEvent: Sendable {
+    package var kind: EventKind
+    package var number: PhoneNumber
+    package var time: Timestamp
+    package var source: EventSource
+    package var rule: String
+    package var file: String
+    package var line: Int
+    package var inputHash: String
+    package var text: String
+    package var detail: String
     /// The time as written in the input ("" when none), for the ledger's identity: a re-read row
     /// whose time was substituted or clamped has the same identity. nil: the event time's ISO
     /// text is used (inputs that always carry their own time).
-    public var timeText: String? = nil
+    package var timeText: String? = nil
     /// The time was read from the row itself, unambiguous and not clamped (EventTimes). Such an
     /// event is also matched against records written before time texts were kept.
-    public var timeTrusted = true
+    package var timeTrusted = true
 
-    public init(kind: EventKind, number: PhoneNumber, time: Timestamp, source: EventSource, rule: String,
+    package init(kind: EventKind, number: PhoneNumber, time: Timestamp, source: EventSource, rule: String,
                 file: String, line: Int, inputHash: String, text: String, detail: String = "") {
         self.kind = kind; self.number = number; self.time = time; self.source = source; self.rule = rule
         self.file = file; self.line = line; self.inputHash = inputHash; self.text = text; self.detail = detail
@@ -47,28 +47,28 @@ public struct IncomingEvent: Sendable {
 }
 
 /// A new opt-out that other outputs (webhooks, reports) are derived from.
-public struct AppliedOptOut: Sendable, Equatable {
-    public var seq: Int64
-    public var number: PhoneNumber
-    public var time: Timestamp
-    public var source: EventSource
+package struct AppliedOptOut: Sendable, Equatable {
+    package var seq: Int64
+    package var number: PhoneNumber
+    package var time: Timestamp
+    package var source: EventSource
 }
 
-public final class Ledger {
-    public let path: String
+package final class Ledger {
+    package let path: String
     private let file: RecordFile
-    public private(set) var state = SuppressionState()
-    public private(set) var lastSeq: Int64 = 0
+    package private(set) var state = SuppressionState()
+    package private(set) var lastSeq: Int64 = 0
     /// Opt-outs that were applied (new), in ledger order: the source of webhook payloads.
-    public private(set) var appliedOptOuts: [AppliedOptOut] = []
+    package private(set) var appliedOptOuts: [AppliedOptOut] = []
     private var identities = Set<UInt64>()
-    public var problems: [String] { file.problems }
+    package var problems: [String] { file.problems }
     /// Records that fail their checksum and are not the torn final record (a crash leaves only
     /// that): not replayed; the run exits 74 and a person reviews them.
-    public var damagedRecords: [RecordFile.DamagedRecord] { file.damaged }
+    package var damagedRecords: [RecordFile.DamagedRecord] { file.damaged }
 
     /// Opens the ledger, replaying every intact record.
-    public init(path: String) throws(OptoutError) {
+    package init(path: String) throws(OptoutError) {
         self.path = path
         file = RecordFile(path: path)
         var badRecords = 0
@@ -99,7 +99,7 @@ public final class Ledger {
 
     /// True when the number is opted out now (reads the state in place: no copy per call).
     @inline(__always)
-    public func isOptedOut(_ number: PhoneNumber) -> Bool { state.isOptedOut(number) }
+    package func isOptedOut(_ number: PhoneNumber) -> Bool { state.isOptedOut(number) }
 
     private func makeRecord(_ event: IncomingEvent, seq: Int64, effect: EventEffect, recordedAt: Timestamp) -> LedgerRecord {
         LedgerRecord(seq: seq, kind: event.kind, effect: effect, number: event.number, eventTime: event.time,
@@ -119,7 +119,7 @@ public final class Ledger {
     /// Events whose evidence is already in the ledger are skipped (not recorded twice).
     /// - Returns: the records written, with their effects, in the order applied.
     @discardableResult
-    public func record(_ events: [IncomingEvent], at now: Timestamp = .now()) throws(OptoutError) -> [LedgerRecord] {
+    package func record(_ events: [IncomingEvent], at now: Timestamp = .now()) throws(OptoutError) -> [LedgerRecord] {
         let ordered = events.sorted(by: IncomingEvent.applyOrder)
         var written: [LedgerRecord] = []
         var encoded: [UInt8] = []
@@ -143,7 +143,7 @@ public final class Ledger {
 
     /// The suppression state from every intact record, without repairing or locking the file
     /// (for read-only commands such as status).
-    public static func stateReadOnly(path: String) throws(OptoutError) -> SuppressionState {
+    package static func stateReadOnly(path: String) throws(OptoutError) -> SuppressionState {
         var state = SuppressionState()
         try RecordFile.scan(path) { payload, _ in
             guard let r = LedgerRecord.Replay(payload) else { return }
@@ -154,7 +154,7 @@ public final class Ledger {
 
     /// The records after `seq`, read again from disk (never written). Only those are decoded and
     /// kept, so a run that reports its few new opt-outs does not hold a million-record ledger in memory.
-    public static func records(path: String, after seq: Int64) throws(OptoutError) -> [LedgerRecord] {
+    package static func records(path: String, after seq: Int64) throws(OptoutError) -> [LedgerRecord] {
         var records: [LedgerRecord] = []
         try RecordFile.scan(path) { payload, _ in
             // The seq is the second field: read it before decoding anything else.
@@ -171,7 +171,7 @@ public final class Ledger {
 
     /// Every intact record, read again from disk and never written (reports, evidence look-ups,
     /// read-only checks; not the hot path).
-    public static func readAll(path: String) throws(OptoutError) -> [LedgerRecord] {
+    package static func readAll(path: String) throws(OptoutError) -> [LedgerRecord] {
         var records: [LedgerRecord] = []
         try RecordFile.scan(path) { payload, _ in
             if let record = LedgerRecord.decode(payload) { records.append(record) }

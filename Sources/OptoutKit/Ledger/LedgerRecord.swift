@@ -11,7 +11,7 @@ import OptoutPhone
 import OptoutBase
 
 /// Where an opt-out came from.
-public enum EventSource: String, Sendable, CaseIterable {
+package enum EventSource: String, Sendable, CaseIterable {
     /// A reply to the toll-free number (STOP logs).
     case reply
     /// A confirmation on the personal opt-out page.
@@ -20,7 +20,7 @@ public enum EventSource: String, Sendable, CaseIterable {
     case `import`
 
     /// The `source` string of SMS.to's opt-out callback.
-    public var webhookName: String? {
+    package var webhookName: String? {
         switch self {
         case .reply: return "TollFree number"
         case .link: return "Optout Link"
@@ -30,7 +30,7 @@ public enum EventSource: String, Sendable, CaseIterable {
 }
 
 /// What the event did to the number's state.
-public enum EventEffect: String, Sendable {
+package enum EventEffect: String, Sendable {
     /// Changed the state: a new opt-out, or a resubscription.
     case applied
     /// Already in that state (a repeated STOP): recorded, nothing changes.
@@ -42,24 +42,24 @@ public enum EventEffect: String, Sendable {
 }
 
 /// One event with its evidence.
-public struct LedgerRecord: Sendable, Equatable {
-    public var seq: Int64
-    public var kind: EventKind
-    public var effect: EventEffect
-    public var number: PhoneNumber
-    public var eventTime: Timestamp
-    public var recordedTime: Timestamp
-    public var source: EventSource
-    public var rule: String
-    public var file: String
-    public var line: Int
-    public var inputHash: String
-    public var text: String
-    public var detail: String
+package struct LedgerRecord: Sendable, Equatable {
+    package var seq: Int64
+    package var kind: EventKind
+    package var effect: EventEffect
+    package var number: PhoneNumber
+    package var eventTime: Timestamp
+    package var recordedTime: Timestamp
+    package var source: EventSource
+    package var rule: String
+    package var file: String
+    package var line: Int
+    package var inputHash: String
+    package var text: String
+    package var detail: String
     /// The time as the input wrote it ("" when it had none); nil for a v1 record.
-    public var timeText: String?
+    package var timeText: String?
 
-    public init(seq: Int64 = 0, kind: EventKind, effect: EventEffect = .noEffect, number: PhoneNumber,
+    package init(seq: Int64 = 0, kind: EventKind, effect: EventEffect = .noEffect, number: PhoneNumber,
                 eventTime: Timestamp, recordedTime: Timestamp, source: EventSource, rule: String,
                 file: String, line: Int, inputHash: String, text: String, detail: String = "", timeText: String? = nil) {
         self.seq = seq; self.kind = kind; self.effect = effect; self.number = number
@@ -70,14 +70,14 @@ public struct LedgerRecord: Sendable, Equatable {
 
     /// Identity of the evidence: the same message from the same log read twice has the same key,
     /// whatever time it was given (v2); a v1 record keeps its v1 identity.
-    public var identity: UInt64 {
+    package var identity: UInt64 {
         guard let timeText else { return legacyIdentity }
         return LedgerRecord.identity(number: number.value, timeText: timeText.utf8, kind: kind, source: source,
                                      text: text.utf8, detail: detail.utf8)
     }
 
     /// The v1 identity (with the event time), to recognise evidence recorded by v1.
-    public var legacyIdentity: UInt64 {
+    package var legacyIdentity: UInt64 {
         LedgerRecord.identity(number: number.value, time: eventTime, kind: kind, source: source,
                               text: text.utf8, detail: detail.utf8)
     }
@@ -110,7 +110,7 @@ public struct LedgerRecord: Sendable, Equatable {
         return h.value
     }
 
-    public func payload() -> [UInt8] {
+    package func payload() -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(128 + text.utf8.count)
         var fields: [String] = [
@@ -125,7 +125,7 @@ public struct LedgerRecord: Sendable, Equatable {
         return out
     }
 
-    public static func decode(_ payload: UnsafeBufferPointer<UInt8>) -> LedgerRecord? {
+    package static func decode(_ payload: UnsafeBufferPointer<UInt8>) -> LedgerRecord? {
         let ranges = TabFields.split(payload)
         guard ranges.count == 14 || ranges.count == 15 else { return nil }
         func field(_ i: Int) -> String { TabFields.unescape(UnsafeBufferPointer(rebasing: payload[ranges[i]])) }
@@ -142,26 +142,26 @@ public struct LedgerRecord: Sendable, Equatable {
 }
 
 /// 64-bit FNV-1a, a stable (unseeded) hash for identities kept across processes.
-public struct FNV1a: Sendable {
-    public private(set) var value: UInt64 = 0xcbf29ce484222325
+package struct FNV1a: Sendable {
+    package private(set) var value: UInt64 = 0xcbf29ce484222325
 
-    public init() {}
+    package init() {}
 
-    public mutating func add(_ byte: UInt8) {
+    package mutating func add(_ byte: UInt8) {
         value = (value ^ UInt64(byte)) &* 0x100000001b3
     }
 
-    public mutating func add(_ number: UInt64) {
+    package mutating func add(_ number: UInt64) {
         var n = number
         for _ in 0..<8 { add(UInt8(truncatingIfNeeded: n)); n >>= 8 }
     }
 
-    public mutating func add(_ text: String) {
+    package mutating func add(_ text: String) {
         add(bytes: text.utf8)
     }
 
     /// Adds a field's bytes and a separator ("ab","c" differs from "a","bc").
-    public mutating func add<S: Sequence>(bytes: S) where S.Element == UInt8 {
+    package mutating func add<S: Sequence>(bytes: S) where S.Element == UInt8 {
         for b in bytes { add(b) }
         add(UInt8(0xFF))
     }

@@ -8,24 +8,24 @@
 import OptoutPhone
 import OptoutBase
 
-public final class LinkIndex {
+package final class LinkIndex {
     private let file: RecordFile
     private var pending: [UInt8] = []
     private var scratch: [UInt8] = []
     private var known: NumberTable?
     /// Entries appended by this process.
-    public private(set) var appended = 0
+    package private(set) var appended = 0
 
     /// Opens the index for appending: nothing is loaded, a torn tail is cut off (read back from the end).
-    public init(path: String) throws(OptoutError) {
+    package init(path: String) throws(OptoutError) {
         file = RecordFile(path: path)
         try file.openForAppend()
     }
 
-    public var problems: [String] { file.problems }
+    package var problems: [String] { file.problems }
 
     /// Calls `body` with every indexed number's value (reads only: a torn tail is skipped).
-    public static func forEachNumber(path: String, _ body: (UInt64) -> Void) throws(OptoutError) {
+    package static func forEachNumber(path: String, _ body: (UInt64) -> Void) throws(OptoutError) {
         try RecordFile.scan(path) { payload, _ in
             guard let tab = payload.firstIndex(of: 0x09) else { return }
             if let value = PhoneNumber.parseE164Digits(UnsafeBufferPointer(rebasing: payload[(tab + 1)...])) {
@@ -35,7 +35,7 @@ public final class LinkIndex {
     }
 
     /// Adds an entry for a number the caller knows is not indexed yet (no look-up).
-    public func append(_ number: PhoneNumber, token: [UInt8]) throws(OptoutError) {
+    package func append(_ number: PhoneNumber, token: [UInt8]) throws(OptoutError) {
         appended += 1
         scratch.removeAll(keepingCapacity: true)
         scratch.append(contentsOf: token)
@@ -50,7 +50,7 @@ public final class LinkIndex {
 
     /// Adds an entry unless the number is already indexed (loads the index's numbers on first use:
     /// for small jobs; campaigns use `append` with DuplicateFinder instead).
-    public func add(_ number: PhoneNumber, token: String) throws(OptoutError) {
+    package func add(_ number: PhoneNumber, token: String) throws(OptoutError) {
         if known == nil {
             var table = NumberTable()
             try LinkIndex.forEachNumber(path: file.path) { table.insert($0, payload: 0) }
@@ -61,14 +61,14 @@ public final class LinkIndex {
     }
 
     /// Makes every added entry durable.
-    public func sync() throws(OptoutError) {
+    package func sync() throws(OptoutError) {
         try file.append(encoded: pending)
         pending.removeAll(keepingCapacity: true)
         try file.sync()
     }
 
     /// Distinct numbers in the index (reads it).
-    public static func count(path: String) throws(OptoutError) -> Int {
+    package static func count(path: String) throws(OptoutError) -> Int {
         var table = NumberTable()
         try forEachNumber(path: path) { table.insert($0, payload: 0) }
         return table.count

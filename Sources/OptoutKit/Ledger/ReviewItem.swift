@@ -8,7 +8,7 @@
 import OptoutBase
 
 /// Why an item needs a person.
-public enum ReviewKind: String, Sendable, CaseIterable {
+package enum ReviewKind: String, Sendable, CaseIterable {
     /// A message that mentions an opt-out keyword but is not an unmistakable request.
     case ambiguousReply = "ambiguous-reply"
     /// A sender with no valid reading as a phone number.
@@ -27,24 +27,24 @@ public enum ReviewKind: String, Sendable, CaseIterable {
 }
 
 /// One item for a person, with its evidence.
-public struct ReviewItem: Sendable, Equatable {
-    public var kind: ReviewKind
+package struct ReviewItem: Sendable, Equatable {
+    package var kind: ReviewKind
     /// The number: E.164 when it has a valid reading, else as written.
-    public var number: String
+    package var number: String
     /// The event's time when there is one (an opt-in applied on `apply` takes it).
-    public var eventTime: Timestamp?
+    package var eventTime: Timestamp?
     /// Workspace-relative file and physical line of the evidence (line 0: none).
-    public var file: String
-    public var line: Int
+    package var file: String
+    package var line: Int
     /// Identity of the input's bytes (the ledger's input hash), so a re-read adds nothing.
-    public var inputHash: String
-    public var rawText: String
+    package var inputHash: String
+    package var rawText: String
     /// What optout did meanwhile, e.g. "opted out", "not applied; the opt-out stays".
-    public var choice: String
+    package var choice: String
     /// The rule that sent it here.
-    public var rule: String
+    package var rule: String
 
-    public init(kind: ReviewKind, number: String, eventTime: Timestamp? = nil, file: String, line: Int,
+    package init(kind: ReviewKind, number: String, eventTime: Timestamp? = nil, file: String, line: Int,
                 inputHash: String = "", rawText: String, choice: String, rule: String) {
         self.kind = kind; self.number = number; self.eventTime = eventTime; self.file = file
         self.line = line; self.inputHash = inputHash; self.rawText = rawText; self.choice = choice

@@ -12,32 +12,32 @@ import OptoutBase
 import Foundation
 
 /// A review item as kept: its position, id, when it was found, and whether a person decided it.
-public struct StoredReview: Sendable, Equatable {
+package struct StoredReview: Sendable, Equatable {
     /// 1-based position among the items of the log.
-    public var seq: Int
-    public var id: String
-    public var item: ReviewItem
-    public var foundAt: Timestamp
+    package var seq: Int
+    package var id: String
+    package var item: ReviewItem
+    package var foundAt: Timestamp
     /// "apply" or "dismiss" once a person decided it; nil while open.
-    public var decision: String?
+    package var decision: String?
 }
 
 /// A decision that closes an item.
-public struct ReviewClosing: Sendable, Equatable {
-    public var id: String
-    public var decision: String
-    public var file: String
-    public var line: Int
+package struct ReviewClosing: Sendable, Equatable {
+    package var id: String
+    package var decision: String
+    package var file: String
+    package var line: Int
 }
 
-public final class ReviewLog {
+package final class ReviewLog {
     private let file: RecordFile
-    public private(set) var items: [StoredReview] = []
+    package private(set) var items: [StoredReview] = []
     private var byID: [String: Int] = [:]
-    public var problems: [String] { file.problems }
+    package var problems: [String] { file.problems }
 
     /// Opens the log for writing (a torn final record is cut off, as for the ledger).
-    public init(path: String) throws(OptoutError) {
+    package init(path: String) throws(OptoutError) {
         file = RecordFile(path: path)
         try file.open(repairing: { payload, _ in apply(payload) })
     }
@@ -48,7 +48,7 @@ public final class ReviewLog {
     }
 
     /// The log as it stands, never written nor locked (for `optout status`); unreadable: empty.
-    public static func readOnly(path: String) -> ReviewLog {
+    package static func readOnly(path: String) -> ReviewLog {
         ReviewLog(scanning: path)
     }
 
@@ -71,7 +71,7 @@ public final class ReviewLog {
 
     /// The id of an item: "R" and 12 hex digits of a hash of kind, input hash, line, number and raw
     /// text (the letter keeps a spreadsheet from reading it as a number).
-    public static func id(of item: ReviewItem) -> String {
+    package static func id(of item: ReviewItem) -> String {
         var h = FNV1a()
         h.add(item.kind.rawValue)
         h.add(item.inputHash)
@@ -82,17 +82,17 @@ public final class ReviewLog {
         return "R" + String(Hex.encode(withUnsafeBytes(of: h.value.bigEndian) { Array($0) }).suffix(12))
     }
 
-    public func item(id: String) -> StoredReview? { byID[id].map { items[$0] } }
+    package func item(id: String) -> StoredReview? { byID[id].map { items[$0] } }
 
-    public var open: [StoredReview] { items.filter { $0.decision == nil } }
+    package var open: [StoredReview] { items.filter { $0.decision == nil } }
 
     /// Items after the first `count` (those no review report covers yet).
-    public func items(after count: Int) -> [StoredReview] { Array(items.dropFirst(count)) }
+    package func items(after count: Int) -> [StoredReview] { Array(items.dropFirst(count)) }
 
     /// Appends the items not yet known and the closings, and fsyncs before returning.
     /// - Returns: the items added (known ones, from an input read again, are skipped).
     @discardableResult
-    public func record(_ newItems: [ReviewItem], closing: [ReviewClosing] = [], at now: Timestamp) throws(OptoutError) -> [StoredReview] {
+    package func record(_ newItems: [ReviewItem], closing: [ReviewClosing] = [], at now: Timestamp) throws(OptoutError) -> [StoredReview] {
         var payloads: [[UInt8]] = []
         var added: [StoredReview] = []
         for item in newItems {

@@ -8,28 +8,28 @@ import OptoutPhone
 import OptoutBase
 
 /// The current state of one number.
-public struct NumberState: Sendable, Equatable {
-    public var optedOut: Bool
+package struct NumberState: Sendable, Equatable {
+    package var optedOut: Bool
     /// Time of the event that set the current state.
-    public var since: Timestamp
+    package var since: Timestamp
     /// Source of the opt-out in force (meaningful when optedOut).
-    public var source: EventSource
+    package var source: EventSource
 }
 
 /// Every number that ever had an effective event. Opt-outs are global to the account.
-public struct SuppressionState: Sendable {
-    public private(set) var numbers: [UInt64: NumberState] = [:]
+package struct SuppressionState: Sendable {
+    package private(set) var numbers: [UInt64: NumberState] = [:]
 
-    public init() {}
+    package init() {}
 
-    public var optedOutCount: Int { numbers.values.reduce(0) { $0 + ($1.optedOut ? 1 : 0) } }
+    package var optedOutCount: Int { numbers.values.reduce(0) { $0 + ($1.optedOut ? 1 : 0) } }
 
-    public func isOptedOut(_ number: PhoneNumber) -> Bool { numbers[number.value]?.optedOut ?? false }
+    package func isOptedOut(_ number: PhoneNumber) -> Bool { numbers[number.value]?.optedOut ?? false }
 
-    public func state(of number: PhoneNumber) -> NumberState? { numbers[number.value] }
+    package func state(of number: PhoneNumber) -> NumberState? { numbers[number.value] }
 
     /// What `kind` at `time` from `source` would do, without changing anything.
-    public func effect(of kind: EventKind, number: PhoneNumber, at time: Timestamp, source: EventSource) -> EventEffect {
+    package func effect(of kind: EventKind, number: PhoneNumber, at time: Timestamp, source: EventSource) -> EventEffect {
         let current = numbers[number.value]
         switch kind {
         case .optOut:
@@ -45,7 +45,7 @@ public struct SuppressionState: Sendable {
     }
 
     /// Applies an event whose effect was computed by `effect(of:...)`.
-    public mutating func apply(_ kind: EventKind, number: PhoneNumber, at time: Timestamp, source: EventSource, effect: EventEffect) {
+    package mutating func apply(_ kind: EventKind, number: PhoneNumber, at time: Timestamp, source: EventSource, effect: EventEffect) {
         switch (kind, effect) {
         case (.optOut, .applied):
             numbers[number.value] = NumberState(optedOut: true, since: time, source: source)
@@ -63,5 +63,5 @@ public struct SuppressionState: Sendable {
         }
     }
 
-    public mutating func reserve(_ count: Int) { numbers.reserveCapacity(count) }
+    package mutating func reserve(_ count: Int) { numbers.reserveCapacity(count) }
 }

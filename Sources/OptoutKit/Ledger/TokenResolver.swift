@@ -14,14 +14,14 @@ import OptoutBase
 import Glibc
 #endif
 
-public struct TokenResolver: Sendable {
+package struct TokenResolver: Sendable {
     /// Slot i: token value + 1 at 2i (0 marks an empty slot), the number's value at 2i+1.
     private var slots: [UInt64]
     private var mask: Int
     /// Tokens held.
-    public private(set) var count = 0
+    package private(set) var count = 0
 
-    public init(capacity: Int = 1024) {
+    package init(capacity: Int = 1024) {
         var size = 16
         while size < capacity * 10 / 7 { size <<= 1 }
         slots = [UInt64](repeating: 0, count: 2 * size)
@@ -30,7 +30,7 @@ public struct TokenResolver: Sendable {
 
     /// The value of a token of exactly `LinkTokens.length` base-62 characters, or nil.
     @inline(__always)
-    public static func value<C: Collection>(ofToken bytes: C) -> UInt64? where C.Element == UInt8 {
+    package static func value<C: Collection>(ofToken bytes: C) -> UInt64? where C.Element == UInt8 {
         guard bytes.count == LinkTokens.length else { return nil }
         var value: UInt64 = 0
         for c in bytes {
@@ -54,7 +54,7 @@ public struct TokenResolver: Sendable {
     }
 
     /// Adds a token; a token already present keeps its first number.
-    public mutating func insert(tokenValue: UInt64, number: PhoneNumber) {
+    package mutating func insert(tokenValue: UInt64, number: PhoneNumber) {
         if (count + 1) * 10 > (mask + 1) * 7 { grow() }
         let key = tokenValue &+ 1
         var i = TokenResolver.slot(key, mask)
@@ -75,7 +75,7 @@ public struct TokenResolver: Sendable {
 
     /// The number a token value was issued for, or nil.
     @inline(__always)
-    public func resolve(value: UInt64) -> PhoneNumber? {
+    package func resolve(value: UInt64) -> PhoneNumber? {
         let key = value &+ 1
         var i = TokenResolver.slot(key, mask)
         return slots.withUnsafeBufferPointer { s in
@@ -89,7 +89,7 @@ public struct TokenResolver: Sendable {
     }
 
     /// The number a token was issued for; nil when malformed or unknown.
-    public func resolve(_ token: String) -> PhoneNumber? {
+    package func resolve(_ token: String) -> PhoneNumber? {
         guard let value = TokenResolver.value(ofToken: token.utf8) else { return nil }
         return resolve(value: value)
     }
@@ -109,13 +109,13 @@ public struct TokenResolver: Sendable {
 
     /// Loads the link index file (absent: an empty resolver). With `only`, keeps just those
     /// tokens: a page log asks for few, and the pass over the index is then sequential reading.
-    public static func load(path: String, only wanted: Set<UInt64>? = nil) throws(OptoutError) -> TokenResolver {
+    package static func load(path: String, only wanted: Set<UInt64>? = nil) throws(OptoutError) -> TokenResolver {
         try load(paths: [path], only: wanted)
     }
 
     /// Loads several indexes: the current one and those retired by `optout init --new-link-key`
     /// (tokens issued under an earlier key keep resolving). A token present twice keeps its first number.
-    public static func load(paths: [String], only wanted: Set<UInt64>? = nil) throws(OptoutError) -> TokenResolver {
+    package static func load(paths: [String], only wanted: Set<UInt64>? = nil) throws(OptoutError) -> TokenResolver {
         // A line is 34 bytes for a 12-digit number: size the table once from the files.
         var st = stat()
         let estimate = wanted?.count ?? paths.reduce(0) { $0 + (stat($1, &st) == 0 ? Int(st.st_size) / 30 : 0) }

@@ -7,13 +7,13 @@
 
 import OptoutBase
 
-public enum CommentedJSON {
-    public struct Failure: Error, Equatable {
-        public var line: Int
-        public var column: Int? = nil
-        public var reason: String
+package enum CommentedJSON {
+    package struct Failure: Error, Equatable {
+        package var line: Int
+        package var column: Int? = nil
+        package var reason: String
 
-        public init(line: Int, column: Int? = nil, reason: String) {
+        package init(line: Int, column: Int? = nil, reason: String) {
             self.line = line
             self.column = column
             self.reason = reason
@@ -21,7 +21,7 @@ public enum CommentedJSON {
     }
 
     /// Replaces comments with spaces and drops trailing commas before } or ].
-    public static func strip(_ input: [UInt8]) throws(Failure) -> [UInt8] {
+    package static func strip(_ input: [UInt8]) throws(Failure) -> [UInt8] {
         let quote = UInt8(ascii: "\""), slash = UInt8(ascii: "/"), star = UInt8(ascii: "*")
         let backslash = UInt8(ascii: "\\"), newline = UInt8(ascii: "\n"), space = UInt8(ascii: " ")
         var out = [UInt8]()
@@ -75,14 +75,14 @@ public enum CommentedJSON {
     }
 
     /// The 1-based line of a byte offset (for error messages).
-    public static func line(of offset: Int, in bytes: [UInt8]) -> Int {
+    package static func line(of offset: Int, in bytes: [UInt8]) -> Int {
         var line = 1
         for b in bytes.prefix(offset) where b == UInt8(ascii: "\n") { line += 1 }
         return line
     }
 
     /// The 1-based line and column (in characters) of a byte offset.
-    public static func position(of offset: Int, in bytes: [UInt8]) -> (line: Int, column: Int) {
+    package static func position(of offset: Int, in bytes: [UInt8]) -> (line: Int, column: Int) {
         var line = 1, column = 1
         for b in bytes.prefix(offset) {
             if b == UInt8(ascii: "\n") { line += 1; column = 1 } else if b & 0xC0 != 0x80 { column += 1 }
@@ -91,7 +91,7 @@ public enum CommentedJSON {
     }
 
     /// Strips comments and parses the rest as one JSON value (strict RFC 8259 otherwise).
-    public static func parse(_ input: [UInt8]) throws(Failure) -> JSONValue {
+    package static func parse(_ input: [UInt8]) throws(Failure) -> JSONValue {
         let plain = try strip(input)
         var parser = JSONParser(bytes: plain)
         return try parser.document()
@@ -99,7 +99,7 @@ public enum CommentedJSON {
 }
 
 /// A parsed JSON value. Object members keep their order and where their key was written.
-public indirect enum JSONValue: Sendable, Equatable {
+package indirect enum JSONValue: Sendable, Equatable {
     case object([JSONMember])
     case array([JSONValue])
     case string(String)
@@ -108,17 +108,17 @@ public indirect enum JSONValue: Sendable, Equatable {
     case null
 
     /// The member named `key` of an object (nil for other values or when absent).
-    public subscript(key: String) -> JSONMember? {
+    package subscript(key: String) -> JSONMember? {
         guard case .object(let members) = self else { return nil }
         return members.first { $0.key == key }
     }
 }
 
-public struct JSONMember: Sendable, Equatable {
-    public var key: String
-    public var value: JSONValue
-    public var line: Int
-    public var column: Int
+package struct JSONMember: Sendable, Equatable {
+    package var key: String
+    package var value: JSONValue
+    package var line: Int
+    package var column: Int
 }
 
 /// Recursive descent over the stripped bytes; every error names line and column.

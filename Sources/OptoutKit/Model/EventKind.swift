@@ -3,6 +3,6 @@
 // `other`) and in reports: they never change.
 
 /// What a message or an event asks for.
-public enum EventKind: String, Sendable {
+package enum EventKind: String, Sendable {
     case optOut = "optout", optIn = "optin", help, other
 }

@@ -3,25 +3,25 @@
 // Here, below the commands, because runs record the code of a held campaign; the CLI
 // (CLI/CommandRunner.swift) is still the one place that maps errors to them. No failures.
 
-public enum ExitCode {
-    public static let ok: Int32 = 0
-    public static let usage: Int32 = 64
-    public static let dataError: Int32 = 65
-    public static let software: Int32 = 70
-    public static let cannotCreate: Int32 = 73
-    public static let ioError: Int32 = 74
-    public static let tempFail: Int32 = 75
-    public static let config: Int32 = 78
+package enum ExitCode {
+    package static let ok: Int32 = 0
+    package static let usage: Int32 = 64
+    package static let dataError: Int32 = 65
+    package static let software: Int32 = 70
+    package static let cannotCreate: Int32 = 73
+    package static let ioError: Int32 = 74
+    package static let tempFail: Int32 = 75
+    package static let config: Int32 = 78
 
     /// One exit code: its value, a few words for `optout --help`, and its README meaning.
-    public struct Entry: Sendable {
-        public let code: Int32
-        public let short: String
-        public let meaning: String
+    package struct Entry: Sendable {
+        package let code: Int32
+        package let short: String
+        package let meaning: String
     }
 
     /// Every code optout returns, in numeric order.
-    public static let table: [Entry] = [
+    package static let table: [Entry] = [
         Entry(code: ok, short: "done", meaning: "all done"),
         Entry(code: usage, short: "usage",
               meaning: "usage: unknown command or option, or no `inbox/` in the workspace; an `optout site` value nginx would read as syntax"),
@@ -38,10 +38,10 @@ public enum ExitCode {
     ]
 
     /// When several codes apply to one run, the first of these wins (README "Exit codes").
-    public static let precedence: [Int32] = [software, ioError, cannotCreate, config, dataError, tempFail]
+    package static let precedence: [Int32] = [software, ioError, cannotCreate, config, dataError, tempFail]
 
     /// The code that wins among `codes` (0 when there is none).
-    public static func combine(_ codes: [Int32]) -> Int32 {
+    package static func combine(_ codes: [Int32]) -> Int32 {
         for code in precedence where codes.contains(code) { return code }
         return codes.first(where: { $0 != ok }) ?? ok
     }

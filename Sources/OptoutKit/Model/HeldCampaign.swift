@@ -3,15 +3,15 @@
 // No failures of its own.
 
 /// A campaign that stays in the inbox this run, and why.
-public struct HeldCampaign: Sendable, Equatable {
+package struct HeldCampaign: Sendable, Equatable {
     /// The template, workspace-relative (`inbox/campaigns/x.txt`).
-    public var file: String
+    package var file: String
     /// Why it waits, for a person ("inbox/stops/log.csv is still being written").
-    public var cause: String
+    package var cause: String
     /// 75 (try later) or 78 (settings or state to fix).
-    public var exitCode: Int32
+    package var exitCode: Int32
 
-    public init(file: String, cause: String, exitCode: Int32) {
+    package init(file: String, cause: String, exitCode: Int32) {
         self.file = file
         self.cause = cause
         self.exitCode = exitCode

@@ -8,13 +8,13 @@
 
 import OptoutBase
 
-public enum KeywordSettings {
-    public struct Finding: Sendable, Equatable {
-        public var key: String
-        public var reason: String
+package enum KeywordSettings {
+    package struct Finding: Sendable, Equatable {
+        package var key: String
+        package var reason: String
     }
 
-    public static func check(optOut: [String], optIn: [String], help: [String]) -> (refusal: Finding?, warnings: [Finding]) {
+    package static func check(optOut: [String], optIn: [String], help: [String]) -> (refusal: Finding?, warnings: [Finding]) {
         let lists = [("optout_keywords", optOut), ("optin_keywords", optIn), ("help_keywords", help)]
         for (key, list) in lists {
             if list.isEmpty {
@@ -46,7 +46,7 @@ public enum KeywordSettings {
 extension Keywords.Lists {
     /// The keyword lists of the account's settings (here, beside the settings, so that Rules/
     /// knows nothing of Settings).
-    public init(settings: Settings) {
+    package init(settings: Settings) {
         self.init(optOut: settings.optoutKeywords, optIn: settings.optinKeywords, help: settings.helpKeywords,
                   phraseMaxWords: settings.keywordPhraseMaxWords)
     }

@@ -12,65 +12,65 @@ import OptoutBase
 import Foundation
 
 /// Where unsubscription reports go (issue 4 consumes it).
-public struct ReportRecipients: Sendable, Equatable {
-    public var email: [String] = []
-    public var sms: [String] = []
+package struct ReportRecipients: Sendable, Equatable {
+    package var email: [String] = []
+    package var sms: [String] = []
 }
 
 /// The validated account settings.
-public struct Settings: Sendable {
+package struct Settings: Sendable {
     /// ISO region for national numbers (e.g. "GB"); nil accepts international numbers only.
-    public var defaultCountry: String? = nil
+    package var defaultCountry: String? = nil
     /// Opt-out links are this plus the token, e.g. "https://example.com/u/".
-    public var optoutLinkBase: String? = nil
-    public var unsubscriptionReports = ReportRecipients()
-    public var optoutCallbackURL: String? = nil
-    public var webhookSecret: String? = nil
-    public var callbackFormat: String = "json"
+    package var optoutLinkBase: String? = nil
+    package var unsubscriptionReports = ReportRecipients()
+    package var optoutCallbackURL: String? = nil
+    package var webhookSecret: String? = nil
+    package var callbackFormat: String = "json"
     /// Seconds the callback receiver has to answer a delivery (SMS.to allows 4).
-    public var callbackTimeoutSeconds: Double = 4
+    package var callbackTimeoutSeconds: Double = 4
     /// Zone for log times written without an offset.
-    public var timezone: TimeZone = TimeZone(identifier: "UTC")!
-    public var dateOrder: Timestamp.DateOrder = .dayFirst
-    public var optoutKeywords: [String] = Keywords.defaultOptOut
-    public var optinKeywords: [String] = Keywords.defaultOptIn
-    public var helpKeywords: [String] = Keywords.defaultHelp
+    package var timezone: TimeZone = TimeZone(identifier: "UTC")!
+    package var dateOrder: Timestamp.DateOrder = .dayFirst
+    package var optoutKeywords: [String] = Keywords.defaultOptOut
+    package var optinKeywords: [String] = Keywords.defaultOptIn
+    package var helpKeywords: [String] = Keywords.defaultHelp
     /// Rows whose message needs more segments are skipped; nil = no limit.
-    public var maxSegments: Int? = nil
+    package var maxSegments: Int? = nil
     /// Cost per segment for the campaign report; nil = no cost line.
-    public var pricePerSegment: Double? = nil
-    public var currency: String = ""
+    package var pricePerSegment: Double? = nil
+    package var currency: String = ""
     /// Skip numbers that are not mobiles where the metadata can tell.
-    public var mobileOnly = false
+    package var mobileOnly = false
     /// Seconds a dropped file's size and mtime must be unchanged before it is read.
-    public var settleSeconds: Double = 2
+    package var settleSeconds: Double = 2
     /// Sender name or number used for notification SMS files.
-    public var notificationSender: String? = nil
+    package var notificationSender: String? = nil
     /// From address of the unsubscription e-mails.
-    public var emailFrom: String = "optout@localhost"
+    package var emailFrom: String = "optout@localhost"
     /// Phrase rule: a message of at most this many words containing an opt-out keyword opts out
     /// ("please stop"); 0 = only a message that is exactly a keyword.
-    public var keywordPhraseMaxWords: Int = Keywords.defaultPhraseMaxWords
+    package var keywordPhraseMaxWords: Int = Keywords.defaultPhraseMaxWords
     /// Write a confirmation send file (one plain SMS per new opt-out from a reply or link).
-    public var confirmationReplies = false
+    package var confirmationReplies = false
     /// Let `{optout}` campaigns use a link base on a reserved example domain (example.com,
     /// *.test, localhost...): the shipped sample sets it; its links go nowhere.
-    public var allowExampleLinks = false
+    package var allowExampleLinks = false
     /// Allowed but unwise settings (an opt-out list without STOP): shown on every run.
-    public var warnings: [Diagnostic] = []
+    package var warnings: [Diagnostic] = []
 
-    public init() {}
+    package init() {}
 
     /// Loads inbox/settings.json; a missing file gives the defaults. Only a regular file of at
     /// most 1 MiB is read (`SettingsFile`).
-    public static func load(path: String, displayName: String) throws(OptoutError) -> Settings {
+    package static func load(path: String, displayName: String) throws(OptoutError) -> Settings {
         guard let bytes = try SettingsFile.read(path: path, displayName: displayName) else { return Settings() }
         return try parse(bytes, displayName: displayName)
     }
 
     /// Parses and validates settings bytes: each key of the table (SettingsKeys) in turn, then
     /// the keyword lists together.
-    public static func parse(_ bytes: [UInt8], displayName: String) throws(OptoutError) -> Settings {
+    package static func parse(_ bytes: [UInt8], displayName: String) throws(OptoutError) -> Settings {
         let members = try objectMembers(bytes, displayName: displayName)
         let reader = SettingsReader(displayName: displayName, members: members)
         for member in members where !knownKeys.contains(member.key) {

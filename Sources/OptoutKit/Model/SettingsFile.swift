@@ -7,11 +7,11 @@
 import OptoutBase
 import Foundation
 
-public enum SettingsFile {
+package enum SettingsFile {
     /// The largest settings file read (a real one is a few kilobytes).
-    public static let maxBytes = 1 << 20
+    package static let maxBytes = 1 << 20
 
-    public static func read(path: String, displayName: String) throws(OptoutError) -> [UInt8]? {
+    package static func read(path: String, displayName: String) throws(OptoutError) -> [UInt8]? {
         func refuse(_ why: String) -> OptoutError { .configuration(SourceLocation(file: displayName), why) }
         var st = stat()
         if lstat(path, &st) != 0 {

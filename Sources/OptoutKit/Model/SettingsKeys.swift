@@ -8,14 +8,14 @@ import OptoutPhone
 import OptoutBase
 import Foundation
 
-public struct SettingsKey: Sendable {
-    public let name: String
+package struct SettingsKey: Sendable {
+    package let name: String
     /// JSON type, as the README's type column shows it.
-    public let type: String
+    package let type: String
     /// The default, as the README's default column shows it.
-    public let defaultText: String
+    package let defaultText: String
     /// The README's meaning column.
-    public let meaning: String
+    package let meaning: String
     /// The value of the commented example in the `init` template (JSON text).
     let example: String
     /// Comment lines before the example in the template; `section`: a blank line before them.
@@ -35,7 +35,7 @@ public struct SettingsKey: Sendable {
 extension Settings {
     /// Every key the file may contain, in the order they are read (default_country before the
     /// report numbers it applies to) and written in the template.
-    public static let keys: [SettingsKey] = [
+    package static let keys: [SettingsKey] = [
         SettingsKey("default_country", "string", "none",
                     "ISO region (`GB`, `US`, `FR`...) for numbers written without a country code; without it only international numbers are accepted",
                     example: "\"GB\"",
@@ -193,7 +193,7 @@ extension Settings {
     ]
 
     /// Every key's name, in table order.
-    public static var knownKeys: [String] { keys.map(\.name) }
+    package static var knownKeys: [String] { keys.map(\.name) }
 
     /// unsubscription_reports: `{"email": [...], "sms": [...]}`, addresses and numbers checked.
     static func readReportRecipients(_ r: SettingsReader, _ s: inout Settings) throws(OptoutError) {
@@ -230,7 +230,7 @@ extension Settings {
     /// The settings file `optout init` writes: every key of the table as a commented example, so
     /// the file parses to the defaults and nothing takes effect until a person writes it (a link
     /// base on example.com once sent a real campaign with links that went nowhere).
-    public static let template: String = {
+    package static let template: String = {
         var lines = [
             "// optout settings. JSON with comments; every key is optional and the defaults apply until you",
             "// remove the // in front of a line and put your own value (keep the commas between entries).",

@@ -4,9 +4,9 @@
 
 /// Who sent a request, by user agent (lowercased substrings). Chosen so that no browser matches:
 /// no bare "bot" (the Cubot phone), no in-app browsers (Instagram, Snapchat).
-public enum BotAgents {
+package enum BotAgents {
     /// What a user agent says about the sender of a request.
-    public enum Sender: Sendable, Equatable {
+    package enum Sender: Sendable, Equatable {
         /// A browser, or no user agent logged at all (a CSV without one): a person.
         case person
         /// An empty agent where the log records one, a script or HTTP library (curl, python-requests,
@@ -44,7 +44,7 @@ public enum BotAgents {
 
     /// Who sent a request with this user agent. `logged`: the log records user agents (an empty
     /// one was sent empty, which only scripts do); otherwise an empty one means "not logged".
-    public static func sender(_ userAgent: String, logged: Bool) -> Sender {
+    package static func sender(_ userAgent: String, logged: Bool) -> Sender {
         var ua = Array(userAgent.utf8)
         while let last = ua.last, last == 0x20 || last == 0x09 { ua.removeLast() }
         guard let first = ua.firstIndex(where: { $0 != 0x20 && $0 != 0x09 }) else { return logged ? .scripted : .person }
@@ -67,7 +67,7 @@ public enum BotAgents {
 
     /// True for an empty or "-" user agent, or one that names a known bot, scanner or script
     /// (views by such agents are not counted as people's).
-    public static func isBot(_ userAgent: String) -> Bool {
+    package static func isBot(_ userAgent: String) -> Bool {
         sender(userAgent, logged: true) != .person
     }
 }

@@ -30,16 +30,16 @@ import OptoutBase
 import Foundation
 
 /// The decision and the rule that made it, e.g. `exact keyword "STOP"`.
-public struct Classification: Sendable, Equatable {
-    public var intent: EventKind
-    public var rule: String
+package struct Classification: Sendable, Equatable {
+    package var intent: EventKind
+    package var rule: String
     /// The opt-out keyword the message mentions as a whole word, when it is not an opt-out.
-    public var mentionedOptOut: String? = nil
+    package var mentionedOptOut: String? = nil
     /// True when a person should look at it (intent stays other; `rule` says why): the message
     /// mentions an opt-out keyword or holds a negated opt-out phrase, or is a look-alike opt-in.
-    public var needsReview: Bool = false
+    package var needsReview: Bool = false
 
-    public init(intent: EventKind, rule: String, mentionedOptOut: String? = nil, needsReview: Bool = false) {
+    package init(intent: EventKind, rule: String, mentionedOptOut: String? = nil, needsReview: Bool = false) {
         self.intent = intent
         self.rule = rule
         self.mentionedOptOut = mentionedOptOut
@@ -47,9 +47,9 @@ public struct Classification: Sendable, Equatable {
     }
 }
 
-public enum Keywords {
+package enum Keywords {
     /// Twilio/CTIA/FCC words, then French (required in Canada), German, Spanish, Italian, Portuguese.
-    public static let defaultOptOut = [
+    package static let defaultOptOut = [
         "STOP", "STOPALL", "STOP ALL", "UNSUBSCRIBE", "UNSUB", "CANCEL", "END", "QUIT", "REVOKE",
         "OPTOUT", "OPT OUT", "OPT-OUT", "REMOVE",
         "OPT ME OUT", "TAKE ME OFF", "DON'T TEXT", "DO NOT TEXT",
@@ -60,14 +60,14 @@ public enum Keywords {
         "PARE", "SAIR", "DESCADASTRAR",
     ]
     /// Resubscribe: START/UNSTOP/RESUME (CTIA), NONARRET (Canada), YES (Twilio's default).
-    public static let defaultOptIn = ["START", "UNSTOP", "RESUME", "NONARRET", "YES"]
-    public static let defaultHelp = ["HELP", "INFO", "AIDE", "HILFE", "AYUDA", "AIUTO", "AJUDA"]
+    package static let defaultOptIn = ["START", "UNSTOP", "RESUME", "NONARRET", "YES"]
+    package static let defaultHelp = ["HELP", "INFO", "AIDE", "HILFE", "AYUDA", "AIUTO", "AJUDA"]
     /// Real words in the six languages one accepted slip from a default opt-out keyword, whose
     /// meaning is not "stop": a one-word reply that is one of them is other ("PASTA" is not BASTA,
     /// "ANMELDEN" signs up where ABMELDEN signs off). Found with the system word lists
     /// (wamerican, wfrench, wngerman, wspanish, witalian, wportuguese); inflections of the
     /// keywords themselves (STOPS, REMOVED, CANCELA) are left out on purpose: they opt out.
-    public static let defaultOrdinaryWords = [
+    package static let defaultOrdinaryWords = [
         // English
         "PASTA", "CANCER", "REMOTE", "ARREST", "STOMP", "EVOKE", "RASTA", "BASTE", "SARI", "CHANCEL", "GARRET",
         // French
@@ -83,11 +83,11 @@ public enum Keywords {
         "GASTA", "BOSTA", "BESTA", "VARAR", "TARAR",
     ]
     /// Default of settings' `keyword_phrase_max_words`: "please stop sending me these texts" fits.
-    public static let defaultPhraseMaxWords = 8
+    package static let defaultPhraseMaxWords = 8
 
     /// Uppercases, removes accents, turns punctuation/symbols/emoji into spaces, collapses spaces.
     /// "  Arrêt!! 🛑" → "ARRET"; "opt-out" → "OPT OUT".
-    public static func normalize(_ text: String) -> String {
+    package static func normalize(_ text: String) -> String {
         var clauses: [Int] = []
         return normalize(text, clauseStarts: &clauses)
     }
@@ -167,7 +167,7 @@ public enum Keywords {
     }
 
     /// Keyword lists prepared once (normalized words), for classifying many messages.
-    public struct Lists: Sendable {
+    package struct Lists: Sendable {
         struct Entry: Sendable {
             var original: String
             var words: [String]
@@ -191,9 +191,9 @@ public enum Keywords {
         /// Words a look-alike word may be read as: keyword words and phrase words, by length.
         var lookAlikeTargets: [Int: [[Unicode.Scalar]]] = [:]
         var lookAlikeKnown: Set<String> = []
-        public var phraseMaxWords: Int
+        package var phraseMaxWords: Int
 
-        public init(optOut: [String], optIn: [String], help: [String], phraseMaxWords: Int = Keywords.defaultPhraseMaxWords,
+        package init(optOut: [String], optIn: [String], help: [String], phraseMaxWords: Int = Keywords.defaultPhraseMaxWords,
                     ordinary: [String] = Keywords.defaultOrdinaryWords) {
             func prepare(_ list: [String]) -> [Entry] {
                 list.compactMap { word in
@@ -228,7 +228,7 @@ public enum Keywords {
             normalized.split(separator: " ").map { Confusables.fold($0)?.text ?? String($0) }
         }
 
-        public func classify(_ text: String) -> Classification {
+        package func classify(_ text: String) -> Classification {
             var clauseStarts: [Int] = []
             let normalized = Keywords.normalize(text, clauseStarts: &clauseStarts)
             if normalized.isEmpty {
@@ -348,7 +348,7 @@ public enum Keywords {
     }
 
     /// Classifies one inbound message against keyword lists (prepare `Lists` once for many).
-    public static func classify(_ text: String, optOut: [String], optIn: [String], help: [String],
+    package static func classify(_ text: String, optOut: [String], optIn: [String], help: [String],
                                 phraseMaxWords: Int = defaultPhraseMaxWords) -> Classification {
         Lists(optOut: optOut, optIn: optIn, help: help, phraseMaxWords: phraseMaxWords).classify(text)
     }

@@ -10,27 +10,27 @@
 import OptoutPhone
 import OptoutBase
 
-public struct LinkTokens: Sendable {
+package struct LinkTokens: Sendable {
     /// Token length: 62^10 ≈ 2^59.5 possible tokens.
-    public static let length = 10
+    package static let length = 10
     /// The pseudo-random function of a token, and how its key comes from the link key (README
     /// "Opt-out links" names both: MetadataTests checks it).
-    public static let algorithm = "SipHash-2-4"
-    public static let keyDerivation = "HMAC-SHA256"
+    package static let algorithm = "SipHash-2-4"
+    package static let keyDerivation = "HMAC-SHA256"
     /// The label the token key is derived with, and the prefix of every message.
     static let keyLabel = "optout link token key v1"
     static let messagePrefix = "optout-link-v1:"
     private static let alphabet: [UInt8] = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
     private let prf: SipHash24
 
-    public init(key: [UInt8]) {
+    package init(key: [UInt8]) {
         let subkey = HMACSHA256.authenticationCode(key: key, message: Array(LinkTokens.keyLabel.utf8))
         prf = SipHash24(key: Array(subkey.prefix(16)))
     }
 
     /// Loads the account's link key, creating it (atomically, 0600) when absent. Callers check
     /// first (LinkKeyCheck) that a missing key may be created: no links were issued yet.
-    public static func loadOrCreate(keyPath: String) throws(OptoutError) -> LinkTokens {
+    package static func loadOrCreate(keyPath: String) throws(OptoutError) -> LinkTokens {
         if Durable.exists(keyPath) {
             let key = try Durable.readFile(keyPath)
             guard key.count == 32 else {
@@ -44,7 +44,7 @@ public struct LinkTokens: Sendable {
     }
 
     /// The token for a number, as bytes appended to `out` (the hot path: no String).
-    public func appendToken(for number: PhoneNumber, to out: inout [UInt8]) {
+    package func appendToken(for number: PhoneNumber, to out: inout [UInt8]) {
         // "optout-link-v1:+" then the digits, built on the stack.
         var message: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
         let used = withUnsafeMutableBytes(of: &message) { raw -> Int in
@@ -70,14 +70,14 @@ public struct LinkTokens: Sendable {
     }
 
     /// The token for a number.
-    public func token(for number: PhoneNumber) -> String {
+    package func token(for number: PhoneNumber) -> String {
         var out: [UInt8] = []
         appendToken(for: number, to: &out)
         return String(decoding: out, as: UTF8.self)
     }
 
     /// True when the text has the shape of a token (length and alphabet), before any look-up.
-    public static func isWellFormed(_ text: String) -> Bool {
+    package static func isWellFormed(_ text: String) -> Bool {
         text.utf8.count == length && text.utf8.allSatisfy {
             ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A)
         }

@@ -12,21 +12,21 @@
 import OptoutBase
 
 /// The character encoding an SMS is sent with.
-public enum MessageEncoding: String, Sendable {
+package enum MessageEncoding: String, Sendable {
     case gsm7 = "GSM-7"
     case ucs2 = "UCS-2"
 }
 
 /// Encoding, size and number of parts of one SMS text.
-public struct SegmentCount: Sendable, Equatable {
+package struct SegmentCount: Sendable, Equatable {
     /// GSM-7 when every character is in the default alphabet or its extension table.
-    public var encoding: MessageEncoding
+    package var encoding: MessageEncoding
     /// Septets for GSM-7 (extension characters count 2), UTF-16 code units for UCS-2.
-    public var units: Int
+    package var units: Int
     /// Number of SMS parts; 1 for an empty message.
-    public var segments: Int
+    package var segments: Int
 
-    public init(encoding: MessageEncoding, units: Int, segments: Int) {
+    package init(encoding: MessageEncoding, units: Int, segments: Int) {
         self.encoding = encoding
         self.units = units
         self.segments = segments
@@ -34,18 +34,18 @@ public struct SegmentCount: Sendable, Equatable {
 }
 
 /// SMS segment counting and splitting.
-public enum Segments {
+package enum Segments {
     /// Septets in a single-part GSM-7 message.
-    public static let gsm7SingleLimit = 160
+    package static let gsm7SingleLimit = 160
     /// Septets per part of a multipart GSM-7 message (the rest is the user data header).
-    public static let gsm7PartLimit = 153
+    package static let gsm7PartLimit = 153
     /// UTF-16 units in a single-part UCS-2 message.
-    public static let ucs2SingleLimit = 70
+    package static let ucs2SingleLimit = 70
     /// UTF-16 units per part of a multipart UCS-2 message.
-    public static let ucs2PartLimit = 67
+    package static let ucs2PartLimit = 67
 
     /// Encoding and segment count of the final message text.
-    public static func count(_ text: String) -> SegmentCount {
+    package static func count(_ text: String) -> SegmentCount {
         if let result = text.utf8.withContiguousStorageIfAvailable({
             count(utf8: UnsafeRawBufferPointer($0))
         }) {
@@ -62,25 +62,25 @@ public enum Segments {
     ///
     /// The bytes must be valid UTF-8; malformed input never crashes or reads out of bounds, and
     /// counts roughly as if each malformed sequence were U+FFFD (UCS-2, one unit).
-    public static func count(utf8 bytes: [UInt8]) -> SegmentCount {
+    package static func count(utf8 bytes: [UInt8]) -> SegmentCount {
         bytes.withUnsafeBytes { count(utf8: $0) }
     }
 
     /// Encoding and segment count of a message given as UTF-8 bytes (see `count(utf8:)`).
-    public static func count(utf8 bytes: UnsafeRawBufferPointer) -> SegmentCount {
+    package static func count(utf8 bytes: UnsafeRawBufferPointer) -> SegmentCount {
         if let gsm = countGSM7(bytes) { return gsm }
         return countUCS2(bytes)
     }
 
     /// True when every character is in the GSM-7 default alphabet or its extension table.
-    public static func isGSM7(_ text: String) -> Bool {
+    package static func isGSM7(_ text: String) -> Bool {
         count(text).encoding == .gsm7
     }
 
     /// The parts a phone would receive, never splitting a GSM escape pair or a UTF-16 surrogate
     /// pair. A message that fits in one SMS (including the empty message) is returned as the
     /// single element `[text]`, so `split(t).count == count(t).segments` always holds.
-    public static func split(_ text: String) -> [String] {
+    package static func split(_ text: String) -> [String] {
         let total = count(text)
         guard total.segments > 1 else { return [text] }
         let scalars = text.unicodeScalars

@@ -12,12 +12,12 @@
 import Foundation
 import OptoutPhone
 
-public enum SendWindowRules {
+package enum SendWindowRules {
     /// One row of the built-in table.
-    public struct Entry: Sendable {
+    package struct Entry: Sendable {
         /// "US" for the federal rule, else the two-letter state code.
-        public let code: String
-        public let rule: SendRule
+        package let code: String
+        package let rule: SendRule
     }
 
     private static func window(_ days: Set<Weekday>, _ from: Int, _ to: Int) -> SendWindow {
@@ -28,7 +28,7 @@ public enum SendWindowRules {
 
     /// The built-in rules: local time at the recipient's location, windows half-open (9:00–21:00
     /// allows until 20:59:59). `since` is when the rule covers text messages.
-    public static let table: [Entry] = [
+    package static let table: [Entry] = [
         Entry(code: "US", rule: SendRule(
             name: "US federal", windows: [window(SendWindow.everyDay, 8, 21)],
             source: "47 CFR 64.1200(c)(1) (TCPA rules): no telephone solicitation before 8 a.m. or after 9 p.m. local time at the called party's location; text messages are calls under the TCPA (FCC 03-153, 2003)",
@@ -60,17 +60,17 @@ public enum SendWindowRules {
     ]
 
     /// The US federal rule.
-    public static var usFederal: SendRule { table[0].rule }
+    package static var usFederal: SendRule { table[0].rule }
 
     /// State code → its built-in rule (FL, OK, MD, CT, TX, VA).
-    public static let stateRules: [String: SendRule] = Dictionary(
+    package static let stateRules: [String: SendRule] = Dictionary(
         uniqueKeysWithValues: table.dropFirst().map { ($0.code, $0.rule) })
 
     /// Regions under the US federal rule: the states, DC and the territories (47 U.S.C. 153 "United States").
-    public static let federalCountries: Set<String> = ["US", "PR", "VI", "GU", "AS", "MP"]
+    package static let federalCountries: Set<String> = ["US", "PR", "VI", "GU", "AS", "MP"]
 
     /// Two-letter codes a `state` column may hold: the 50 states, DC and the territories.
-    public static let usStateCodes: Set<String> = [
+    package static let usStateCodes: Set<String> = [
         "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS",
         "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY",
         "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV",
@@ -79,7 +79,7 @@ public enum SendWindowRules {
 
     /// A `state` column value: nil for an empty cell, the upper-cased code for a US state, DC or
     /// territory ("tx" → "TX"); a reason for anything else (the row cannot be checked: fail closed).
-    public static func stateColumn(_ text: String) -> Result<String?, StateColumnError> {
+    package static func stateColumn(_ text: String) -> Result<String?, StateColumnError> {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         if trimmed.isEmpty { return .success(nil) }
         let upper = trimmed.uppercased()
@@ -87,17 +87,17 @@ public enum SendWindowRules {
         return .success(upper)
     }
 
-    public struct StateColumnError: Error, Equatable, Sendable {
-        public let value: String
-        public var reason: String {
+    package struct StateColumnError: Error, Equatable, Sendable {
+        package let value: String
+        package var reason: String {
             "state \"\(value)\" is not a two-letter US state code (e.g. TX); the row's sending hours cannot be checked"
         }
     }
 
     /// What to check for one recipient: its possible zones and the rules that apply.
-    public struct Target: Hashable, Sendable {
-        public var zones: [String]
-        public var rules: [SendRule]
+    package struct Target: Hashable, Sendable {
+        package var zones: [String]
+        package var rules: [SendRule]
     }
 
     /// The zones and rules for a number, its `state` column (already checked by `stateColumn`) and
@@ -108,7 +108,7 @@ public enum SendWindowRules {
     /// its state column says. Country: libphonenumber's region of the number; for a number no
     /// region claims, every region of its calling code (so an unassigned +1 number is still under
     /// the US rule, and held for its unknown zone).
-    public static func target(for number: PhoneNumber, state: String?, settings: [String: [SendWindow]]) -> Target {
+    package static func target(for number: PhoneNumber, state: String?, settings: [String: [SendWindow]]) -> Target {
         let countries = PhoneZones.country(for: number).map { [$0] } ?? PhoneZones.countries(forCallingCode: number.countryCode)
         let areaStates = PhoneZones.regions(for: number)
         var rules: [SendRule] = []

@@ -13,20 +13,20 @@ import Foundation
 import OptoutBase
 import OptoutPhone
 
-public enum SendWindowSettings {
-    public struct Failure: Error, Equatable, Sendable, CustomStringConvertible {
+package enum SendWindowSettings {
+    package struct Failure: Error, Equatable, Sendable, CustomStringConvertible {
         /// e.g. "send_windows.FR[2].from" (entries counted from 1).
-        public let key: String
+        package let key: String
         /// The entry as written (compact JSON), or "" when the problem is not in one entry.
-        public let entry: String
-        public let reason: String
+        package let entry: String
+        package let reason: String
 
-        public var description: String {
+        package var description: String {
             entry.isEmpty ? "\(key): \(reason)" : "\(key): \(reason) (entry \(entry))"
         }
     }
 
-    public static func parse(_ value: Any) -> Result<[String: [SendWindow]], Failure> {
+    package static func parse(_ value: Any) -> Result<[String: [SendWindow]], Failure> {
         guard let countries = value as? [String: Any] else {
             return .failure(Failure(key: "send_windows", entry: "",
                                     reason: "must be an object of country codes, e.g. {\"FR\": [{\"days\": \"Mon-Fri\", \"from\": \"08:00\", \"to\": \"20:00\"}]}"))
@@ -94,7 +94,7 @@ public enum SendWindowSettings {
 
     /// "Mon-Sat", "Mon,Wed,Fri", "Fri-Mon" (wraps), "Sun", "every day"/"daily"; case-insensitive,
     /// full names accepted; nil for anything else.
-    public static func parseDays(_ text: String) -> Set<Weekday>? {
+    package static func parseDays(_ text: String) -> Set<Weekday>? {
         let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
         if trimmed == "every day" || trimmed == "daily" { return SendWindow.everyDay }
         var days = Set<Weekday>()
@@ -114,7 +114,7 @@ public enum SendWindowSettings {
     }
 
     /// "8:00", "08:00", "20:30" → minutes after midnight; "24:00" only with `allowEndOfDay`.
-    public static func parseTime(_ text: String, allowEndOfDay: Bool) -> Int? {
+    package static func parseTime(_ text: String, allowEndOfDay: Bool) -> Int? {
         let parts = text.trimmingCharacters(in: .whitespaces).split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 2, (1...2).contains(parts[0].count), parts[1].count == 2,
               parts[0].allSatisfy({ $0.isASCII && $0.isNumber }), parts[1].allSatisfy({ $0.isASCII && $0.isNumber }),

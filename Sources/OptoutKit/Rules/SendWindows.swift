@@ -15,16 +15,16 @@
 import Foundation
 
 /// A day of the week, ISO numbered (Monday = 1 … Sunday = 7).
-public enum Weekday: Int, CaseIterable, Sendable, Comparable, CustomStringConvertible {
+package enum Weekday: Int, CaseIterable, Sendable, Comparable, CustomStringConvertible {
     case monday = 1, tuesday, wednesday, thursday, friday, saturday, sunday
 
-    public static func < (a: Weekday, b: Weekday) -> Bool { a.rawValue < b.rawValue }
+    package static func < (a: Weekday, b: Weekday) -> Bool { a.rawValue < b.rawValue }
 
     /// "Mon" … "Sun".
-    public var description: String { ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][rawValue - 1] }
+    package var description: String { ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][rawValue - 1] }
 
     /// "Mon", "monday", "MON" …; nil for anything else.
-    public init?(name: String) {
+    package init?(name: String) {
         let lower = name.lowercased()
         let full = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
         guard let i = full.firstIndex(where: { $0 == lower || $0.prefix(3) == lower }) else { return nil }
@@ -40,13 +40,13 @@ public enum Weekday: Int, CaseIterable, Sendable, Comparable, CustomStringConver
 
 /// Local times at which sending is allowed: on `days`, from `from` (inclusive) to `to` (exclusive),
 /// in minutes after local midnight (0 ≤ from < to ≤ 1440; 1440 = the end of the day).
-public struct SendWindow: Hashable, Sendable, CustomStringConvertible {
-    public let days: Set<Weekday>
-    public let from: Int
-    public let to: Int
+package struct SendWindow: Hashable, Sendable, CustomStringConvertible {
+    package let days: Set<Weekday>
+    package let from: Int
+    package let to: Int
 
     /// nil unless 0 ≤ from < to ≤ 1440 and `days` is not empty.
-    public init?(days: Set<Weekday>, from: Int, to: Int) {
+    package init?(days: Set<Weekday>, from: Int, to: Int) {
         guard !days.isEmpty, from >= 0, from < to, to <= 1440 else { return nil }
         self.days = days
         self.from = from
@@ -54,7 +54,7 @@ public struct SendWindow: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Every day of the week.
-    public static let everyDay = Set(Weekday.allCases)
+    package static let everyDay = Set(Weekday.allCases)
 
     /// True if a local time (weekday, seconds after midnight) is inside the window.
     @inline(__always)
@@ -63,7 +63,7 @@ public struct SendWindow: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// e.g. "Mon-Sat 09:00-21:00", "Sun 12:00-21:00", "every day 08:00-20:00".
-    public var description: String {
+    package var description: String {
         func hhmm(_ m: Int) -> String { String(format: "%02d:%02d", m / 60, m % 60) }
         return "\(SendWindow.describe(days)) \(hhmm(from))-\(hhmm(to))"
     }
@@ -88,16 +88,16 @@ public struct SendWindow: Hashable, Sendable, CustomStringConvertible {
 
 /// One rule (a law, or a country's `send_windows` in settings): sending is allowed when the local
 /// time is inside any of its windows; a day none of them covers allows nothing.
-public struct SendRule: Hashable, Sendable {
+package struct SendRule: Hashable, Sendable {
     /// e.g. "US federal", "US-TX", "settings send_windows FR".
-    public let name: String
-    public let windows: [SendWindow]
+    package let name: String
+    package let windows: [SendWindow]
     /// Where the rule comes from (statute, regulation, or the settings key).
-    public let source: String
+    package let source: String
     /// The date it applies to text messages from (ISO 8601), when known.
-    public let since: String?
+    package let since: String?
 
-    public init(name: String, windows: [SendWindow], source: String, since: String? = nil) {
+    package init(name: String, windows: [SendWindow], source: String, since: String? = nil) {
         self.name = name
         self.windows = windows
         self.source = source
@@ -110,12 +110,12 @@ public struct SendRule: Hashable, Sendable {
     }
 }
 
-public enum SendWindows {
+package enum SendWindows {
     /// How far ahead the search goes: a rule set that allows no instant within this many days holds the recipient.
-    public static let searchDays = 8
+    package static let searchDays = 8
 
     /// Why a recipient cannot be given a sending time.
-    public enum Held: Hashable, Sendable {
+    package enum Held: Hashable, Sendable {
         /// A rule applies but the number's time zone is unknown (never treated as "no limit").
         case unknownZone
         /// A zone id Foundation's TimeZone does not know.
@@ -124,7 +124,7 @@ public enum SendWindows {
         case noAllowedTime
 
         /// A sentence for the held report.
-        public var reason: String {
+        package var reason: String {
             switch self {
             case .unknownZone:
                 return "time zone unknown for this number while a sending-hours rule applies; not sent (fail closed)"
@@ -136,7 +136,7 @@ public enum SendWindows {
         }
     }
 
-    public enum Decision: Hashable, Sendable {
+    package enum Decision: Hashable, Sendable {
         case send(at: Date)
         case held(Held)
     }
@@ -144,7 +144,7 @@ public enum SendWindows {
     /// The earliest instant ≥ `after` at which every rule allows sending in every zone, or why none.
     ///
     /// No rules: `after` (whatever the zones). Rules but no zones: `.held(.unknownZone)`.
-    public static func decide(after: Date, zones: [String], rules: [SendRule]) -> Decision {
+    package static func decide(after: Date, zones: [String], rules: [SendRule]) -> Decision {
         if rules.isEmpty { return .send(at: after) }
         if zones.isEmpty { return .held(.unknownZone) }
         var resolved: [TimeZone] = []
@@ -157,20 +157,20 @@ public enum SendWindows {
     }
 
     /// `decide` as an optional: nil whenever the recipient is held (unknown zone included).
-    public static func earliest(after: Date, zones: [String], rules: [SendRule]) -> Date? {
+    package static func earliest(after: Date, zones: [String], rules: [SendRule]) -> Date? {
         if case .send(let date) = decide(after: after, zones: zones, rules: rules) { return date }
         return nil
     }
 
     /// Each window a rule of its own: the recipient must be inside EVERY window. (Windows that are
     /// alternatives, like Texas's weekday and Sunday hours, belong in one `SendRule`.)
-    public static func earliest(after: Date, zones: [String], windows: [SendWindow]) -> Date? {
+    package static func earliest(after: Date, zones: [String], windows: [SendWindow]) -> Date? {
         earliest(after: after, zones: zones,
                  rules: windows.map { SendRule(name: $0.description, windows: [$0], source: "window") })
     }
 
     /// True if every rule allows `date` in every zone.
-    public static func allows(_ date: Date, zones: [TimeZone], rules: [SendRule]) -> Bool {
+    package static func allows(_ date: Date, zones: [TimeZone], rules: [SendRule]) -> Bool {
         allows(Int(date.timeIntervalSince1970.rounded(.down)), zones, rules)
     }
 

@@ -10,20 +10,20 @@
 import OptoutPhone
 import OptoutBase
 
-public struct SenderReadings: Sendable {
+package struct SenderReadings: Sendable {
     /// No default region: only an explicit `+` (or tel: context) gives a country.
     private let international = PhoneNumberParser(defaultRegion: nil, mobileOnly: false)
     /// default_country, when set.
     private let national: PhoneNumberParser?
-    public let defaultCountry: String?
+    package let defaultCountry: String?
 
-    public init(defaultCountry: String?) {
+    package init(defaultCountry: String?) {
         self.defaultCountry = defaultCountry
         national = defaultCountry.map { PhoneNumberParser(defaultRegion: $0, mobileOnly: false) }
     }
 
     /// The distinct valid readings of `raw`, or why it has none.
-    public func readings(_ raw: String) -> Result<[PhoneNumber], PhoneRejection> {
+    package func readings(_ raw: String) -> Result<[PhoneNumber], PhoneRejection> {
         var found: [PhoneNumber] = []
         var rejections: [PhoneRejection] = []
         func add(_ result: Result<PhoneNumber, PhoneRejection>) {
@@ -49,7 +49,7 @@ public struct SenderReadings: Sendable {
     }
 
     /// "as written, as a national number of GB and as international digits", for reasons.
-    public var tried: String {
+    package var tried: String {
         "as written, \(defaultCountry.map { "as a national number of \($0), " } ?? "")and as international digits"
     }
 }

@@ -13,36 +13,36 @@ import OptoutPhone
 import OptoutBase
 import Foundation
 
-public struct CampaignRejection: Error, Sendable {
-    public var reasons: [String]
+package struct CampaignRejection: Error, Sendable {
+    package var reasons: [String]
 }
 
 /// An input of the campaign changed while it was built: nothing published, built again later.
-public struct CampaignInputChanged: Error, Sendable {
-    public var reason: String
+package struct CampaignInputChanged: Error, Sendable {
+    package var reason: String
 }
 
 /// Figures of one built campaign, also used by the benchmark.
-public struct CampaignSummary: Sendable {
-    public var name: String
-    public var rowsRead = 0
-    public var toSend = 0
-    public var skipped: [String: Int] = [:]
-    public var segments = 0
-    public var gsmMessages = 0
-    public var ucsMessages = 0
-    public var sampleLink: String?
-    public var warnings: [String] = []
-    public var outputs: [String] = []
+package struct CampaignSummary: Sendable {
+    package var name: String
+    package var rowsRead = 0
+    package var toSend = 0
+    package var skipped: [String: Int] = [:]
+    package var segments = 0
+    package var gsmMessages = 0
+    package var ucsMessages = 0
+    package var sampleLink: String?
+    package var warnings: [String] = []
+    package var outputs: [String] = []
 }
 
 /// A built campaign: its figures, and the list report written from its pass (if due).
-public struct CampaignBuild {
-    public var summary: CampaignSummary
-    public var listReport: String?
+package struct CampaignBuild {
+    package var summary: CampaignSummary
+    package var listReport: String?
 }
 
-public enum CampaignJob {
+package enum CampaignJob {
     static let skipBlank = "blank row"
     static let skipDuplicate = "duplicate"
     static let skipOptedOut = "opted out"
@@ -52,7 +52,7 @@ public enum CampaignJob {
     /// afterwards. `deferredList`: the list's report is due and written from this pass.
     /// `publishCheck`: a reason when an input changed since read (nothing is published then).
     /// Problems of the link index, when this build opens it, go to `log`.
-    public static func build(_ planned: PlannedTemplate, outputName: String, state: RunState, deferredList: DroppedFile?,
+    package static func build(_ planned: PlannedTemplate, outputName: String, state: RunState, deferredList: DroppedFile?,
                              publishCheck: () -> String?, log: inout StepLog) throws -> CampaignBuild {
         let settings = state.settings
         let template = try parsedTemplate(planned)

@@ -8,10 +8,10 @@
 
 import OptoutBase
 
-public enum CampaignNameCheck {
+package enum CampaignNameCheck {
     /// True when `file` was rejected or held (the caller goes on to the next campaign).
     /// (`list`: the list the template names, as the run plan parsed it.)
-    public static func refuse(_ file: DroppedFile, list: String?, stem: String, workspace ws: Workspace,
+    package static func refuse(_ file: DroppedFile, list: String?, stem: String, workspace ws: Workspace,
                               held: inout [HeldCampaign], log: inout StepLog) throws(OptoutError) -> Bool {
         var reasons = OutputNames.campaignProblems(name: stem, fileName: file.name)
         if let list {

@@ -9,18 +9,18 @@
 import OptoutBase
 import Foundation
 
-public struct CampaignsResult {
-    public var campaigns: [CampaignSummary] = []
-    public var held: [HeldCampaign] = []
+package struct CampaignsResult {
+    package var campaigns: [CampaignSummary] = []
+    package var held: [HeldCampaign] = []
     /// List reports written from a campaign's pass (workspace-relative), and those lists' paths.
-    public var listReports: [String] = []
-    public var listsChecked: Set<String> = []
-    public var waiting: [String] = []
-    public var log = StepLog()
+    package var listReports: [String] = []
+    package var listsChecked: Set<String> = []
+    package var waiting: [String] = []
+    package var log = StepLog()
 }
 
-public enum Campaigns {
-    public static func run(plan: RunPlan, state: RunState, deferredLists: [String: DroppedFile],
+package enum Campaigns {
+    package static func run(plan: RunPlan, state: RunState, deferredLists: [String: DroppedFile],
                            readInPlace: [DroppedFile], holdCauses: [String]) throws(OptoutError) -> CampaignsResult {
         let ws = state.workspace
         var out = CampaignsResult()

@@ -31,27 +31,27 @@ struct PendingConfirmation {
 }
 
 /// A request that named no known link (listed in the report).
-public struct UnresolvedClick: Sendable, Equatable {
-    public var file: String
-    public var line: Int
-    public var target: String
+package struct UnresolvedClick: Sendable, Equatable {
+    package var file: String
+    package var line: Int
+    package var target: String
 }
 
 /// Per-campaign click figures.
-public struct CampaignClicks: Sendable, Equatable {
-    public var views = 0
-    public var confirmations = 0
-    public var botFlagged = 0
+package struct CampaignClicks: Sendable, Equatable {
+    package var views = 0
+    package var confirmations = 0
+    package var botFlagged = 0
     /// Distinct links opened by people (viewed or confirmed).
-    public var opened = 0
+    package var opened = 0
     /// Distinct links confirmed by people.
-    public var confirmed = 0
+    package var confirmed = 0
     /// confirmed ÷ opened.
-    public var confirmRate: Double { opened == 0 ? 0 : Double(confirmed) / Double(opened) }
+    package var confirmRate: Double { opened == 0 ? 0 : Double(confirmed) / Double(opened) }
 }
 
-public final class ClickIntake {
-    public let workspace: Workspace
+package final class ClickIntake {
+    package let workspace: Workspace
     let settings: Settings
     let now: Timestamp
     /// Loaded in `finish()` with only the tokens the logs ask for.
@@ -59,25 +59,25 @@ public final class ClickIntake {
     /// Requests for link paths from the files read, waiting for `finish()`.
     private var linkRequests: [(request: ClickRequest, file: String, inputHash: String)] = []
     /// The link base's path ("/u/"), or nil when no link base is set (then the last path segment is the token).
-    public let pathPrefix: String?
+    package let pathPrefix: String?
 
-    public private(set) var files: [(name: String, format: ClickLogFormat, lines: Int)] = []
-    public private(set) var diagnostics: [Diagnostic] = []
-    public private(set) var requests = 0
-    public private(set) var views = 0
-    public private(set) var confirmations = 0
-    public private(set) var botFlagged = 0
-    public private(set) var otherMethods = 0
-    public private(set) var ignored = 0
-    public private(set) var unknown: [UnresolvedClick] = []
-    public private(set) var unknownCount = 0
-    public private(set) var malformed: [UnresolvedClick] = []
-    public private(set) var malformedCount = 0
-    public private(set) var botConfirmations: [UnresolvedClick] = []
-    public private(set) var perCampaign: [String: CampaignClicks] = [:]
-    public private(set) var events: [IncomingEvent] = []
+    package private(set) var files: [(name: String, format: ClickLogFormat, lines: Int)] = []
+    package private(set) var diagnostics: [Diagnostic] = []
+    package private(set) var requests = 0
+    package private(set) var views = 0
+    package private(set) var confirmations = 0
+    package private(set) var botFlagged = 0
+    package private(set) var otherMethods = 0
+    package private(set) var ignored = 0
+    package private(set) var unknown: [UnresolvedClick] = []
+    package private(set) var unknownCount = 0
+    package private(set) var malformed: [UnresolvedClick] = []
+    package private(set) var malformedCount = 0
+    package private(set) var botConfirmations: [UnresolvedClick] = []
+    package private(set) var perCampaign: [String: CampaignClicks] = [:]
+    package private(set) var events: [IncomingEvent] = []
     /// Confirmations a person must look at (link previews and scanners held; scripts flagged).
-    public private(set) var reviews: [ReviewItem] = []
+    package private(set) var reviews: [ReviewItem] = []
     /// Content keys of the files read (names the report through the journal).
     private var inputKeys: [String] = []
     private var pending: [PendingConfirmation] = []
@@ -85,11 +85,11 @@ public final class ClickIntake {
     private var viewed: [(token: UInt64, time: Timestamp, bot: Bool)] = []
     private var botCache: [String: BotAgents.Sender] = [:]
     /// Confirmations applied but flagged (an empty or scripted user agent).
-    public private(set) var flaggedConfirmations = 0
+    package private(set) var flaggedConfirmations = 0
     private static let listLimit = 200
     static let noCampaign = "(no campaign found)"
 
-    public init(workspace: Workspace, settings: Settings, now: Timestamp) throws(OptoutError) {
+    package init(workspace: Workspace, settings: Settings, now: Timestamp) throws(OptoutError) {
         self.workspace = workspace
         self.settings = settings
         self.now = now
@@ -97,7 +97,7 @@ public final class ClickIntake {
     }
 
     /// The path part of a link base: "https://example.com/u/" → "/u/"; nil when it has none or a query.
-    public static func pathPrefix(ofLinkBase base: String) -> String? {
+    package static func pathPrefix(ofLinkBase base: String) -> String? {
         guard let scheme = base.range(of: "://") else { return nil }
         let rest = base[scheme.upperBound...]
         guard let slash = rest.firstIndex(of: "/") else { return nil }
@@ -123,7 +123,7 @@ public final class ClickIntake {
     }
 
     /// Reads one page log; on a thrown error nothing from it has been kept.
-    public func read(path: String, displayName: String, inputHash: String, contentKey: String) throws(InputError) {
+    package func read(path: String, displayName: String, inputHash: String, contentKey: String) throws(InputError) {
         let reader = ClickLogReader(timezone: settings.timezone, dateOrder: settings.dateOrder)
         // Only requests for opt-out links are kept until the file is known to be good (a big
         // site log is mostly other traffic, counted and dropped here).
@@ -182,7 +182,7 @@ public final class ClickIntake {
 
     /// Attributes every known token to a campaign and builds the opt-out events. Call once, after
     /// every file was read.
-    public func finish() throws(OptoutError) {
+    package func finish() throws(OptoutError) {
         // Resolve: one sequential pass over the index keeping only the tokens asked for.
         var wanted = Set<UInt64>()
         for item in linkRequests {
@@ -286,7 +286,7 @@ public final class ClickIntake {
     // MARK: report
 
     /// Writes outbox/reports/clicks-<time>.txt; returns its path and the journal key to mark done.
-    public func writeReport(ledger: Ledger, journal: Journal) throws(OptoutError) -> (path: String, key: String) {
+    package func writeReport(ledger: Ledger, journal: Journal) throws(OptoutError) -> (path: String, key: String) {
         var hash = SHA256()
         for key in inputKeys.sorted() { hash.update(key) }
         let key = Hex.encode(Array(hash.finalize().prefix(16)))

@@ -7,8 +7,8 @@
 
 import OptoutBase
 
-public enum ConsumeInputs {
-    public static func run(_ intake: IntakeResult, clickReport: (path: String, key: String)?,
+package enum ConsumeInputs {
+    package static func run(_ intake: IntakeResult, clickReport: (path: String, key: String)?,
                            state: RunState) throws(OptoutError) -> (log: StepLog, unreadableRows: Int) {
         let ws = state.workspace
         var log = StepLog()

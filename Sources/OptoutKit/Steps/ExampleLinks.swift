@@ -9,9 +9,9 @@
 import OptoutBase
 import Foundation
 
-public enum ExampleLinks {
+package enum ExampleLinks {
     /// True when `host` is a name reserved for examples and tests, so links to it reach no one.
-    public static func isReserved(host: String) -> Bool {
+    package static func isReserved(host: String) -> Bool {
         var name = host.lowercased()
         while name.hasSuffix(".") { name.removeLast() }
         for domain in ["example.com", "example.net", "example.org", "localhost"] where name == domain || name.hasSuffix("." + domain) {
@@ -30,7 +30,7 @@ public enum ExampleLinks {
     }
 
     /// Why the campaign template (as the run plan parsed it; nil when it cannot be) is held, or nil.
-    public static func holdCause(template: CampaignTemplate?, settings: Settings, settingsDisplay: String) -> String? {
+    package static func holdCause(template: CampaignTemplate?, settings: Settings, settingsDisplay: String) -> String? {
         guard !settings.allowExampleLinks, let base = settings.optoutLinkBase,
               let host = host(ofLinkBase: base), isReserved(host: host),
               let template, template.usesOptOutLink else { return nil }

@@ -11,16 +11,16 @@ import OptoutBase
 import Glibc
 #endif
 
-public enum InterruptedCampaign {
+package enum InterruptedCampaign {
     /// The files a campaign named `name` publishes, in the order CampaignJob publishes them.
-    public static func outputs(_ name: String, workspace ws: Workspace) -> [String] {
+    package static func outputs(_ name: String, workspace ws: Workspace) -> [String] {
         ["\(ws.linksFolder)/\(name).csv", "\(ws.sendFolder)/\(name).csv",
          "\(ws.reportsFolder)/\(name)-skipped.csv", "\(ws.reportsFolder)/\(name).txt"]
     }
 
     /// Removes what an earlier, interrupted attempt of this campaign published (called when the
     /// campaign is rejected: this attempt published nothing, so whatever is there is stale).
-    public static func removeOutputs(_ name: String, workspace ws: Workspace) throws(OptoutError) -> [String] {
+    package static func removeOutputs(_ name: String, workspace ws: Workspace) throws(OptoutError) -> [String] {
         var removed: [String] = []
         for path in outputs(name, workspace: ws) where Durable.exists(path) {
             if unlink(path) != 0 { throw .cannotCreate(path: path, reason: errnoText()) }

@@ -11,37 +11,37 @@ import OptoutBase
 
 /// What one pass over a list found, row by row: the list report's content. Filled by the list
 /// report's own pass, or by a campaign's pass over the same list in the same run (one pass less).
-public struct ListCheck: Sendable {
-    public var rows = 0
-    public var valid = 0
-    public var problems: [String] = []
-    public var counts: [String: Int] = [:]
+package struct ListCheck: Sendable {
+    package var rows = 0
+    package var valid = 0
+    package var problems: [String] = []
+    package var counts: [String: Int] = [:]
 
-    public init() {}
+    package init() {}
 
     mutating func note(_ line: Int, _ category: String, _ text: String) {
         counts[category, default: 0] += 1
         if problems.count < 200 { problems.append("  line \(line): \(text)") }
     }
 
-    public mutating func blank(_ line: Int) { rows += 1; note(line, "blank row", "blank row") }
-    public mutating func invalid(_ line: Int, raw: String, _ rejection: PhoneRejection) {
+    package mutating func blank(_ line: Int) { rows += 1; note(line, "blank row", "blank row") }
+    package mutating func invalid(_ line: Int, raw: String, _ rejection: PhoneRejection) {
         rows += 1
         note(line, "invalid number", "\"\(raw)\": \(rejection.reason)")
     }
-    public mutating func duplicate(_ line: Int, _ number: PhoneNumber, of first: Int) {
+    package mutating func duplicate(_ line: Int, _ number: PhoneNumber, of first: Int) {
         rows += 1
         note(line, "duplicate", "\(number.e164) duplicate of line \(first)")
     }
-    public mutating func optedOut(_ line: Int, _ number: PhoneNumber) { rows += 1; note(line, "opted out", "\(number.e164) is opted out") }
-    public mutating func textable() { rows += 1; valid += 1 }
+    package mutating func optedOut(_ line: Int, _ number: PhoneNumber) { rows += 1; note(line, "opted out", "\(number.e164) is opted out") }
+    package mutating func textable() { rows += 1; valid += 1 }
 }
 
-public enum ListReportJob {
-    public struct Outcome: Sendable {
-        public var reportPath: String
-        public var rows: Int
-        public var valid: Int
+package enum ListReportJob {
+    package struct Outcome: Sendable {
+        package var reportPath: String
+        package var rows: Int
+        package var valid: Int
     }
 
     static func key(_ file: DroppedFile) -> String {
@@ -49,13 +49,13 @@ public enum ListReportJob {
     }
 
     /// True when this version of the list has not been reported yet.
-    public static func isDue(_ file: DroppedFile, journal: Journal) -> Bool {
+    package static func isDue(_ file: DroppedFile, journal: Journal) -> Bool {
         !journal.wasDone(kind: .list, key: key(file))
     }
 
     /// Checks one list with its own pass; returns nil when this version was already reported
     /// (or the list was rejected, or cannot get a report: said in `log`).
-    public static func run(_ file: DroppedFile, state: RunState, log: inout StepLog) throws(OptoutError) -> Outcome? {
+    package static func run(_ file: DroppedFile, state: RunState, log: inout StepLog) throws(OptoutError) -> Outcome? {
         guard isDue(file, journal: state.journal), Durable.exists(file.path) else { return nil }
         let ws = state.workspace
         // Names that would share a report: none of them gets one (said once per group).
@@ -117,7 +117,7 @@ public enum ListReportJob {
     }
 
     /// Writes the report for a finished pass and records this version of the list as reported.
-    public static func write(_ file: DroppedFile, reader: ContactListReader, check: ListCheck,
+    package static func write(_ file: DroppedFile, reader: ContactListReader, check: ListCheck,
                              state: RunState) throws(OptoutError) -> Outcome {
         let ws = state.workspace
         let stem = CampaignJobNames.stem(file.name)
@@ -147,9 +147,9 @@ public enum ListReportJob {
 }
 
 /// Output-name helpers shared by the jobs.
-public enum CampaignJobNames {
+package enum CampaignJobNames {
     /// "Spring Sale.txt" → "Spring_Sale".
-    public static func stem(_ fileName: String) -> String {
+    package static func stem(_ fileName: String) -> String {
         RunState.safeName(DropFolder.splitExtension(fileName).0)
     }
 }

@@ -7,17 +7,17 @@
 
 import OptoutBase
 
-public struct ListReportsResult {
+package struct ListReportsResult {
     /// Reports written (workspace-relative).
-    public var reports: [String] = []
+    package var reports: [String] = []
     /// Lists (by path) whose report is due and left to their campaign's pass.
-    public var deferred: [String: DroppedFile] = [:]
-    public var waiting: [String] = []
-    public var log = StepLog()
+    package var deferred: [String: DroppedFile] = [:]
+    package var waiting: [String] = []
+    package var log = StepLog()
 }
 
-public enum ListReports {
-    public static func run(plan: RunPlan, state: RunState) throws(OptoutError) -> ListReportsResult {
+package enum ListReports {
+    package static func run(plan: RunPlan, state: RunState) throws(OptoutError) -> ListReportsResult {
         var out = ListReportsResult()
         let used = plan.usedLists
         let taken = try plan.take(.lists, state: state)
@@ -36,7 +36,7 @@ public enum ListReports {
     }
 
     /// The deferred lists that no campaign checked: each gets its own pass (in name order).
-    public static func finish(_ remaining: [DroppedFile], state: RunState) throws(OptoutError) -> (reports: [String], log: StepLog) {
+    package static func finish(_ remaining: [DroppedFile], state: RunState) throws(OptoutError) -> (reports: [String], log: StepLog) {
         var log = StepLog()
         var reports: [String] = []
         for file in remaining.sorted(by: { $0.name < $1.name }) {

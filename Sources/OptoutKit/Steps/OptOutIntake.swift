@@ -7,23 +7,23 @@
 
 import OptoutBase
 
-public struct IntakeResult {
-    public var events: [IncomingEvent] = []
+package struct IntakeResult {
+    package var events: [IncomingEvent] = []
     /// Review items found by the readers; made durable with the events (see ReviewItem).
-    public var reviews: [ReviewItem] = []
-    public var consumed: [(file: DroppedFile, kind: InputKind)] = []
+    package var reviews: [ReviewItem] = []
+    package var consumed: [(file: DroppedFile, kind: InputKind)] = []
     /// Opt-out inputs read in part: their unreadable rows (see PartialInput), by path.
-    public var partial: [String: [UnreadableRow]] = [:]
+    package var partial: [String: [UnreadableRow]] = [:]
     /// Content keys of the suppression imports read (journaled once the ledger is synced).
-    public var importKeys: [String] = []
-    public var clicks: ClickIntake?
-    public var decisions = ReviewDecisions()
-    public var messagesRead = 0
-    public var importRows = 0
-    public var clickRequests = 0
-    public var unreadableOptOutRows = 0
-    public var waiting: [String] = []
-    public var log = StepLog()
+    package var importKeys: [String] = []
+    package var clicks: ClickIntake?
+    package var decisions = ReviewDecisions()
+    package var messagesRead = 0
+    package var importRows = 0
+    package var clickRequests = 0
+    package var unreadableOptOutRows = 0
+    package var waiting: [String] = []
+    package var log = StepLog()
 
     mutating func add(_ taken: TakenFiles) -> [DroppedFile] {
         waiting += taken.waiting
@@ -32,8 +32,8 @@ public struct IntakeResult {
     }
 }
 
-public enum OptOutIntake {
-    public static func run(plan: RunPlan, state: RunState) throws(OptoutError) -> IntakeResult {
+package enum OptOutIntake {
+    package static func run(plan: RunPlan, state: RunState) throws(OptoutError) -> IntakeResult {
         var out = IntakeResult()
         try readStopLogs(plan: plan, state: state, into: &out)
         try readImports(plan: plan, state: state, into: &out)

@@ -6,15 +6,15 @@
 
 import OptoutBase
 
-public struct OutputsResult {
-    public var webhooksWritten = 0
-    public var unsubscriptionFiles: [String] = []
+package struct OutputsResult {
+    package var webhooksWritten = 0
+    package var unsubscriptionFiles: [String] = []
     /// The click report written (its path and journal key), if any.
-    public var clickReport: (path: String, key: String)?
+    package var clickReport: (path: String, key: String)?
 }
 
-public enum OptOutOutputs {
-    public static func run(_ intake: IntakeResult, state: RunState) throws(OptoutError) -> OutputsResult {
+package enum OptOutOutputs {
+    package static func run(_ intake: IntakeResult, state: RunState) throws(OptoutError) -> OutputsResult {
         let ledger = state.ledger, journal = state.journal
         var out = OutputsResult()
         let uncovered = ledger.appliedOptOuts.filter { $0.seq > journal.webhookWatermark }

@@ -5,14 +5,14 @@
 
 import OptoutBase
 
-public struct RecordResult {
-    public var newOptOuts = 0
-    public var resubscribed = 0
-    public var reviewed = ReviewOutcome()
+package struct RecordResult {
+    package var newOptOuts = 0
+    package var resubscribed = 0
+    package var reviewed = ReviewOutcome()
 }
 
-public enum RecordOptOuts {
-    public static func run(_ intake: IntakeResult, state: RunState) throws(OptoutError) -> RecordResult {
+package enum RecordOptOuts {
+    package static func run(_ intake: IntakeResult, state: RunState) throws(OptoutError) -> RecordResult {
         let ws = state.workspace
         let written = try state.ledger.record(intake.events, at: state.now)
         CrashPoints.step("run: ledger synced, review log not yet")

@@ -21,12 +21,12 @@ import OptoutPhone
 import OptoutBase
 import Foundation
 
-public enum ReviewReport {
+package enum ReviewReport {
     /// The report's header row (`id` names the item when a row comes back with a decision).
-    public static let header = ["found_at", "kind", "number", "file", "line", "raw_text", "choice", "rule", "id", "decision"]
+    package static let header = ["found_at", "kind", "number", "file", "line", "raw_text", "choice", "rule", "id", "decision"]
 
     /// The report CSV bytes for these items.
-    public static func csv(_ items: [StoredReview]) -> [UInt8] {
+    package static func csv(_ items: [StoredReview]) -> [UInt8] {
         let writer = CSVWriter(audience: .people)
         var out = CSVWriter.utf8BOM
         writer.appendRow(header, to: &out)
@@ -40,7 +40,7 @@ public enum ReviewReport {
 
     /// Writes the report of the items no report covers yet, then moves the watermark.
     /// - Returns: the report's path (workspace-relative) and how many items it holds; nil when none.
-    public static func writePending(log: ReviewLog, journal: Journal, workspace ws: Workspace) throws(OptoutError) -> (path: String, items: Int)? {
+    package static func writePending(log: ReviewLog, journal: Journal, workspace ws: Workspace) throws(OptoutError) -> (path: String, items: Int)? {
         let pending = log.items(after: journal.reviewWatermark)
         guard let first = pending.first else { return nil }
         let bytes = csv(pending)
@@ -71,21 +71,21 @@ public enum ReviewReport {
 }
 
 /// What this run's review step did.
-public struct ReviewOutcome: Sendable {
-    public var opened = 0
-    public var report: String?
+package struct ReviewOutcome: Sendable {
+    package var opened = 0
+    package var report: String?
     /// Lines a person sees even under cron.
-    public var notices: [String] = []
-    public var diagnostics: [Diagnostic] = []
+    package var notices: [String] = []
+    package var diagnostics: [Diagnostic] = []
     /// Damaged ledger records whose review item is still open (exit 74).
-    public var damagedOpen = 0
-    public var openItems = 0
+    package var damagedOpen = 0
+    package var openItems = 0
 }
 
-public enum ReviewStep {
+package enum ReviewStep {
     /// Records the run's review items and closings (fsynced), then writes the review report.
     /// Called right after the ledger write, before anything else depends on either.
-    public static func afterLedger(log: ReviewLog, items: [ReviewItem], decisions: ReviewDecisions, ledger: Ledger,
+    package static func afterLedger(log: ReviewLog, items: [ReviewItem], decisions: ReviewDecisions, ledger: Ledger,
                                    journal: Journal, settings: Settings, workspace ws: Workspace, now: Timestamp,
                                    lastRunFinished: Timestamp?) throws(OptoutError) -> ReviewOutcome {
         var out = ReviewOutcome()
@@ -127,21 +127,21 @@ public enum ReviewStep {
 }
 
 /// Decision files read this run (inbox/reviews/).
-public struct ReviewDecisions: Sendable {
-    public var events: [IncomingEvent] = []
-    public var closings: [ReviewClosing] = []
-    public var diagnostics: [Diagnostic] = []
+package struct ReviewDecisions: Sendable {
+    package var events: [IncomingEvent] = []
+    package var closings: [ReviewClosing] = []
+    package var diagnostics: [Diagnostic] = []
     /// Rows that named no known item or an unknown decision (exit 65).
-    public var rowErrors = 0
+    package var rowErrors = 0
     /// Decision files rejected while read (said at once, in the order read).
-    public var log = StepLog()
+    package var log = StepLog()
     /// Files to move to processed/ once the ledger and the review log are synced, with their row errors.
     var files: [(file: DroppedFile, errors: [String])] = []
 
-    public init() {}
+    package init() {}
 
     /// Reads every decision file; a file with no usable row is rejected at once (nothing from it is used).
-    public static func read(_ dropped: [DroppedFile], log: ReviewLog, workspace ws: Workspace) throws(OptoutError) -> ReviewDecisions {
+    package static func read(_ dropped: [DroppedFile], log: ReviewLog, workspace ws: Workspace) throws(OptoutError) -> ReviewDecisions {
         var out = ReviewDecisions()
         var decided: [String: String] = [:]
         for file in dropped {
@@ -235,7 +235,7 @@ public struct ReviewDecisions: Sendable {
     }
 
     /// Moves the decision files to processed/ (a file with row errors gets <file>.error.txt beside it).
-    public func finish(workspace ws: Workspace) throws(OptoutError) {
+    package func finish(workspace ws: Workspace) throws(OptoutError) {
         for (file, errors) in files {
             let folder = ws.processed(.reviews)
             if !errors.isEmpty {

@@ -10,14 +10,14 @@ import OptoutBase
 import Foundation
 
 /// A campaign template as read once by the plan.
-public struct PlannedTemplate {
-    public let file: DroppedFile
+package struct PlannedTemplate {
+    package let file: DroppedFile
     /// Its bytes, or why they could not be read.
-    public let bytes: Result<[UInt8], OptoutError>
+    package let bytes: Result<[UInt8], OptoutError>
     /// The content key of `bytes` (hex SHA-256), nil when unreadable.
-    public let key: String?
+    package let key: String?
     /// The template parsed (UTF-8, else Windows-1252), nil when unreadable.
-    public let parsed: Result<CampaignTemplate, InputError>?
+    package let parsed: Result<CampaignTemplate, InputError>?
 
     init(file: DroppedFile) {
         self.file = file
@@ -36,41 +36,41 @@ public struct PlannedTemplate {
 
     /// The parsed template as the checks made before a build see it: templates under 1 MiB only
     /// (a larger one is left to the build, which says why it cannot be used).
-    public var checked: CampaignTemplate? {
+    package var checked: CampaignTemplate? {
         guard file.size < 1 << 20, case .success(let template)? = parsed else { return nil }
         return template
     }
 
     /// The list the template names, for the checks before a build.
-    public var list: String? { checked?.list }
+    package var list: String? { checked?.list }
 
     /// The list the build opens (whatever the template's size).
-    public var builtList: String? {
+    package var builtList: String? {
         guard case .success(let template)? = parsed else { return nil }
         return template.list
     }
 }
 
 /// What `RunPlan.take` hands a step: its files, those left waiting, and what it said.
-public struct TakenFiles {
-    public var files: [DroppedFile] = []
+package struct TakenFiles {
+    package var files: [DroppedFile] = []
     /// Files still being written, left for the next run (workspace-relative).
-    public var waiting: [String] = []
-    public var log = StepLog()
+    package var waiting: [String] = []
+    package var log = StepLog()
 }
 
-public final class RunPlan {
-    public let workspace: Workspace
-    public let readiness: RunReadiness
+package final class RunPlan {
+    package let workspace: Workspace
+    package let readiness: RunReadiness
     /// Processed/ opt-out inputs that gained lines since read: read again, in place.
-    public let rereads: [InputKind: [DroppedFile]]
+    package let rereads: [InputKind: [DroppedFile]]
     /// Each inbox folder as listed once.
-    public let scans: [InputKind: DropScan]
+    package let scans: [InputKind: DropScan]
     /// Every ready campaign template (a .txt in inbox/campaigns/), by path.
-    public let templates: [String: PlannedTemplate]
+    package let templates: [String: PlannedTemplate]
     let now: Timestamp
 
-    public init(workspace ws: Workspace, journal: Journal, settle: Double, now: Timestamp) {
+    package init(workspace ws: Workspace, journal: Journal, settle: Double, now: Timestamp) {
         self.workspace = ws
         self.now = now
         let wallClock = Date().timeIntervalSince1970
@@ -90,14 +90,14 @@ public final class RunPlan {
     }
 
     /// The lists (by path) that this run's campaigns name: checked by their campaign's pass.
-    public var usedLists: Set<String> {
+    package var usedLists: Set<String> {
         Set(templates.values.compactMap { $0.list.flatMap { ListFiles.path(of: $0, in: workspace) } })
     }
 
     /// A step's files of `kind`: ready ones (and processed/ opt-out inputs read again), those still
     /// being written noted and left (an opt-out one holds campaigns), unusable ones rejected, and
     /// names the folder does not take (InboxExtensions) rejected.
-    public func take(_ kind: InputKind, state: RunState) throws(OptoutError) -> TakenFiles {
+    package func take(_ kind: InputKind, state: RunState) throws(OptoutError) -> TakenFiles {
         let ws = workspace
         let found = scans[kind] ?? DropScan()
         let optOut = CampaignHolds.optOutKinds.contains(kind)
@@ -132,7 +132,7 @@ public final class RunPlan {
 
     /// An opt-out input that cannot be read: rejected, unless it is read in place (a writer keeps
     /// it open, or it is a processed/ file read again), which stays and is said.
-    public func refuse(_ file: DroppedFile, _ kind: InputKind, _ reason: String, state: RunState) throws(OptoutError) -> StepLog {
+    package func refuse(_ file: DroppedFile, _ kind: InputKind, _ reason: String, state: RunState) throws(OptoutError) -> StepLog {
         let ws = workspace
         var log = StepLog()
         guard file.leaveInPlace else {

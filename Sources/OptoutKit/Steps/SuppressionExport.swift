@@ -5,8 +5,8 @@
 import OptoutPhone
 import OptoutBase
 
-public enum SuppressionExport {
-    public static func write(_ state: SuppressionState, to path: String) throws(OptoutError) {
+package enum SuppressionExport {
+    package static func write(_ state: SuppressionState, to path: String) throws(OptoutError) {
         let file = try AtomicFile(path: path)
         try file.write("phone,opted_out_at,source\n")
         let keys = state.numbers.compactMap { $0.value.optedOut ? $0.key : nil }.sorted()

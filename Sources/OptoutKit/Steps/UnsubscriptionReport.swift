@@ -17,18 +17,18 @@ import OptoutBase
 import Foundation
 
 /// What one report step wrote (paths relative to the workspace root).
-public struct UnsubscriptionOutputs: Sendable, Equatable {
-    public var optOuts = 0
-    public var files: [String] = []
+package struct UnsubscriptionOutputs: Sendable, Equatable {
+    package var optOuts = 0
+    package var files: [String] = []
 }
 
-public enum UnsubscriptionReport {
+package enum UnsubscriptionReport {
     /// The report's header row.
-    public static let header = ["time", "number", "source", "rule", "raw text", "file", "line"]
+    package static let header = ["time", "number", "source", "rule", "raw text", "file", "line"]
 
     /// Writes the report and notifications for opt-outs not yet reported, then moves the watermark.
     /// Returns nil when there was nothing to report.
-    public static func writePending(ledger: Ledger, journal: Journal, settings: Settings,
+    package static func writePending(ledger: Ledger, journal: Journal, settings: Settings,
                                     workspace ws: Workspace) throws(OptoutError) -> UnsubscriptionOutputs? {
         let watermark = journal.reportWatermark
         guard let lastApplied = ledger.appliedOptOuts.last?.seq, lastApplied > watermark else {
@@ -47,7 +47,7 @@ public enum UnsubscriptionReport {
     }
 
     /// The report CSV bytes for these opt-outs.
-    public static func csv(_ records: [LedgerRecord]) -> [UInt8] {
+    package static func csv(_ records: [LedgerRecord]) -> [UInt8] {
         let writer = CSVWriter(audience: .people)
         var out = CSVWriter.utf8BOM
         writer.appendRow(header, to: &out)
@@ -67,10 +67,10 @@ public enum UnsubscriptionReport {
     }
 
     /// "TollFree number", "Optout Link" (as SMS.to and suppressions.csv say) or "import".
-    public static func sourceName(_ source: EventSource) -> String { source.webhookName ?? "import" }
+    package static func sourceName(_ source: EventSource) -> String { source.webhookName ?? "import" }
 
     /// Writes every output for `records` (applied opt-outs, in ledger order).
-    public static func write(_ records: [LedgerRecord], settings: Settings, workspace ws: Workspace,
+    package static func write(_ records: [LedgerRecord], settings: Settings, workspace ws: Workspace,
                              state: SuppressionState) throws(OptoutError) -> UnsubscriptionOutputs {
         precondition(!records.isEmpty)
         let csvBytes = csv(records)
@@ -119,7 +119,7 @@ public enum UnsubscriptionReport {
     }
 
     /// The plain confirmation the FCC allows after an opt-out: no marketing, how to come back.
-    public static func confirmationText(sender: String?) -> String {
+    package static func confirmationText(sender: String?) -> String {
         let who = sender.map { "\($0): " } ?? ""
         return "\(who)You're unsubscribed and will get no more messages from us. Reply START to resubscribe."
     }

@@ -9,15 +9,15 @@
 import OptoutBase
 import Foundation
 
-public enum WebhookPayloads {
+package enum WebhookPayloads {
     /// The exact bytes SMS.to sends (no trailing newline: the file is the request body).
-    public static func body(_ optOut: AppliedOptOut) -> String? {
+    package static func body(_ optOut: AppliedOptOut) -> String? {
         guard let source = optOut.source.webhookName else { return nil }
         return "{\"timestamp\": \"\(optOut.time.iso8601)\", \"unsubscribed_number\": \"\(optOut.number.e164)\", \"source\": \"\(source)\"}"
     }
 
     /// Stable file name: sorts by opt-out time; the id is a hash of number, time and source.
-    public static func fileName(_ optOut: AppliedOptOut) -> String {
+    package static func fileName(_ optOut: AppliedOptOut) -> String {
         var key = SHA256()
         key.update("\(optOut.number.e164)|\(optOut.time.seconds)|\(optOut.source.rawValue)")
         let id = Hex.encode(Array(key.finalize().prefix(8)))
@@ -27,7 +27,7 @@ public enum WebhookPayloads {
     /// Writes the payload files that do not exist yet (in batches with one flush each); returns how
     /// many were written.
     @discardableResult
-    public static func write(_ optOuts: [AppliedOptOut], workspace: Workspace) throws(OptoutError) -> Int {
+    package static func write(_ optOuts: [AppliedOptOut], workspace: Workspace) throws(OptoutError) -> Int {
         var batch: [(path: String, bytes: [UInt8])] = []
         var written = 0
         if optOuts.isEmpty { return 0 }

@@ -20,32 +20,32 @@ import Glibc
 #endif
 import Foundation
 
-public final class CampaignHolds {
+package final class CampaignHolds {
     /// Why campaigns wait this run (workspace-relative wording, for people), in order found.
-    public private(set) var causes: [String] = []
+    package private(set) var causes: [String] = []
 
-    public init() {}
+    package init() {}
 
     /// Holds every campaign of this run, for `cause` (said once however often it is added).
-    public func holdCampaigns(cause: String) {
+    package func holdCampaigns(cause: String) {
         if !causes.contains(cause) { causes.append(cause) }
     }
 
-    public var isHolding: Bool { !causes.isEmpty }
+    package var isHolding: Bool { !causes.isEmpty }
 
     /// All causes in one line for a `HeldCampaign`.
-    public var summary: String {
+    package var summary: String {
         causes.count <= 3 ? causes.joined(separator: "; ")
             : causes.prefix(3).joined(separator: "; ") + "; and \(causes.count - 3) more (see `optout status`)"
     }
 
     /// The folders whose inputs are opt-outs.
-    public static let optOutKinds: [InputKind] = [.stops, .clicks, .suppressions]
+    package static let optOutKinds: [InputKind] = [.stops, .clicks, .suppressions]
 
     /// How long a drop-protocol temp file in an opt-out folder holds campaigns after its last change.
-    public static let tempFileHold: Double = 60 * 60
+    package static let tempFileHold: Double = 60 * 60
     /// How long after being read a processed/ opt-out input is watched for what it gains.
-    public static let processedWatch: Double = 7 * 24 * 60 * 60
+    package static let processedWatch: Double = 7 * 24 * 60 * 60
 
     /// A name that a dropper writes before renaming it into place.
     static func isDropProtocolTemp(_ name: String) -> Bool {
@@ -58,7 +58,7 @@ public final class CampaignHolds {
 
     /// Causes that stand until a person acts, or until time passes: rejected opt-out inputs, and
     /// drop-protocol temp files (`holding`: changed within 60 minutes; `shownOnly`: older).
-    public static func standing(_ ws: Workspace, now: Double) -> (holding: [String], shownOnly: [String]) {
+    package static func standing(_ ws: Workspace, now: Double) -> (holding: [String], shownOnly: [String]) {
         var holding: [String] = []
         var shownOnly: [String] = []
         for kind in optOutKinds {
@@ -107,7 +107,7 @@ public final class CampaignHolds {
 
     /// Stable keys of what holds campaigns until a person acts or time passes (for `watch`: a
     /// change, such as a rejected log removed, brings a pass).
-    public static func watchKeys(_ ws: Workspace, now: Double) -> [String] {
+    package static func watchKeys(_ ws: Workspace, now: Double) -> [String] {
         standing(ws, now: now).holding.map { cause in
             // "changed N min ago" changes every minute: keep only the path.
             String(cause.prefix(while: { $0 != " " }))
@@ -115,7 +115,7 @@ public final class CampaignHolds {
     }
 
     /// Opt-out inputs that arrived or changed since `readiness` assessed the folders.
-    public static func changedSinceAssessed(_ ws: Workspace, readiness: RunReadiness, readInPlace: [DroppedFile]) -> [String] {
+    package static func changedSinceAssessed(_ ws: Workspace, readiness: RunReadiness, readInPlace: [DroppedFile]) -> [String] {
         var out: [String] = []
         for kind in optOutKinds {
             for file in DropFolder.scan(ws.folder(kind), settle: 0).ready {
@@ -137,7 +137,7 @@ public final class CampaignHolds {
 
     /// The cause that holds one campaign: its list is still being written (or being dropped).
     /// (`list`: the list the template names, as the run plan parsed it.)
-    public static func listCause(list: String?, ws: Workspace, readiness: RunReadiness) -> String? {
+    package static func listCause(list: String?, ws: Workspace, readiness: RunReadiness) -> String? {
         guard let list = usableListName(list) else { return nil }
         let path = "\(ws.folder(.lists))/\(list).csv"
         if let identity = FileIdentity.of(path) {
@@ -170,12 +170,12 @@ public final class CampaignHolds {
 
     /// What a campaign is built from, with the identities seen before the build: checked again
     /// right before its outputs are published. Returns a reason when something changed.
-    public static func inputsCheck(template: DroppedFile, ws: Workspace) -> () -> String? {
+    package static func inputsCheck(template: DroppedFile, ws: Workspace) -> () -> String? {
         inputsCheck(template: template, list: listName(template), ws: ws)
     }
 
     /// The same, for a template whose list the run plan parsed already.
-    public static func inputsCheck(template: DroppedFile, list: String?, ws: Workspace) -> () -> String? {
+    package static func inputsCheck(template: DroppedFile, list: String?, ws: Workspace) -> () -> String? {
         let listPath = usableListName(list).map { "\(ws.folder(.lists))/\($0).csv" }
         let listIdentity = listPath.flatMap { FileIdentity.of($0) }
         return {
@@ -196,7 +196,7 @@ public final class CampaignHolds {
 
     /// Processed/ opt-out inputs that changed within 7 days of being read (their journal identity
     /// differs): read again for what they gained, and left where they are.
-    public static func processedToReread(_ kind: InputKind, ws: Workspace, journal: Journal, now: Double) -> [DroppedFile] {
+    package static func processedToReread(_ kind: InputKind, ws: Workspace, journal: Journal, now: Double) -> [DroppedFile] {
         var out: [DroppedFile] = []
         for var file in DropFolder.scan(ws.processed(kind), settle: 0).ready {
             guard let identity = file.identity, identity.mtime >= now - processedWatch else { continue }
@@ -209,12 +209,12 @@ public final class CampaignHolds {
         return out
     }
 
-    public enum Consumed: Equatable { case moved(String), leftInPlace, changed }
+    package enum Consumed: Equatable { case moved(String), leftInPlace, changed }
 
     /// After the ledger is fsynced: an opt-out input is moved to processed/ only when it is still
     /// the file that was read (its identity kept in the journal, so that what it gains later is
     /// read again); one read in place is left there; one that changed is left to be read again.
-    public static func consume(_ file: DroppedFile, kind: InputKind, ws: Workspace, journal: Journal) throws(OptoutError) -> Consumed {
+    package static func consume(_ file: DroppedFile, kind: InputKind, ws: Workspace, journal: Journal) throws(OptoutError) -> Consumed {
         let now = FileIdentity.of(file.path)
         if file.leaveInPlace {
             // A processed/ file read again: remember the identity read (an inbox file a writer

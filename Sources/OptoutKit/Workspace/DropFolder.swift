@@ -14,25 +14,25 @@ import Glibc
 import Foundation
 
 /// A file found in a drop folder.
-public struct DroppedFile: Sendable, Equatable {
-    public var path: String
-    public var name: String
-    public var size: Int
-    public var modified: Timestamp
+package struct DroppedFile: Sendable, Equatable {
+    package var path: String
+    package var name: String
+    package var size: Int
+    package var modified: Timestamp
     /// Device and inode: tell the very same file from a new one with the same bytes.
-    public var device: UInt64 = 0
-    public var inode: UInt64 = 0
+    package var device: UInt64 = 0
+    package var inode: UInt64 = 0
     /// Device, inode, size and mtime (ns) when the file was assessed; checked again before the
     /// file is consumed and before anything built from it is published (nil: not recorded).
-    public var identity: FileIdentity? = nil
+    package var identity: FileIdentity? = nil
     /// Where to read its bytes: the file itself, or a snapshot of its complete lines when a
     /// writer still holds it open (`RunReadiness`).
-    public var readPath: String = ""
+    package var readPath: String = ""
     /// Read and applied, but left where it is (a writer keeps it open, or it is a processed/
     /// file read again for what it gained): never moved.
-    public var leaveInPlace = false
+    package var leaveInPlace = false
 
-    public init(path: String, name: String, size: Int, modified: Timestamp, device: UInt64 = 0, inode: UInt64 = 0) {
+    package init(path: String, name: String, size: Int, modified: Timestamp, device: UInt64 = 0, inode: UInt64 = 0) {
         self.path = path
         self.name = name
         self.size = size
@@ -44,17 +44,17 @@ public struct DroppedFile: Sendable, Equatable {
 }
 
 /// What a scan of one folder found.
-public struct DropScan: Sendable {
-    public var ready: [DroppedFile] = []
+package struct DropScan: Sendable {
+    package var ready: [DroppedFile] = []
     /// Files seen but not taken yet (still being written).
-    public var unsettled: [String] = []
+    package var unsettled: [String] = []
     /// Entries that can never be taken (symlinks, devices, unsafe names), with the reason.
-    public var unusable: [(name: String, reason: String)] = []
+    package var unusable: [(name: String, reason: String)] = []
 }
 
-public enum DropFolder {
+package enum DropFolder {
     /// True for names that are never inputs: hidden, Office lock files, partial downloads.
-    public static func isIgnoredName(_ name: String) -> Bool {
+    package static func isIgnoredName(_ name: String) -> Bool {
         if name.hasPrefix(".") || name.hasPrefix("~$") { return true }
         let lower = name.lowercased()
         for suffix in [".tmp", ".part", ".crdownload", ".error.txt"] where lower.hasSuffix(suffix) { return true }
@@ -62,7 +62,7 @@ public enum DropFolder {
     }
 
     /// A name is safe when it is valid UTF-8 and has no slash, control character or "..".
-    public static func isSafeName(_ raw: [UInt8]) -> Bool {
+    package static func isSafeName(_ raw: [UInt8]) -> Bool {
         if raw.isEmpty || raw.count > 255 { return false }
         if raw == [0x2E] || raw == [0x2E, 0x2E] { return false }
         for b in raw where b < 0x20 || b == 0x2F || b == 0x7F { return false }
@@ -71,7 +71,7 @@ public enum DropFolder {
 
     /// Lists the files ready to take in `folder`, ignoring sub-folders.
     /// - Parameter settle: seconds a file's size and mtime must have been unchanged.
-    public static func scan(_ folder: String, settle: Double, now: Double = Date().timeIntervalSince1970,
+    package static func scan(_ folder: String, settle: Double, now: Double = Date().timeIntervalSince1970,
                             accept: (String) -> Bool = { _ in true }) -> DropScan {
         var result = DropScan()
         guard let dir = opendir(folder) else { return result }
@@ -127,7 +127,7 @@ public enum DropFolder {
     }
 
     /// A path in `folder` for `name` that does not exist yet ("name", "name-2.ext", "name-3.ext"...).
-    public static func freePath(in folder: String, name: String) -> String {
+    package static func freePath(in folder: String, name: String) -> String {
         var candidate = "\(folder)/\(name)"
         var n = 2
         let (stem, ext) = splitExtension(name)
@@ -139,14 +139,14 @@ public enum DropFolder {
     }
 
     /// "list.csv" → ("list", ".csv"); "README" → ("README", "").
-    public static func splitExtension(_ name: String) -> (String, String) {
+    package static func splitExtension(_ name: String) -> (String, String) {
         guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return (name, "") }
         return (String(name[..<dot]), String(name[dot...]))
     }
 
     /// Moves a consumed input to `<kind>/processed/`, keeping its bytes; never overwrites.
     @discardableResult
-    public static func markProcessed(_ file: DroppedFile, into folder: String) throws(OptoutError) -> String {
+    package static func markProcessed(_ file: DroppedFile, into folder: String) throws(OptoutError) -> String {
         try refuseStateSource(file)
         try Durable.makeDirectory(folder)
         let target = freePath(in: folder, name: OutputNames.fitting(file.name))
@@ -163,7 +163,7 @@ public enum DropFolder {
 
     /// Moves an unusable input to `<kind>/rejected/` with `<file>.error.txt` beside it.
     @discardableResult
-    public static func reject(_ file: DroppedFile, into folder: String, errors: [String]) throws(OptoutError) -> String {
+    package static func reject(_ file: DroppedFile, into folder: String, errors: [String]) throws(OptoutError) -> String {
         // Deleted since the scan (by a person, between scan and read): say so, and write no
         // .error.txt for a file that is not there (the failed move used to leave one, with 73).
         guard Durable.exists(file.path) else {

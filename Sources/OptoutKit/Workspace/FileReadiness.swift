@@ -20,14 +20,14 @@ import Glibc
 import Foundation
 
 /// Device, inode, size and mtime (with nanoseconds): the same file with the same bytes.
-public struct FileIdentity: Sendable, Equatable, CustomStringConvertible {
-    public var device: UInt64
-    public var inode: UInt64
-    public var size: Int64
-    public var mtimeSeconds: Int64
-    public var mtimeNanoseconds: Int64
+package struct FileIdentity: Sendable, Equatable, CustomStringConvertible {
+    package var device: UInt64
+    package var inode: UInt64
+    package var size: Int64
+    package var mtimeSeconds: Int64
+    package var mtimeNanoseconds: Int64
 
-    public init(_ st: stat) {
+    package init(_ st: stat) {
         device = UInt64(st.st_dev)
         inode = UInt64(st.st_ino)
         size = Int64(st.st_size)
@@ -36,21 +36,21 @@ public struct FileIdentity: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The identity of the file at `path` now (links not followed), nil when it is gone.
-    public static func of(_ path: String) -> FileIdentity? {
+    package static func of(_ path: String) -> FileIdentity? {
         var st = stat()
         guard lstat(path, &st) == 0 else { return nil }
         return FileIdentity(st)
     }
 
-    public var mtime: Double { Double(mtimeSeconds) + Double(mtimeNanoseconds) / 1e9 }
+    package var mtime: Double { Double(mtimeSeconds) + Double(mtimeNanoseconds) / 1e9 }
 
     /// As kept in the journal.
-    public var description: String { "\(device):\(inode):\(size):\(mtimeSeconds).\(mtimeNanoseconds)" }
+    package var description: String { "\(device):\(inode):\(size):\(mtimeSeconds).\(mtimeNanoseconds)" }
 }
 
 /// Is a file held open for writing? A read lease taken and released at once tells.
-public enum LeaseProbe {
-    public enum Answer: Sendable, Equatable {
+package enum LeaseProbe {
+    package enum Answer: Sendable, Equatable {
         case noWriter
         case writerOpen
         /// The probe cannot answer here (the reason, for `status`).
@@ -66,7 +66,7 @@ public enum LeaseProbe {
         return true
     }()
 
-    public static func probe(_ path: String) -> Answer {
+    package static func probe(_ path: String) -> Answer {
         _ = leaseBreakSignalIgnored
         let fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC)
         if fd < 0 { return .unavailable("cannot open: \(errnoText())") }
@@ -86,7 +86,7 @@ public enum LeaseProbe {
 }
 
 /// What a run decided about one file.
-public enum ReadinessState: Sendable, Equatable {
+package enum ReadinessState: Sendable, Equatable {
     /// Settled and closed (or settled and the probe could not tell): take it.
     case ready
     /// Unchanged for settle_seconds, but a writer holds it open.
@@ -95,20 +95,20 @@ public enum ReadinessState: Sendable, Equatable {
     case changing
 }
 
-public final class RunReadiness {
-    public let settle: Double
+package final class RunReadiness {
+    package let settle: Double
     /// By path: the identity seen and the decision.
-    public private(set) var states: [String: (identity: FileIdentity, state: ReadinessState)] = [:]
+    package private(set) var states: [String: (identity: FileIdentity, state: ReadinessState)] = [:]
     /// Files the lease probe could not answer for, with the reason (the settle rule alone applied).
-    public private(set) var probeUnavailable: [(path: String, reason: String)] = []
+    package private(set) var probeUnavailable: [(path: String, reason: String)] = []
     /// Seconds the run waited (0 or settle_seconds).
-    public private(set) var waited: Double = 0
+    package private(set) var waited: Double = 0
     /// Snapshots of complete lines made for open files; removed by `cleanUp()`.
     private var snapshots: [String] = []
     private let snapshotFolder: String
 
     /// Assesses every file in `files` (already listed by `DropFolder.scan`), with one wait.
-    public init(files: [DroppedFile], settle: Double, snapshotFolder: String,
+    package init(files: [DroppedFile], settle: Double, snapshotFolder: String,
                 now: () -> Double = { Date().timeIntervalSince1970 },
                 sleep: (Double) -> Void = { Thread.sleep(forTimeInterval: $0) }) {
         self.settle = settle
@@ -147,7 +147,7 @@ public final class RunReadiness {
 
     /// The decision about a file listed now, or nil when it was not there (or not this very file)
     /// when the run assessed the folders: it arrived during the run and waits for the next one.
-    public func state(of file: DroppedFile) -> ReadinessState? {
+    package func state(of file: DroppedFile) -> ReadinessState? {
         guard let seen = states[file.path] else { return nil }
         if let identity = file.identity, identity != seen.identity { return .changing }
         return seen.state
@@ -155,7 +155,7 @@ public final class RunReadiness {
 
     /// Splits a folder's listing: files to take now (opt-out inputs that a writer keeps open are
     /// taken in place, their complete lines only) and files still being written, with the reason.
-    public func split(_ found: [DroppedFile], optOut: Bool) -> (ready: [DroppedFile], waiting: [(file: DroppedFile, reason: String)]) {
+    package func split(_ found: [DroppedFile], optOut: Bool) -> (ready: [DroppedFile], waiting: [(file: DroppedFile, reason: String)]) {
         var ready: [DroppedFile] = []
         var waiting: [(DroppedFile, String)] = []
         for file in found {
@@ -224,7 +224,7 @@ public final class RunReadiness {
     }
 
     /// Removes the snapshots this run made.
-    public func cleanUp() {
+    package func cleanUp() {
         for path in snapshots { unlink(path) }
         snapshots.removeAll()
     }

@@ -6,7 +6,7 @@
 extension InputKind {
     /// Extensions a file in this folder may have, in order of preference; nil: any name (click
     /// logs are rotated as access.log.1, access.log-20261126...).
-    public var acceptedExtensions: [String]? {
+    package var acceptedExtensions: [String]? {
         switch self {
         case .lists: [".csv", ".tsv", ".txt"]
         case .campaigns: [".txt"]
@@ -21,14 +21,14 @@ extension InputKind {
     var fileNoun: String { self == .campaigns ? "templates" : "files" }
 
     /// Whether this folder takes a file of this name.
-    public func accepts(_ name: String) -> Bool {
+    package func accepts(_ name: String) -> Bool {
         guard let extensions = acceptedExtensions else { return true }
         let lower = name.lowercased()
         return extensions.contains { lower.hasSuffix($0) }
     }
 
     /// "(.csv, .tsv or .txt files)": what the folder takes, for a rejection.
-    public var acceptedDescription: String {
+    package var acceptedDescription: String {
         guard let extensions = acceptedExtensions, let last = extensions.last else { return "(any file)" }
         let listed = extensions.count == 1 ? last : extensions.dropLast().joined(separator: ", ") + " or " + last
         return "(\(listed) \(fileNoun))"

@@ -12,7 +12,7 @@
 import OptoutBase
 
 /// What a journal entry is about: the raw strings are the ones on disk (unchanged).
-public enum JournalKind: Hashable, Sendable, CustomStringConvertible {
+package enum JournalKind: Hashable, Sendable, CustomStringConvertible {
     /// A campaign template (key: content key; done fingerprint: device:inode:size:mtime).
     case campaign
     /// A list version reported (key: stem@size:mtime).
@@ -24,7 +24,7 @@ public enum JournalKind: Hashable, Sendable, CustomStringConvertible {
     /// The identity of an opt-out input when read (key: its processed/ path).
     case read(InputKind)
 
-    public var raw: String {
+    package var raw: String {
         switch self {
         case .campaign: return "campaign"
         case .list: return "list"
@@ -34,21 +34,21 @@ public enum JournalKind: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    public var description: String { raw }
+    package var description: String { raw }
 }
 
-public final class Journal {
+package final class Journal {
     private let file: RecordFile
     private var openClaims: [String: String] = [:]     // "kind\tkey" → name
     private var usedNames: [String: Set<String>] = [:]  // kind → names ever claimed
     private var doneFingerprints: Set<String> = []       // "kind\tkey\tfingerprint"
     private var doneKeys: Set<String> = []               // "kind\tkey"
-    public private(set) var webhookWatermark: Int64 = 0
-    public private(set) var reportWatermark: Int64 = 0
+    package private(set) var webhookWatermark: Int64 = 0
+    package private(set) var reportWatermark: Int64 = 0
     /// How many review items (ReviewLog, in order) the review reports cover.
-    public private(set) var reviewWatermark = 0
+    package private(set) var reviewWatermark = 0
 
-    public init(path: String) throws(OptoutError) {
+    package init(path: String) throws(OptoutError) {
         file = RecordFile(path: path)
         try file.open(repairing: { payload, _ in
             let fields = TabFields.split(payload).map { TabFields.unescape(UnsafeBufferPointer(rebasing: payload[$0])) }
@@ -72,7 +72,7 @@ public final class Journal {
         })
     }
 
-    public var problems: [String] { file.problems }
+    package var problems: [String] { file.problems }
 
     private func write(_ fields: [String]) throws(OptoutError) {
         var payload: [UInt8] = []
@@ -85,7 +85,7 @@ public final class Journal {
 
     /// The output name for an input: the one claimed before a crash, or a new one that no earlier
     /// input of this kind used and for which `isTaken` is false ("name", "name-2", ...).
-    public func claimName(kind: JournalKind, key: String, preferred: String, isTaken: (String) -> Bool) throws(OptoutError) -> String {
+    package func claimName(kind: JournalKind, key: String, preferred: String, isTaken: (String) -> Bool) throws(OptoutError) -> String {
         if let name = openClaims["\(kind)\t\(key)"] { return name }
         var candidate = preferred
         var n = 2
@@ -100,7 +100,7 @@ public final class Journal {
     }
 
     /// Records that the input is finished (before it is moved out of the inbox).
-    public func markDone(kind: JournalKind, key: String, fingerprint: String) throws(OptoutError) {
+    package func markDone(kind: JournalKind, key: String, fingerprint: String) throws(OptoutError) {
         try write(["done", kind.raw, key, fingerprint])
         openClaims["\(kind)\t\(key)"] = nil
         doneKeys.insert("\(kind)\t\(key)")
@@ -108,30 +108,30 @@ public final class Journal {
     }
 
     /// True when this very file (same content and fingerprint) was finished but not moved.
-    public func isDone(kind: JournalKind, key: String, fingerprint: String) -> Bool {
+    package func isDone(kind: JournalKind, key: String, fingerprint: String) -> Bool {
         doneFingerprints.contains("\(kind)\t\(key)\t\(fingerprint)")
     }
 
     /// True when an input with this content was finished at some time.
-    public func wasDone(kind: JournalKind, key: String) -> Bool {
+    package func wasDone(kind: JournalKind, key: String) -> Bool {
         doneKeys.contains("\(kind)\t\(key)")
     }
 
-    public func setWebhookWatermark(_ seq: Int64) throws(OptoutError) {
+    package func setWebhookWatermark(_ seq: Int64) throws(OptoutError) {
         guard seq > webhookWatermark else { return }
         try write(["webhooks", String(seq)])
         webhookWatermark = seq
     }
 
     /// Records that the unsubscription report and its notifications cover opt-outs up to `seq`.
-    public func setReportWatermark(_ seq: Int64) throws(OptoutError) {
+    package func setReportWatermark(_ seq: Int64) throws(OptoutError) {
         guard seq > reportWatermark else { return }
         try write(["reports", String(seq)])
         reportWatermark = seq
     }
 
     /// Records that review reports cover the first `count` review items.
-    public func setReviewWatermark(_ count: Int) throws(OptoutError) {
+    package func setReviewWatermark(_ count: Int) throws(OptoutError) {
         guard count > reviewWatermark else { return }
         try write(["reviews", String(count)])
         reviewWatermark = count

@@ -11,12 +11,12 @@ import OptoutBase
 import Glibc
 #endif
 
-public enum LinkKeyCheck {
+package enum LinkKeyCheck {
     /// How many index entries are recomputed with the key.
     static let sample = 3
 
     /// Why the key cannot be used, or nil.
-    public static func problem(workspace ws: Workspace) throws(OptoutError) -> String? {
+    package static func problem(workspace ws: Workspace) throws(OptoutError) -> String? {
         let key = ws.display(ws.linkKeyFile), index = ws.display(ws.linkIndexFile)
         let way = "restore \(key) from backup; if it is truly lost, `optout init --new-link-key` makes a new one on purpose (links already sent keep working)"
         let entries = try firstEntries(ws.linkIndexFile, count: sample)
@@ -62,7 +62,7 @@ public enum LinkKeyCheck {
 
     /// The cause for holding this campaign template, when it uses `{optout}` and the key is unfit.
     /// (`template`: as the run plan parsed it, nil when it cannot be.)
-    public static func holdCause(template: CampaignTemplate?, links: LinkStore) throws(OptoutError) -> String? {
+    package static func holdCause(template: CampaignTemplate?, links: LinkStore) throws(OptoutError) -> String? {
         guard let template, template.usesOptOutLink else { return nil }
         return try links.keyProblem()
     }

@@ -8,20 +8,20 @@
 
 import OptoutBase
 
-public enum ListFiles {
+package enum ListFiles {
     /// Extensions a list may have (compared without case): the inbox table's (InboxExtensions).
-    public static let extensions = InputKind.lists.acceptedExtensions ?? []
+    package static let extensions = InputKind.lists.acceptedExtensions ?? []
 
     static func isListName(_ name: String) -> Bool { InputKind.lists.accepts(name) }
 
     /// The list files in inbox/lists/ (settled or not), sorted by name.
-    public static func names(_ ws: Workspace) -> [String] {
+    package static func names(_ ws: Workspace) -> [String] {
         let scan = DropFolder.scan(ws.folder(.lists), settle: 0, accept: isListName)
         return (scan.ready.map(\.name) + scan.unsettled).sorted()
     }
 
     /// The key two list files share when their reports would share a name.
-    public static func collisionKey(_ listName: String) -> String {
+    package static func collisionKey(_ listName: String) -> String {
         var stem = listName
         if isListName(stem) { stem = DropFolder.splitExtension(stem).0 }
         let safe = RunState.safeName(stem).lowercased()
@@ -30,7 +30,7 @@ public enum ListFiles {
 
     /// The file a campaign's `list: x` names: x itself when it has a list extension, else x.csv,
     /// x.CSV, x.tsv, x.txt (any case of the extension). Nil when there is none.
-    public static func path(of listName: String, in ws: Workspace, names: [String]? = nil) -> String? {
+    package static func path(of listName: String, in ws: Workspace, names: [String]? = nil) -> String? {
         guard !listName.contains("/"), !listName.hasPrefix(".") else { return nil }
         let all = names ?? self.names(ws)
         if all.contains(listName) && isListName(listName) { return "\(ws.folder(.lists))/\(listName)" }
@@ -46,14 +46,14 @@ public enum ListFiles {
     }
 
     /// The other list files sharing a report name with `listName` (empty when none).
-    public static func collisions(of listName: String, in ws: Workspace, names: [String]? = nil) -> [String] {
+    package static func collisions(of listName: String, in ws: Workspace, names: [String]? = nil) -> [String] {
         let key = collisionKey(listName)
         let group = (names ?? self.names(ws)).filter { collisionKey($0) == key }
         return group.count > 1 ? group : []
     }
 
     /// Why the list files in `group` get no report, for a person.
-    public static func collisionReason(_ group: [String], ws: Workspace) -> String {
+    package static func collisionReason(_ group: [String], ws: Workspace) -> String {
         let files = group.map { "\(ws.display(ws.folder(.lists)))/\($0)" }.joined(separator: ", ")
         let report = "outbox/reports/list-\(CampaignJobNames.stem(group[0])).txt"
         return "\(files) differ only in extension, case or punctuation and would share one report (\(report)): rename or remove all but one; until then they get no report and campaigns naming them are held"

@@ -9,35 +9,35 @@
 import OptoutBase
 
 /// One output file: a folder and a pattern with `<name>` (a campaign), `<list>` or `<time>`.
-public struct OutputName: Sendable {
-    public var folder: String
-    public var pattern: String
+package struct OutputName: Sendable {
+    package var folder: String
+    package var pattern: String
 
     /// The file name for a value of the placeholder.
-    public func fileName(_ value: String) -> String {
+    package func fileName(_ value: String) -> String {
         var out = pattern
         for placeholder in ["<name>", "<list>", "<time>"] { out = out.replacingOccurrences(of: placeholder, with: value) }
         return out
     }
 
     /// The fixed text before the placeholder ("list-" for "list-<list>.txt"; "index" when none).
-    public var prefix: String {
+    package var prefix: String {
         guard let open = pattern.firstIndex(of: "<") else { return DropFolder.splitExtension(pattern).0 }
         return String(pattern[..<open])
     }
 }
 
-public enum OutputNames {
+package enum OutputNames {
     /// Longest file name on Linux file systems (ext4, xfs, btrfs, tmpfs), in bytes.
-    public static let fileNameLimit = 255
+    package static let fileNameLimit = 255
     /// Room for the "-<n>" a journal claim adds when a name is taken ("-2" ... "-9999").
-    public static let claimSuffixReserve = 5
+    package static let claimSuffixReserve = 5
     /// Room for the temp file written beside every output: "." + name + ".tmp-<pid>-<8 hex>"
     /// (pid up to 10 digits).
-    public static let tempReserve = 1 + ".tmp-".utf8.count + 10 + 1 + 8
+    package static let tempReserve = 1 + ".tmp-".utf8.count + 10 + 1 + 8
 
     /// Every file a campaign named `<name>` writes (CampaignJob).
-    public static let campaign: [OutputName] = [
+    package static let campaign: [OutputName] = [
         OutputName(folder: "outbox/send", pattern: "<name>.csv"),
         OutputName(folder: "outbox/links", pattern: "<name>.csv"),
         OutputName(folder: "outbox/reports", pattern: "<name>.txt"),
@@ -46,7 +46,7 @@ public enum OutputNames {
 
     /// Every report not named after a campaign (and the ones later releases add: their prefixes
     /// are refused as campaign names already, so a later report never meets a campaign's file).
-    public static let reports: [OutputName] = [
+    package static let reports: [OutputName] = [
         OutputName(folder: "outbox/reports", pattern: "list-<list>.txt"),
         OutputName(folder: "outbox/reports", pattern: "unsubscriptions-<time>.csv"),
         OutputName(folder: "outbox/notifications", pattern: "unsubscriptions-<time>.eml"),
@@ -68,12 +68,12 @@ public enum OutputNames {
     }
 
     /// The longest campaign name accepted, in bytes (UTF-8).
-    public static var longestCampaignName: Int { longestName(for: campaign) }
+    package static var longestCampaignName: Int { longestName(for: campaign) }
     /// The longest list name whose report fits, in bytes.
-    public static var longestListName: Int { longestName(for: reports.filter { $0.pattern.contains("<list>") }) }
+    package static var longestListName: Int { longestName(for: reports.filter { $0.pattern.contains("<list>") }) }
 
     /// Prefixes a campaign name may not start with (compared without case).
-    public static var reservedPrefixes: [String] {
+    package static var reservedPrefixes: [String] {
         var seen: [String] = []
         for entry in reports where !seen.contains(entry.prefix) { seen.append(entry.prefix) }
         return seen
@@ -81,7 +81,7 @@ public enum OutputNames {
 
     /// Why `name` (a campaign's output name, from its file `fileName`) cannot be used; empty when
     /// it can.
-    public static func campaignProblems(name: String, fileName: String) -> [String] {
+    package static func campaignProblems(name: String, fileName: String) -> [String] {
         var reasons: [String] = []
         let bytes = name.utf8.count
         if bytes > longestCampaignName {
@@ -100,7 +100,7 @@ public enum OutputNames {
 
     /// `fileName` shortened (its stem cut on a character boundary, extension kept) so that it,
     /// `extra` more bytes, a "-<n>" suffix and a temp file's additions fit the file-name limit.
-    public static func fitting(_ fileName: String, extra: Int = 0) -> String {
+    package static func fitting(_ fileName: String, extra: Int = 0) -> String {
         let room = fileNameLimit - extra - claimSuffixReserve - tempReserve
         if fileName.utf8.count <= room { return fileName }
         let (stem, ext) = DropFolder.splitExtension(fileName)

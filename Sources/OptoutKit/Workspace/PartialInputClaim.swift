@@ -8,7 +8,7 @@ import OptoutBase
 extension PartialInput {
     /// Moves a file read in part to `folder` with `<file>.error.txt` beside it; returns the new path.
     @discardableResult
-    public static func markProcessed(_ file: DroppedFile, into folder: String, rows: [UnreadableRow]) throws(OptoutError) -> String {
+    package static func markProcessed(_ file: DroppedFile, into folder: String, rows: [UnreadableRow]) throws(OptoutError) -> String {
         guard Durable.exists(file.path) else {
             throw .io(path: file.path, reason: "disappeared while being read (deleted or moved away); the run stopped here, run again")
         }

@@ -7,20 +7,20 @@
 import OptoutPhone
 import OptoutBase
 
-public struct RunState {
-    public let workspace: Workspace
-    public let settings: Settings
-    public let parser: PhoneNumberParser
-    public let ledger: Ledger
-    public let journal: Journal
-    public let reviewLog: ReviewLog
-    public let now: Timestamp
+package struct RunState {
+    package let workspace: Workspace
+    package let settings: Settings
+    package let parser: PhoneNumberParser
+    package let ledger: Ledger
+    package let journal: Journal
+    package let reviewLog: ReviewLog
+    package let now: Timestamp
     /// The link key and index, opened on first use (LinkStore).
-    public let links: LinkStore
+    package let links: LinkStore
     /// Progress lines for long work (nil: nobody is watching).
-    public let progress: (@Sendable (String) -> Void)?
+    package let progress: (@Sendable (String) -> Void)?
 
-    public init(workspace: Workspace, settings: Settings, ledger: Ledger, journal: Journal, reviewLog: ReviewLog,
+    package init(workspace: Workspace, settings: Settings, ledger: Ledger, journal: Journal, reviewLog: ReviewLog,
                 now: Timestamp, progress: (@Sendable (String) -> Void)?) {
         self.workspace = workspace
         self.settings = settings
@@ -33,28 +33,28 @@ public struct RunState {
         self.progress = progress
     }
 
-    public func display(_ path: String) -> String { workspace.display(path) }
+    package func display(_ path: String) -> String { workspace.display(path) }
 
     /// Identity of an input file's bytes (hex SHA-256), read in 1 MiB chunks (bounded memory
     /// whatever the file's size).
-    public static func contentKey(_ path: String) throws(OptoutError) -> String {
+    package static func contentKey(_ path: String) throws(OptoutError) -> String {
         try Durable.contentKey(path)
     }
 
     /// The same identity for bytes already read.
-    public static func contentKey(bytes: [UInt8]) -> String {
+    package static func contentKey(bytes: [UInt8]) -> String {
         var hasher = SHA256()
         hasher.update(bytes)
         return Hex.encode(hasher.finalize())
     }
 
     /// The same file in the same place (device, inode, size, mtime): tells a leftover from a re-drop.
-    public static func fingerprint(_ file: DroppedFile) -> String {
+    package static func fingerprint(_ file: DroppedFile) -> String {
         "\(file.device):\(file.inode):\(file.size):\(file.modified.seconds)"
     }
 
     /// A name safe for output files: letters, digits, '-', '_' and '.', others become '_'.
-    public static func safeName(_ name: String) -> String {
+    package static func safeName(_ name: String) -> String {
         var out = ""
         for scalar in name.unicodeScalars {
             let v = scalar.value
@@ -67,32 +67,32 @@ public struct RunState {
 }
 
 /// What a step says to people: diagnostics in order, and how many inputs it moved to rejected/.
-public struct StepLog: Sendable {
-    public var diagnostics: [Diagnostic] = []
+package struct StepLog: Sendable {
+    package var diagnostics: [Diagnostic] = []
     /// Inputs moved to rejected/ (drives exit code 65).
-    public var rejectedInputs = 0
+    package var rejectedInputs = 0
     /// Why campaigns must wait this run (CampaignHolds), in the order found, each once.
-    public var holdCauses: [String] = []
+    package var holdCauses: [String] = []
 
-    public init() {}
+    package init() {}
 
-    public mutating func add(_ severity: Diagnostic.Severity, _ location: SourceLocation?, _ message: String) {
+    package mutating func add(_ severity: Diagnostic.Severity, _ location: SourceLocation?, _ message: String) {
         diagnostics.append(Diagnostic(severity, location, message))
     }
 
     /// Holds every campaign of this run, for `cause`.
-    public mutating func hold(_ cause: String) {
+    package mutating func hold(_ cause: String) {
         if !holdCauses.contains(cause) { holdCauses.append(cause) }
     }
 
-    public mutating func append(_ other: StepLog) {
+    package mutating func append(_ other: StepLog) {
         diagnostics += other.diagnostics
         rejectedInputs += other.rejectedInputs
         for cause in other.holdCauses { hold(cause) }
     }
 
     /// Moves an input to rejected/ with its reasons and records the error.
-    public mutating func reject(_ file: DroppedFile, kind: InputKind, reasons: [String], in ws: Workspace) throws(OptoutError) {
+    package mutating func reject(_ file: DroppedFile, kind: InputKind, reasons: [String], in ws: Workspace) throws(OptoutError) {
         for reason in reasons {
             diagnostics.append(Diagnostic(.error, SourceLocation(file: ws.display(file.path)), reason))
         }
@@ -105,7 +105,7 @@ public struct StepLog: Sendable {
 /// The link key and index of a run, opened on first use (a run without {optout} never creates
 /// them). A key is made only when there is none and the index is empty: a run never replaces a
 /// lost or wrong key (the campaign is held with 78 instead, see LinkKeyCheck).
-public final class LinkStore {
+package final class LinkStore {
     private let workspace: Workspace
     private var opened: (LinkTokens, LinkIndex)?
     private var checked: String??
@@ -113,7 +113,7 @@ public final class LinkStore {
     init(workspace: Workspace) { self.workspace = workspace }
 
     /// Why the link key cannot be used (LinkKeyCheck), checked once per run; nil when it can.
-    public func keyProblem() throws(OptoutError) -> String? {
+    package func keyProblem() throws(OptoutError) -> String? {
         if let checked { return checked }
         let problem = try LinkKeyCheck.problem(workspace: workspace)
         checked = .some(problem)
@@ -121,7 +121,7 @@ public final class LinkStore {
     }
 
     /// The key and index, and (the first time only) the index's problems for people.
-    public func open() throws(OptoutError) -> (links: (LinkTokens, LinkIndex), problems: [Diagnostic]) {
+    package func open() throws(OptoutError) -> (links: (LinkTokens, LinkIndex), problems: [Diagnostic]) {
         if let opened { return (opened, []) }
         if let problem = try keyProblem() {
             throw .configuration(SourceLocation(file: workspace.display(workspace.linkKeyFile)), problem)

@@ -13,10 +13,10 @@ import Glibc
 #endif
 import Foundation
 
-public enum StaleTemps {
+package enum StaleTemps {
     /// Removes temp files and duplicate-search folders of dead optout processes.
     @discardableResult
-    public static func sweep(_ ws: Workspace) -> [String] {
+    package static func sweep(_ ws: Workspace) -> [String] {
         var folders = [ws.outbox, ws.sendFolder, ws.linksFolder, ws.reportsFolder, ws.notificationsFolder,
                        ws.webhooksPending, ws.webhooksDelivered, ws.webhooksFailed, ws.siteFolder, ws.state]
         for kind in InputKind.allCases { folders += [ws.folder(kind), ws.processed(kind), ws.rejected(kind)] }

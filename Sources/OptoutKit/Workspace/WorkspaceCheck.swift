@@ -13,7 +13,7 @@ import Glibc
 #endif
 import Foundation
 
-public enum WorkspaceCheck {
+package enum WorkspaceCheck {
     /// Every folder of the contract, parents before children, and whether it is private state.
     static func folders(_ ws: Workspace) -> [(path: String, state: Bool)] {
         var result: [(String, Bool)] = [(ws.inbox, false)]
@@ -35,7 +35,7 @@ public enum WorkspaceCheck {
     }
 
     /// What is wrong with the folders of `ws` (empty when nothing), each "path: reason".
-    public static func problems(_ ws: Workspace) -> [(path: String, reason: String)] {
+    package static func problems(_ ws: Workspace) -> [(path: String, reason: String)] {
         var found: [(String, String)] = []
         for path in folders(ws).map(\.path) + optionalFolders(ws) {
             var st = stat()
@@ -66,7 +66,7 @@ public enum WorkspaceCheck {
     }
 
     /// The error for `problems`, or nil when there is none.
-    public static func error(_ problems: [(path: String, reason: String)]) -> OptoutError? {
+    package static func error(_ problems: [(path: String, reason: String)]) -> OptoutError? {
         guard let first = problems.first else { return nil }
         var text = "\(first.reason): nothing was read or moved"
         if problems.count > 1 {
@@ -77,7 +77,7 @@ public enum WorkspaceCheck {
     }
 
     /// Throws when a folder of `ws` is a link or not a directory.
-    public static func verify(_ ws: Workspace) throws(OptoutError) {
+    package static func verify(_ ws: Workspace) throws(OptoutError) {
         if let error = error(problems(ws)) { throw error }
     }
 
@@ -101,7 +101,7 @@ extension Workspace {
     /// link), every folder checked, missing ones created, .optout/ private.
     /// - Parameter create: false for read-only commands (`status`): nothing is created or changed.
     /// - Parameter requireInbox: false for `init`, which makes a new workspace.
-    public static func open(root: String, create: Bool = true, requireInbox: Bool = true) throws(OptoutError) -> Workspace {
+    package static func open(root: String, create: Bool = true, requireInbox: Bool = true) throws(OptoutError) -> Workspace {
         let given = Workspace(root: root)
         guard let real = WorkspaceCheck.realPath(given.root) else {
             throw .usage("no inbox/ folder in \(root): run `optout init \(root)` first, or pass --root DIR")
@@ -119,7 +119,7 @@ extension Workspace {
     /// through a link (an entry that appears as anything but a directory stops with 78); output
     /// folders follow the umask, .optout/ is 0700 and tightened to 0700 (its files to 0600)
     /// when looser.
-    public func ensureLayout() throws(OptoutError) {
+    package func ensureLayout() throws(OptoutError) {
         for (path, isState) in WorkspaceCheck.folders(self) {
             var st = stat()
             if lstat(path, &st) != 0 {
