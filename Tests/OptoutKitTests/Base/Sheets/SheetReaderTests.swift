@@ -196,3 +196,64 @@ struct SheetReaderTests {
         }
     }
 }
+
+@Suite("SheetReaderLimits")
+struct SheetReaderLimitTests {
+    static let script = """
+    import zipfile, sys
+    rows = int(sys.argv[1])
+    NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
+    REL = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships'
+    with zipfile.ZipFile('big.xlsx', 'w', zipfile.ZIP_DEFLATED) as z:
+        z.writestr('xl/workbook.xml', f'<workbook {NS}><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>')
+        z.writestr('xl/_rels/workbook.xml.rels', f'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{REL}/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="{REL}/sharedStrings" Target="sharedStrings.xml"/></Relationships>')
+        z.writestr('xl/sharedStrings.xml', f'<sst {NS}>' + ''.join(f'<si><t>name {i}</t></si>' for i in range(1000)) + '</sst>')
+        with z.open('xl/worksheets/sheet1.xml', 'w') as e:
+            e.write(f'<worksheet {NS}><sheetData>'.encode())
+            for r in range(1, rows + 1):
+                e.write(f'<row r="{r}" spans="1:4"><c r="A{r}" t="s"><v>{r % 1000}</v></c><c r="B{r}"><v>4479{r:08d}</v></c><c r="C{r}" t="inlineStr"><is><t>note &amp; {r}</t></is></c><c r="D{r}" s="0"><v>{r}.5</v></c></row>'.encode())
+            e.write(b'</sheetData></worksheet>')
+    """
+
+    @Test("a generated sheet of 100,000 rows streams through (MB/s printed); the shared-string cap holds")
+    func throughput() throws {
+        let temp = ArchiveTemp()
+        guard temp.python(SheetReaderLimitTests.script, arguments: ["100000"]) else { return }
+        let path = temp.path + "/big.xlsx"
+        let zip = try ZipReader(path: path)
+        let xmlBytes = try #require(zip.entry(named: "xl/worksheets/sheet1.xml")).uncompressedSize
+        let workbook = try XLSXSheetReader(path: path)
+        let start = Date()
+        var count = 0
+        var last: SheetRow?
+        try workbook.read(workbook.sheets[0]) { row in count += 1; last = row }
+        let seconds = Date().timeIntervalSince(start)
+        print("xlsx: \(count) rows, \(xmlBytes) bytes of sheet XML in \(String(format: "%.2f", seconds)) s = \(String(format: "%.1f", Double(xmlBytes) / 1_048_576 / seconds)) MB/s")
+        #expect(count == 100_000)
+        #expect(last == SheetRow(number: 100_000, cells: ["name 0", "447900100000", "note & 100000", "100000.5"], flags: [3: .fractional]))
+
+        var limits = SheetLimits()
+        limits.maxSharedStrings = 999
+        let capped = try XLSXSheetReader(path: path, limits: limits)
+        #expect(throws: SheetError(reason: "more than 999 shared strings")) { try capped.read(capped.sheets[0]) { _ in } }
+    }
+
+    @Test("ODS caps: a non-blank row repeated too often, too many columns")
+    func odsCaps() throws {
+        let temp = ArchiveTemp()
+        guard temp.python("""
+        import zipfile
+        NS = 'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"'
+        for name, row in [('rows', '<table:table-row table:number-rows-repeated="1000000"><table:table-cell office:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row>'),
+                          ('cols', '<table:table-row><table:table-cell table:number-columns-repeated="20000" office:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row>')]:
+            with zipfile.ZipFile(name + '.ods', 'w', zipfile.ZIP_DEFLATED) as z:
+                z.writestr('content.xml', f'<office:document-content {NS}><office:body><office:spreadsheet><table:table table:name="T"><table:table-row><table:table-cell office:value-type="string"><text:p>head</text:p></table:table-cell></table:table-row>{row}</table:table></office:spreadsheet></office:body></office:document-content>')
+        """) else { return }
+        for (name, reason) in [("rows", "a row repeated 1000000 times, more than the 100000 allowed"), ("cols", "more than 16384 columns")] {
+            let workbook = try SheetWorkbooks.open(path: "\(temp.path)/\(name).ods")
+            var rows = 0
+            #expect(throws: SheetError(sheet: "T", row: 2, reason: reason)) { try workbook.read(workbook.sheets[0]) { _ in rows += 1 } }
+            #expect(rows == 1)
+        }
+    }
+}
