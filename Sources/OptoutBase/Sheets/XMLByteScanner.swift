@@ -141,13 +141,10 @@ public final class XMLByteScanner {
         let start = pos
         var i = pos
         while true {
-            if i == buffer.count {
-                if try !more() { break }
-                continue
-            }
-            if buffer[i] == UInt8(ascii: "<") { break }
-            i += 1
+            i = XMLByteScanner.index(of: UInt8(ascii: "<"), in: buffer, from: i)
+            if i < buffer.count { break }
             if i - pos > maxTokenBytes { throw error(start, "text longer than \(maxTokenBytes) bytes") }
+            if try !more() { break }
         }
         let startAt = pos
         let value = try decode(startAt, i, at: startAt)
@@ -182,7 +179,50 @@ public final class XMLByteScanner {
         return true
     }
 
+    /// Index of the first `byte` at or after `from`, or `bytes.count`.
+    static func index(of byte: UInt8, in bytes: [UInt8], from: Int) -> Int {
+        bytes.withUnsafeBufferPointer { b in
+            var i = from
+            let n = b.count
+            while i < n && b[i] != byte { i += 1 }
+            return i
+        }
+    }
+
+    /// Index of the '>' closing a tag that starts at `from`, skipping quoted values; `count` if
+    /// not in the buffer yet, -1 for a '<' inside the tag.
+    static func tagEnd(_ bytes: [UInt8], from: Int, quote: inout UInt8) -> Int {
+        bytes.withUnsafeBufferPointer { b in
+            var i = from
+            let n = b.count
+            var q = quote
+            defer { quote = q }
+            while i < n {
+                let c = b[i]
+                if q != 0 {
+                    if c == q { q = 0 }
+                } else if c == 0x22 || c == 0x27 {
+                    q = c
+                } else if c == 0x3E {
+                    return i
+                } else if c == 0x3C {
+                    return -1 - i
+                }
+                i += 1
+            }
+            return n
+        }
+    }
+
     private func markup() throws -> XMLEvent? {
+        let start = pos
+        if buffer.count - pos < 2 { _ = try more() }
+        let second = pos + 1 < buffer.count ? buffer[pos + 1] : 0
+        if second == UInt8(ascii: "!") || second == UInt8(ascii: "?") { return try special() }
+        return try tag(start)
+    }
+
+    private func special() throws -> XMLEvent? {
         let start = pos
         if try starts("<!--", at: pos) {
             pos = try find(Array("-->".utf8), from: pos + 4, what: "a comment")
@@ -205,26 +245,20 @@ public final class XMLByteScanner {
             pos = try find(Array("?>".utf8), from: pos + 2, what: "a processing instruction")
             return nil
         }
+        return try tag(start)
+    }
+
+    private func tag(_ start: Int) throws -> XMLEvent? {
         // A start or end tag: find the closing '>' outside quoted values.
         var i = pos + 1
         var quote: UInt8 = 0
         while true {
-            if i == buffer.count {
-                if try !more() { throw error(start, "the document ends inside a tag") }
-                continue
-            }
-            let b = buffer[i]
-            if quote != 0 {
-                if b == quote { quote = 0 }
-            } else if b == UInt8(ascii: "\"") || b == UInt8(ascii: "'") {
-                quote = b
-            } else if b == UInt8(ascii: ">") {
-                break
-            } else if b == UInt8(ascii: "<") {
-                throw error(i, "'<' inside a tag")
-            }
-            i += 1
+            let found = XMLByteScanner.tagEnd(buffer, from: i, quote: &quote)
+            if found < 0 { throw error(-1 - found, "'<' inside a tag") }
+            if found < buffer.count { i = found; break }
+            i = found
             if i - pos > maxTokenBytes { throw error(start, "a tag longer than \(maxTokenBytes) bytes") }
+            if try !more() { throw error(start, "the document ends inside a tag") }
         }
         let end = i  // index of '>'
         pos = end + 1
