@@ -117,7 +117,13 @@ public final class XLSXSheetReader: SheetWorkbook {
 
     /// Replaces _xHHHH_ escapes (OOXML ST_Xstring) by their characters.
     static func unescape(_ text: String) -> String {
-        guard text.contains("_x") else { return text }
+        var escaped = false
+        var previous: UInt8 = 0
+        for b in text.utf8 {
+            if previous == UInt8(ascii: "_") && b == UInt8(ascii: "x") { escaped = true; break }
+            previous = b
+        }
+        guard escaped else { return text }
         let bytes = Array(text.utf8)
         var out: [UInt8] = []
         var i = 0
