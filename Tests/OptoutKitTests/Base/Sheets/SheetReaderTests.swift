@@ -238,6 +238,42 @@ struct SheetReaderLimitTests {
         #expect(throws: SheetError(reason: "more than 999 shared strings")) { try capped.read(capped.sheets[0]) { _ in } }
     }
 
+    @Test("not workbooks: a CSV renamed .xlsx, a ZIP without a workbook, a sheet without its part, a bad shared-string index")
+    func notWorkbooks() throws {
+        let temp = ArchiveTemp()
+        temp.write("renamed.xlsx", Array("name,phone\nAnn,+447911123456\n".utf8))
+        #expect(throws: SheetError(reason: "not a readable workbook: not a ZIP archive: no end-of-central-directory record")) {
+            _ = try SheetWorkbooks.open(path: temp.path + "/renamed.xlsx")
+        }
+        guard temp.python("""
+        import zipfile
+        NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
+        REL = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships'
+        rels = f'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{REL}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>'
+        with zipfile.ZipFile('docx.zip', 'w') as z:
+            z.writestr('word/document.xml', '<w:document/>')
+        with zipfile.ZipFile('norel.xlsx', 'w') as z:
+            z.writestr('xl/workbook.xml', f'<workbook {NS}><sheets><sheet name="A" sheetId="1" r:id="rId9"/></sheets></workbook>')
+            z.writestr('xl/_rels/workbook.xml.rels', rels)
+        with zipfile.ZipFile('badindex.xlsx', 'w') as z:
+            z.writestr('xl/workbook.xml', f'<workbook {NS}><sheets><sheet name="A" sheetId="1" r:id="rId1"/></sheets></workbook>')
+            z.writestr('xl/_rels/workbook.xml.rels', rels)
+            z.writestr('xl/worksheets/sheet1.xml', f'<worksheet {NS}><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>ok</t></is></c></row><row r="2"><c r="A2" t="s"><v>5</v></c></row></sheetData></worksheet>')
+        """) else { return }
+        #expect(throws: SheetError(reason: "no workbook part (xl/workbook.xml): not an Excel workbook")) {
+            _ = try SheetWorkbooks.open(path: temp.path + "/docx.zip")
+        }
+        #expect(throws: SheetError(sheet: "A", reason: "the workbook names no part for this sheet (relationship missing)")) {
+            _ = try SheetWorkbooks.open(path: temp.path + "/norel.xlsx")
+        }
+        let workbook = try SheetWorkbooks.open(path: temp.path + "/badindex.xlsx")
+        var rows: [SheetRow] = []
+        #expect(throws: SheetError(sheet: "A", row: 2, reason: "shared string 5 does not exist (0 in the workbook)")) {
+            try workbook.read(workbook.sheets[0]) { rows.append($0) }
+        }
+        #expect(rows == [SheetRow(number: 1, cells: ["ok"])])
+    }
+
     @Test("ODS caps: a non-blank row repeated too often, too many columns")
     func odsCaps() throws {
         let temp = ArchiveTemp()
