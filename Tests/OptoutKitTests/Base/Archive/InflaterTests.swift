@@ -160,6 +160,43 @@ struct InflaterTests {
         #expect(error?.reason.contains("incomplete literal/length") == true, "\(String(describing: error))")
     }
 
+    /// A dynamic block header at byte 10 whose code-length code gives symbols 0, 8, 16, 17
+    /// two-bit codes (complete), followed by `lengths` written with those codes.
+    static func dynamicHeader(hlit: Int, hdist: Int, _ body: (inout DeflateBitWriter) -> Void) -> [UInt8] {
+        var writer = DeflateBitWriter()
+        writer.bytes = InflaterTests.storedPrefix
+        writer.bits(1, 1); writer.bits(2, 2)
+        writer.bits(hlit, 5); writer.bits(hdist, 5); writer.bits(15, 4)
+        let order = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15]
+        for s in order { writer.bits([0, 8, 16, 17].contains(s) ? 2 : 0, 3) }
+        body(&writer)
+        return writer.finish() + [0, 0, 0, 0]
+    }
+
+    @Test("dynamic headers: too many codes, a repeat with nothing before it, no end-of-block code, a repeat past the end")
+    func dynamicHeaders() {
+        // Canonical codes of length 2 in symbol order: 0 → 00, 8 → 01, 16 → 10, 17 → 11.
+        let tooMany = failure(InflaterTests.dynamicHeader(hlit: 30, hdist: 0) { _ in })
+        #expect(tooMany?.offset == 10)
+        #expect(tooMany?.reason.contains("too many length or distance codes (287, 1)") == true, "\(String(describing: tooMany))")
+        let noPrevious = failure(InflaterTests.dynamicHeader(hlit: 0, hdist: 0) { w in w.code(2, 2); w.bits(0, 2) })
+        #expect(noPrevious?.offset == 10)
+        #expect(noPrevious?.reason.contains("no previous length") == true, "\(String(describing: noPrevious))")
+        // 258 lengths: 256 × 8 with 17-repeats of zero for 256 and the distance: no end-of-block code.
+        let noEnd = failure(InflaterTests.dynamicHeader(hlit: 0, hdist: 0) { w in
+            for _ in 0..<256 { w.code(1, 2) }
+            w.code(0, 2); w.code(0, 2)
+        })
+        #expect(noEnd?.offset == 10)
+        #expect(noEnd?.reason.contains("no end-of-block code") == true, "\(String(describing: noEnd))")
+        let pastEnd = failure(InflaterTests.dynamicHeader(hlit: 0, hdist: 0) { w in
+            for _ in 0..<256 { w.code(1, 2) }
+            w.code(3, 2); w.bits(7, 3)  // 17: ten zeros, only two lengths left
+        })
+        #expect(pastEnd?.offset == 10)
+        #expect(pastEnd?.reason.contains("runs past the 258 lengths") == true, "\(String(describing: pastEnd))")
+    }
+
     @Test("a distance beyond the output fails at the match's byte")
     func distanceTooFar() {
         var writer = DeflateBitWriter()
