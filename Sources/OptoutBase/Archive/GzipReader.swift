@@ -10,7 +10,7 @@
 import Foundation
 
 /// Streams the decompressed content of a gzip file.
-public final class GzipReader {
+package final class GzipReader {
     private let source: () throws -> [UInt8]?
     private var pending: [UInt8] = []
     private var pendingPos = 0
@@ -22,14 +22,14 @@ public final class GzipReader {
     private var size: UInt32 = 0
     private var ended = false
     /// Members read so far.
-    public private(set) var members = 0
+    package private(set) var members = 0
 
-    public init(source: @escaping () throws -> [UInt8]?) {
+    package init(source: @escaping () throws -> [UInt8]?) {
         self.source = source
     }
 
     /// Reads the file at `path` in 64 KiB chunks.
-    public convenience init(path: String) throws {
+    package convenience init(path: String) throws {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw InflateError(offset: 0, reason: "cannot open \(path)")
         }
@@ -40,7 +40,7 @@ public final class GzipReader {
     }
 
     /// Next chunk of decompressed bytes, or nil at the end of the file.
-    public func next() throws -> [UInt8]? {
+    package func next() throws -> [UInt8]? {
         var chunk: [UInt8]?
         _ = try read { chunk = Array($0) }
         return chunk
@@ -48,7 +48,7 @@ public final class GzipReader {
 
     /// Passes the next decompressed chunk to `body`; false at the end of the file.
     @discardableResult
-    public func read(_ body: (UnsafeRawBufferPointer) throws -> Void) throws -> Bool {
+    package func read(_ body: (UnsafeRawBufferPointer) throws -> Void) throws -> Bool {
         while !ended {
             if inflater == nil {
                 if try !startMember() { ended = true; return false }

@@ -13,23 +13,23 @@
 // the stream is truncated.
 
 /// Why a DEFLATE stream cannot be decoded, and the byte offset in the compressed input.
-public struct InflateError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var offset: Int
-    public var reason: String
+package struct InflateError: Error, Sendable, Equatable, CustomStringConvertible {
+    package var offset: Int
+    package var reason: String
 
-    public init(offset: Int, reason: String) {
+    package init(offset: Int, reason: String) {
         self.offset = offset
         self.reason = reason
     }
 
-    public var description: String { "compressed byte \(offset): \(reason)" }
+    package var description: String { "compressed byte \(offset): \(reason)" }
 }
 
 /// Decodes one DEFLATE stream pulled from `source`. Not thread-safe; one stream per instance.
-public final class Inflater {
+package final class Inflater {
     /// Output chunk size: `read` delivers at most this many bytes per call, plus up to 257 (the
     /// rest of the match that crossed the limit).
-    public static let chunkSize = 65536
+    package static let chunkSize = 65536
     private static let windowSize = 32768
     private static let primaryBits = 10
     private static let primaryMask: UInt64 = (1 << 10) - 1
@@ -53,7 +53,7 @@ public final class Inflater {
     private var outPos = 0
     private var emitted = 0
     /// Bytes produced so far.
-    public private(set) var totalOut = 0
+    package private(set) var totalOut = 0
 
     // Block state.
     private enum Mode { case header, stored, huffman, done }
@@ -70,7 +70,7 @@ public final class Inflater {
     private var distCount = [Int](repeating: 0, count: 16)
     private var distSymbols = [Int](repeating: 0, count: 32)
 
-    public init(source: @escaping () throws -> [UInt8]?) {
+    package init(source: @escaping () throws -> [UInt8]?) {
         self.source = source
         inCapacity = 65536
         input = .allocate(capacity: inCapacity)
@@ -80,7 +80,7 @@ public final class Inflater {
     }
 
     /// Decodes a whole in-memory stream (tests, small entries).
-    public convenience init(bytes: [UInt8]) {
+    package convenience init(bytes: [UInt8]) {
         var given = false
         self.init(source: {
             if given { return nil }
@@ -97,13 +97,13 @@ public final class Inflater {
     }
 
     /// True once the final block has been decoded and all output delivered.
-    public var isFinished: Bool { mode == .done && emitted == outPos }
+    package var isFinished: Bool { mode == .done && emitted == outPos }
 
     /// Bytes of compressed input consumed up to the end of the stream (exact once finished).
-    public var compressedCount: Int { inBase + inPos - bitCount / 8 }
+    package var compressedCount: Int { inBase + inPos - bitCount / 8 }
 
     /// Next chunk of output, or nil at the end of the stream.
-    public func next() throws -> [UInt8]? {
+    package func next() throws -> [UInt8]? {
         var chunk: [UInt8]?
         _ = try read { chunk = Array($0) }
         return chunk
@@ -112,7 +112,7 @@ public final class Inflater {
     /// Produces the next chunk of output and passes it to `body` (valid only during the call).
     /// Returns false, without calling `body`, at the end of the stream.
     @discardableResult
-    public func read(_ body: (UnsafeRawBufferPointer) throws -> Void) throws -> Bool {
+    package func read(_ body: (UnsafeRawBufferPointer) throws -> Void) throws -> Bool {
         if emitted == outPos && mode == .done { return false }
         if outPos > Inflater.windowSize {
             // Keep the last 32 KiB as history for the next chunk.
@@ -140,7 +140,7 @@ public final class Inflater {
 
     /// After the end of the stream: the input bytes read ahead of it (the rest of the byte holding
     /// the last bit is skipped). The source may still hold more.
-    public func takeRemainingInput() -> [UInt8] {
+    package func takeRemainingInput() -> [UInt8] {
         var rest: [UInt8] = []
         let drop = bitCount % 8
         bitBuffer >>= UInt64(drop)

@@ -15,30 +15,30 @@
 import Foundation
 
 /// Why a ZIP archive or one of its entries cannot be read.
-public struct ZipError: Error, Sendable, Equatable, CustomStringConvertible {
+package struct ZipError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The entry's name, when the problem is in one entry.
-    public var entry: String?
-    public var reason: String
+    package var entry: String?
+    package var reason: String
 
-    public init(entry: String?, reason: String) {
+    package init(entry: String?, reason: String) {
         self.entry = entry
         self.reason = reason
     }
 
-    public var description: String { entry.map { "\($0): \(reason)" } ?? reason }
+    package var description: String { entry.map { "\($0): \(reason)" } ?? reason }
 }
 
 /// Bounds on what one entry may expand to.
-public struct ZipLimits: Sendable, Equatable {
+package struct ZipLimits: Sendable, Equatable {
     /// Largest uncompressed size of one entry (declared or produced).
-    public var maxEntryBytes: UInt64
+    package var maxEntryBytes: UInt64
     /// Largest ratio of produced bytes to compressed bytes, checked once `ratioGrace` bytes are out.
-    public var maxRatio: UInt64
-    public var ratioGrace: UInt64
+    package var maxRatio: UInt64
+    package var ratioGrace: UInt64
     /// Most entries in the central directory.
-    public var maxEntries: Int
+    package var maxEntries: Int
 
-    public init(maxEntryBytes: UInt64 = 2 << 30, maxRatio: UInt64 = 250, ratioGrace: UInt64 = 1 << 20, maxEntries: Int = 100_000) {
+    package init(maxEntryBytes: UInt64 = 2 << 30, maxRatio: UInt64 = 250, ratioGrace: UInt64 = 1 << 20, maxEntries: Int = 100_000) {
         self.maxEntryBytes = maxEntryBytes
         self.maxRatio = maxRatio
         self.ratioGrace = ratioGrace
@@ -47,33 +47,33 @@ public struct ZipLimits: Sendable, Equatable {
 }
 
 /// One file in the archive, as the central directory describes it.
-public struct ZipEntry: Sendable, Equatable {
-    public var name: String
+package struct ZipEntry: Sendable, Equatable {
+    package var name: String
     /// 0 = stored, 8 = deflated.
-    public var method: UInt16
-    public var flags: UInt16
-    public var crc32: UInt32
-    public var compressedSize: UInt64
-    public var uncompressedSize: UInt64
-    public var localHeaderOffset: UInt64
+    package var method: UInt16
+    package var flags: UInt16
+    package var crc32: UInt32
+    package var compressedSize: UInt64
+    package var uncompressedSize: UInt64
+    package var localHeaderOffset: UInt64
 
-    public var isDirectory: Bool { name.hasSuffix("/") }
-    public var hasDataDescriptor: Bool { flags & 0x08 != 0 }
+    package var isDirectory: Bool { name.hasSuffix("/") }
+    package var hasDataDescriptor: Bool { flags & 0x08 != 0 }
 }
 
 /// Random access to the archive's bytes.
-public protocol ZipByteSource: AnyObject {
+package protocol ZipByteSource: AnyObject {
     var size: UInt64 { get }
     /// Up to `count` bytes at `offset` (fewer only at the end of the source).
     func read(at offset: UInt64, count: Int) throws -> [UInt8]
 }
 
 /// An archive file, read with positioned reads.
-public final class ZipFileSource: ZipByteSource {
+package final class ZipFileSource: ZipByteSource {
     private let handle: FileHandle
-    public let size: UInt64
+    package let size: UInt64
 
-    public init(path: String) throws {
+    package init(path: String) throws {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw ZipError(entry: nil, reason: "cannot open the file")
         }
@@ -83,20 +83,20 @@ public final class ZipFileSource: ZipByteSource {
 
     deinit { try? handle.close() }
 
-    public func read(at offset: UInt64, count: Int) throws -> [UInt8] {
+    package func read(at offset: UInt64, count: Int) throws -> [UInt8] {
         try handle.seek(toOffset: offset)
         return [UInt8](try handle.read(upToCount: count) ?? Data())
     }
 }
 
 /// An archive in memory.
-public final class ZipMemorySource: ZipByteSource {
+package final class ZipMemorySource: ZipByteSource {
     private let bytes: [UInt8]
-    public var size: UInt64 { UInt64(bytes.count) }
+    package var size: UInt64 { UInt64(bytes.count) }
 
-    public init(_ bytes: [UInt8]) { self.bytes = bytes }
+    package init(_ bytes: [UInt8]) { self.bytes = bytes }
 
-    public func read(at offset: UInt64, count: Int) throws -> [UInt8] {
+    package func read(at offset: UInt64, count: Int) throws -> [UInt8] {
         guard offset < size else { return [] }
         let start = Int(offset)
         return Array(bytes[start..<min(bytes.count, start + count)])
@@ -104,22 +104,22 @@ public final class ZipMemorySource: ZipByteSource {
 }
 
 /// The central directory of an archive, and readers for its entries.
-public final class ZipReader {
-    public let source: ZipByteSource
-    public let limits: ZipLimits
+package final class ZipReader {
+    package let source: ZipByteSource
+    package let limits: ZipLimits
     /// Entries in central-directory order.
-    public let entries: [ZipEntry]
+    package let entries: [ZipEntry]
     private let byName: [String: Int]
 
-    public convenience init(path: String, limits: ZipLimits = ZipLimits()) throws {
+    package convenience init(path: String, limits: ZipLimits = ZipLimits()) throws {
         try self.init(source: ZipFileSource(path: path), limits: limits)
     }
 
-    public convenience init(bytes: [UInt8], limits: ZipLimits = ZipLimits()) throws {
+    package convenience init(bytes: [UInt8], limits: ZipLimits = ZipLimits()) throws {
         try self.init(source: ZipMemorySource(bytes), limits: limits)
     }
 
-    public init(source: ZipByteSource, limits: ZipLimits = ZipLimits()) throws {
+    package init(source: ZipByteSource, limits: ZipLimits = ZipLimits()) throws {
         self.source = source
         self.limits = limits
         let entries = try ZipReader.readDirectory(source, limits: limits)
@@ -130,15 +130,15 @@ public final class ZipReader {
     }
 
     /// The entry with this exact name (the first, if the archive repeats a name).
-    public func entry(named name: String) -> ZipEntry? { byName[name].map { entries[$0] } }
+    package func entry(named name: String) -> ZipEntry? { byName[name].map { entries[$0] } }
 
     /// A streaming reader of the entry's uncompressed bytes.
-    public func open(_ entry: ZipEntry) throws -> ZipEntryReader {
+    package func open(_ entry: ZipEntry) throws -> ZipEntryReader {
         try ZipEntryReader(archive: self, entry: entry)
     }
 
     /// The whole entry, for small parts (relationships, workbook); bounded by `maxBytes`.
-    public func contents(of entry: ZipEntry, maxBytes: Int = 64 << 20) throws -> [UInt8] {
+    package func contents(of entry: ZipEntry, maxBytes: Int = 64 << 20) throws -> [UInt8] {
         if entry.uncompressedSize > UInt64(maxBytes) {
             throw ZipError(entry: entry.name, reason: "entry of \(entry.uncompressedSize) bytes is larger than the \(maxBytes) bytes allowed for it")
         }
@@ -239,8 +239,8 @@ public final class ZipReader {
 }
 
 /// Streams one entry's uncompressed bytes, checking its size, ratio and CRC-32 at the end.
-public final class ZipEntryReader {
-    public let entry: ZipEntry
+package final class ZipEntryReader {
+    package let entry: ZipEntry
     private let archive: ZipReader
     private var inflater: Inflater?
     private var storedPosition: UInt64 = 0
@@ -293,7 +293,7 @@ public final class ZipEntryReader {
     }
 
     /// Next chunk of the entry, or nil at its end.
-    public func next() throws -> [UInt8]? {
+    package func next() throws -> [UInt8]? {
         var chunk: [UInt8]?
         _ = try read { chunk = Array($0) }
         return chunk
@@ -301,7 +301,7 @@ public final class ZipEntryReader {
 
     /// Passes the next chunk to `body` (valid during the call); false at the end of the entry.
     @discardableResult
-    public func read(_ body: (UnsafeRawBufferPointer) throws -> Void) throws -> Bool {
+    package func read(_ body: (UnsafeRawBufferPointer) throws -> Void) throws -> Bool {
         if finished { return false }
         let limits = archive.limits
         var delivered = false

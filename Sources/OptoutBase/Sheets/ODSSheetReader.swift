@@ -12,12 +12,12 @@
 // repeats of a non-blank row, cell size).
 
 /// An .ods workbook.
-public final class ODSSheetReader: SheetWorkbook {
-    public let limits: SheetLimits
+package final class ODSSheetReader: SheetWorkbook {
+    package let limits: SheetLimits
     private let zip: ZipReader
     private var tables: [SheetInfo]?
 
-    public convenience init(path: String, limits: SheetLimits = SheetLimits()) throws {
+    package convenience init(path: String, limits: SheetLimits = SheetLimits()) throws {
         let zip: ZipReader
         do { zip = try ZipReader(path: path, limits: limits.zip) } catch let error as ZipError {
             throw SheetError(reason: "not a readable workbook: \(error)")
@@ -25,7 +25,7 @@ public final class ODSSheetReader: SheetWorkbook {
         try self.init(zip: zip, limits: limits)
     }
 
-    public init(zip: ZipReader, limits: SheetLimits = SheetLimits()) throws {
+    package init(zip: ZipReader, limits: SheetLimits = SheetLimits()) throws {
         self.zip = zip
         self.limits = limits
         guard zip.entry(named: "content.xml") != nil else {
@@ -34,7 +34,7 @@ public final class ODSSheetReader: SheetWorkbook {
     }
 
     /// The tables in document order (found by one pass over content.xml, on first use).
-    public var sheets: [SheetInfo] {
+    package var sheets: [SheetInfo] {
         if let tables { return tables }
         var found: [SheetInfo] = []
         try? XLSXSheetReader.scan(zip, "content.xml") { event in
@@ -50,7 +50,7 @@ public final class ODSSheetReader: SheetWorkbook {
     /// Signals that the wanted table has been read.
     private struct Done: Error {}
 
-    public func read(_ sheet: SheetInfo, _ body: (SheetRow) throws -> Void) throws {
+    package func read(_ sheet: SheetInfo, _ body: (SheetRow) throws -> Void) throws {
         do {
             try readTables { info, row in
                 if info.index == sheet.index { try body(row) } else if info.index > sheet.index { throw Done() }
@@ -61,7 +61,7 @@ public final class ODSSheetReader: SheetWorkbook {
     }
 
     /// Every table's rows in one pass over content.xml.
-    public func readAll(_ body: (SheetInfo, SheetRow) throws -> Void) throws {
+    package func readAll(_ body: (SheetInfo, SheetRow) throws -> Void) throws {
         try readTables(body, tableEnded: { _ in })
     }
 
@@ -206,8 +206,8 @@ public final class ODSSheetReader: SheetWorkbook {
 }
 
 /// Opens a workbook by its content: an .xlsx (workbook part) or an .ods (content.xml).
-public enum SheetWorkbooks {
-    public static func open(path: String, limits: SheetLimits = SheetLimits()) throws -> SheetWorkbook {
+package enum SheetWorkbooks {
+    package static func open(path: String, limits: SheetLimits = SheetLimits()) throws -> SheetWorkbook {
         let zip: ZipReader
         do { zip = try ZipReader(path: path, limits: limits.zip) } catch let error as ZipError {
             throw SheetError(reason: "not a readable workbook: \(error)")

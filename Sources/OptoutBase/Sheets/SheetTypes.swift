@@ -7,25 +7,25 @@
 // Double; `SheetDate` renders spreadsheet date serials as ISO 8601 text. Failures: none here.
 
 /// Why a numeric cell cannot stand for an integer such as a phone number.
-public struct SheetCellFlags: OptionSet, Sendable, Hashable {
-    public let rawValue: UInt8
-    public init(rawValue: UInt8) { self.rawValue = rawValue }
+package struct SheetCellFlags: OptionSet, Sendable, Hashable {
+    package let rawValue: UInt8
+    package init(rawValue: UInt8) { self.rawValue = rawValue }
     /// The value has a fractional part ("447911123456.5").
-    public static let fractional = SheetCellFlags(rawValue: 1)
+    package static let fractional = SheetCellFlags(rawValue: 1)
     /// More than 15 significant digits: beyond what a spreadsheet stores exactly.
-    public static let tooManyDigits = SheetCellFlags(rawValue: 2)
+    package static let tooManyDigits = SheetCellFlags(rawValue: 2)
 }
 
 /// One row of a sheet. Blank rows are not delivered (the numbers show the gaps).
-public struct SheetRow: Sendable, Equatable {
+package struct SheetRow: Sendable, Equatable {
     /// The row number the spreadsheet shows (1-based).
-    public var number: Int
+    package var number: Int
     /// Cells from column A on, gaps filled with "", trailing empty cells dropped.
-    public var cells: [String]
+    package var cells: [String]
     /// Numeric cells with a fractional part or too many digits, by column index (0 = A).
-    public var flags: [Int: SheetCellFlags]
+    package var flags: [Int: SheetCellFlags]
 
-    public init(number: Int, cells: [String], flags: [Int: SheetCellFlags] = [:]) {
+    package init(number: Int, cells: [String], flags: [Int: SheetCellFlags] = [:]) {
         self.number = number
         self.cells = cells
         self.flags = flags
@@ -33,15 +33,15 @@ public struct SheetRow: Sendable, Equatable {
 }
 
 /// A sheet of a workbook, in the workbook's order.
-public struct SheetInfo: Sendable, Equatable {
-    public var name: String
+package struct SheetInfo: Sendable, Equatable {
+    package var name: String
     /// 0-based position in the workbook (the tab order).
-    public var index: Int
-    public var hidden: Bool
+    package var index: Int
+    package var hidden: Bool
     /// The archive entry holding it ("xl/worksheets/sheet3.xml", "content.xml").
-    public var part: String
+    package var part: String
 
-    public init(name: String, index: Int, hidden: Bool, part: String) {
+    package init(name: String, index: Int, hidden: Bool, part: String) {
         self.name = name
         self.index = index
         self.hidden = hidden
@@ -50,21 +50,21 @@ public struct SheetInfo: Sendable, Equatable {
 }
 
 /// Caps that keep a hostile or broken workbook from exhausting memory or time.
-public struct SheetLimits: Sendable, Equatable {
-    public var zip: ZipLimits
+package struct SheetLimits: Sendable, Equatable {
+    package var zip: ZipLimits
     /// Shared strings (XLSX): how many, and their total UTF-8 bytes.
-    public var maxSharedStrings: Int
-    public var maxSharedStringBytes: Int
+    package var maxSharedStrings: Int
+    package var maxSharedStringBytes: Int
     /// Columns of one row (Excel's limit is 16384).
-    public var maxColumns: Int
+    package var maxColumns: Int
     /// Consecutive blank rows (XLSX row elements without values; ODS repeats are free).
-    public var maxBlankRows: Int
+    package var maxBlankRows: Int
     /// Times one non-blank ODS row may be repeated.
-    public var maxRepeatedRows: Int
+    package var maxRepeatedRows: Int
     /// Bytes of one cell's text.
-    public var maxCellBytes: Int
+    package var maxCellBytes: Int
 
-    public init(zip: ZipLimits = ZipLimits(), maxSharedStrings: Int = 5_000_000, maxSharedStringBytes: Int = 512 << 20,
+    package init(zip: ZipLimits = ZipLimits(), maxSharedStrings: Int = 5_000_000, maxSharedStringBytes: Int = 512 << 20,
                 maxColumns: Int = 16384, maxBlankRows: Int = 1_048_576, maxRepeatedRows: Int = 100_000, maxCellBytes: Int = 1 << 20) {
         self.zip = zip
         self.maxSharedStrings = maxSharedStrings
@@ -77,18 +77,18 @@ public struct SheetLimits: Sendable, Equatable {
 }
 
 /// Why a workbook or one of its sheets cannot be read.
-public struct SheetError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var sheet: String?
-    public var row: Int?
-    public var reason: String
+package struct SheetError: Error, Sendable, Equatable, CustomStringConvertible {
+    package var sheet: String?
+    package var row: Int?
+    package var reason: String
 
-    public init(sheet: String? = nil, row: Int? = nil, reason: String) {
+    package init(sheet: String? = nil, row: Int? = nil, reason: String) {
         self.sheet = sheet
         self.row = row
         self.reason = reason
     }
 
-    public var description: String {
+    package var description: String {
         var parts: [String] = []
         if let sheet { parts.append("sheet \"\(sheet)\"") }
         if let row { parts.append("row \(row)") }
@@ -98,7 +98,7 @@ public struct SheetError: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 /// A workbook of sheets read row by row.
-public protocol SheetWorkbook: AnyObject {
+package protocol SheetWorkbook: AnyObject {
     /// The sheets in tab order.
     var sheets: [SheetInfo] { get }
     /// Streams the rows of one sheet to `body`, in order.
@@ -107,15 +107,15 @@ public protocol SheetWorkbook: AnyObject {
 
 extension SheetWorkbook {
     /// The sheet with this name (exact, then ignoring case), if any.
-    public func sheet(named name: String) -> SheetInfo? {
+    package func sheet(named name: String) -> SheetInfo? {
         sheets.first { $0.name == name } ?? sheets.first { $0.name.lowercased() == name.lowercased() }
     }
 }
 
 /// Exact decimal text of a numeric cell.
-public enum SheetNumber {
+package enum SheetNumber {
     /// "4.47911123456E11" → "447911123456"; "-0012.50" → "-12.5". Nil when not a number.
-    public static func exact(_ text: String) -> (text: String, flags: SheetCellFlags)? {
+    package static func exact(_ text: String) -> (text: String, flags: SheetCellFlags)? {
         var bytes = Array(text.utf8)[...]
         while let f = bytes.first, f == 0x20 { bytes = bytes.dropFirst() }
         while let l = bytes.last, l == 0x20 { bytes = bytes.dropLast() }
@@ -172,11 +172,11 @@ public enum SheetNumber {
 }
 
 /// Spreadsheet date serials as ISO 8601 text.
-public enum SheetDate {
-    public enum Kind: Sendable, Equatable { case date, time, dateTime }
+package enum SheetDate {
+    package enum Kind: Sendable, Equatable { case date, time, dateTime }
 
     /// The kind a built-in number format id shows, if it is a date or time format.
-    public static func builtIn(_ id: Int) -> Kind? {
+    package static func builtIn(_ id: Int) -> Kind? {
         switch id {
         case 14...17: return .date
         case 18...21, 45...47: return .time
@@ -186,7 +186,7 @@ public enum SheetDate {
     }
 
     /// The kind a custom format code shows ("yyyy-mm-dd", "h:mm", "[$-409]d-mmm;@"), if any.
-    public static func custom(_ code: String) -> Kind? {
+    package static func custom(_ code: String) -> Kind? {
         var text: [Character] = []
         var inQuote = false, inBracket = false, escape = false
         var bracket = ""
@@ -224,7 +224,7 @@ public enum SheetDate {
 
     /// The serial (days since the epoch of the workbook's system, fraction = time of day) as
     /// "2026-11-26", "17:40:45" or "2026-11-26T17:40:45". Nil when out of range.
-    public static func render(_ serial: Double, kind: Kind, date1904: Bool) -> String? {
+    package static func render(_ serial: Double, kind: Kind, date1904: Bool) -> String? {
         guard serial.isFinite, serial >= 0, serial < 2_958_466 else { return nil }
         var days = Int64(serial.rounded(.down))
         var seconds = Int64(((serial - Double(days)) * 86400).rounded())

@@ -13,18 +13,18 @@
 // blank rows, cell size).
 
 /// An .xlsx workbook.
-public final class XLSXSheetReader: SheetWorkbook {
-    public let sheets: [SheetInfo]
+package final class XLSXSheetReader: SheetWorkbook {
+    package let sheets: [SheetInfo]
     /// True when dates count from 1904 (workbookPr date1904).
-    public let date1904: Bool
-    public let limits: SheetLimits
+    package let date1904: Bool
+    package let limits: SheetLimits
     private let zip: ZipReader
     private let sharedStringsPart: String?
     private let stylesPart: String?
     private var sharedStrings: [String]?
     private var styleKinds: [SheetDate.Kind?]?
 
-    public convenience init(path: String, limits: SheetLimits = SheetLimits()) throws {
+    package convenience init(path: String, limits: SheetLimits = SheetLimits()) throws {
         let zip: ZipReader
         do { zip = try ZipReader(path: path, limits: limits.zip) } catch let error as ZipError {
             throw SheetError(reason: "not a readable workbook: \(error)")
@@ -32,7 +32,7 @@ public final class XLSXSheetReader: SheetWorkbook {
         try self.init(zip: zip, limits: limits)
     }
 
-    public init(zip: ZipReader, limits: SheetLimits = SheetLimits()) throws {
+    package init(zip: ZipReader, limits: SheetLimits = SheetLimits()) throws {
         self.zip = zip
         self.limits = limits
         var workbookPart = "xl/workbook.xml"
@@ -230,7 +230,7 @@ public final class XLSXSheetReader: SheetWorkbook {
         return letters == 0 ? nil : value - 1
     }
 
-    public func read(_ sheet: SheetInfo, _ body: (SheetRow) throws -> Void) throws {
+    package func read(_ sheet: SheetInfo, _ body: (SheetRow) throws -> Void) throws {
         let strings = try loadSharedStrings()
         let kinds = try loadStyles()
         let limits = self.limits

@@ -11,35 +11,35 @@
 // than the cap, UTF-16 input, the input ending inside markup or with elements open.
 
 /// Why an XML part cannot be read, and the byte offset in it.
-public struct XMLError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var offset: Int
-    public var reason: String
+package struct XMLError: Error, Sendable, Equatable, CustomStringConvertible {
+    package var offset: Int
+    package var reason: String
 
-    public init(offset: Int, reason: String) {
+    package init(offset: Int, reason: String) {
         self.offset = offset
         self.reason = reason
     }
 
-    public var description: String { "XML byte \(offset): \(reason)" }
+    package var description: String { "XML byte \(offset): \(reason)" }
 }
 
 /// A start tag: its qualified name ("table:table-cell") and attributes in document order.
-public struct XMLStartTag: Sendable, Equatable {
-    public var name: String
-    public var attributes: [XMLAttribute]
-    public var selfClosing: Bool
+package struct XMLStartTag: Sendable, Equatable {
+    package var name: String
+    package var attributes: [XMLAttribute]
+    package var selfClosing: Bool
 
     /// The name without its namespace prefix.
-    public var localName: Substring { XMLStartTag.local(name) }
+    package var localName: Substring { XMLStartTag.local(name) }
 
     /// The value of the attribute with this qualified name ("r", "table:name", "r:id").
-    public func attribute(_ qualified: String) -> String? {
+    package func attribute(_ qualified: String) -> String? {
         for a in attributes where a.name == qualified { return a.value }
         return nil
     }
 
     /// The value of the first attribute with this local name, whatever its prefix.
-    public func attribute(local: String) -> String? {
+    package func attribute(local: String) -> String? {
         for a in attributes where XMLStartTag.local(a.name) == local { return a.value }
         return nil
     }
@@ -50,19 +50,19 @@ public struct XMLStartTag: Sendable, Equatable {
     }
 }
 
-public struct XMLAttribute: Sendable, Equatable {
-    public var name: String
-    public var value: String
+package struct XMLAttribute: Sendable, Equatable {
+    package var name: String
+    package var value: String
 }
 
-public enum XMLEvent: Sendable, Equatable {
+package enum XMLEvent: Sendable, Equatable {
     case start(XMLStartTag)
     case end(String)
     case text(String)
 }
 
 /// Pulls XML events from a byte source.
-public final class XMLByteScanner {
+package final class XMLByteScanner {
     private let source: () throws -> [UInt8]?
     private var buffer: [UInt8] = []
     private var pos = 0
@@ -72,16 +72,16 @@ public final class XMLByteScanner {
     private var open: [String] = []
     private var pendingEnd: String?
     private var started = false
-    public let maxTokenBytes: Int
+    package let maxTokenBytes: Int
     /// Open elements, outermost first.
-    public var depth: Int { open.count }
+    package var depth: Int { open.count }
 
-    public init(source: @escaping () throws -> [UInt8]?, maxTokenBytes: Int = 16 << 20) {
+    package init(source: @escaping () throws -> [UInt8]?, maxTokenBytes: Int = 16 << 20) {
         self.source = source
         self.maxTokenBytes = maxTokenBytes
     }
 
-    public convenience init(bytes: [UInt8]) {
+    package convenience init(bytes: [UInt8]) {
         var given = false
         self.init(source: {
             if given { return nil }
@@ -104,7 +104,7 @@ public final class XMLByteScanner {
     private func error(_ at: Int, _ reason: String) -> XMLError { XMLError(offset: base + at, reason: reason) }
 
     /// The next event, or nil at the end of the document.
-    public func next() throws -> XMLEvent? {
+    package func next() throws -> XMLEvent? {
         if let name = pendingEnd {
             pendingEnd = nil
             return .end(name)
