@@ -282,105 +282,144 @@ package final class Inflater {
     private static let distExtra: [Int] = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6,
                                            7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13]
 
+    /// The bit reader and output position copied out of the class for the hot loop (class
+    /// properties cost an exclusivity check per access in debug builds). `store` writes it back
+    /// before any call that uses the properties; `load` takes it again after.
+    private struct Cursor {
+        var bb: UInt64, bc: Int, op: Int, ip: Int
+        var inp: UnsafeMutablePointer<UInt8>, ic: Int
+    }
+
+    private func loadCursor() -> Cursor {
+        Cursor(bb: bitBuffer, bc: bitCount, op: outPos, ip: inPos, inp: input, ic: inCount)
+    }
+
+    private func store(_ c: Cursor) {
+        bitBuffer = c.bb; bitCount = c.bc; outPos = c.op; inPos = c.ip
+    }
+
+    /// `refill()` on the cursor (the slow path: the end of an input chunk).
+    private func refill(_ c: inout Cursor) throws {
+        store(c)
+        try refill()
+        c = loadCursor()
+    }
+
+    /// `slowDecode` on the cursor.
+    private func slowDecode(_ c: inout Cursor, count: [Int], symbols: [Int], at offset: Int, what: String) throws -> Int {
+        store(c)
+        let symbol = try slowDecode(count: count, symbols: symbols, at: offset, what: what)
+        c = loadCursor()
+        return symbol
+    }
+
+    /// Takes `n` (1...13) extra bits from the cursor.
+    @inline(__always)
+    private func extraBits(_ c: inout Cursor, _ n: Int) throws -> Int {
+        if c.bc < n {
+            try refill(&c)
+            if c.bc < n { throw truncated() }
+        }
+        let value = Int(c.bb & ((1 << UInt64(n)) - 1))
+        c.bb >>= UInt64(n)
+        c.bc -= n
+        return value
+    }
+
+    /// Literals and matches of a Huffman block up to `limit` bytes of output, or to its end.
     private func decodeSymbols(limit: Int) throws {
-        // The hot loop works on local copies of the state (class properties cost an exclusivity
-        // check per access in debug builds) and writes them back before any call that uses them.
-        let lengthBase = Inflater.lengthBase, lengthExtra = Inflater.lengthExtra
-        let distBase = Inflater.distBase, distExtra = Inflater.distExtra
-        let out = window, lit = litTable, dist = distTable
+        let out = window, lit = litTable
         let mask = Inflater.primaryMask
-        var bb = bitBuffer, bc = bitCount, op = outPos, ip = inPos
-        var inp = input, ic = inCount
-        // (No nested save/load functions: captured variables would live in boxes.)
-        defer { bitBuffer = bb; bitCount = bc; outPos = op; inPos = ip }
-        while op < limit {
-            if bc < 48 {
-                if ic - ip >= 8 {
-                    let word = UInt64(littleEndian: UnsafeRawPointer(inp + ip).loadUnaligned(as: UInt64.self))
-                    bb |= word << UInt64(bc)
-                    let taken = (63 - bc) >> 3
-                    ip += taken
-                    bc += taken << 3
-                    bb &= (1 << UInt64(bc)) - 1
+        var c = loadCursor()
+        defer { store(c) }
+        while c.op < limit {
+            if c.bc < 48 {
+                if c.ic - c.ip >= 8 {
+                    let word = UInt64(littleEndian: UnsafeRawPointer(c.inp + c.ip).loadUnaligned(as: UInt64.self))
+                    c.bb |= word << UInt64(c.bc)
+                    let taken = (63 - c.bc) >> 3
+                    c.ip += taken
+                    c.bc += taken << 3
+                    c.bb &= (1 << UInt64(c.bc)) - 1
                 } else {
-                    bitBuffer = bb; bitCount = bc; outPos = op; inPos = ip; try refill(); bb = bitBuffer; bc = bitCount; op = outPos; ip = inPos; inp = input; ic = inCount
+                    try refill(&c)
                 }
             }
-            let symbolAt = inBase + ip - (bc + 7) / 8
-            var entry = Int(lit[Int(bb & mask)])
-            var symbol: Int
-            if entry != 0 && (entry >> 9) <= bc {
+            let symbolAt = inBase + c.ip - (c.bc + 7) / 8
+            let entry = Int(lit[Int(c.bb & mask)])
+            let symbol: Int
+            if entry != 0 && (entry >> 9) <= c.bc {
                 let len = entry >> 9
-                bb >>= UInt64(len)
-                bc -= len
+                c.bb >>= UInt64(len)
+                c.bc -= len
                 symbol = entry & 511
             } else {
-                bitBuffer = bb; bitCount = bc; outPos = op; inPos = ip
-                symbol = try slowDecode(count: litCount, symbols: litSymbols, at: symbolAt, what: "literal/length")
-                bb = bitBuffer; bc = bitCount; op = outPos; ip = inPos; inp = input; ic = inCount
+                symbol = try slowDecode(&c, count: litCount, symbols: litSymbols, at: symbolAt, what: "literal/length")
             }
             if symbol < 256 {
-                out[op] = UInt8(truncatingIfNeeded: symbol)
-                op += 1
+                out[c.op] = UInt8(truncatingIfNeeded: symbol)
+                c.op += 1
                 continue
             }
             if symbol == 256 { mode = .header; return }
-            symbol -= 257
-            if symbol >= 29 {
-                throw InflateError(offset: symbolAt, reason: "invalid length code \(symbol + 257)")
-            }
-            var length = lengthBase[symbol]
-            let lx = lengthExtra[symbol]
-            if lx > 0 {
-                if bc < lx { bitBuffer = bb; bitCount = bc; outPos = op; inPos = ip; try refill(); bb = bitBuffer; bc = bitCount; op = outPos; ip = inPos; inp = input; ic = inCount; if bc < lx { throw truncated() } }
-                length += Int(bb & ((1 << UInt64(lx)) - 1))
-                bb >>= UInt64(lx)
-                bc -= lx
-            }
-            if bc < 28 { bitBuffer = bb; bitCount = bc; outPos = op; inPos = ip; try refill(); bb = bitBuffer; bc = bitCount; op = outPos; ip = inPos; inp = input; ic = inCount }
-            entry = Int(dist[Int(bb & mask)])
-            var dcode: Int
-            if entry != 0 && (entry >> 9) <= bc {
-                let len = entry >> 9
-                bb >>= UInt64(len)
-                bc -= len
-                dcode = entry & 511
-            } else {
-                bitBuffer = bb; bitCount = bc; outPos = op; inPos = ip
-                dcode = try slowDecode(count: distCount, symbols: distSymbols, at: symbolAt, what: "distance")
-                bb = bitBuffer; bc = bitCount; op = outPos; ip = inPos; inp = input; ic = inCount
-            }
-            if dcode >= 30 {
-                throw InflateError(offset: symbolAt, reason: "invalid distance code \(dcode)")
-            }
-            var distance = distBase[dcode]
-            let dx = distExtra[dcode]
-            if dx > 0 {
-                if bc < dx { bitBuffer = bb; bitCount = bc; outPos = op; inPos = ip; try refill(); bb = bitBuffer; bc = bitCount; op = outPos; ip = inPos; inp = input; ic = inCount; if bc < dx { throw truncated() } }
-                distance += Int(bb & ((1 << UInt64(dx)) - 1))
-                bb >>= UInt64(dx)
-                bc -= dx
-            }
-            // The window holds every byte produced until the first slide, then 32 KiB or more.
-            if distance > op {
-                throw InflateError(offset: symbolAt, reason: "distance \(distance) reaches before the start of the output (\(totalOut + op - emitted) bytes so far)")
-            }
-            // Copy `length` bytes from `distance` back; overlapping copies repeat the pattern.
-            let from = op - distance
-            if distance >= length {
-                (out + op).update(from: out + from, count: length)
-                op += length
-            } else {
-                var left = length
-                while left > 0 {
-                    let n = min(left, op - from)
-                    (out + op).update(from: out + from, count: n)
-                    op += n
-                    left -= n
-                }
-            }
+            try copyMatch(&c, lengthSymbol: symbol, at: symbolAt)
         }
     }
+
+    /// Decodes a match's length extra bits and distance (length symbol 257...285, at byte
+    /// `symbolAt`) and copies it into the window.
+    private func copyMatch(_ c: inout Cursor, lengthSymbol: Int, at symbolAt: Int) throws {
+        let lengthCode = lengthSymbol - 257
+        if lengthCode >= 29 {
+            throw InflateError(offset: symbolAt, reason: "invalid length code \(lengthSymbol)")
+        }
+        var length = Inflater.lengthBase[lengthCode]
+        let lx = Inflater.lengthExtra[lengthCode]
+        if lx > 0 { length += try extraBits(&c, lx) }
+        if c.bc < 28 { try refill(&c) }
+        let entry = Int(distTable[Int(c.bb & Inflater.primaryMask)])
+        let dcode: Int
+        if entry != 0 && (entry >> 9) <= c.bc {
+            let len = entry >> 9
+            c.bb >>= UInt64(len)
+            c.bc -= len
+            dcode = entry & 511
+        } else {
+            dcode = try slowDecode(&c, count: distCount, symbols: distSymbols, at: symbolAt, what: "distance")
+        }
+        if dcode >= 30 {
+            throw InflateError(offset: symbolAt, reason: "invalid distance code \(dcode)")
+        }
+        var distance = Inflater.distBase[dcode]
+        let dx = Inflater.distExtra[dcode]
+        if dx > 0 { distance += try extraBits(&c, dx) }
+        // The window holds every byte produced until the first slide, then 32 KiB or more.
+        if distance > c.op {
+            throw InflateError(offset: symbolAt, reason: "distance \(distance) reaches before the start of the output (\(totalOut + c.op - emitted) bytes so far)")
+        }
+        c.op = Inflater.copy(window, to: c.op, distance: distance, length: length)
+    }
+
+    /// Copies `length` bytes from `distance` back to `op` (overlapping copies repeat the
+    /// pattern); returns the new output position.
+    @inline(__always)
+    private static func copy(_ out: UnsafeMutablePointer<UInt8>, to op: Int, distance: Int, length: Int) -> Int {
+        let from = op - distance
+        if distance >= length {
+            (out + op).update(from: out + from, count: length)
+            return op + length
+        }
+        var at = op
+        var left = length
+        while left > 0 {
+            let n = min(left, at - from)
+            (out + at).update(from: out + from, count: n)
+            at += n
+            left -= n
+        }
+        return at
+    }
+
     /// Canonical decode one bit at a time (codes longer than the primary table, or invalid ones).
     private func slowDecode(count: [Int], symbols: [Int], at offset: Int, what: String) throws -> Int {
         var code = 0, first = 0, index = 0

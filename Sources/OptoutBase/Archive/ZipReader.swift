@@ -157,6 +157,23 @@ package final class ZipReader {
     }
 
     private static func readDirectory(_ source: ZipByteSource, limits: ZipLimits) throws -> [ZipEntry] {
+        let end = try readEndRecord(source, limits: limits)
+        let directory = try source.read(at: end.directoryOffset, count: Int(end.directorySize))
+        let entries = try parseDirectory(directory, count: end.count)
+        try checkLayout(entries, directoryOffset: end.directoryOffset)
+        return entries
+    }
+
+    /// The end-of-central-directory record's fields.
+    private struct EndRecord {
+        var count: Int
+        var directorySize: UInt64
+        var directoryOffset: UInt64
+    }
+
+    /// Finds and checks the end record (no ZIP64, one disk, within the entry cap, directory inside
+    /// the file).
+    private static func readEndRecord(_ source: ZipByteSource, limits: ZipLimits) throws -> EndRecord {
         let size = source.size
         guard size >= 22 else { throw ZipError(entry: nil, reason: "not a ZIP archive: \(size) bytes, too short for an end-of-central-directory record") }
         // The end record is in the last 22 + 65535 (comment) bytes.
@@ -193,7 +210,11 @@ package final class ZipReader {
         guard directoryOffset + directorySize <= endOffset else {
             throw ZipError(entry: nil, reason: "the central directory (\(directorySize) bytes at \(directoryOffset)) lies outside the file")
         }
-        let directory = try source.read(at: directoryOffset, count: Int(directorySize))
+        return EndRecord(count: count, directorySize: directorySize, directoryOffset: directoryOffset)
+    }
+
+    /// The `count` central directory records (no ZIP64 or encrypted entries).
+    private static func parseDirectory(_ directory: [UInt8], count: Int) throws -> [ZipEntry] {
         var entries: [ZipEntry] = []
         var p = 0
         for n in 0..<count {
@@ -223,7 +244,12 @@ package final class ZipReader {
                                     compressedSize: csize, uncompressedSize: usize, localHeaderOffset: local))
             p += 46 + nameLength + extraLength + commentLength
         }
-        // Entries must not overlap (overlapping entries are how some zip bombs multiply).
+        return entries
+    }
+
+    /// Entries must not overlap (overlapping entries are how some zip bombs multiply) nor run into
+    /// the central directory.
+    private static func checkLayout(_ entries: [ZipEntry], directoryOffset: UInt64) throws {
         let sorted = entries.sorted { $0.localHeaderOffset < $1.localHeaderOffset }
         for (a, b) in zip(sorted, sorted.dropFirst()) {
             let minimumEnd = a.localHeaderOffset + 30 + UInt64(a.name.utf8.count) + a.compressedSize
@@ -234,7 +260,6 @@ package final class ZipReader {
         if let last = sorted.last, last.localHeaderOffset + 30 + last.compressedSize > directoryOffset {
             throw ZipError(entry: last.name, reason: "entry runs into the central directory")
         }
-        return entries
     }
 }
 
