@@ -231,113 +231,139 @@ package final class XLSXSheetReader: SheetWorkbook {
     }
 
     package func read(_ sheet: SheetInfo, _ body: (SheetRow) throws -> Void) throws {
-        let strings = try loadSharedStrings()
-        let kinds = try loadStyles()
-        let limits = self.limits
-        let date1904 = self.date1904
-        var rowNumber = 0
-        var cells: [String] = []
-        var flags: [Int: SheetCellFlags] = [:]
-        var blankRun = 0
-        var column = -1
-        var type = "n"
-        var style = 0
-        var value = ""
-        var capturing = false
-        var inInline = false
-        var phonetic = 0
-        try XLSXSheetReader.scan(zip, sheet.part, sheet: sheet.name, row: { rowNumber }) { event in
+        var state = XLSXRowState(sheet: sheet.name, limits: limits, strings: try loadSharedStrings(),
+                                 kinds: try loadStyles(), date1904: date1904)
+        try XLSXSheetReader.scan(zip, sheet.part, sheet: sheet.name, row: { state.rowNumber }) { event in
             switch event {
-            case .start(let tag):
-                switch tag.localName {
-                case "row":
-                    if let r = tag.attribute("r") {
-                        guard let n = Int(r), n > rowNumber else {
-                            throw SheetError(sheet: sheet.name, row: rowNumber, reason: "row number \(r) out of order")
-                        }
-                        rowNumber = n
-                    } else {
-                        rowNumber += 1
-                    }
-                    cells = []
-                    flags = [:]
-                    column = -1
-                case "c":
-                    if let r = tag.attribute("r") {
-                        guard let c = XLSXSheetReader.column(r), c > column else {
-                            throw SheetError(sheet: sheet.name, row: rowNumber, reason: "cell reference \(r) out of order")
-                        }
-                        column = c
-                    } else {
-                        column += 1
-                    }
-                    if column >= limits.maxColumns {
-                        throw SheetError(sheet: sheet.name, row: rowNumber, reason: "more than \(limits.maxColumns) columns")
-                    }
-                    type = tag.attribute("t") ?? "n"
-                    style = tag.attribute("s").flatMap { Int($0) } ?? 0
-                    value = ""
-                    if tag.selfClosing { capturing = false }
-                case "v": capturing = true
-                case "is": inInline = true
-                case "t": capturing = inInline && phonetic == 0
-                case "rPh": phonetic += 1
-                default: break
-                }
-            case .text(let text):
-                if capturing {
-                    value += text
-                    if value.utf8.count > limits.maxCellBytes {
-                        throw SheetError(sheet: sheet.name, row: rowNumber, reason: "a cell longer than \(limits.maxCellBytes) bytes")
-                    }
-                }
-            case .end(let name):
-                switch XMLStartTag.local(name) {
-                case "v", "t": capturing = false
-                case "is": inInline = false
-                case "rPh": phonetic -= 1
-                case "c":
-                    var text = ""
-                    switch type {
-                    case "s":
-                        guard !value.isEmpty else { break }
-                        guard let i = Int(value.sheetTrimmed), i >= 0, i < strings.count else {
-                            throw SheetError(sheet: sheet.name, row: rowNumber, reason: "shared string \(value) does not exist (\(strings.count) in the workbook)")
-                        }
-                        text = strings[i]
-                    case "inlineStr", "str": text = XLSXSheetReader.unescape(value)
-                    case "b": text = value == "1" || value == "true" ? "TRUE" : value == "0" || value == "false" ? "FALSE" : value
-                    case "e", "d": text = value
-                    default:
-                        let trimmed = value.sheetTrimmed
-                        if trimmed.isEmpty { break }
-                        if style < kinds.count, let kind = kinds[style], let serial = Double(trimmed),
-                           let date = SheetDate.render(serial, kind: kind, date1904: date1904) {
-                            text = date
-                        } else if let number = SheetNumber.exact(trimmed) {
-                            text = number.text
-                            if !number.flags.isEmpty { flags[column] = number.flags }
-                        } else {
-                            text = trimmed
-                        }
-                    }
-                    if !text.isEmpty {
-                        while cells.count < column { cells.append("") }
-                        cells.append(text)
-                    }
-                case "row":
-                    if cells.isEmpty {
-                        blankRun += 1
-                        if blankRun > limits.maxBlankRows {
-                            throw SheetError(sheet: sheet.name, row: rowNumber, reason: "more than \(limits.maxBlankRows) blank rows in a row")
-                        }
-                    } else {
-                        blankRun = 0
-                        try body(SheetRow(number: rowNumber, cells: cells, flags: flags))
-                    }
-                default: break
-                }
+            case .start(let tag): try state.start(tag)
+            case .text(let text): try state.text(text)
+            case .end(let name): try state.end(name, body)
             }
+        }
+    }
+}
+
+/// One sheet part's reading state: the row and cell being built from the XML events.
+private struct XLSXRowState {
+    let sheet: String
+    let limits: SheetLimits
+    let strings: [String]
+    let kinds: [SheetDate.Kind?]
+    let date1904: Bool
+    var rowNumber = 0
+    var cells: [String] = []
+    var flags: [Int: SheetCellFlags] = [:]
+    var blankRun = 0
+    var column = -1
+    var type = "n"
+    var style = 0
+    var value = ""
+    var capturing = false
+    var inInline = false
+    var phonetic = 0
+
+    init(sheet: String, limits: SheetLimits, strings: [String], kinds: [SheetDate.Kind?], date1904: Bool) {
+        self.sheet = sheet
+        self.limits = limits
+        self.strings = strings
+        self.kinds = kinds
+        self.date1904 = date1904
+    }
+
+    func fail(_ reason: String) -> SheetError { SheetError(sheet: sheet, row: rowNumber, reason: reason) }
+
+    mutating func start(_ tag: XMLStartTag) throws {
+        switch tag.localName {
+        case "row": try startRow(tag)
+        case "c": try startCell(tag)
+        case "v": capturing = true
+        case "is": inInline = true
+        case "t": capturing = inInline && phonetic == 0
+        case "rPh": phonetic += 1
+        default: break
+        }
+    }
+
+    mutating func startRow(_ tag: XMLStartTag) throws {
+        if let r = tag.attribute("r") {
+            guard let n = Int(r), n > rowNumber else { throw fail("row number \(r) out of order") }
+            rowNumber = n
+        } else {
+            rowNumber += 1
+        }
+        cells = []
+        flags = [:]
+        column = -1
+    }
+
+    mutating func startCell(_ tag: XMLStartTag) throws {
+        if let r = tag.attribute("r") {
+            guard let c = XLSXSheetReader.column(r), c > column else { throw fail("cell reference \(r) out of order") }
+            column = c
+        } else {
+            column += 1
+        }
+        if column >= limits.maxColumns { throw fail("more than \(limits.maxColumns) columns") }
+        type = tag.attribute("t") ?? "n"
+        style = tag.attribute("s").flatMap { Int($0) } ?? 0
+        value = ""
+        if tag.selfClosing { capturing = false }
+    }
+
+    mutating func text(_ text: String) throws {
+        guard capturing else { return }
+        value += text
+        if value.utf8.count > limits.maxCellBytes { throw fail("a cell longer than \(limits.maxCellBytes) bytes") }
+    }
+
+    mutating func end(_ name: String, _ body: (SheetRow) throws -> Void) throws {
+        switch XMLStartTag.local(name) {
+        case "v", "t": capturing = false
+        case "is": inInline = false
+        case "rPh": phonetic -= 1
+        case "c":
+            let text = try cellText()
+            if !text.isEmpty {
+                while cells.count < column { cells.append("") }
+                cells.append(text)
+            }
+        case "row":
+            if cells.isEmpty {
+                blankRun += 1
+                if blankRun > limits.maxBlankRows { throw fail("more than \(limits.maxBlankRows) blank rows in a row") }
+            } else {
+                blankRun = 0
+                try body(SheetRow(number: rowNumber, cells: cells, flags: flags))
+            }
+        default: break
+        }
+    }
+
+    /// The finished cell's text by its type (shared string, inline, boolean, error, date or
+    /// number); flags a number that is fractional or too long.
+    mutating func cellText() throws -> String {
+        switch type {
+        case "s":
+            guard !value.isEmpty else { return "" }
+            guard let i = Int(value.sheetTrimmed), i >= 0, i < strings.count else {
+                throw fail("shared string \(value) does not exist (\(strings.count) in the workbook)")
+            }
+            return strings[i]
+        case "inlineStr", "str": return XLSXSheetReader.unescape(value)
+        case "b": return value == "1" || value == "true" ? "TRUE" : value == "0" || value == "false" ? "FALSE" : value
+        case "e", "d": return value
+        default:
+            let trimmed = value.sheetTrimmed
+            if trimmed.isEmpty { return "" }
+            if style < kinds.count, let kind = kinds[style], let serial = Double(trimmed),
+               let date = SheetDate.render(serial, kind: kind, date1904: date1904) {
+                return date
+            }
+            if let number = SheetNumber.exact(trimmed) {
+                if !number.flags.isEmpty { flags[column] = number.flags }
+                return number.text
+            }
+            return trimmed
         }
     }
 }
