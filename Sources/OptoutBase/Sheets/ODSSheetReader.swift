@@ -66,124 +66,12 @@ package final class ODSSheetReader: SheetWorkbook {
     }
 
     private func readTables(_ body: (SheetInfo, SheetRow) throws -> Void, tableEnded: (SheetInfo) throws -> Void) throws {
-        let limits = self.limits
-        var table: SheetInfo?
-        var tableCount = 0
-        var rowNumber = 0
-        var rowRepeat = 1
-        var cells: [String] = []
-        var flags: [Int: SheetCellFlags] = [:]
-        var pendingBlank = 0
-        var inCell = false
-        var cellRepeat = 1
-        var cellValue: String?
-        var cellFlags: SheetCellFlags = []
-        var text = ""
-        var paragraphs = 0
-        var inParagraph = 0
-        var annotation = 0
-        func fail(_ reason: String) -> SheetError { SheetError(sheet: table?.name, row: rowNumber + 1, reason: reason) }
-        try XLSXSheetReader.scan(zip, "content.xml", sheet: nil, row: { rowNumber + 1 }) { event in
+        var state = ODSTableState(limits: limits)
+        try XLSXSheetReader.scan(zip, "content.xml", sheet: nil, row: { state.rowNumber + 1 }) { event in
             switch event {
-            case .start(let tag):
-                if annotation > 0 {
-                    if tag.name == "office:annotation" { annotation += 1 }
-                    return
-                }
-                switch tag.name {
-                case "table:table":
-                    table = SheetInfo(name: tag.attribute("table:name") ?? "Sheet\(tableCount + 1)", index: tableCount,
-                                      hidden: false, part: "content.xml")
-                    tableCount += 1
-                    rowNumber = 0
-                case "table:table-row":
-                    rowRepeat = max(1, tag.attribute("table:number-rows-repeated").flatMap { Int($0) } ?? 1)
-                    cells = []
-                    flags = [:]
-                    pendingBlank = 0
-                case "table:table-cell", "table:covered-table-cell":
-                    inCell = true
-                    cellRepeat = max(1, tag.attribute("table:number-columns-repeated").flatMap { Int($0) } ?? 1)
-                    cellFlags = []
-                    text = ""
-                    paragraphs = 0
-                    inParagraph = 0
-                    switch tag.attribute("office:value-type") {
-                    case "float", "percentage", "currency":
-                        let raw = tag.attribute("office:value") ?? ""
-                        if let number = SheetNumber.exact(raw) {
-                            cellValue = number.text
-                            cellFlags = number.flags
-                        } else {
-                            cellValue = raw
-                        }
-                    case "date": cellValue = tag.attribute("office:date-value") ?? ""
-                    case "time": cellValue = ODSSheetReader.time(tag.attribute("office:time-value") ?? "")
-                    case "boolean":
-                        let v = tag.attribute("office:boolean-value") ?? ""
-                        cellValue = v == "true" ? "TRUE" : v == "false" ? "FALSE" : v
-                    default: cellValue = nil  // string or empty: the text
-                    }
-                case "office:annotation": annotation = 1
-                case "text:p", "text:h":
-                    if inCell {
-                        if paragraphs > 0 { text += "\n" }
-                        paragraphs += 1
-                        inParagraph += 1
-                    }
-                case "text:s":
-                    if inCell { text += String(repeating: " ", count: min(max(1, tag.attribute("text:c").flatMap { Int($0) } ?? 1), limits.maxCellBytes)) }
-                case "text:tab": if inCell { text += "\t" }
-                case "text:line-break": if inCell { text += "\n" }
-                default: break
-                }
-            case .text(let t):
-                if inCell && annotation == 0 && inParagraph > 0 {
-                    text += t
-                    if text.utf8.count > limits.maxCellBytes { throw fail("a cell longer than \(limits.maxCellBytes) bytes") }
-                }
-            case .end(let name):
-                if annotation > 0 {
-                    if name == "office:annotation" { annotation -= 1 }
-                    return
-                }
-                switch name {
-                case "text:p", "text:h":
-                    if inParagraph > 0 { inParagraph -= 1 }
-                case "table:table-cell", "table:covered-table-cell":
-                    inCell = false
-                    let value = cellValue ?? text
-                    if value.isEmpty {
-                        pendingBlank += cellRepeat
-                    } else {
-                        if cells.count + pendingBlank + cellRepeat > limits.maxColumns {
-                            throw fail("more than \(limits.maxColumns) columns")
-                        }
-                        cells.append(contentsOf: repeatElement("", count: pendingBlank))
-                        pendingBlank = 0
-                        for _ in 0..<cellRepeat {
-                            if !cellFlags.isEmpty { flags[cells.count] = cellFlags }
-                            cells.append(value)
-                        }
-                    }
-                case "table:table-row":
-                    guard let current = table else { break }
-                    if cells.isEmpty {
-                        rowNumber += rowRepeat
-                    } else {
-                        if rowRepeat > limits.maxRepeatedRows {
-                            throw fail("a row repeated \(rowRepeat) times, more than the \(limits.maxRepeatedRows) allowed")
-                        }
-                        for _ in 0..<rowRepeat {
-                            rowNumber += 1
-                            try body(current, SheetRow(number: rowNumber, cells: cells, flags: flags))
-                        }
-                    }
-                case "table:table":
-                    if let current = table { try tableEnded(current) }
-                    table = nil
-                default: break
-                }
+            case .start(let tag): state.start(tag)
+            case .text(let t): try state.text(t)
+            case .end(let name): try state.end(name, body, tableEnded: tableEnded)
             }
         }
     }
@@ -202,6 +90,148 @@ package final class ODSSheetReader: SheetWorkbook {
             }
         }
         return SheetDate.pad(hours) + ":" + SheetDate.pad(minutes) + ":" + SheetDate.pad(seconds)
+    }
+}
+
+/// content.xml's reading state: the table, row and cell being built from the XML events.
+private struct ODSTableState {
+    let limits: SheetLimits
+    var table: SheetInfo?
+    var tableCount = 0
+    var rowNumber = 0
+    var rowRepeat = 1
+    var cells: [String] = []
+    var flags: [Int: SheetCellFlags] = [:]
+    var pendingBlank = 0
+    var inCell = false
+    var cellRepeat = 1
+    var cellValue: String?
+    var cellFlags: SheetCellFlags = []
+    var text = ""
+    var paragraphs = 0
+    var inParagraph = 0
+    var annotation = 0
+
+    init(limits: SheetLimits) { self.limits = limits }
+
+    func fail(_ reason: String) -> SheetError { SheetError(sheet: table?.name, row: rowNumber + 1, reason: reason) }
+
+    mutating func start(_ tag: XMLStartTag) {
+        if annotation > 0 {
+            if tag.name == "office:annotation" { annotation += 1 }
+            return
+        }
+        switch tag.name {
+        case "table:table":
+            table = SheetInfo(name: tag.attribute("table:name") ?? "Sheet\(tableCount + 1)", index: tableCount,
+                              hidden: false, part: "content.xml")
+            tableCount += 1
+            rowNumber = 0
+        case "table:table-row":
+            rowRepeat = max(1, tag.attribute("table:number-rows-repeated").flatMap { Int($0) } ?? 1)
+            cells = []
+            flags = [:]
+            pendingBlank = 0
+        case "table:table-cell", "table:covered-table-cell": startCell(tag)
+        case "office:annotation": annotation = 1
+        case "text:p", "text:h":
+            if inCell {
+                if paragraphs > 0 { text += "\n" }
+                paragraphs += 1
+                inParagraph += 1
+            }
+        case "text:s":
+            if inCell { text += String(repeating: " ", count: min(max(1, tag.attribute("text:c").flatMap { Int($0) } ?? 1), limits.maxCellBytes)) }
+        case "text:tab": if inCell { text += "\t" }
+        case "text:line-break": if inCell { text += "\n" }
+        default: break
+        }
+    }
+
+    /// A cell's repeat and, by office:value-type, its value (nil for a string or empty cell: the
+    /// text of its paragraphs).
+    mutating func startCell(_ tag: XMLStartTag) {
+        inCell = true
+        cellRepeat = max(1, tag.attribute("table:number-columns-repeated").flatMap { Int($0) } ?? 1)
+        cellFlags = []
+        text = ""
+        paragraphs = 0
+        inParagraph = 0
+        switch tag.attribute("office:value-type") {
+        case "float", "percentage", "currency":
+            let raw = tag.attribute("office:value") ?? ""
+            if let number = SheetNumber.exact(raw) {
+                cellValue = number.text
+                cellFlags = number.flags
+            } else {
+                cellValue = raw
+            }
+        case "date": cellValue = tag.attribute("office:date-value") ?? ""
+        case "time": cellValue = ODSSheetReader.time(tag.attribute("office:time-value") ?? "")
+        case "boolean":
+            let v = tag.attribute("office:boolean-value") ?? ""
+            cellValue = v == "true" ? "TRUE" : v == "false" ? "FALSE" : v
+        default: cellValue = nil
+        }
+    }
+
+    mutating func text(_ t: String) throws {
+        guard inCell && annotation == 0 && inParagraph > 0 else { return }
+        text += t
+        if text.utf8.count > limits.maxCellBytes { throw fail("a cell longer than \(limits.maxCellBytes) bytes") }
+    }
+
+    mutating func end(_ name: String, _ body: (SheetInfo, SheetRow) throws -> Void,
+                      tableEnded: (SheetInfo) throws -> Void) throws {
+        if annotation > 0 {
+            if name == "office:annotation" { annotation -= 1 }
+            return
+        }
+        switch name {
+        case "text:p", "text:h":
+            if inParagraph > 0 { inParagraph -= 1 }
+        case "table:table-cell", "table:covered-table-cell": try endCell()
+        case "table:table-row": try endRow(body)
+        case "table:table":
+            if let current = table { try tableEnded(current) }
+            table = nil
+        default: break
+        }
+    }
+
+    /// Adds the cell `cellRepeat` times; blank cells only count until a later one has a value.
+    mutating func endCell() throws {
+        inCell = false
+        let value = cellValue ?? text
+        if value.isEmpty {
+            pendingBlank += cellRepeat
+            return
+        }
+        if cells.count + pendingBlank + cellRepeat > limits.maxColumns {
+            throw fail("more than \(limits.maxColumns) columns")
+        }
+        cells.append(contentsOf: repeatElement("", count: pendingBlank))
+        pendingBlank = 0
+        for _ in 0..<cellRepeat {
+            if !cellFlags.isEmpty { flags[cells.count] = cellFlags }
+            cells.append(value)
+        }
+    }
+
+    /// Delivers the row `rowRepeat` times (a blank row's repeats only advance the row number).
+    mutating func endRow(_ body: (SheetInfo, SheetRow) throws -> Void) throws {
+        guard let current = table else { return }
+        if cells.isEmpty {
+            rowNumber += rowRepeat
+            return
+        }
+        if rowRepeat > limits.maxRepeatedRows {
+            throw fail("a row repeated \(rowRepeat) times, more than the \(limits.maxRepeatedRows) allowed")
+        }
+        for _ in 0..<rowRepeat {
+            rowNumber += 1
+            try body(current, SheetRow(number: rowNumber, cells: cells, flags: flags))
+        }
     }
 }
 
