@@ -18,6 +18,8 @@ package struct RunOptions: Sendable {
     package var now: Timestamp?
     /// Options for the webhook delivery at the end of the run (nil: bounded defaults).
     package var delivery: DeliveryOptions?
+    /// `--mail-command`: e-mail notifications are piped to it at the end (MailCommand).
+    package var mailCommand: [String]?
     /// Receives a progress line now and then during long work (the CLI shows it on a terminal).
     package var progress: (@Sendable (String) -> Void)?
 
@@ -48,6 +50,8 @@ package struct RunReport: Sendable {
     package var unsubscriptionFiles: [String] = []
     /// The webhook delivery at the end of the run, when a callback URL is set.
     package var delivery: DeliveryReport?
+    /// The e-mail notifications piped to --mail-command at the end of the run.
+    package var mail: DeliveryReport?
     /// Campaigns left in the inbox this run, each with its cause and exit code (75: an opt-out
     /// input still arriving or rejected; 78: settings or state that must be fixed first).
     package var held: [HeldCampaign] = []
@@ -127,6 +131,11 @@ package enum RunJob {
             let delivery = DeliveryJob.afterRun(workspace: ws, settings: settings, options: options.delivery ?? .forRun(now: options.now))
             report.delivery = delivery
             report.diagnostics += delivery.diagnostics.map { Diagnostic($0.severity == .error ? .warning : $0.severity, $0.location, $0.message) }
+        }
+        if let argv = options.mailCommand {
+            attempt.step("mail")
+            report.mail = MailCommand.afterRun(workspace: ws, argv: argv, options: options.delivery ?? .forRun(now: options.now))
+            report.diagnostics += report.mail?.diagnostics ?? []
         }
         return report
     }

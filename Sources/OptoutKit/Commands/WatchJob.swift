@@ -19,6 +19,8 @@ package struct WatchOptions: Sendable {
     package var pollInterval: Double = 0.25
     /// Overrides settings' settle_seconds.
     package var settleSeconds: Double?
+    /// `--mail-command`: each pass pipes e-mail notifications to it (MailCommand).
+    package var mailCommand: [String]?
 
     package init(rescanInterval: Double = 30, pollInterval: Double = 0.25, settleSeconds: Double? = nil) {
         self.rescanInterval = rescanInterval
@@ -113,7 +115,9 @@ package enum WatchJob {
         func runPass(_ ws: Workspace, onPass: (Result<RunReport, OptoutError>) -> Void) -> Bool {
             while true {
                 do {
-                    onPass(.success(try RunJob.run(root: ws.root, options: RunOptions(settleSeconds: options.settleSeconds))))
+                    var run = RunOptions(settleSeconds: options.settleSeconds)
+                    run.mailCommand = options.mailCommand
+                    onPass(.success(try RunJob.run(root: ws.root, options: run)))
                 } catch .locked {
                     if stopRequested(0.5) { return true }
                     continue
