@@ -22,8 +22,8 @@ package enum CommandRunner {
                             stream: (CommandOutcome) -> Void = { _ in }) -> CommandOutcome {
         do {
             let command = try CommandLineParser.parse(args)
-            if case .watch(let root, let verbose) = command {
-                try WatchCommand.run(root: root, stopFD: stopFD) { result in
+            if case .watch(let root, let verbose, let mail) = command {
+                try WatchCommand.run(root: root, mailCommand: mail, stopFD: stopFD) { result in
                     switch result {
                     case .success(let report): stream(render(report, loud: interactive || verbose))
                     case .failure(let error): stream(CommandOutcome(stderr: "optout: \(error.description)\n", exitCode: code(for: error)))
@@ -67,12 +67,12 @@ package enum CommandRunner {
             var text = outcome.files.map { "wrote \($0)" }.joined(separator: "\n") + "\n"
             text += "nginx: include \(outcome.files.last ?? "outbox/site/nginx.conf") in http { }; links matching \(outcome.linkPattern) are logged to \(outcome.accessLog): copy that log into inbox/clicks/ before `optout run`\n"
             return CommandOutcome(stdout: text)
-        case .run(let root, let verbose):
-            return render(try RunCommand.run(root: root, progress: progress), loud: interactive || verbose)
+        case .run(let root, let verbose, let mail):
+            return render(try RunCommand.run(root: root, mailCommand: mail, progress: progress), loud: interactive || verbose)
         case .watch:
             throw .internalError("watch runs through CommandRunner.main")
-        case .deliver(let root, let verbose, let maxSeconds, let now):
-            let report = try DeliverCommand.run(root: root, maxSeconds: maxSeconds, now: now)
+        case .deliver(let root, let verbose, let maxSeconds, let now, let mail):
+            let report = try DeliverCommand.run(root: root, maxSeconds: maxSeconds, now: now, mailCommand: mail)
             return renderDelivery(report, loud: interactive || verbose, maxSeconds: maxSeconds)
         }
     }
@@ -90,7 +90,10 @@ package enum CommandRunner {
             out.stdout = "webhooks delivered: \(report.delivered), to retry: \(report.retrying), failed: \(report.failed), not yet due: \(report.notDue), waiting for an earlier payload of the same number: \(report.waitingForEarlier)"
                 + (report.leftForLater > 0 ? ", left for the next pass: \(report.leftForLater)" : "") + "\n"
         }
-        out.exitCode = report.failed > 0 ? ExitCode.dataError : (report.retrying + report.leftForLater > 0 ? ExitCode.tempFail : ExitCode.ok)
+        if loud && report.mailed + report.mailRetrying + report.mailNotDue > 0 {
+            out.stdout += "notifications mailed: \(report.mailed), to retry: \(report.mailRetrying), not yet due: \(report.mailNotDue)\n"
+        }
+        out.exitCode = report.failed > 0 ? ExitCode.dataError : (report.retrying + report.mailRetrying + report.leftForLater > 0 ? ExitCode.tempFail : ExitCode.ok)
         return out
     }
 
@@ -114,6 +117,7 @@ package enum CommandRunner {
         if loud {
             var lines: [String] = []
             lines.append("messages read: \(report.messagesRead), new opt-outs: \(report.newOptOuts), resubscribed: \(report.resubscribed), webhook payloads written: \(report.webhooksWritten)")
+            if let m = report.mail { lines.append("notifications mailed: \(m.mailed), to retry: \(m.mailRetrying), not yet due: \(m.mailNotDue)") }
             if let d = report.delivery { lines.append("webhooks delivered: \(d.delivered), to retry: \(d.retrying), failed: \(d.failed), left for later: \(d.notDue + d.waitingForEarlier + d.leftForLater)") }
             for path in report.listReports { lines.append("list checked: \(path)") }
             if report.importRows > 0 { lines.append("suppression import rows read: \(report.importRows)") }

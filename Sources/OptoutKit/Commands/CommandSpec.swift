@@ -7,14 +7,15 @@ import OptoutBase
 import Foundation
 
 package enum Command: Equatable, Sendable {
-    case run(root: String, verbose: Bool)
+    case run(root: String, verbose: Bool, mailCommand: [String]? = nil)
     case initialize(dir: String)
     /// `init --new-link-key [DIR]`: a new link key on purpose (InitJob.newLinkKey).
     case newLinkKey(dir: String)
     case status(root: String, json: Bool)
     case site(root: String, options: SiteOptions)
-    case deliver(root: String, verbose: Bool, maxSeconds: Double = DeliveryJob.deliverBudgetSeconds, now: Bool = false)
-    case watch(root: String, verbose: Bool)
+    case deliver(root: String, verbose: Bool, maxSeconds: Double = DeliveryJob.deliverBudgetSeconds, now: Bool = false,
+                 mailCommand: [String]? = nil)
+    case watch(root: String, verbose: Bool, mailCommand: [String]? = nil)
     case help(String)
     case version
 }

@@ -73,9 +73,24 @@ package struct DeliveryReport: Sendable, Equatable {
     package var waitingForEarlier = 0
     /// Not tried: the pass's time budget ran out.
     package var leftForLater = 0
+    /// E-mail notifications piped to the mail command and moved to notifications/sent/ (MailCommand).
+    package var mailed = 0
+    /// E-mail notifications whose command failed: left, retried later.
+    package var mailRetrying = 0
+    /// E-mail notifications whose next attempt is not due yet.
+    package var mailNotDue = 0
     package var diagnostics: [Diagnostic] = []
 
     package init() {}
+
+    /// Adds a mail pass's counts and diagnostics (MailCommand).
+    package mutating func add(mail: DeliveryReport) {
+        mailed += mail.mailed
+        mailRetrying += mail.mailRetrying
+        mailNotDue += mail.mailNotDue
+        leftForLater += mail.leftForLater
+        diagnostics += mail.diagnostics
+    }
 }
 
 package enum DeliveryJob {
@@ -89,15 +104,23 @@ package enum DeliveryJob {
 
     /// `optout deliver`: the whole command, under the delivery lock (not the run lock, so a slow
     /// receiver never keeps `run` from taking in opt-outs).
-    package static func deliver(root: String, options: DeliveryOptions = .forDeliver()) throws(OptoutError) -> DeliveryReport {
+    package static func deliver(root: String, options: DeliveryOptions = .forDeliver(), mailCommand: [String]? = nil) throws(OptoutError) -> DeliveryReport {
         let ws = try Workspace.open(root: root)
         let settings = try Settings.load(path: ws.settingsFile, displayName: ws.display(ws.settingsFile))
-        guard settings.optoutCallbackURL != nil else {
-            throw .configuration(SourceLocation(file: ws.display(ws.settingsFile)), "\"optout_callback_url\" is not set: nothing to deliver to")
+        guard settings.optoutCallbackURL != nil || mailCommand != nil else {
+            throw .configuration(SourceLocation(file: ws.display(ws.settingsFile)), "\"optout_callback_url\" is not set and no --mail-command was given: nothing to deliver to")
         }
         let lock = try lockDelivery(ws, wait: false)
         defer { lock.release() }
-        return try pass(workspace: ws, settings: settings, options: options)
+        let started = Date()
+        var report = settings.optoutCallbackURL != nil ? try pass(workspace: ws, settings: settings, options: options) : DeliveryReport()
+        if let mailCommand {
+            // E-mail notifications in what is left of the same bound (MailCommand).
+            var mailOptions = options
+            mailOptions.timeBudget = options.timeBudget.map { max(0, $0 - Date().timeIntervalSince(started)) }
+            report.add(mail: try MailCommand.pass(workspace: ws, argv: mailCommand, options: mailOptions, locked: true))
+        }
+        return report
     }
 
     /// The end of a `run`: one bounded pass whose problems are diagnostics, never failures.

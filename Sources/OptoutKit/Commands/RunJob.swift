@@ -18,6 +18,8 @@ package struct RunOptions: Sendable {
     package var now: Timestamp?
     /// Options for the webhook delivery at the end of the run (nil: bounded defaults).
     package var delivery: DeliveryOptions?
+    /// `--mail-command`: e-mail notifications are piped to it at the end (MailCommand).
+    package var mailCommand: [String]?
     /// Receives a progress line now and then during long work (the CLI shows it on a terminal).
     package var progress: (@Sendable (String) -> Void)?
 
@@ -48,6 +50,8 @@ package struct RunReport: Sendable {
     package var unsubscriptionFiles: [String] = []
     /// The webhook delivery at the end of the run, when a callback URL is set.
     package var delivery: DeliveryReport?
+    /// The e-mail notifications piped to --mail-command at the end of the run.
+    package var mail: DeliveryReport?
     /// Campaigns left in the inbox this run, each with its cause and exit code (75: an opt-out
     /// input still arriving or rejected; 78: settings or state that must be fixed first).
     package var held: [HeldCampaign] = []
@@ -78,6 +82,20 @@ package enum RunJob {
         let ws = try Workspace.open(root: root)
         let lock = try WorkspaceLock(path: ws.lockFile, wait: options.waitForLock)
         defer { lock.release() }
+        // .optout/last-attempt.json: started now, its outcome at the end, failures too (RunAttempt).
+        let attempt = RunAttempt(path: ws.lastAttemptFile, started: options.now ?? .now())
+        do {
+            let report = try runLocked(ws, options: options, attempt: attempt)
+            attempt.finish(report, at: options.now ?? .now())
+            return report
+        } catch {
+            attempt.fail(error, at: options.now ?? .now())
+            throw error
+        }
+    }
+
+    static func runLocked(_ ws: Workspace, options: RunOptions, attempt: RunAttempt) throws(OptoutError) -> RunReport {
+        attempt.step("settings")
         let settings = try Settings.load(path: ws.settingsFile, displayName: ws.display(ws.settingsFile))
         let ledger = try Ledger(path: ws.ledgerFile)
         let journal = try Journal(path: ws.journalFile)
@@ -97,8 +115,9 @@ package enum RunJob {
             report.leaseProbeUnavailable = first.reason
             log.add(.note, SourceLocation(file: ws.display(first.path)), "lease probe unavailable (\(first.reason)) for \(plan.readiness.probeUnavailable.count) file(s): settle rule only")
         }
-        try runSteps(plan: plan, state: state, report: &report, log: &log)
+        try runSteps(plan: plan, state: state, report: &report, log: &log, attempt: attempt)
         // 5. The suppression list as it stands.
+        attempt.step("suppressions")
         // (webhook delivery at the end of a run goes after this)
         try SuppressionExport.write(ledger.state, to: ws.suppressionsFile)
         report.suppressions = ledger.state.optedOutCount
@@ -108,16 +127,24 @@ package enum RunJob {
         // 6. Webhook delivery, after everything else is durable: bounded in time, and its
         //    problems are diagnostics (a slow or failing receiver never fails the intake).
         if settings.optoutCallbackURL != nil {
+            attempt.step("delivery")
             let delivery = DeliveryJob.afterRun(workspace: ws, settings: settings, options: options.delivery ?? .forRun(now: options.now))
             report.delivery = delivery
             report.diagnostics += delivery.diagnostics.map { Diagnostic($0.severity == .error ? .warning : $0.severity, $0.location, $0.message) }
+        }
+        if let argv = options.mailCommand {
+            attempt.step("mail")
+            report.mail = MailCommand.afterRun(workspace: ws, argv: argv, options: options.delivery ?? .forRun(now: options.now))
+            report.diagnostics += report.mail?.diagnostics ?? []
         }
         return report
     }
 
     /// Steps 1-4 of a run (PRODUCT.md "Rules"), each returning what it did.
-    static func runSteps(plan: RunPlan, state: RunState, report: inout RunReport, log: inout StepLog) throws(OptoutError) {
+    static func runSteps(plan: RunPlan, state: RunState, report: inout RunReport, log: inout StepLog,
+                         attempt: RunAttempt? = nil) throws(OptoutError) {
         // 1. Opt-out inputs, all of them, before any campaign (OptOutIntake).
+        attempt?.step("opt-out inputs")
         let intake = try OptOutIntake.run(plan: plan, state: state)
         log.append(intake.log)
         report.waiting += intake.waiting
@@ -137,10 +164,12 @@ package enum RunJob {
         log.append(consumed.log)
         report.unreadableOptOutRows += consumed.unreadableRows
         // 3. Lists: a report for each new or changed list (those a campaign names: from its pass).
+        attempt?.step("lists")
         let lists = try ListReports.run(plan: plan, state: state)
         log.append(lists.log)
         report.waiting += lists.waiting
         // 4. Campaigns, unless an opt-out may still be missing (CampaignHolds).
+        attempt?.step("campaigns")
         let campaigns = try Campaigns.run(plan: plan, state: state, deferredLists: lists.deferred,
                                           readInPlace: intake.consumed.map(\.file).filter(\.leaveInPlace), holdCauses: log.holdCauses)
         log.append(campaigns.log)

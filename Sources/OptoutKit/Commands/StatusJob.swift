@@ -26,6 +26,8 @@ package struct WorkspaceStatus: Sendable {
     package var lastRunHeld: [(file: String, cause: String)] = []
     /// Why the lease probe cannot answer (now or in the last run), nil when it can.
     package var leaseProbeUnavailable: String?
+    /// The last attempt, a run in progress, held/rejected files, what cannot go out (StatusFacts).
+    package var facts = StatusFacts()
 
     package func text() -> String {
         func line(_ label: String, _ value: String) -> String {
@@ -40,6 +42,7 @@ package struct WorkspaceStatus: Sendable {
         out += line("webhooks failed:", String(webhooksFailed))
         out += line("review items open:", reviewItemsOpen == 0 ? "0" : "\(reviewItemsOpen) (decide them in outbox/reports/review-*.csv, drop into inbox/reviews/)")
         out += line("last run:", lastRunFinished.map { "\($0) (\(lastRunOutcome ?? "?"))" } ?? "never")
+        out += facts.lines(line)
         if !lastRunHeld.isEmpty {
             out += line("campaigns held (last run):", String(lastRunHeld.count))
             for held in lastRunHeld { out += "  \(held.file): \(held.cause)\n" }
@@ -57,8 +60,9 @@ package struct WorkspaceStatus: Sendable {
         var waitingJSON: [String] = []
         for (folder, files) in waiting { waitingJSON.append("\"\(folder)\": \(files)") }
         func quoted(_ s: String?) -> String { s.map { "\"\($0)\"" } ?? "null" }
-        let holds: [String: Any] = ["held_last_run": lastRunHeld.map { ["file": $0.file, "cause": $0.cause] }, "holding_now": holdingNow,
+        var holds: [String: Any] = ["held_last_run": lastRunHeld.map { ["file": $0.file, "cause": $0.cause] }, "holding_now": holdingNow,
                                     "notes": notes, "lease_probe": leaseProbeUnavailable.map { "unavailable: \($0); settle rule only" } ?? "ok"]
+        holds.merge(facts.jsonObject()) { old, _ in old }
         let holdsJSON = (try? JSONSerialization.data(withJSONObject: holds, options: [.sortedKeys])).map { String(decoding: $0.dropFirst().dropLast(), as: UTF8.self) } ?? ""
         return "{\"suppressions\": \(suppressions), \"waiting\": {\(waitingJSON.joined(separator: ", "))}, \"webhooks_pending\": \(webhooksPending), \"webhooks_failed\": \(webhooksFailed), \"review_items_open\": \(reviewItemsOpen), \"last_run\": {\"finished\": \(quoted(lastRunFinished)), \"outcome\": \(quoted(lastRunOutcome))}, \(holdsJSON)}\n"
     }
@@ -83,7 +87,9 @@ package enum StatusJob {
                                      webhooksPending: count(ws.webhooksPending), webhooksFailed: count(ws.webhooksFailed),
                                      lastRunFinished: last?["finished"] as? String, lastRunOutcome: last?["outcome"] as? String)
         status.reviewItemsOpen = ReviewLog.readOnly(path: ws.reviewsFile).open.count
-        let settle = (try? Settings.load(path: ws.settingsFile, displayName: ws.display(ws.settingsFile)))?.settleSeconds ?? 2
+        let settings = try? Settings.load(path: ws.settingsFile, displayName: ws.display(ws.settingsFile))
+        let settle = settings?.settleSeconds ?? 2
+        status.facts = StatusFacts.collect(ws, settings: settings, pendingPayloads: status.webhooksPending, lastRun: last)
         let now = Date().timeIntervalSince1970
         let standing = CampaignHolds.standing(ws, now: now)
         status.holdingNow = standing.holding

@@ -2,7 +2,9 @@
 // Input: a workspace and a stop descriptor (readable once SIGTERM/SIGINT arrived). Output: one
 // `RunReport` per pass, handed to `onPass` (the CLI prints it). A pass runs when inotify reports a
 // change, when files seen earlier are still settling (checked every `pollInterval`), and at every
-// `rescanInterval` as a safety net if the inbox changed since the last pass. Waits its turn when
+// `rescanInterval` as a safety net if the inbox changed since the last pass; also after a change
+// to settings.json and at every rescan when something waits, is held, or was left by a failed pass
+// (WatchRetry; rejected/ never starts one). Held campaigns are reported once per cause. Waits its turn when
 // another run holds the lock. A stop request is honoured between passes: the pass in hand
 // finishes, the lock is released, and `run` returns.
 // Failures: errors of a pass are reported through `onPass` and the watch goes on, except a bad
@@ -19,6 +21,8 @@ package struct WatchOptions: Sendable {
     package var pollInterval: Double = 0.25
     /// Overrides settings' settle_seconds.
     package var settleSeconds: Double?
+    /// `--mail-command`: each pass pipes e-mail notifications to it (MailCommand).
+    package var mailCommand: [String]?
 
     package init(rescanInterval: Double = 30, pollInterval: Double = 0.25, settleSeconds: Double? = nil) {
         self.rescanInterval = rescanInterval
@@ -54,9 +58,22 @@ package enum WatchJob {
         // A bad settings file stops the watch at start (it would misapply every rule).
         var settings = try Settings.load(path: ws.settingsFile, displayName: ws.display(ws.settingsFile))
         var watcher = watch.makeWatcher(ws)
+        var failed = false
+        var heldShown = Set<String>()
 
         while true {
-            if watch.runPass(ws, onPass: onPass) { return }
+            // Held campaigns reported once per cause (WatchRetry).
+            let stopped = watch.runPass(ws) { result in
+                if case .success(var report) = result {
+                    report.held = WatchRetry.newlyHeld(report.held, shown: &heldShown)
+                    failed = false
+                    onPass(.success(report))
+                } else {
+                    failed = true
+                    onPass(result)
+                }
+            }
+            if stopped { return }
             if !WorkspaceCheck.problems(ws).isEmpty {
                 // Reported by the pass; wait for the fix, then watch the real folders again.
                 if watch.waitForFix(ws) { return }
@@ -64,7 +81,7 @@ package enum WatchJob {
                 continue
             }
             if let reloaded = try? Settings.load(path: ws.settingsFile, displayName: ws.display(ws.settingsFile)) { settings = reloaded }
-            if watch.waitForWork(ws, settings: settings, watcher: watcher) { return }
+            if watch.waitForWork(ws, settings: settings, watcher: watcher, lastPassFailed: failed) { return }
         }
     }
 
@@ -111,9 +128,12 @@ package enum WatchJob {
 
         /// One pass, waiting for the lock without missing a stop request.
         func runPass(_ ws: Workspace, onPass: (Result<RunReport, OptoutError>) -> Void) -> Bool {
+            // (a pass that throws leaves its files in the inbox: the caller retries them, WatchRetry)
             while true {
                 do {
-                    onPass(.success(try RunJob.run(root: ws.root, options: RunOptions(settleSeconds: options.settleSeconds))))
+                    var run = RunOptions(settleSeconds: options.settleSeconds)
+                    run.mailCommand = options.mailCommand
+                    onPass(.success(try RunJob.run(root: ws.root, options: run)))
                 } catch .locked {
                     if stopRequested(0.5) { return true }
                     continue
@@ -126,9 +146,10 @@ package enum WatchJob {
 
         /// Waits until some file becomes ready that the last pass did not see, or (at a rescan)
         /// webhook payloads wait for a retry.
-        func waitForWork(_ ws: Workspace, settings: Settings, watcher: InboxWatcher?) -> Bool {
+        func waitForWork(_ ws: Workspace, settings: Settings, watcher: InboxWatcher?, lastPassFailed: Bool = false) -> Bool {
             let settle = options.settleSeconds ?? settings.settleSeconds
             var (last, settling) = readiness(ws, settle: settle)
+            let settingsStamp = WatchRetry.settingsStamp(ws)
             var sinceRescan = Date()
             while true {
                 let timeout = settling ? options.pollInterval : max(0, options.rescanInterval - Date().timeIntervalSince(sinceRescan))
@@ -142,8 +163,11 @@ package enum WatchJob {
                 if wake == .changed && stopRequested(0.05) { return true }  // let a burst of events pass
                 let now = readiness(ws, settle: settle)
                 if now.ready != last { return false }
+                // settings.json changed (a fix?): a pass when something waits, is held or was left by an error.
+                if WatchRetry.settingsStamp(ws) != settingsStamp && WatchRetry.somethingToRetry(ws, lastPassFailed: lastPassFailed) { return false }
                 if !settling && Date().timeIntervalSince(sinceRescan) >= options.rescanInterval {
                     sinceRescan = Date()
+                    if WatchRetry.somethingToRetry(ws, lastPassFailed: lastPassFailed) { return false }
                     // Webhook payloads waiting for a retry are delivered by a pass, too.
                     if settings.optoutCallbackURL != nil,
                        ((try? FileManager.default.contentsOfDirectory(atPath: ws.webhooksPending)) ?? []).contains(where: { $0.hasSuffix(".json") && !$0.hasPrefix(".") }) {

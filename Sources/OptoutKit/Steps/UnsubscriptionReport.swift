@@ -201,11 +201,10 @@ package enum UnsubscriptionReport {
             return lines.joined(separator: "\n") + "\n"
         }
 
-        /// One GSM-7 segment: the details are dropped if they would not fit.
+        /// One GSM-7 segment: the details are dropped if they would not fit. No server path: it
+        /// means nothing on a phone (the report's name is in the e-mail and in `optout status`).
         func sms(reportName: String) -> String {
             let who = settings.notificationSender ?? "optout"
-            let full = "\(who): \(countText) on \(when) (\(sourcesText)). Details: outbox/reports/\(reportName)"
-            if Segments.count(full).segments == 1 { return full }
             let short = "\(who): \(countText) on \(when) (\(sourcesText))."
             if Segments.count(short).segments == 1 { return short }
             return "optout: \(countText) on \(when)."

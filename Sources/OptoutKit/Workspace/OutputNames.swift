@@ -55,7 +55,7 @@ package enum OutputNames {
         OutputName(folder: "outbox/reports", pattern: "review-<time>.csv"),
         OutputName(folder: "outbox/reports", pattern: "clicks-<time>.txt"),
         // Reserved for later reports.
-        OutputName(folder: "outbox/reports", pattern: "run-<time>.txt"),
+        OutputName(folder: "outbox/reports", pattern: "run-<time>.html"),
         OutputName(folder: "outbox/reports", pattern: "compliance-<time>.txt"),
         OutputName(folder: "outbox/reports", pattern: "index.html"),
     ]

@@ -52,6 +52,8 @@ package struct Workspace: Sendable {
     package var reviewsFile: String { "\(state)/reviews.tsv" }
     package var lockFile: String { "\(state)/lock" }
     package var lastRunFile: String { "\(state)/last-run.json" }
+    /// The last run that started, finished or not (RunAttempt).
+    package var lastAttemptFile: String { "\(state)/last-attempt.json" }
     /// One `optout deliver` at a time (beside the run's lock, so a run and a deliver overlap).
     package var deliverLockFile: String { "\(state)/deliver.lock" }
     /// Temp files of duplicate searches (`dups-<pid>-<hex8>/`), removed after use.

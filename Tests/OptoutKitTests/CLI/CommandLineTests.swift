@@ -18,7 +18,7 @@ import Testing
     func everyDeclaredOptionIsAcceptedAndOthersAreRefused(_ name: String) throws {
         let spec = try #require(CommandLineParser.commands.first { $0.name == name })
         for option in spec.options {
-            let args = [name, "--root", "/w"] + option.names.prefix(1) + (option.value == nil ? [] : ["1"])
+            let args = [name, "--root", "/w"] + option.names.prefix(1) + (option.value == nil ? [] : [option.value == "CMD" ? "/usr/sbin/sendmail -t -i" : "1"])
             #expect(throws: Never.self, "optout \(args.joined(separator: " "))") { try CommandLineParser.parse(args) }
         }
         let others = CommandLineParser.commands.flatMap(\.options).filter { $0.value == nil }.map { $0.names[0] }

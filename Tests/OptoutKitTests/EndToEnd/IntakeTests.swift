@@ -84,7 +84,7 @@ func ts(_ iso: String) -> Timestamp { Timestamp.parse(iso, zone: .gmt)! }
         #expect(eml.contains("@acme.example>\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="))
         #expect(eml.contains("  2026-11-26T10:00:00Z  +447911123456  TollFree number  keyword \"STOP\" in a short message"))
         let sms = t.rows("outbox/notifications/unsubscriptions-20261126T120000Z-sms.csv")
-        #expect(sms == [["+447700900999", "ACME: 2 new opt-outs (1 number) on 2026-11-26 12:00 UTC (2 by reply). Details: outbox/reports/unsubscriptions-20261126T120000Z.csv", "1", "GSM-7"]])
+        #expect(sms == [["+447700900999", "ACME: 2 new opt-outs (1 number) on 2026-11-26 12:00 UTC (2 by reply).", "1", "GSM-7"]])
         #expect(t.read("outbox/notifications/unsubscriptions-20261126T120000Z-sms.csv")?.hasPrefix("phone,message,segments,encoding\n") == true)
         // Confirmation: one per number now opted out, plain, with the way back.
         #expect(t.rows("outbox/send/unsubscribe-confirmations-20261126T120000Z.csv") == [
