@@ -186,8 +186,8 @@ package enum CampaignJob {
         return check
     }
 
-    /// Publish: link index durable first; the skipped rows and the report; the links file; the
-    /// send file, which a gateway uploader takes, last.
+    /// Publish: link index durable first; then each file in `OutputNames.campaignTable` order
+    /// (links, report, skipped rows, and the send file, which a gateway uploader takes, last).
     static func publish(_ outputs: CampaignOutputs, summary: inout CampaignSummary, links: (LinkTokens, LinkIndex)?,
                         template: CampaignTemplate, templatePath: String, recipients: CampaignRecipients,
                         maxSegments: Int?, state: RunState) throws(OptoutError) {
@@ -196,12 +196,16 @@ package enum CampaignJob {
         if outputs.linksFile != nil { summary.outputs.append(state.display(outputs.linksPath)) }
         summary.outputs.append(state.display(outputs.skippedPath))
         summary.outputs.append(state.display(outputs.reportPath))
-        try outputs.skippedFile.commit()
         let report = renderReport(summary, template: template, templatePath: templatePath, list: recipients.list,
                                   listDisplay: recipients.listDisplay, settings: state.settings, maxSegments: maxSegments, now: state.now)
-        try Durable.writeFile(outputs.reportPath, report)
-        try outputs.linksFile?.commit()
-        try outputs.sendFile.commit()
+        for entry in OutputNames.campaignTable {
+            switch entry.kind {
+            case .links: try outputs.linksFile?.commit()
+            case .report: try Durable.writeFile(outputs.reportPath, report)
+            case .skipped: try outputs.skippedFile.commit()
+            case .send: try outputs.sendFile.commit()
+            }
+        }
     }
 
     static func availableLists(_ ws: Workspace) -> [String] {
