@@ -22,28 +22,12 @@ import OptoutBase
 import Foundation
 
 package enum ReviewReport {
-    /// The report's header row (`id` names the item when a row comes back with a decision).
-    package static let header = ["found_at", "kind", "number", "file", "line", "raw_text", "choice", "rule", "id", "decision"]
-
-    /// The report CSV bytes for these items.
-    package static func csv(_ items: [StoredReview]) -> [UInt8] {
-        let writer = CSVWriter(audience: .people)
-        var out = CSVWriter.utf8BOM
-        writer.appendRow(header, to: &out)
-        for s in items {
-            let i = s.item
-            writer.appendRow([s.foundAt.iso8601, i.kind.rawValue, UnsubscriptionReport.textCell(i.number), i.file,
-                              i.line > 0 ? String(i.line) : "", UnsubscriptionReport.textCell(i.rawText), i.choice, i.rule, s.id, ""], to: &out)
-        }
-        return out
-    }
-
     /// Writes the report of the items no report covers yet, then moves the watermark.
     /// - Returns: the report's path (workspace-relative) and how many items it holds; nil when none.
     package static func writePending(log: ReviewLog, journal: Journal, workspace ws: Workspace) throws(OptoutError) -> (path: String, items: Int)? {
         let pending = log.items(after: journal.reviewWatermark)
         guard let first = pending.first else { return nil }
-        let bytes = csv(pending)
+        let bytes = ReviewReportText.csv(pending)
         var name = "review-\(first.foundAt.compact)"
         let existing = "\(ws.reportsFolder)/\(name).csv"
         // The same name when the file there holds these items (a redo after a crash, perhaps with
