@@ -50,7 +50,8 @@ package struct CampaignClicks: Sendable, Equatable {
     package var confirmRate: Double { opened == 0 ? 0 : Double(confirmed) / Double(opened) }
 }
 
-package final class ClickIntake {
+package final class ClickIntake: OptOutInputReader {
+    package var kind: InputKind { .clicks }
     package let workspace: Workspace
     let settings: Settings
     let now: Timestamp
@@ -122,8 +123,11 @@ package final class ClickIntake {
         return path.split(separator: "/", omittingEmptySubsequences: false).last ?? ""
     }
 
-    /// Reads one page log; on a thrown error nothing from it has been kept.
-    package func read(path: String, displayName: String, inputHash: String, contentKey: String) throws(InputError) {
+    /// Reads one page log; on a thrown error nothing from it has been kept. The contents hold its
+    /// line count only: its events, review items and row problems come from `finish()`, once every
+    /// log of the run is read and its tokens resolved.
+    package func read(path: String, displayName: String, contentKey: String) throws(InputError) -> OptOutContents {
+        let inputHash = Self.inputHash(contentKey)
         let reader = ClickLogReader(timezone: settings.timezone, dateOrder: settings.dateOrder)
         // Only requests for opt-out links are kept until the file is known to be good (a big
         // site log is mostly other traffic, counted and dropped here).
@@ -137,6 +141,9 @@ package final class ClickIntake {
         inputKeys.append(contentKey)
         ignored += otherTraffic
         for request in local { linkRequests.append((request, displayName, inputHash)) }
+        var contents = OptOutContents()
+        contents.rows = summary.lines
+        return contents
     }
 
     private func take(_ request: ClickRequest, file: String, inputHash: String) {
