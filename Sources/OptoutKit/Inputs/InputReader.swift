@@ -1,4 +1,4 @@
-// Input readers: one shape for every opt-out input (Miller's record-reader interface: each reader
+// Input readers: one shape for every opt-out input and decision file (Miller's record-reader interface: each reader
 // turns one file into the same contents; Postfix's verdict per file: one outcome per dropped
 // file, acted on in one place — ConsumeInputs).
 // Input: a file's path, its name for people, its content key (SHA-256 hex; the evidence carries
@@ -19,8 +19,10 @@ package struct OptOutContents: Sendable {
     package var unreadableRows: [UnreadableRow] = []
     /// Rows whose sender has no valid reading (review items; they count for exit 65).
     package var unreadableSenders = 0
-    /// Rows read: messages of a STOP log, numbers of an import, lines of a page log.
+    /// Rows read: messages of a STOP log, numbers of an import, lines of a page log, decisions used.
     package var rows = 0
+    /// Decision files (inbox/reviews/): the review items they close.
+    package var closings: [ReviewClosing] = []
 
     package init() {}
 

@@ -6,7 +6,8 @@
 //   rejected               (acted on when read, nothing from it used) moved to rejected/ with
 //                          its .error.txt, or left in place when it must not move;
 //   a file left in place (a writer keeps it open; a processed/ file read again) is never moved.
-// Then the decision files move and the click report is journaled. Input: the intake's result,
+// Decision files (inbox/reviews/) move to processed/, with <file>.error.txt naming rows not used,
+// and hold nothing. Then the click report is journaled. Input: the intake's result,
 // the click report, the run state. Output: a `StepLog` and the unreadable rows counted.
 // Failures: `OptoutError` for moves.
 
@@ -21,7 +22,9 @@ package enum ConsumeInputs {
             if case .processedWithErrors(let rows) = verdict { unreadable += rows.count }
             try act(file, kind: kind, verdict: verdict, state: state, log: &log)
         }
-        try intake.decisions.finish(workspace: state.workspace)
+        for (file, verdict) in intake.decisions.verdicts {
+            try act(file, kind: .reviews, verdict: verdict, state: state, log: &log)
+        }
         if let clickReport { try state.journal.markDone(kind: .clicks, key: clickReport.key, fingerprint: "") }
         return (log, unreadable)
     }
@@ -31,6 +34,14 @@ package enum ConsumeInputs {
                            log: inout StepLog) throws(OptoutError) {
         let ws = state.workspace
         let display = ws.display(file.path)
+        // Decision files: processed/, with the rows not used named beside it; they hold nothing.
+        if kind == .reviews {
+            switch verdict {
+            case .processed: return try ReviewDecisions.markProcessed(file, errors: [], workspace: ws)
+            case .processedWithErrors(let rows): return try ReviewDecisions.markProcessed(file, errors: rows, workspace: ws)
+            case .rejected, .waiting: break
+            }
+        }
         switch verdict {
         case .processed:
             if try CampaignHolds.consume(file, kind: kind, ws: ws, journal: state.journal) == .changed {

@@ -42,7 +42,7 @@ package enum OptOutIntake {
         try readClicks(plan: plan, state: state, into: &out)
         // Decisions on review items (inbox/reviews/): closings, and events for applied items.
         let decisionFiles = out.add(try plan.take(.reviews, state: state))
-        out.decisions = try ReviewDecisions.read(decisionFiles, log: state.reviewLog, workspace: state.workspace)
+        out.decisions = try ReviewDecisions.read(decisionFiles, state: state)
         out.log.append(out.decisions.log)
         out.events.append(contentsOf: out.decisions.events)
         return out
