@@ -32,8 +32,6 @@ package struct OptOutContents: Sendable {
 
 /// A reader of one kind of opt-out input.
 package protocol OptOutInputReader {
-    /// The inbox folder it reads.
-    var kind: InputKind { get }
     /// Reads one file whole (streamed where the format allows).
     func read(path: String, displayName: String, contentKey: String) throws(InputError) -> OptOutContents
 }

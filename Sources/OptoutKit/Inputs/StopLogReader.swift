@@ -21,7 +21,6 @@ struct StopLogPass {
 }
 
 package struct StopLogReader: OptOutInputReader {
-    package var kind: InputKind { .stops }
     package var parser: PhoneNumberParser
     package var settings: Settings
     package var now: Timestamp

@@ -14,7 +14,6 @@ import OptoutPhone
 import OptoutBase
 
 package struct SuppressionImport: OptOutInputReader {
-    package var kind: InputKind { .suppressions }
     package var parser: PhoneNumberParser
     package var settings: Settings
     package var now: Timestamp

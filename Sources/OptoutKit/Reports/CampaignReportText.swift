@@ -5,6 +5,20 @@
 import OptoutBase
 import Foundation
 
+/// Figures of one built campaign, also used by the benchmark.
+package struct CampaignSummary: Sendable {
+    package var name: String
+    package var rowsRead = 0
+    package var toSend = 0
+    package var skipped: [String: Int] = [:]
+    package var segments = 0
+    package var gsmMessages = 0
+    package var ucsMessages = 0
+    package var sampleLink: String?
+    package var warnings: [String] = []
+    package var outputs: [String] = []
+}
+
 /// What a report says about a contact list's format (read from its reader once the pass is done).
 package struct ListFormat: Sendable, Equatable {
     package var encoding: String

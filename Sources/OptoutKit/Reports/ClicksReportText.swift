@@ -5,6 +5,26 @@
 import OptoutBase
 import Foundation
 
+/// A request that named no known link (listed in the report).
+package struct UnresolvedClick: Sendable, Equatable {
+    package var file: String
+    package var line: Int
+    package var target: String
+}
+
+/// Per-campaign click figures.
+package struct CampaignClicks: Sendable, Equatable {
+    package var views = 0
+    package var confirmations = 0
+    package var botFlagged = 0
+    /// Distinct links opened by people (viewed or confirmed).
+    package var opened = 0
+    /// Distinct links confirmed by people.
+    package var confirmed = 0
+    /// confirmed ÷ opened.
+    package var confirmRate: Double { opened == 0 ? 0 : Double(confirmed) / Double(opened) }
+}
+
 /// What the opt-out page logs of one run held, for the report.
 package struct ClickFigures: Sendable {
     package var now: Timestamp

@@ -22,20 +22,6 @@ package struct CampaignInputChanged: Error, Sendable {
     package var reason: String
 }
 
-/// Figures of one built campaign, also used by the benchmark.
-package struct CampaignSummary: Sendable {
-    package var name: String
-    package var rowsRead = 0
-    package var toSend = 0
-    package var skipped: [String: Int] = [:]
-    package var segments = 0
-    package var gsmMessages = 0
-    package var ucsMessages = 0
-    package var sampleLink: String?
-    package var warnings: [String] = []
-    package var outputs: [String] = []
-}
-
 /// A built campaign: its figures, and the list report written from its pass (if due).
 package struct CampaignBuild {
     package var summary: CampaignSummary

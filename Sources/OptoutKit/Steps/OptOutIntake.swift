@@ -50,7 +50,7 @@ package enum OptOutIntake {
 
     /// One file through its reader: its contents kept and its verdict recorded (processed, with
     /// errors), or the file rejected at once (nothing from it is used).
-    static func read<Reader: OptOutInputReader>(_ file: DroppedFile, key: String, with reader: Reader, state: RunState,
+    static func read<Reader: OptOutInputReader>(_ file: DroppedFile, _ kind: InputKind, key: String, with reader: Reader, state: RunState,
                                                into out: inout IntakeResult) throws(OptoutError) -> OptOutContents? {
         do {
             let contents = try reader.read(path: file.readPath, displayName: state.workspace.display(file.path), contentKey: key)
@@ -58,10 +58,10 @@ package enum OptOutIntake {
             out.reviews.append(contentsOf: contents.reviews)
             out.log.diagnostics.append(contentsOf: contents.rowProblems)
             out.unreadableOptOutRows += contents.unreadableSenders
-            out.verdicts.append((file, reader.kind, contents.verdict))
+            out.verdicts.append((file, kind, contents.verdict))
             return contents
         } catch {
-            try ConsumeInputs.act(file, kind: reader.kind, verdict: .rejected([error.description]), state: state, log: &out.log)
+            try ConsumeInputs.act(file, kind: kind, verdict: .rejected([error.description]), state: state, log: &out.log)
             return nil
         }
     }
@@ -75,7 +75,7 @@ package enum OptOutIntake {
                 try ConsumeInputs.act(file, kind: .stops, verdict: .rejected([InputError(line: nil, reason: error.description).description]), state: state, log: &out.log)
                 continue
             }
-            out.messagesRead += try read(file, key: key, with: reader, state: state, into: &out)?.rows ?? 0
+            out.messagesRead += try read(file, .stops, key: key, with: reader, state: state, into: &out)?.rows ?? 0
         }
     }
 
@@ -91,7 +91,7 @@ package enum OptOutIntake {
                 out.verdicts.append((file, .suppressions, .processed))
                 continue
             }
-            guard let contents = try read(file, key: key, with: reader, state: state, into: &out) else { continue }
+            guard let contents = try read(file, .suppressions, key: key, with: reader, state: state, into: &out) else { continue }
             out.importRows += contents.rows
             out.importKeys.append(key)
         }
@@ -103,7 +103,7 @@ package enum OptOutIntake {
         guard !files.isEmpty else { return }
         let intake = try ClickIntake(workspace: state.workspace, settings: state.settings, now: state.now)
         for file in files {
-            _ = try read(file, key: try RunState.contentKey(file.readPath), with: intake, state: state, into: &out)
+            _ = try read(file, .clicks, key: try RunState.contentKey(file.readPath), with: intake, state: state, into: &out)
         }
         try intake.finish()
         out.events.append(contentsOf: intake.events)

@@ -172,7 +172,6 @@ package struct ReviewDecisions: Sendable {
 /// contents: events for applied held opt-ins and bot-held confirmations, closings, the rows that
 /// could not be used (`unreadableRows`), notes. Remembers the decisions of earlier files of the run.
 final class ReviewDecisionReader: OptOutInputReader {
-    var kind: InputKind { .reviews }
     let log: ReviewLog
     /// When each file was last modified (an applied item without a time of its own takes it).
     let modified: [String: Timestamp]
