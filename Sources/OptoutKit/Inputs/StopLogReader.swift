@@ -13,22 +13,14 @@ import OptoutPhone
 import OptoutBase
 import Foundation
 
-/// What one STOP log yielded.
-package struct StopLogContents: Sendable {
-    package var events: [IncomingEvent] = []
-    /// Messages a person must look at (ambiguous replies, unreadable senders, held opt-ins).
-    package var reviews: [ReviewItem] = []
-    package var rowProblems: [Diagnostic] = []
-    /// Rows that could not be read or used: the file was read in part (its other rows applied).
-    package var unreadableRows: [UnreadableRow] = []
-    /// Rows whose sender has no valid reading (review items; they count for exit 65).
-    package var unreadableSenders = 0
-    package var messages = 0
-    /// The last `to` cell and its detail (a log usually has one toll-free number: parse it once).
-    fileprivate var lastRecipient: (raw: String, detail: String)?
+/// One STOP log's pass: its contents, and the last `to` cell parsed (a log usually has one
+/// toll-free number: parse it once).
+struct StopLogPass {
+    var contents = OptOutContents()
+    var lastRecipient: (raw: String, detail: String)?
 }
 
-package struct StopLogReader {
+package struct StopLogReader: OptOutInputReader {
     package var parser: PhoneNumberParser
     package var settings: Settings
     package var now: Timestamp
@@ -45,16 +37,22 @@ package struct StopLogReader {
     }
 
     /// Reads one log, streamed; the evidence's input hash is the SHA-256 of its bytes.
-    package func read(path: String, displayName: String) throws(InputError) -> StopLogContents {
-        let inputHash: String
-        do { inputHash = String(try Durable.contentKey(path).prefix(16)) } catch { throw InputError(line: nil, reason: error.description) }
-        var rows = OptOutRows(source: .reply, file: displayName, inputHash: inputHash, now: now, settings: settings)
-        var contents = StopLogContents()
+    package func read(path: String, displayName: String) throws(InputError) -> OptOutContents {
+        let key: String
+        do { key = try Durable.contentKey(path) } catch { throw InputError(line: nil, reason: error.description) }
+        return try read(path: path, displayName: displayName, contentKey: key)
+    }
+
+    /// Reads one log, streamed, with its content key (the evidence carries its input hash).
+    package func read(path: String, displayName: String, contentKey: String) throws(InputError) -> OptOutContents {
+        var rows = OptOutRows(source: .reply, file: displayName, inputHash: Self.inputHash(contentKey), now: now, settings: settings)
+        var pass = StopLogPass()
         if try StopLogReader.looksLikeJSONLines(path) {
-            try readJSONLines(path, displayName: displayName, rows: &rows, into: &contents)
+            try readJSONLines(path, displayName: displayName, rows: &rows, into: &pass)
         } else {
-            try readCSV(path, displayName: displayName, rows: &rows, into: &contents)
+            try readCSV(path, displayName: displayName, rows: &rows, into: &pass)
         }
+        var contents = pass.contents
         let out = rows.finish()
         contents.events = out.events
         contents.reviews += out.reviews
@@ -81,7 +79,7 @@ package struct StopLogReader {
         }
     }
 
-    private func readCSV(_ path: String, displayName: String, rows: inout OptOutRows, into contents: inout StopLogContents) throws(InputError) {
+    private func readCSV(_ path: String, displayName: String, rows: inout OptOutRows, into pass: inout StopLogPass) throws(InputError) {
         do {
             let reader = try CSVReader(path: path)
             reader.recovers = true
@@ -99,9 +97,9 @@ package struct StopLogReader {
             while try reader.next() {
                 if reader.fieldCount == 1 && reader.field(0).isEmpty { continue }
                 func value(_ i: Int?) -> String? { i.flatMap { $0 < reader.fieldCount ? reader.string($0) : nil } }
-                contents.messages += 1
+                pass.contents.rows += 1
                 addMessage(sender: value(sender) ?? "", text: value(text) ?? "", time: value(time),
-                           recipient: value(recipient), line: reader.line, displayName: displayName, rows: &rows, into: &contents)
+                           recipient: value(recipient), line: reader.line, displayName: displayName, rows: &rows, into: &pass)
             }
         } catch let error as CSVError {
             throw InputError(error)
@@ -112,7 +110,7 @@ package struct StopLogReader {
         }
     }
 
-    private func readJSONLines(_ path: String, displayName: String, rows: inout OptOutRows, into contents: inout StopLogContents) throws(InputError) {
+    private func readJSONLines(_ path: String, displayName: String, rows: inout OptOutRows, into pass: inout StopLogPass) throws(InputError) {
         let lines: LineReader
         do { lines = try LineReader(path: path) } catch { throw InputError(error) }
         while true {
@@ -155,10 +153,10 @@ package struct StopLogReader {
                 rows.unreadable.append(UnreadableRow(line: line, reason: "no text field (text, body, message, content)"))
                 continue
             }
-            contents.messages += 1
+            pass.contents.rows += 1
             addMessage(sender: sender, text: text, time: first(ColumnNames.time),
                        recipient: first(ColumnNames.recipient), line: line,
-                       displayName: displayName, rows: &rows, into: &contents)
+                       displayName: displayName, rows: &rows, into: &pass)
         }
     }
 
@@ -177,21 +175,21 @@ package struct StopLogReader {
         return "to \(trimmed)"
     }
 
-    private func cachedRecipientDetail(_ raw: String?, in contents: inout StopLogContents) -> String {
+    private func cachedRecipientDetail(_ raw: String?, in pass: inout StopLogPass) -> String {
         guard let raw else { return "" }
-        if let last = contents.lastRecipient, last.raw == raw { return last.detail }
+        if let last = pass.lastRecipient, last.raw == raw { return last.detail }
         let detail = recipientDetail(raw)
-        contents.lastRecipient = (raw, detail)
+        pass.lastRecipient = (raw, detail)
         return detail
     }
 
     private func addMessage(sender: String, text: String, time: String?, recipient: String?, line: Int, displayName: String,
-                            rows: inout OptOutRows, into contents: inout StopLogContents) {
+                            rows: inout OptOutRows, into pass: inout StopLogPass) {
         let classification = keywords.classify(text)
         if classification.needsReview {
-            contents.rowProblems.append(Diagnostic(.warning, SourceLocation(file: displayName, line: line), "\(classification.rule); not an opt-out — sent to review"))
+            pass.contents.rowProblems.append(Diagnostic(.warning, SourceLocation(file: displayName, line: line), "\(classification.rule); not an opt-out — sent to review"))
         }
         rows.add(line: line, sender: sender, kind: classification.intent, rule: classification.rule, time: time, text: text,
-                 detail: cachedRecipientDetail(recipient, in: &contents), needsReview: classification.needsReview)
+                 detail: cachedRecipientDetail(recipient, in: &pass), needsReview: classification.needsReview)
     }
 }

@@ -13,32 +13,27 @@
 import OptoutPhone
 import OptoutBase
 
-package struct SuppressionImportContents: Sendable {
-    package var events: [IncomingEvent] = []
-    /// Rows a person must look at (numbers with no valid reading).
-    package var reviews: [ReviewItem] = []
-    package var rowProblems: [Diagnostic] = []
-    /// Rows that could not be read or used: the file was read in part (its other rows applied).
-    package var unreadableRows: [UnreadableRow] = []
-    /// Rows whose sender has no valid reading (review items; they count for exit 65).
-    package var unreadableSenders = 0
-    package var rows = 0
-}
+package struct SuppressionImport: OptOutInputReader {
+    package var parser: PhoneNumberParser
+    package var settings: Settings
+    package var now: Timestamp
 
-package enum SuppressionImport {
+    package init(parser: PhoneNumberParser, settings: Settings, now: Timestamp) {
+        (self.parser, self.settings, self.now) = (parser, settings, now)
+    }
+
     /// Extra time headers used by suppression exports (besides ColumnNames.time).
     static let timeHeaders = ColumnNames.time + ["optedoutat", "optoutdate", "unsubscribedat", "unsubscribedate", "suppressedat", "dateadded", "added"]
 
     /// Reads one import file into opt-out events. `parser` finds the phone column by content; its
     /// mobile_only flag is not used for the numbers.
-    package static func read(path: String, displayName: String, inputHash: String, parser: PhoneNumberParser,
-                            settings: Settings, now: Timestamp) throws(InputError) -> SuppressionImportContents {
+    package func read(path: String, displayName: String, contentKey: String) throws(InputError) -> OptOutContents {
         let reader = try ContactListReader(path: path, parser: PhoneNumberParser(defaultRegion: settings.defaultCountry), recovers: true)
-        let timeColumn = reader.hasHeader ? ColumnNames.find(timeHeaders, in: reader.columns) : nil
+        let timeColumn = reader.hasHeader ? ColumnNames.find(Self.timeHeaders, in: reader.columns) : nil
         let phoneHeader = reader.hasHeader ? "column \"\(reader.columns[reader.phoneColumn])\"" : "column \(reader.phoneColumn + 1)"
         let rule = "suppression import (\(phoneHeader))"
-        var contents = SuppressionImportContents()
-        var rows = OptOutRows(source: .import, file: displayName, inputHash: inputHash, now: now, settings: settings)
+        var contents = OptOutContents()
+        var rows = OptOutRows(source: .import, file: displayName, inputHash: Self.inputHash(contentKey), now: now, settings: settings)
         while try reader.next() {
             if case .blank = reader.number() { continue }
             contents.rows += 1

@@ -16,33 +16,33 @@ package enum SettingsFile {
         var st = stat()
         if lstat(path, &st) != 0 {
             if errno == ENOENT { return nil }
-            throw .io(path: displayName, reason: String(cString: strerror(errno)))
+            throw .io(path: displayName, reason: errnoText())
         }
         if let kind = notRegular(st.st_mode) { throw refuse(kind) }
         if st.st_size > maxBytes { throw refuse(tooLarge) }
         let fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC)
         if fd < 0 {
             if errno == ELOOP { throw refuse(notRegular(S_IFLNK) ?? "") }
-            throw .io(path: displayName, reason: String(cString: strerror(errno)))
+            throw .io(path: displayName, reason: errnoText())
         }
         defer { close(fd) }
         // Swapped between lstat and open: check what was opened.
         var opened = stat()
-        guard fstat(fd, &opened) == 0 else { throw .io(path: displayName, reason: String(cString: strerror(errno))) }
+        guard fstat(fd, &opened) == 0 else { throw .io(path: displayName, reason: errnoText()) }
         if let kind = notRegular(opened.st_mode) { throw refuse(kind) }
         if opened.st_size > maxBytes { throw refuse(tooLarge) }
         var bytes = [UInt8](repeating: 0, count: maxBytes + 1)
         var count = 0
         while count < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { buffer in
-                Glibc.read(fd, buffer.baseAddress! + count, buffer.count - count)
+            let read = valueOrErrno {
+                bytes.withUnsafeMutableBytes { buffer in Glibc.read(fd, buffer.baseAddress! + count, buffer.count - count) }
             }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .io(path: displayName, reason: String(cString: strerror(errno)))
+            switch read {
+            case .failure(let error): throw .io(path: displayName, reason: error.description)
+            case .success(0): break
+            case .success(let n): count += n; continue
             }
-            if n == 0 { break }
-            count += n
+            break
         }
         if count > maxBytes { throw refuse(tooLarge) }
         if count == 0 { throw refuse("the file is empty (write {} for all defaults, or remove the file)") }

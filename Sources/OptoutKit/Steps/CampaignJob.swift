@@ -22,20 +22,6 @@ package struct CampaignInputChanged: Error, Sendable {
     package var reason: String
 }
 
-/// Figures of one built campaign, also used by the benchmark.
-package struct CampaignSummary: Sendable {
-    package var name: String
-    package var rowsRead = 0
-    package var toSend = 0
-    package var skipped: [String: Int] = [:]
-    package var segments = 0
-    package var gsmMessages = 0
-    package var ucsMessages = 0
-    package var sampleLink: String?
-    package var warnings: [String] = []
-    package var outputs: [String] = []
-}
-
 /// A built campaign: its figures, and the list report written from its pass (if due).
 package struct CampaignBuild {
     package var summary: CampaignSummary
@@ -186,8 +172,8 @@ package enum CampaignJob {
         return check
     }
 
-    /// Publish: link index durable first; the skipped rows and the report; the links file; the
-    /// send file, which a gateway uploader takes, last.
+    /// Publish: link index durable first; then each file in `OutputNames.campaignTable` order
+    /// (links, report, skipped rows, and the send file, which a gateway uploader takes, last).
     static func publish(_ outputs: CampaignOutputs, summary: inout CampaignSummary, links: (LinkTokens, LinkIndex)?,
                         template: CampaignTemplate, templatePath: String, recipients: CampaignRecipients,
                         maxSegments: Int?, state: RunState) throws(OptoutError) {
@@ -196,72 +182,20 @@ package enum CampaignJob {
         if outputs.linksFile != nil { summary.outputs.append(state.display(outputs.linksPath)) }
         summary.outputs.append(state.display(outputs.skippedPath))
         summary.outputs.append(state.display(outputs.reportPath))
-        try outputs.skippedFile.commit()
-        let report = renderReport(summary, template: template, templatePath: templatePath, list: recipients.list,
-                                  listDisplay: recipients.listDisplay, settings: state.settings, maxSegments: maxSegments, now: state.now)
-        try Durable.writeFile(outputs.reportPath, report)
-        try outputs.linksFile?.commit()
-        try outputs.sendFile.commit()
+        let report = CampaignReportText.render(summary, template: template, templatePath: templatePath,
+                                               list: recipients.list.map(ListFormat.init), listDisplay: recipients.listDisplay,
+                                               settings: state.settings, maxSegments: maxSegments, now: state.now)
+        for entry in OutputNames.campaignTable {
+            switch entry.kind {
+            case .links: try outputs.linksFile?.commit()
+            case .report: try Durable.writeFile(outputs.reportPath, report)
+            case .skipped: try outputs.skippedFile.commit()
+            case .send: try outputs.sendFile.commit()
+            }
+        }
     }
 
     static func availableLists(_ ws: Workspace) -> [String] {
         ListFiles.names(ws).map { DropFolder.splitExtension($0).0 }
-    }
-
-    /// What the link costs in SMS length: GSM-7 septets and the share of a segment they take.
-    static func linkCost(_ link: String) -> String {
-        var septets = 0
-        for scalar in link.unicodeScalars {
-            let cost = Int(Segments.gsmCost(scalar.value))
-            if cost == 0 {
-                return "\(link.utf16.count) UCS-2 characters (the link is not GSM-7: every message becomes UCS-2, \(Segments.ucs2SingleLimit) characters a segment)"
-            }
-            septets += cost
-        }
-        func share(_ limit: Int) -> String { String(format: "%.0f%%", Double(septets) * 100 / Double(limit)) }
-        return "\(septets) GSM-7 characters = \(share(Segments.gsm7SingleLimit)) of a single \(Segments.gsm7SingleLimit)-character segment, \(share(Segments.gsm7PartLimit)) of a \(Segments.gsm7PartLimit)-character part"
-    }
-
-    static func renderReport(_ s: CampaignSummary, template: CampaignTemplate, templatePath: String, list: ContactListReader?,
-                             listDisplay: String, settings: Settings, maxSegments: Int?, now: Timestamp) -> String {
-        func line(_ label: String, _ value: String) -> String {
-            label.padding(toLength: 22, withPad: " ", startingAt: 0) + value + "\n"
-        }
-        var out = "Campaign \(s.name)\n"
-        out += String(repeating: "=", count: 9 + s.name.count) + "\n\n"
-        out += line("Template:", templatePath)
-        if let list {
-            let delimiter = list.delimiter == 0x09 ? "tab" : "'\(String(UnicodeScalar(list.delimiter)))'"
-            out += line("List:", "\(template.list ?? "") (\(listDisplay); \(list.encoding.rawValue), delimiter \(delimiter), phone column \"\(list.columns[list.phoneColumn])\"\(list.hasHeader ? "" : ", no header row"))")
-        } else if let to = template.to {
-            out += line("To:", to)
-        }
-        if let sender = template.sender { out += line("Sender:", sender) }
-        out += line("Built:", now.iso8601)
-        out += "\n"
-        out += line("Rows read:", String(s.rowsRead))
-        out += line("To send:", String(s.toSend))
-        let skippedTotal = s.skipped.values.reduce(0, +)
-        out += line("Skipped:", String(skippedTotal))
-        for (reason, count) in s.skipped.sorted(by: { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }) {
-            out += line("  \(reason):", String(count))
-        }
-        out += line("Segments:", "\(s.segments) (GSM-7: \(s.gsmMessages) messages, UCS-2: \(s.ucsMessages) messages)")
-        if let maxSegments { out += line("Max segments:", String(maxSegments)) }
-        if let price = settings.pricePerSegment {
-            let cost = String(format: "%.2f", Double(s.segments) * price)
-            out += line("Cost:", "\(cost)\(settings.currency.isEmpty ? "" : " " + settings.currency) at \(price) per segment")
-        }
-        if let link = s.sampleLink {
-            let base = settings.optoutLinkBase ?? ""
-            out += line("Opt-out link:", "\(base) + \(LinkTokens.length)-character token = \(link.count) characters in every message")
-            out += line("Link cost:", linkCost(link))
-        }
-        out += "\nWarnings:\n"
-        if s.warnings.isEmpty { out += "  none\n" }
-        for warning in s.warnings { out += "  - \(warning)\n" }
-        out += "\nFiles:\n"
-        for file in s.outputs { out += "  \(file)\n" }
-        return out
     }
 }

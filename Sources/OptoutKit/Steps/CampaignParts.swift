@@ -105,10 +105,8 @@ struct CampaignOutputs {
     let skippedFile: AtomicFile
 
     init(name: String, workspace ws: Workspace, links: Bool) throws(OptoutError) {
-        sendPath = "\(ws.sendFolder)/\(name).csv"
-        linksPath = "\(ws.linksFolder)/\(name).csv"
-        skippedPath = "\(ws.reportsFolder)/\(name)-skipped.csv"
-        reportPath = "\(ws.reportsFolder)/\(name).txt"
+        func path(_ kind: CampaignOutput) -> String { "\(ws.root)/\(OutputNames.campaignPath(kind, name: name))" }
+        (sendPath, linksPath, skippedPath, reportPath) = (path(.send), path(.links), path(.skipped), path(.report))
         sendFile = try AtomicFile(path: sendPath)
         linksFile = links ? try AtomicFile(path: linksPath) : nil
         skippedFile = try AtomicFile(path: skippedPath)

@@ -30,27 +30,7 @@ struct PendingConfirmation {
     var sender: BotAgents.Sender
 }
 
-/// A request that named no known link (listed in the report).
-package struct UnresolvedClick: Sendable, Equatable {
-    package var file: String
-    package var line: Int
-    package var target: String
-}
-
-/// Per-campaign click figures.
-package struct CampaignClicks: Sendable, Equatable {
-    package var views = 0
-    package var confirmations = 0
-    package var botFlagged = 0
-    /// Distinct links opened by people (viewed or confirmed).
-    package var opened = 0
-    /// Distinct links confirmed by people.
-    package var confirmed = 0
-    /// confirmed ÷ opened.
-    package var confirmRate: Double { opened == 0 ? 0 : Double(confirmed) / Double(opened) }
-}
-
-package final class ClickIntake {
+package final class ClickIntake: OptOutInputReader {
     package let workspace: Workspace
     let settings: Settings
     let now: Timestamp
@@ -122,8 +102,11 @@ package final class ClickIntake {
         return path.split(separator: "/", omittingEmptySubsequences: false).last ?? ""
     }
 
-    /// Reads one page log; on a thrown error nothing from it has been kept.
-    package func read(path: String, displayName: String, inputHash: String, contentKey: String) throws(InputError) {
+    /// Reads one page log; on a thrown error nothing from it has been kept. The contents hold its
+    /// line count only: its events, review items and row problems come from `finish()`, once every
+    /// log of the run is read and its tokens resolved.
+    package func read(path: String, displayName: String, contentKey: String) throws(InputError) -> OptOutContents {
+        let inputHash = Self.inputHash(contentKey)
         let reader = ClickLogReader(timezone: settings.timezone, dateOrder: settings.dateOrder)
         // Only requests for opt-out links are kept until the file is known to be good (a big
         // site log is mostly other traffic, counted and dropped here).
@@ -137,6 +120,9 @@ package final class ClickIntake {
         inputKeys.append(contentKey)
         ignored += otherTraffic
         for request in local { linkRequests.append((request, displayName, inputHash)) }
+        var contents = OptOutContents()
+        contents.rows = summary.lines
+        return contents
     }
 
     private func take(_ request: ClickRequest, file: String, inputHash: String) {
@@ -295,7 +281,7 @@ package final class ClickIntake {
             Durable.exists("\(reports)/\(candidate).txt")
         }
         let path = "\(reports)/\(name).txt"
-        try Durable.writeFile(path, render(ledger: ledger))
+        try Durable.writeFile(path, ClicksReportText.render(figures(ledger: ledger)))
         return (path, key)
     }
 
@@ -314,45 +300,13 @@ package final class ClickIntake {
         return (new, already)
     }
 
-    func render(ledger: Ledger) -> String {
-        func line(_ label: String, _ value: String) -> String {
-            label.padding(toLength: 24, withPad: " ", startingAt: 0) + value + "\n"
-        }
-        let title = "Opt-out page logs, \(now.iso8601)"
-        var out = title + "\n" + String(repeating: "=", count: title.count) + "\n\n"
-        for file in files { out += line("File:", "\(file.name) (\(file.format.rawValue), \(Diagnostics.count(file.lines, "line")))") }
-        out += line("Link path:", pathPrefix.map { "\($0)<token>" } ?? "last path segment (no optout_link_base)")
-        out += "\n"
+    /// The report's figures, with the opt-out outcome of the confirmations as the ledger has it now.
+    func figures(ledger: Ledger) -> ClickFigures {
         let outcome = optOutOutcome(ledger)
-        out += line("Link requests:", String(requests))
-        out += line("Views (GET/HEAD):", "\(views) by people")
-        let flagged = flaggedConfirmations > 0 ? " + \(flaggedConfirmations) flagged" : ""
-        out += line("Confirmations (POST):", "\(confirmations) by people\(flagged) → \(outcome.new) opted out, \(outcome.already) already opted out or superseded")
-        if flaggedConfirmations > 0 { out += line("Flagged:", "\(flaggedConfirmations) confirmations with an empty or scripted user agent (applied; listed in the review report)") }
-        out += line("Bot-flagged:", "\(botFlagged) (views by previews, scanners and scripts; confirmations by previews and scanners, held for review)")
-        out += line("Unknown tokens:", "\(unknownCount) (right shape, not issued by this account; never guessed)")
-        out += line("Malformed links:", String(malformedCount))
-        out += line("Other methods:", String(otherMethods))
-        out += line("Other requests:", "\(ignored) (not opt-out links; ignored)")
-        out += "\nPer campaign (confirm rate = links confirmed ÷ links opened, people only):\n"
-        let header = "  " + "campaign".padding(toLength: 28, withPad: " ", startingAt: 0)
-        out += header + "   views  opened  confirmed  bot-flagged  confirm rate\n"
-        if perCampaign.isEmpty { out += "  none\n" }
-        for (name, c) in perCampaign.sorted(by: { $0.key < $1.key }) {
-            func col(_ v: Int, _ w: Int) -> String { let s = String(v); return String(repeating: " ", count: max(0, w - s.count)) + s }
-            let rate = c.opened == 0 ? "-" : String(format: "%.1f%%", c.confirmRate * 100)
-            out += "  " + name.padding(toLength: 28, withPad: " ", startingAt: 0)
-                + col(c.views, 8) + col(c.opened, 8) + col(c.confirmed, 11) + col(c.botFlagged, 13)
-                + String(repeating: " ", count: max(0, 14 - rate.count)) + rate + "\n"
-        }
-        func list(_ title: String, _ items: [UnresolvedClick], total: Int) {
-            guard total > 0 else { return }
-            out += "\n\(title)\(total > items.count ? " (first \(items.count) of \(total))" : ""):\n"
-            for item in items { out += "  \(item.file):\(item.line)  \(item.target)\n" }
-        }
-        list("Confirmations from link previews and scanners (held, not applied; see the review report)", botConfirmations, total: botConfirmations.count)
-        list("Unknown tokens", unknown, total: unknownCount)
-        list("Malformed links", malformed, total: malformedCount)
-        return out
+        return ClickFigures(now: now, files: files, pathPrefix: pathPrefix, requests: requests, views: views,
+                            confirmations: confirmations, flaggedConfirmations: flaggedConfirmations, botFlagged: botFlagged,
+                            unknown: unknown, unknownCount: unknownCount, malformed: malformed, malformedCount: malformedCount,
+                            otherMethods: otherMethods, ignored: ignored, botConfirmations: botConfirmations,
+                            perCampaign: perCampaign, optedOutNew: outcome.new, alreadyOptedOut: outcome.already)
     }
 }

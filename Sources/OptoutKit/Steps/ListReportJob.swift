@@ -9,34 +9,6 @@
 import OptoutPhone
 import OptoutBase
 
-/// What one pass over a list found, row by row: the list report's content. Filled by the list
-/// report's own pass, or by a campaign's pass over the same list in the same run (one pass less).
-package struct ListCheck: Sendable {
-    package var rows = 0
-    package var valid = 0
-    package var problems: [String] = []
-    package var counts: [String: Int] = [:]
-
-    package init() {}
-
-    mutating func note(_ line: Int, _ category: String, _ text: String) {
-        counts[category, default: 0] += 1
-        if problems.count < 200 { problems.append("  line \(line): \(text)") }
-    }
-
-    package mutating func blank(_ line: Int) { rows += 1; note(line, "blank row", "blank row") }
-    package mutating func invalid(_ line: Int, raw: String, _ rejection: PhoneRejection) {
-        rows += 1
-        note(line, "invalid number", "\"\(raw)\": \(rejection.reason)")
-    }
-    package mutating func duplicate(_ line: Int, _ number: PhoneNumber, of first: Int) {
-        rows += 1
-        note(line, "duplicate", "\(number.e164) duplicate of line \(first)")
-    }
-    package mutating func optedOut(_ line: Int, _ number: PhoneNumber) { rows += 1; note(line, "opted out", "\(number.e164) is opted out") }
-    package mutating func textable() { rows += 1; valid += 1 }
-}
-
 package enum ListReportJob {
     package struct Outcome: Sendable {
         package var reportPath: String
@@ -125,21 +97,7 @@ package enum ListReportJob {
             Durable.exists("\(ws.reportsFolder)/\(candidate).txt")
         }
         let path = "\(ws.reportsFolder)/\(name).txt"
-        let delimiter = reader.delimiter == 0x09 ? "tab" : "'\(String(UnicodeScalar(reader.delimiter)))'"
-        var text = "List \(stem) (\(ws.display(file.path)))\n\n"
-        text += "Checked:       \(state.now.iso8601)\n"
-        text += "Format:        \(reader.encoding.rawValue), delimiter \(delimiter), \(reader.hasHeader ? "header row" : "no header row")\n"
-        text += "Phone column:  \"\(reader.columns[reader.phoneColumn])\"\n"
-        text += "Merge fields:  \(reader.columns.enumerated().filter { $0.offset != reader.phoneColumn }.map { "{\($0.element)}" }.joined(separator: " "))\n"
-        text += "Rows:          \(check.rows)\n"
-        text += "Textable:      \(check.valid)\n"
-        for (category, count) in check.counts.sorted(by: { $0.key < $1.key }) {
-            text += "\(category):".padding(toLength: 16, withPad: " ", startingAt: 0) + "\(count)\n"
-        }
-        text += "\nRows that will be skipped:\n"
-        text += check.problems.isEmpty ? "  none\n" : check.problems.joined(separator: "\n") + "\n"
-        let more = check.counts.values.reduce(0, +) - check.problems.count
-        if more > 0 { text += "  ... and \(more) more (each campaign's -skipped.csv lists every row)\n" }
+        let text = ListReportText.render(stem: stem, display: ws.display(file.path), format: ListFormat(reader), check: check, now: state.now)
         try Durable.writeFile(path, text)
         try state.journal.markDone(kind: .list, key: key(file), fingerprint: "\(file.size):\(file.modified.seconds)")
         return Outcome(reportPath: path, rows: check.rows, valid: check.valid)

@@ -11,9 +11,11 @@ package struct IntakeResult {
     package var events: [IncomingEvent] = []
     /// Review items found by the readers; made durable with the events (see ReviewItem).
     package var reviews: [ReviewItem] = []
-    package var consumed: [(file: DroppedFile, kind: InputKind)] = []
-    /// Opt-out inputs read in part: their unreadable rows (see PartialInput), by path.
-    package var partial: [String: [UnreadableRow]] = [:]
+    /// The verdict on every opt-out input read (processed, or processed with errors), acted on by
+    /// ConsumeInputs once the ledger is synced; rejected inputs were acted on when read.
+    package var verdicts: [(file: DroppedFile, kind: InputKind, verdict: InputVerdict)] = []
+    /// The inputs read (to be moved to processed/, or left in place).
+    package var consumed: [(file: DroppedFile, kind: InputKind)] { verdicts.map { ($0.file, $0.kind) } }
     /// Content keys of the suppression imports read (journaled once the ledger is synced).
     package var importKeys: [String] = []
     package var clicks: ClickIntake?
@@ -40,29 +42,40 @@ package enum OptOutIntake {
         try readClicks(plan: plan, state: state, into: &out)
         // Decisions on review items (inbox/reviews/): closings, and events for applied items.
         let decisionFiles = out.add(try plan.take(.reviews, state: state))
-        out.decisions = try ReviewDecisions.read(decisionFiles, log: state.reviewLog, workspace: state.workspace)
+        out.decisions = try ReviewDecisions.read(decisionFiles, state: state)
         out.log.append(out.decisions.log)
         out.events.append(contentsOf: out.decisions.events)
         return out
     }
 
+    /// One file through its reader: its contents kept and its verdict recorded (processed, with
+    /// errors), or the file rejected at once (nothing from it is used).
+    static func read<Reader: OptOutInputReader>(_ file: DroppedFile, _ kind: InputKind, key: String, with reader: Reader, state: RunState,
+                                               into out: inout IntakeResult) throws(OptoutError) -> OptOutContents? {
+        do {
+            let contents = try reader.read(path: file.readPath, displayName: state.workspace.display(file.path), contentKey: key)
+            out.events.append(contentsOf: contents.events)
+            out.reviews.append(contentsOf: contents.reviews)
+            out.log.diagnostics.append(contentsOf: contents.rowProblems)
+            out.unreadableOptOutRows += contents.unreadableSenders
+            out.verdicts.append((file, kind, contents.verdict))
+            return contents
+        } catch {
+            try ConsumeInputs.act(file, kind: kind, verdict: .rejected([error.description]), state: state, log: &out.log)
+            return nil
+        }
+    }
+
     /// STOP logs (replies to the toll-free number).
     static func readStopLogs(plan: RunPlan, state: RunState, into out: inout IntakeResult) throws(OptoutError) {
-        let ws = state.workspace
         let reader = StopLogReader(parser: state.parser, settings: state.settings, now: state.now)
         for file in out.add(try plan.take(.stops, state: state)) {
-            do {
-                let contents = try reader.read(path: file.readPath, displayName: ws.display(file.path))
-                out.events.append(contentsOf: contents.events)
-                out.reviews.append(contentsOf: contents.reviews)
-                out.messagesRead += contents.messages
-                out.log.diagnostics.append(contentsOf: contents.rowProblems)
-                if !contents.unreadableRows.isEmpty { out.partial[file.path] = contents.unreadableRows }
-                out.unreadableOptOutRows += contents.unreadableSenders
-                out.consumed.append((file, .stops))
-            } catch {
-                out.log.append(try plan.refuse(file, .stops, error.description, state: state))
+            let key: String
+            do { key = try RunState.contentKey(file.readPath) } catch {
+                try ConsumeInputs.act(file, kind: .stops, verdict: .rejected([InputError(line: nil, reason: error.description).description]), state: state, log: &out.log)
+                continue
             }
+            out.messagesRead += try read(file, .stops, key: key, with: reader, state: state, into: &out)?.rows ?? 0
         }
     }
 
@@ -70,44 +83,27 @@ package enum OptOutIntake {
     /// were imported before is only moved (its numbers are in the ledger already).
     static func readImports(plan: RunPlan, state: RunState, into out: inout IntakeResult) throws(OptoutError) {
         let ws = state.workspace
+        let reader = SuppressionImport(parser: state.parser, settings: state.settings, now: state.now)
         for file in out.add(try plan.take(.suppressions, state: state)) {
             let key = try RunState.contentKey(file.readPath)
             if state.journal.wasDone(kind: .suppressions, key: key) {
                 out.log.add(.note, SourceLocation(file: ws.display(file.path)), "imported before (same content); moved to processed/ without recording again")
-                out.consumed.append((file, .suppressions))
+                out.verdicts.append((file, .suppressions, .processed))
                 continue
             }
-            do {
-                let contents = try SuppressionImport.read(path: file.readPath, displayName: ws.display(file.path), inputHash: String(key.prefix(16)),
-                                                          parser: state.parser, settings: state.settings, now: state.now)
-                out.events.append(contentsOf: contents.events)
-                out.reviews.append(contentsOf: contents.reviews)
-                out.importRows += contents.rows
-                out.log.diagnostics.append(contentsOf: contents.rowProblems)
-                if !contents.unreadableRows.isEmpty { out.partial[file.path] = contents.unreadableRows }
-                out.unreadableOptOutRows += contents.unreadableSenders
-                out.consumed.append((file, .suppressions))
-                out.importKeys.append(key)
-            } catch {
-                out.log.append(try plan.refuse(file, .suppressions, error.description, state: state))
-            }
+            guard let contents = try read(file, .suppressions, key: key, with: reader, state: state, into: &out) else { continue }
+            out.importRows += contents.rows
+            out.importKeys.append(key)
         }
     }
 
     /// Opt-out page logs: confirmations on the opt-out page (ClickIntake).
     static func readClicks(plan: RunPlan, state: RunState, into out: inout IntakeResult) throws(OptoutError) {
-        let ws = state.workspace
         let files = out.add(try plan.take(.clicks, state: state))
         guard !files.isEmpty else { return }
-        let intake = try ClickIntake(workspace: ws, settings: state.settings, now: state.now)
+        let intake = try ClickIntake(workspace: state.workspace, settings: state.settings, now: state.now)
         for file in files {
-            let key = try RunState.contentKey(file.readPath)
-            do {
-                try intake.read(path: file.readPath, displayName: ws.display(file.path), inputHash: String(key.prefix(16)), contentKey: key)
-                out.consumed.append((file, .clicks))
-            } catch {
-                out.log.append(try plan.refuse(file, .clicks, error.description, state: state))
-            }
+            _ = try read(file, .clicks, key: try RunState.contentKey(file.readPath), with: intake, state: state, into: &out)
         }
         try intake.finish()
         out.events.append(contentsOf: intake.events)

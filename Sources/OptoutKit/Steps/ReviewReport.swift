@@ -22,28 +22,12 @@ import OptoutBase
 import Foundation
 
 package enum ReviewReport {
-    /// The report's header row (`id` names the item when a row comes back with a decision).
-    package static let header = ["found_at", "kind", "number", "file", "line", "raw_text", "choice", "rule", "id", "decision"]
-
-    /// The report CSV bytes for these items.
-    package static func csv(_ items: [StoredReview]) -> [UInt8] {
-        let writer = CSVWriter(audience: .people)
-        var out = CSVWriter.utf8BOM
-        writer.appendRow(header, to: &out)
-        for s in items {
-            let i = s.item
-            writer.appendRow([s.foundAt.iso8601, i.kind.rawValue, UnsubscriptionReport.textCell(i.number), i.file,
-                              i.line > 0 ? String(i.line) : "", UnsubscriptionReport.textCell(i.rawText), i.choice, i.rule, s.id, ""], to: &out)
-        }
-        return out
-    }
-
     /// Writes the report of the items no report covers yet, then moves the watermark.
     /// - Returns: the report's path (workspace-relative) and how many items it holds; nil when none.
     package static func writePending(log: ReviewLog, journal: Journal, workspace ws: Workspace) throws(OptoutError) -> (path: String, items: Int)? {
         let pending = log.items(after: journal.reviewWatermark)
         guard let first = pending.first else { return nil }
-        let bytes = csv(pending)
+        let bytes = ReviewReportText.csv(pending)
         var name = "review-\(first.foundAt.compact)"
         let existing = "\(ws.reportsFolder)/\(name).csv"
         // The same name when the file there holds these items (a redo after a crash, perhaps with
@@ -135,51 +119,85 @@ package struct ReviewDecisions: Sendable {
     package var rowErrors = 0
     /// Decision files rejected while read (said at once, in the order read).
     package var log = StepLog()
-    /// Files to move to processed/ once the ledger and the review log are synced, with their row errors.
-    var files: [(file: DroppedFile, errors: [String])] = []
+    /// The verdict on each decision file read, acted on by ConsumeInputs once the ledger and the
+    /// review log are synced (processed, or processed with the rows that could not be used).
+    var verdicts: [(file: DroppedFile, verdict: InputVerdict)] = []
 
     package init() {}
 
     /// Reads every decision file; a file with no usable row is rejected at once (nothing from it is used).
-    package static func read(_ dropped: [DroppedFile], log: ReviewLog, workspace ws: Workspace) throws(OptoutError) -> ReviewDecisions {
+    package static func read(_ dropped: [DroppedFile], state: RunState) throws(OptoutError) -> ReviewDecisions {
         var out = ReviewDecisions()
-        var decided: [String: String] = [:]
+        let ws = state.workspace
+        let reader = ReviewDecisionReader(log: state.reviewLog, modified: Dictionary(dropped.map { ($0.path, $0.modified) }) { a, _ in a })
         for file in dropped {
             let display = ws.display(file.path)
-            do {
-                let parsed = try parse(file, display: display, log: log, decided: &decided)
-                if parsed.used == 0 && !parsed.errors.isEmpty {
-                    try out.log.reject(file, kind: .reviews, reasons: parsed.errors, in: ws)
-                    continue
-                }
-                out.events.append(contentsOf: parsed.events)
-                out.closings.append(contentsOf: parsed.closings)
-                out.rowErrors += parsed.errors.count
-                for e in parsed.errors { out.diagnostics.append(Diagnostic(.error, SourceLocation(file: display), e)) }
-                out.diagnostics.append(contentsOf: parsed.notes.map { Diagnostic(.note, SourceLocation(file: display), $0) })
-                out.files.append((file, parsed.errors))
-            } catch let error as InputError {
-                try out.log.reject(file, kind: .reviews, reasons: [error.description], in: ws)
-            } catch let error as OptoutError {
-                throw error
-            } catch {
-                throw .internalError("\(display): \(error)")
+            let contents: OptOutContents
+            do { contents = try reader.read(path: file.path, displayName: display, contentKey: "") } catch {
+                if let failure = reader.failure { throw failure }
+                try ConsumeInputs.act(file, kind: .reviews, verdict: .rejected([error.description]), state: state, log: &out.log)
+                continue
             }
+            if contents.rows == 0 && !contents.unreadableRows.isEmpty {
+                try ConsumeInputs.act(file, kind: .reviews, verdict: .rejected(contents.unreadableRows.map(\.description)), state: state, log: &out.log)
+                continue
+            }
+            out.events.append(contentsOf: contents.events)
+            out.closings.append(contentsOf: contents.closings)
+            out.rowErrors += contents.unreadableRows.count
+            out.diagnostics.append(contentsOf: contents.rowProblems)
+            out.verdicts.append((file, contents.verdict))
         }
         return out
     }
 
-    struct Parsed {
-        var events: [IncomingEvent] = []
-        var closings: [ReviewClosing] = []
-        var errors: [String] = []
-        var notes: [String] = []
-        var used = 0
+    /// Moves a decision file to processed/ (one with rows that could not be used gets
+    /// <file>.error.txt beside it naming them).
+    static func markProcessed(_ file: DroppedFile, errors: [UnreadableRow], workspace ws: Workspace) throws(OptoutError) {
+        let folder = ws.processed(.reviews)
+        if !errors.isEmpty {
+            try Durable.makeDirectory(folder)
+            let target = DropFolder.freePath(in: folder, name: file.name)
+            var text = "optout used \(file.name) except these rows:\n"
+            for e in errors { text += "  \(e)\n" }
+            text += "\nFix those rows and drop them into inbox/reviews/ again; the other rows were applied.\n"
+            try Durable.writeFile(target + ".error.txt", text)
+        }
+        try DropFolder.markProcessed(file, into: folder)
+    }
+}
+
+/// Reads one decision file: a CSV with the review report's `id` column and a `decision` column of
+/// `apply` or `dismiss` (other columns allowed; an empty decision leaves the item open). Its
+/// contents: events for applied held opt-ins and bot-held confirmations, closings, the rows that
+/// could not be used (`unreadableRows`), notes. Remembers the decisions of earlier files of the run.
+final class ReviewDecisionReader: OptOutInputReader {
+    let log: ReviewLog
+    /// When each file was last modified (an applied item without a time of its own takes it).
+    let modified: [String: Timestamp]
+    private var decided: [String: String] = [:]
+
+    init(log: ReviewLog, modified: [String: Timestamp]) {
+        self.log = log
+        self.modified = modified
     }
 
-    static func parse(_ file: DroppedFile, display: String, log: ReviewLog, decided: inout [String: String]) throws -> Parsed {
-        var p = Parsed()
-        let bytes = try Durable.readFile(file.path, limit: Durable.wholeInputLimit)
+    /// Reads one decision file whole (its input hash is that of the bytes read; `contentKey` unused).
+    /// A file that could not be read at all (I/O: the run stops, exit 74), not a rejection.
+    private(set) var failure: OptoutError?
+
+    func read(path: String, displayName: String, contentKey: String) throws(InputError) -> OptOutContents {
+        failure = nil
+        do { return try parse(path: path, display: displayName) } catch let error as InputError { throw error } catch {
+            failure = (error as? OptoutError) ?? .internalError("\(displayName): \(error)")
+            throw InputError(line: nil, reason: failure!.description)
+        }
+    }
+
+    private func parse(path: String, display: String) throws -> OptOutContents {
+        var p = OptOutContents()
+        var errors: [UnreadableRow] = [], notes: [String] = []
+        let bytes = try Durable.readFile(path, limit: Durable.wholeInputLimit)
         let inputHash = String(Hex.encode(SHA256.hash(bytes)).prefix(16))
         let reader: CSVReader
         do { reader = try CSVReader(bytes: bytes) } catch { throw InputError(error) }
@@ -199,29 +217,29 @@ package struct ReviewDecisions: Sendable {
             var id = value(idColumn)
             if id.hasPrefix("'") { id.removeFirst() }
             let decision = value(decisionColumn).lowercased()
-            if decision.isEmpty { p.notes.append("line \(line): no decision; item \(id) stays open"); continue }
+            if decision.isEmpty { notes.append("line \(line): no decision; item \(id) stays open"); continue }
             guard decision == "apply" || decision == "dismiss" else {
-                p.errors.append("line \(line): decision \"\(value(decisionColumn))\" is neither apply nor dismiss; item \(id) stays open")
+                errors.append(UnreadableRow(line: line, reason: "decision \"\(value(decisionColumn))\" is neither apply nor dismiss; item \(id) stays open"))
                 continue
             }
             guard let stored = log.item(id: id) else {
-                p.errors.append("line \(line): no review item has the id \"\(id)\" (ids are in the id column of outbox/reports/review-*.csv)")
+                errors.append(UnreadableRow(line: line, reason: "no review item has the id \"\(id)\" (ids are in the id column of outbox/reports/review-*.csv)"))
                 continue
             }
             if let earlier = stored.decision ?? decided[id] {
-                p.notes.append("line \(line): item \(id) was already decided (\(earlier)); nothing done")
-                p.used += 1
+                notes.append("line \(line): item \(id) was already decided (\(earlier)); nothing done")
+                p.rows += 1
                 continue
             }
             let item = stored.item
             if decision == "apply" && (item.kind == .heldOptIn || item.kind == .botConfirmation) {
                 guard let number = PhoneNumber(e164: item.number) else {
-                    p.errors.append("line \(line): item \(id) cannot be applied: \"\(item.number)\" is not one valid number; dismiss it and drop a corrected input")
+                    errors.append(UnreadableRow(line: line, reason: "item \(id) cannot be applied: \"\(item.number)\" is not one valid number; dismiss it and drop a corrected input"))
                     continue
                 }
                 let optIn = item.kind == .heldOptIn
                 p.events.append(IncomingEvent(
-                    kind: optIn ? .optIn : .optOut, number: number, time: item.eventTime ?? file.modified,
+                    kind: optIn ? .optIn : .optOut, number: number, time: item.eventTime ?? modified[path] ?? Timestamp(seconds: 0),
                     source: optIn ? .reply : .link,
                     rule: optIn ? "held opt-in applied by a person's review decision" : "confirmation held as a link preview or scanner, applied by a person's review decision",
                     file: display, line: line, inputHash: inputHash, text: item.rawText,
@@ -229,24 +247,11 @@ package struct ReviewDecisions: Sendable {
             }
             p.closings.append(ReviewClosing(id: id, decision: decision, file: display, line: line))
             decided[id] = decision
-            p.used += 1
+            p.rows += 1
         }
+        p.unreadableRows = errors
+        p.rowProblems = errors.map { Diagnostic(.error, SourceLocation(file: display), $0.description) }
+            + notes.map { Diagnostic(.note, SourceLocation(file: display), $0) }
         return p
-    }
-
-    /// Moves the decision files to processed/ (a file with row errors gets <file>.error.txt beside it).
-    package func finish(workspace ws: Workspace) throws(OptoutError) {
-        for (file, errors) in files {
-            let folder = ws.processed(.reviews)
-            if !errors.isEmpty {
-                try Durable.makeDirectory(folder)
-                let target = DropFolder.freePath(in: folder, name: file.name)
-                var text = "optout used \(file.name) except these rows:\n"
-                for e in errors { text += "  \(e)\n" }
-                text += "\nFix those rows and drop them into inbox/reviews/ again; the other rows were applied.\n"
-                try Durable.writeFile(target + ".error.txt", text)
-            }
-            try DropFolder.markProcessed(file, into: folder)
-        }
     }
 }

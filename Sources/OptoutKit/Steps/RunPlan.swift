@@ -106,9 +106,13 @@ package final class RunPlan {
         var out = TakenFiles()
         for (file, reason) in taken.waiting + again.waiting {
             out.waiting.append(ws.display(file.path))
-            out.log.add(.note, SourceLocation(file: ws.display(file.path)), "\(reason); left for the next run")
-            // (One a writer keeps open with no complete line yet, unchanged: nothing to wait for.)
-            if optOut && readiness.state(of: file) != .openStable { out.log.hold("\(ws.display(file.path)): \(reason)") }
+            // An opt-out input still arriving holds campaigns (ConsumeInputs acts on the verdict);
+            // one a writer keeps open with no complete line yet, unchanged, has nothing to wait for.
+            if optOut && readiness.state(of: file) != .openStable {
+                try ConsumeInputs.act(file, kind: kind, verdict: .waiting(reason), state: state, log: &out.log)
+            } else {
+                out.log.add(.note, SourceLocation(file: ws.display(file.path)), "\(reason); left for the next run")
+            }
         }
         for (name, reason) in found.unusable {
             let file = DroppedFile(path: "\(ws.folder(kind))/\(name)", name: RunState.safeName(name), size: 0, modified: now)
@@ -128,23 +132,5 @@ package final class RunPlan {
             }
         }
         return out
-    }
-
-    /// An opt-out input that cannot be read: rejected, unless it is read in place (a writer keeps
-    /// it open, or it is a processed/ file read again), which stays and is said.
-    package func refuse(_ file: DroppedFile, _ kind: InputKind, _ reason: String, state: RunState) throws(OptoutError) -> StepLog {
-        let ws = workspace
-        var log = StepLog()
-        guard file.leaveInPlace else {
-            try log.reject(file, kind: kind, reasons: [reason], in: ws)
-            return log
-        }
-        log.add(.error, SourceLocation(file: ws.display(file.path)), "\(reason); left in place, read again when it changes")
-        log.hold("\(ws.display(file.path)) could not be read")
-        if file.path.hasPrefix(ws.processed(kind) + "/") {
-            log.rejectedInputs += 1
-            _ = try CampaignHolds.consume(file, kind: kind, ws: ws, journal: state.journal)
-        }
-        return log
     }
 }

@@ -27,6 +27,11 @@ package struct OutputName: Sendable {
     }
 }
 
+/// The files of a campaign.
+package enum CampaignOutput: Sendable, Equatable {
+    case links, report, skipped, send
+}
+
 package enum OutputNames {
     /// Longest file name on Linux file systems (ext4, xfs, btrfs, tmpfs), in bytes.
     package static let fileNameLimit = 255
@@ -36,13 +41,23 @@ package enum OutputNames {
     /// (pid up to 10 digits).
     package static let tempReserve = 1 + ".tmp-".utf8.count + 10 + 1 + 8
 
-    /// Every file a campaign named `<name>` writes (CampaignJob).
-    package static let campaign: [OutputName] = [
-        OutputName(folder: "outbox/send", pattern: "<name>.csv"),
-        OutputName(folder: "outbox/links", pattern: "<name>.csv"),
-        OutputName(folder: "outbox/reports", pattern: "<name>.txt"),
-        OutputName(folder: "outbox/reports", pattern: "<name>-skipped.csv"),
+    /// Every file a campaign named `<name>` writes (CampaignJob), in the order it publishes them:
+    /// the send file, which a gateway uploader takes, last.
+    package static let campaignTable: [(kind: CampaignOutput, name: OutputName)] = [
+        (.links, OutputName(folder: "outbox/links", pattern: "<name>.csv")),
+        (.report, OutputName(folder: "outbox/reports", pattern: "<name>.txt")),
+        (.skipped, OutputName(folder: "outbox/reports", pattern: "<name>-skipped.csv")),
+        (.send, OutputName(folder: "outbox/send", pattern: "<name>.csv")),
     ]
+
+    /// The campaign's file names, in publish order.
+    package static var campaign: [OutputName] { campaignTable.map(\.name) }
+
+    /// The output of `kind` for a campaign named `name`, relative to the workspace root.
+    package static func campaignPath(_ kind: CampaignOutput, name: String) -> String {
+        let entry = campaignTable.first { $0.kind == kind }!.name
+        return "\(entry.folder)/\(entry.fileName(name))"
+    }
 
     /// Every report not named after a campaign (and the ones later releases add: their prefixes
     /// are refused as campaign names already, so a later report never meets a campaign's file).

@@ -172,8 +172,8 @@ let browserAgent = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 
         let report = try #require(t.read("outbox/reports/sale.txt"))
         #expect(report.contains("Opt-out link:         https://example.com/u/ + 10-character token = 32 characters in every message"))
         #expect(report.contains("Link cost:            32 GSM-7 characters = 20% of a single 160-character segment, 21% of a 153-character part"))
-        #expect(CampaignJob.linkCost("https://ex.com/~u/0123456789").hasPrefix("29 GSM-7 characters"))   // ~ counts 2
-        #expect(CampaignJob.linkCost("https://exämple.com/u/0123456789").hasPrefix("32 GSM-7"))           // ä is GSM-7
-        #expect(CampaignJob.linkCost("https://例え.jp/u/0123456789").contains("UCS-2"))
+        #expect(CampaignReportText.linkCost("https://ex.com/~u/0123456789").hasPrefix("29 GSM-7 characters"))   // ~ counts 2
+        #expect(CampaignReportText.linkCost("https://exämple.com/u/0123456789").hasPrefix("32 GSM-7"))           // ä is GSM-7
+        #expect(CampaignReportText.linkCost("https://例え.jp/u/0123456789").contains("UCS-2"))
     }
 }

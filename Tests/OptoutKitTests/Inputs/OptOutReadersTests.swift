@@ -20,11 +20,11 @@ import OptoutTestSupport
         return try Settings.load(path: path, displayName: "inbox/settings.json")
     }
 
-    func read(_ text: String, settings json: String = "{\"default_country\": \"GB\"}", name: String = "log.csv") throws -> StopLogContents {
+    func read(_ text: String, settings json: String = "{\"default_country\": \"GB\"}", name: String = "log.csv") throws -> OptOutContents {
         try read(Array(text.utf8), settings: json, name: name)
     }
 
-    func read(_ bytes: [UInt8], settings json: String = "{\"default_country\": \"GB\"}", name: String = "log.csv") throws -> StopLogContents {
+    func read(_ bytes: [UInt8], settings json: String = "{\"default_country\": \"GB\"}", name: String = "log.csv") throws -> OptOutContents {
         let path = NSTemporaryDirectory() + "optout-log-" + UUID().uuidString + "-" + name
         defer { unlink(path) }
         try Data(bytes).write(to: URL(fileURLWithPath: path))
@@ -33,7 +33,7 @@ import OptoutTestSupport
         return try reader.read(path: path, displayName: "inbox/stops/\(name)")
     }
 
-    func summary(_ contents: StopLogContents) -> [String] {
+    func summary(_ contents: OptOutContents) -> [String] {
         contents.events.map { "\($0.line) \($0.number) \($0.kind.rawValue) \($0.time)" }
     }
 
@@ -67,7 +67,7 @@ import OptoutTestSupport
             "5 +447700900004 optout 2026-11-26T12:00:00Z", "6 +447700900005 optout 2026-11-26T08:04:00Z",
         ])
         #expect(contents.unreadableRows.map(\.line) == [3])
-        #expect(contents.messages == 4)
+        #expect(contents.rows == 4)
     }
 
     @Test func aFieldOver16MiBIsOneUnreadableRow() throws {
@@ -271,13 +271,13 @@ import OptoutTestSupport
 
     // MARK: Suppression imports
 
-    func importFile(_ text: String, settings json: String = "{\"default_country\": \"GB\"}") throws -> SuppressionImportContents {
+    func importFile(_ text: String, settings json: String = "{\"default_country\": \"GB\"}") throws -> OptOutContents {
         let path = NSTemporaryDirectory() + "optout-import-" + UUID().uuidString + ".csv"
         defer { unlink(path) }
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
         let s = try settings(json)
-        return try SuppressionImport.read(path: path, displayName: "inbox/suppressions/x.csv", inputHash: "h",
-                                          parser: PhoneNumberParser(defaultRegion: s.defaultCountry, mobileOnly: s.mobileOnly), settings: s, now: now)
+        return try SuppressionImport(parser: PhoneNumberParser(defaultRegion: s.defaultCountry, mobileOnly: s.mobileOnly), settings: s, now: now)
+            .read(path: path, displayName: "inbox/suppressions/x.csv", contentKey: "h")
     }
 
     @Test func importsReadNumbersEveryWayAndSkipOnlyTheBadRow() throws {

@@ -41,7 +41,7 @@ import OptoutTestSupport
         try log.record([item(2)], at: now)
         // Killed after writing the report, before the watermark moved; the next run finds one more item.
         let name = "review-\(now.compact).csv"
-        try t.write("outbox/reports/\(name)", ReviewReport.csv(log.items))
+        try t.write("outbox/reports/\(name)", ReviewReportText.csv(log.items))
         try log.record([item(3)], at: now)
         let written = try #require(try ReviewReport.writePending(log: log, journal: journal, workspace: t.ws))
         #expect(written.path == "outbox/reports/\(name)" && written.items == 2)

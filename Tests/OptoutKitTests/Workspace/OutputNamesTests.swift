@@ -169,3 +169,12 @@ import OptoutTestSupport
         #expect(again.status == 0, "\(again.stderr)")
     }
 }
+
+@Suite struct CampaignPublishOrderTests {
+    @Test func theCampaignTableIsInPublishOrderWithTheSendFileLast() {
+        #expect(OutputNames.campaignTable.map(\.kind) == [.links, .report, .skipped, .send])
+        #expect(OutputNames.campaignPath(.send, name: "spring") == "outbox/send/spring.csv")
+        #expect(OutputNames.campaignPath(.skipped, name: "spring") == "outbox/reports/spring-skipped.csv")
+        #expect(OutputNames.campaign.map(\.pattern) == ["<name>.csv", "<name>.txt", "<name>-skipped.csv", "<name>.csv"])
+    }
+}

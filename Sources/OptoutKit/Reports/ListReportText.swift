@@ -1,0 +1,56 @@
+// List report text: one pass over a contact list → outbox/reports/list-<name>.txt, for people.
+// Input: what the pass found (`ListCheck`, filled by the list report's own pass or a campaign's),
+// the list's format, its name and path, the time. Output: the report's text. Failures: none (pure).
+
+import OptoutPhone
+import OptoutBase
+import Foundation
+
+/// What one pass over a list found, row by row: the list report's content. Filled by the list
+/// report's own pass, or by a campaign's pass over the same list in the same run (one pass less).
+package struct ListCheck: Sendable {
+    package var rows = 0
+    package var valid = 0
+    package var problems: [String] = []
+    package var counts: [String: Int] = [:]
+
+    package init() {}
+
+    mutating func note(_ line: Int, _ category: String, _ text: String) {
+        counts[category, default: 0] += 1
+        if problems.count < 200 { problems.append("  line \(line): \(text)") }
+    }
+
+    package mutating func blank(_ line: Int) { rows += 1; note(line, "blank row", "blank row") }
+    package mutating func invalid(_ line: Int, raw: String, _ rejection: PhoneRejection) {
+        rows += 1
+        note(line, "invalid number", "\"\(raw)\": \(rejection.reason)")
+    }
+    package mutating func duplicate(_ line: Int, _ number: PhoneNumber, of first: Int) {
+        rows += 1
+        note(line, "duplicate", "\(number.e164) duplicate of line \(first)")
+    }
+    package mutating func optedOut(_ line: Int, _ number: PhoneNumber) { rows += 1; note(line, "opted out", "\(number.e164) is opted out") }
+    package mutating func textable() { rows += 1; valid += 1 }
+}
+
+package enum ListReportText {
+    /// The report's text for the list `stem` (at `display`) checked at `now`.
+    package static func render(stem: String, display: String, format: ListFormat, check: ListCheck, now: Timestamp) -> String {
+        var text = "List \(stem) (\(display))\n\n"
+        text += "Checked:       \(now.iso8601)\n"
+        text += "Format:        \(format.encoding), delimiter \(format.delimiterText), \(format.hasHeader ? "header row" : "no header row")\n"
+        text += "Phone column:  \"\(format.phoneColumnName)\"\n"
+        text += "Merge fields:  \(format.columns.enumerated().filter { $0.offset != format.phoneColumn }.map { "{\($0.element)}" }.joined(separator: " "))\n"
+        text += "Rows:          \(check.rows)\n"
+        text += "Textable:      \(check.valid)\n"
+        for (category, count) in check.counts.sorted(by: { $0.key < $1.key }) {
+            text += "\(category):".padding(toLength: 16, withPad: " ", startingAt: 0) + "\(count)\n"
+        }
+        text += "\nRows that will be skipped:\n"
+        text += check.problems.isEmpty ? "  none\n" : check.problems.joined(separator: "\n") + "\n"
+        let more = check.counts.values.reduce(0, +) - check.problems.count
+        if more > 0 { text += "  ... and \(more) more (each campaign's -skipped.csv lists every row)\n" }
+        return text
+    }
+}
