@@ -59,7 +59,8 @@ import Testing
         settings.notificationSender = "Acme"
         let summary = UnsubscriptionReportText.Summary(records: [record, record], settings: settings)
         #expect(summary.subject == "Acme: 2 new opt-outs (1 number), 2026-06-02 12:00 UTC")
-        #expect(summary.sms(reportName: "unsubscriptions-x.csv") == "Acme: 2 new opt-outs (1 number) on 2026-06-02 12:00 UTC (2 imported). Details: outbox/reports/unsubscriptions-x.csv")
+        // No server path in the SMS: it means nothing on a phone.
+        #expect(summary.sms(reportName: "unsubscriptions-x.csv") == "Acme: 2 new opt-outs (1 number) on 2026-06-02 12:00 UTC (2 imported).")
         #expect(summary.emailBody(reportName: "r.csv").hasPrefix("2 new opt-outs (1 number) recorded by optout on 2026-06-02 12:00 UTC: 2 imported.\n"))
         #expect(String(decoding: UnsubscriptionReportText.sendFile([("+447911123456", "You're out")]), as: UTF8.self) ==
                 "phone,message,segments,encoding\n+447911123456,You're out,1,GSM-7\n")
