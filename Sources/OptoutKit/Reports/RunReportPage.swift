@@ -44,20 +44,7 @@ package enum RunReportPage {
         }
     }
 
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for c in text {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(c)
-            }
-        }
-        return out
-    }
+    static func escape(_ text: String) -> String { HTMLText.escape(text) }
 
     static let style = """
     :root{color-scheme:light dark;--fg:#1d2430;--bg:#fff;--muted:#5b6473;--line:#d9dde3;--bar:#2f7fd1;--warn:#b3261e}
