@@ -115,6 +115,8 @@ package enum RunJob {
             report.leaseProbeUnavailable = first.reason
             log.add(.note, SourceLocation(file: ws.display(first.path)), "lease probe unavailable (\(first.reason)) for \(plan.readiness.probeUnavailable.count) file(s): settle rule only")
         }
+        // The run report page's name, claimed before anything changes (RunReportOutput).
+        let page = try RunReportOutput.begin(ws, journal: journal, now: now)
         try runSteps(plan: plan, state: state, report: &report, log: &log, attempt: attempt)
         // 5. The suppression list as it stands.
         attempt.step("suppressions")
@@ -123,6 +125,7 @@ package enum RunJob {
         report.suppressions = ledger.state.optedOutCount
         report.diagnostics = log.diagnostics
         report.rejectedInputs = log.rejectedInputs
+        _ = try RunReportOutput.finish(page, report: report, state: state)
         try LastRun.write(report, path: ws.lastRunFile, at: now)
         // 6. Webhook delivery, after everything else is durable: bounded in time, and its
         //    problems are diagnostics (a slow or failing receiver never fails the intake).

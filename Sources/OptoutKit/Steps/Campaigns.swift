@@ -91,6 +91,9 @@ package enum Campaigns {
             for warning in built.summary.warnings {
                 out.log.add(.warning, SourceLocation(file: ws.display(file.path)), warning)
             }
+            if let page = journal.openClaim(kind: .run, key: RunReportOutput.claimKey) {
+                try journal.recordPageCampaign(page: page, built.summary)
+            }
             try journal.markDone(kind: .campaign, key: key, fingerprint: fingerprint)
             try DropFolder.markProcessed(file, into: ws.processed(.campaigns))
         } catch let rejection as CampaignRejection {

@@ -5,6 +5,8 @@
 //   webhooks <seq>                           — payload files exist for opt-outs up to seq
 //   reports <seq>                            — unsubscription report and notifications exist up to seq
 //   reviews <n>                              — review reports cover the first n review items
+//   page <run page name> <campaign> <rows read> <to send> <segments> [<skip reason> <n>]...
+//                                            — a campaign built under the open run report's claim
 // An input that has a claim but no done is redone under the same name; a "done" input still in
 // the inbox with the same fingerprint (crash before the move) is only moved.
 // Failures: `OptoutError` naming the file.
@@ -23,6 +25,8 @@ package enum JournalKind: Hashable, Sendable, CustomStringConvertible {
     case clicks
     /// The identity of an opt-out input when read (key: its processed/ path).
     case read(InputKind)
+    /// The run report page (key: "open": one claim at a time, kept by a rerun after a crash).
+    case run
 
     package var raw: String {
         switch self {
@@ -30,6 +34,7 @@ package enum JournalKind: Hashable, Sendable, CustomStringConvertible {
         case .list: return "list"
         case .suppressions: return "suppressions"
         case .clicks: return "clicks"
+        case .run: return "run"
         case .read(let kind): return "read-\(kind.rawValue)"
         }
     }
@@ -47,6 +52,11 @@ package final class Journal {
     package private(set) var reportWatermark: Int64 = 0
     /// How many review items (ReviewLog, in order) the review reports cover.
     package private(set) var reviewWatermark = 0
+    /// Campaigns built under each run report page name, in order (a redone campaign replaces its entry).
+    package private(set) var pageCampaigns: [String: [CampaignSummary]] = [:]
+    /// Records written after the last run report claim (when read): a crashed run that claimed its
+    /// page and then did nothing durable left none.
+    package private(set) var recordsAfterRunClaim = 0
 
     package init(path: String) throws(OptoutError) {
         file = RecordFile(path: path)
@@ -66,9 +76,18 @@ package final class Journal {
                 reportWatermark = max(reportWatermark, Int64(fields[1]) ?? 0)
             case ("reviews", 2):
                 reviewWatermark = max(reviewWatermark, Int(fields[1]) ?? 0)
+            case ("page", let n) where n >= 6 && n % 2 == 0:
+                var summary = CampaignSummary(name: fields[2])
+                summary.rowsRead = Int(fields[3]) ?? 0
+                summary.toSend = Int(fields[4]) ?? 0
+                summary.segments = Int(fields[5]) ?? 0
+                for i in stride(from: 6, to: n, by: 2) { summary.skipped[fields[i]] = Int(fields[i + 1]) ?? 0 }
+                pageCampaigns[fields[1], default: []].removeAll { $0.name == summary.name }
+                pageCampaigns[fields[1], default: []].append(summary)
             default:
                 break
             }
+            if fields.first == "claim" && fields.count > 1 && fields[1] == JournalKind.run.raw { recordsAfterRunClaim = 0 } else { recordsAfterRunClaim += 1 }
         })
     }
 
@@ -115,6 +134,20 @@ package final class Journal {
     /// True when an input with this content was finished at some time.
     package func wasDone(kind: JournalKind, key: String) -> Bool {
         doneKeys.contains("\(kind)\t\(key)")
+    }
+
+    /// The open claim's name for `kind` and `key`, if a claim has no done yet.
+    package func openClaim(kind: JournalKind, key: String) -> String? {
+        openClaims["\(kind)\t\(key)"]
+    }
+
+    /// Records a campaign's funnel for the run report page `page` (before the campaign is done).
+    package func recordPageCampaign(page: String, _ summary: CampaignSummary) throws(OptoutError) {
+        var fields = ["page", page, summary.name, String(summary.rowsRead), String(summary.toSend), String(summary.segments)]
+        for (reason, n) in summary.skipped.sorted(by: { $0.key < $1.key }) { fields += [reason, String(n)] }
+        try write(fields)
+        pageCampaigns[page, default: []].removeAll { $0.name == summary.name }
+        pageCampaigns[page, default: []].append(summary)
     }
 
     package func setWebhookWatermark(_ seq: Int64) throws(OptoutError) {
