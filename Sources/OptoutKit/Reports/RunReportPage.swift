@@ -6,8 +6,8 @@
 // (prefers-color-scheme). Also the index page linking run reports, newest first.
 // Input: `RunPageData` (figures of one run, the suppression state, the clock). Output: the HTML
 // text. Failures: none (every text is escaped).
-// NOT YET WIRED INTO `optout run`: writing it through a journal claim (one per run, the same
-// bytes after a crash and rerun) is left; see the issue 15 report.
+// Written by `optout run` through RunReportOutput (a journal claim: one per run, the same bytes
+// after a crash and rerun).
 
 import OptoutBase
 

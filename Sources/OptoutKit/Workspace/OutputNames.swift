@@ -69,10 +69,10 @@ package enum OutputNames {
         OutputName(folder: "outbox/send", pattern: "unsubscribe-confirmations-<time>.csv"),
         OutputName(folder: "outbox/reports", pattern: "review-<time>.csv"),
         OutputName(folder: "outbox/reports", pattern: "clicks-<time>.txt"),
-        // Reserved for later reports.
         OutputName(folder: "outbox/reports", pattern: "run-<time>.html"),
-        OutputName(folder: "outbox/reports", pattern: "compliance-<time>.txt"),
         OutputName(folder: "outbox/reports", pattern: "index.html"),
+        // Reserved for later reports.
+        OutputName(folder: "outbox/reports", pattern: "compliance-<time>.txt"),
     ]
 
     /// Bytes a name may take in `entries` so that every output, its claim suffix and its temp

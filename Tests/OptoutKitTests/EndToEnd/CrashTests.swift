@@ -146,6 +146,11 @@ enum CrashFixture {
         #expect(reference.files["inbox/clicks/processed/pages.csv"] != nil)
         #expect(reference.files["outbox/reports/review-20261126T120000Z.csv"] != nil, "the day-two workspace opens a review item")
         #expect(!reference.linkIndex.isEmpty && reference.ledger.count >= 10)
+        // One run report page per run (issue 15 item 4), day two's with the funnels of both campaigns, and the index linking it.
+        let page = String(decoding: reference.files["outbox/reports/run-20261126T120000Z.html"] ?? [], as: UTF8.self)
+        #expect(page.contains("data-campaign=\"sale\"") && page.contains("data-campaign=\"notice\""), "run page: \(page.prefix(300))")
+        #expect(String(decoding: reference.files["outbox/reports/index.html"] ?? [], as: UTF8.self).contains("<a href=\"run-20261126T120000Z.html\">"))
+        #expect(reference.files.keys.filter { $0.hasPrefix("outbox/reports/run-") }.sorted() == ["outbox/reports/run-20261125T090000Z.html", "outbox/reports/run-20261126T120000Z.html"], "one page per run that did something (day one, day two)")
         _ = try OptoutCLI.runWorkspace(referenceRoot)
         #expect(try WorkspaceSnapshot(root: referenceRoot) == reference, "a second run changed the outbox")
         #expect(labels.count >= 50, "only \(labels.count) durability steps: the workspace is too small for 50 crash points")
