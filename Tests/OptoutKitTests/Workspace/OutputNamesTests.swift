@@ -122,7 +122,8 @@ import OptoutTestSupport
         #expect(run.stderr.contains("inbox/lists/A_b.txt: error: no list report"), "\(run.stderr)")
         #expect(Tree.files(under: root + "/inbox/campaigns").contains("promo.txt"))
         #expect(!Tree.files(under: root + "/outbox/reports").contains { $0.lowercased().hasPrefix("list-a") })
-        #expect(Tree.files(under: root + "/outbox/reports") == ["list-customers.txt"])
+        // (and the run's page and the index, issue 15 item 4)
+        #expect(Tree.files(under: root + "/outbox/reports") == ["index.html", "list-customers.txt", "run-20261126T120000Z.html"])
         // Renamed: one list, one report, the campaign built.
         try FileManager.default.moveItem(atPath: root + "/inbox/lists/a_b.csv", toPath: root + "/inbox/lists/other.csv")
         try FileManager.default.moveItem(atPath: root + "/inbox/lists/A_b.txt", toPath: root + "/inbox/lists/third.txt")
