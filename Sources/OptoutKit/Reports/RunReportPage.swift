@@ -142,21 +142,3 @@ package enum RunReportPage {
         return out
     }
 }
-
-extension RunPageData {
-    /// The page's figures from a run's report, the ledger's state and the settings.
-    package static func from(_ report: RunReport, state: SuppressionState, settings: Settings, time: Timestamp) -> RunPageData {
-        var data = RunPageData(time: time)
-        data.figures = [("messages read", report.messagesRead), ("new opt-outs", report.newOptOuts), ("resubscribed", report.resubscribed),
-                        ("link confirmations read", report.clickRequests), ("numbers imported", report.importRows),
-                        ("inputs rejected", report.rejectedInputs), ("webhook payloads written", report.webhooksWritten),
-                        ("campaigns built", report.campaigns.count), ("numbers suppressed", report.suppressions)]
-        data.campaigns = report.campaigns
-        data.pricePerSegment = settings.pricePerSegment
-        data.days = RunReportPage.days(state, now: time)
-        data.reviewItemsOpen = report.reviewItemsOpen
-        data.reviewNotices = report.reviewNotices
-        data.held = report.held
-        return data
-    }
-}
