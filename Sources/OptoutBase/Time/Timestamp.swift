@@ -66,7 +66,13 @@ package struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertibl
         return (y, m, d, Int(rem / 3600), Int(rem % 3600 / 60), Int(rem % 60))
     }
 
-    static func daysInMonth(_ year: Int, _ month: Int) -> Int {
+    /// The calendar date of a day number (days since 1970-01-01), UTC.
+    package static func civilDate(_ day: Int64) -> (year: Int, month: Int, day: Int) {
+        let (y, m, d, _, _, _) = civil(day * 86400)
+        return (y, m, d)
+    }
+
+    package static func daysInMonth(_ year: Int, _ month: Int) -> Int {
         switch month {
         case 2: return (year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)) ? 29 : 28
         case 4, 6, 9, 11: return 30

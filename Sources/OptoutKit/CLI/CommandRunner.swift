@@ -122,6 +122,7 @@ package enum CommandRunner {
             for path in report.listReports { lines.append("list checked: \(path)") }
             if report.importRows > 0 { lines.append("suppression import rows read: \(report.importRows)") }
             for path in report.unsubscriptionFiles { lines.append("unsubscriptions: \(path)") }
+            for late in report.lateConfirmations { lines.append("confirmation left out (more than 5 minutes after the opt-out): \(late)") }
             for c in report.campaigns {
                 let skipped = c.skipped.values.reduce(0, +)
                 lines.append("campaign \(c.name): \(c.toSend) to send, \(skipped) skipped, \(c.segments) segments → \(c.outputs.first ?? "")")
@@ -133,6 +134,8 @@ package enum CommandRunner {
         }
         // Review items that need a person, even under cron.
         for notice in report.reviewNotices { out.stderr += "optout: \(notice)\n" }
+        // Opt-outs near or past their deadline and not yet in force, even under cron (issue 17).
+        for warning in report.deadlineWarnings { out.stderr += "optout: \(warning)\n" }
         // Held campaigns are named on stderr with their cause, even under cron.
         for held in report.held {
             out.stderr += "\(held.file): held: \(held.cause)\n"

@@ -74,6 +74,11 @@ package struct RunReport: Sendable {
     /// Why the lease probe could not tell whether a writer holds a file open (the settle rule
     /// alone applied), nil when it answered for every file.
     package var leaseProbeUnavailable: String?
+    /// Confirmations left out of the confirmation send file: more than 5 minutes late (issue 17).
+    package var lateConfirmations: [String] = []
+    /// Opt-outs not yet in force within a day of their deadline, or past it (issue 17): on stderr
+    /// at every run, even under cron; no exit code of their own.
+    package var deadlineWarnings: [String] = []
 }
 
 package enum RunJob {
@@ -123,6 +128,12 @@ package enum RunJob {
         // (webhook delivery at the end of a run goes after this)
         try SuppressionExport.write(ledger.state, to: ws.suppressionsFile)
         report.suppressions = ledger.state.optedOutCount
+        // Issue 17 item 1: when each opt-out input was first seen; deadlines within a day (stderr).
+        do throws(OptoutError) {
+            let firstSeen = try FirstSeen.update(ws, now: now)
+            let pending = PendingDeadlines.collect(ws, settings: settings, firstSeen: firstSeen, openReviews: reviewLog.open)
+            report.deadlineWarnings = PendingDeadlines.warnings(pending, now: now)
+        } catch { log.add(.warning, nil, "opt-out deadlines not checked: \(error.description)") }
         report.diagnostics = log.diagnostics
         report.rejectedInputs = log.rejectedInputs
         _ = try RunReportOutput.finish(page, report: report, state: state)
@@ -162,6 +173,7 @@ package enum RunJob {
         (report.newOptOuts, report.resubscribed) = (recorded.newOptOuts, recorded.resubscribed)
         let outputs = try OptOutOutputs.run(intake, state: state)
         (report.webhooksWritten, report.unsubscriptionFiles) = (outputs.webhooksWritten, outputs.unsubscriptionFiles)
+        report.lateConfirmations = outputs.lateConfirmations   // issue 17 item 3
         report.clickReport = outputs.clickReport.map { state.display($0.path) }
         let consumed = try ConsumeInputs.run(intake, clickReport: outputs.clickReport, state: state)
         log.append(consumed.log)

@@ -19,5 +19,5 @@ package enum StatusCommand {
         .status(root: args.root, json: args.has(json))
     }
 
-    static func run(root: String) throws(OptoutError) -> WorkspaceStatus { try StatusJob.collect(root: root) }
+    static func run(root: String) throws(OptoutError) -> WorkspaceStatus { try StatusJob.collect(root: root, now: try FixedClock.now()) }
 }

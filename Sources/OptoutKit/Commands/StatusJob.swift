@@ -28,6 +28,9 @@ package struct WorkspaceStatus: Sendable {
     package var leaseProbeUnavailable: String?
     /// The last attempt, a run in progress, held/rejected files, what cannot go out (StatusFacts).
     package var facts = StatusFacts()
+    /// Opt-outs not yet in force with a deadline, nearest first, and the clock (issue 17 item 1).
+    package var pendingDeadlines: [PendingOptOut] = []
+    package var now = Timestamp.now()
 
     package func text() -> String {
         func line(_ label: String, _ value: String) -> String {
@@ -47,6 +50,10 @@ package struct WorkspaceStatus: Sendable {
             out += line("campaigns held (last run):", String(lastRunHeld.count))
             for held in lastRunHeld { out += "  \(held.file): \(held.cause)\n" }
         }
+        if let nearest = pendingDeadlines.first {   // issue 17 item 1
+            out += line("nearest opt-out deadline:", "\(nearest.what): received \(nearest.received.iso8601), \(PendingDeadlines.describe(nearest.deadline, now: now))")
+            if pendingDeadlines.count > 1 { out += "  and \(pendingDeadlines.count - 1) more opt-out(s) not in force\n" }
+        }
         out += line("campaigns wait now for:", holdingNow.isEmpty ? "nothing" : String(holdingNow.count) + " cause(s)")
         for cause in holdingNow { out += "  \(cause)\n" }
         for note in notes { out += "  note: \(note)\n" }
@@ -63,13 +70,18 @@ package struct WorkspaceStatus: Sendable {
         var holds: [String: Any] = ["held_last_run": lastRunHeld.map { ["file": $0.file, "cause": $0.cause] }, "holding_now": holdingNow,
                                     "notes": notes, "lease_probe": leaseProbeUnavailable.map { "unavailable: \($0); settle rule only" } ?? "ok"]
         holds.merge(facts.jsonObject()) { old, _ in old }
+        holds["optouts_not_in_force"] = pendingDeadlines.count   // issue 17 item 1
+        holds["nearest_deadline"] = pendingDeadlines.first.map { p in
+            ["what": p.what, "received": p.received.iso8601, "due": p.deadline.due.iso8601, "rule": p.deadline.rule.label,
+             "seconds_left": Int(p.deadline.due.seconds - now.seconds)] as [String: Any]
+        } ?? NSNull()
         let holdsJSON = (try? JSONSerialization.data(withJSONObject: holds, options: [.sortedKeys])).map { String(decoding: $0.dropFirst().dropLast(), as: UTF8.self) } ?? ""
         return "{\"suppressions\": \(suppressions), \"waiting\": {\(waitingJSON.joined(separator: ", "))}, \"webhooks_pending\": \(webhooksPending), \"webhooks_failed\": \(webhooksFailed), \"review_items_open\": \(reviewItemsOpen), \"last_run\": {\"finished\": \(quoted(lastRunFinished)), \"outcome\": \(quoted(lastRunOutcome))}, \(holdsJSON)}\n"
     }
 }
 
 package enum StatusJob {
-    package static func collect(root: String) throws(OptoutError) -> WorkspaceStatus {
+    package static func collect(root: String, now: Timestamp? = nil) throws(OptoutError) -> WorkspaceStatus {
         // Checked like a run (a linked folder is refused with 78), but nothing is created.
         let ws = try Workspace.open(root: root, create: false)
         // Read-only replay: the status never repairs or locks.
@@ -86,8 +98,12 @@ package enum StatusJob {
         var status = WorkspaceStatus(root: root, suppressions: state.optedOutCount, waiting: waiting,
                                      webhooksPending: count(ws.webhooksPending), webhooksFailed: count(ws.webhooksFailed),
                                      lastRunFinished: last?["finished"] as? String, lastRunOutcome: last?["outcome"] as? String)
-        status.reviewItemsOpen = ReviewLog.readOnly(path: ws.reviewsFile).open.count
+        let reviews = ReviewLog.readOnly(path: ws.reviewsFile)
+        status.reviewItemsOpen = reviews.open.count
         let settings = try? Settings.load(path: ws.settingsFile, displayName: ws.display(ws.settingsFile))
+        // Issue 17 item 1: opt-outs not in force and their deadlines (read only: first-seen as recorded).
+        status.now = now ?? .now()
+        status.pendingDeadlines = PendingDeadlines.collect(ws, settings: settings ?? Settings(), firstSeen: FirstSeen.read(ws), openReviews: reviews.open)
         let settle = settings?.settleSeconds ?? 2
         status.facts = StatusFacts.collect(ws, settings: settings, pendingPayloads: status.webhooksPending, lastRun: last)
         let now = Date().timeIntervalSince1970

@@ -56,6 +56,14 @@ package struct Settings: Sendable {
     /// Let `{optout}` campaigns use a link base on a reserved example domain (example.com,
     /// *.test, localhost...): the shipped sample sets it; its links go nowhere.
     package var allowExampleLinks = false
+    /// Opt-out deadlines: jurisdictions tracked for every number (nil: by the number's country).
+    package var deadlineJurisdictions: [String]? = nil
+    /// Extra non-business days for deadlines (days since 1970-01-01).
+    package var deadlineHolidays: Set<Int64> = []
+    /// The deadline rules' inputs (OptOutDeadlines).
+    package var deadlines: DeadlineSettings {
+        DeadlineSettings(jurisdictions: deadlineJurisdictions, holidays: deadlineHolidays, timezone: timezone, defaultCountry: defaultCountry)
+    }
     /// Allowed but unwise settings (an opt-out list without STOP): shown on every run.
     package var warnings: [Diagnostic] = []
 

@@ -84,10 +84,12 @@ extension Settings {
             s.emailFrom = from
         },
         SettingsKey("notification_sender", "string", "none",
-                    "name that starts notification and confirmation SMS and the e-mail subject (`ACME: ...`)",
+                    "name that starts notification and confirmation SMS and the e-mail subject (`ACME: ...`); refused (78) if it holds a link (`http`, `www.`, a dotted domain) or an offer (`%`, `£$€` amounts, free, discount, sale, offer, deal, win, prize...): the confirmation may carry no marketing",
                     example: "\"ACME\"") { r, s throws(OptoutError) in
             guard let sender = try r.string("notification_sender") else { return }
             if let why = HeaderText.problem(sender) { throw r.bad("notification_sender", why) }
+            // It starts the confirmation SMS: no link, no offer (SenderTextCheck, issue 17 item 3).
+            if let why = SenderTextCheck.problem(sender) { throw r.bad("notification_sender", why) }
             s.notificationSender = sender
         },
         SettingsKey("optout_callback_url", "string", "none",
@@ -163,6 +165,29 @@ extension Settings {
                     "write a send file with one plain confirmation SMS per number newly opted out by a reply or link",
                     example: "false", notes: ["One plain \"You're unsubscribed ... Reply START to resubscribe\" SMS per new opt-out (outbox/send/)."]) { r, s throws(OptoutError) in
             s.confirmationReplies = try r.flag("confirmation_replies") ?? false
+        },
+        SettingsKey("deadline_jurisdictions", "list of strings", "by the number's country",
+                    "whose opt-out deadlines to track: `US` (10 business days), `CA` (10 business days), `AU` (5 working days); unset: each number by its country (others untracked); a list applies those rules to every number (the earliest counts); `[]` tracks none",
+                    example: "[\"US\"]",
+                    notes: ["Opt-out deadlines: unset, each number by its country (US and CA 10 business days, AU 5 working days).",
+                            "A list applies those rules to every number; [] tracks none. Extra non-business days: deadline_holidays."],
+                    section: true) { r, s throws(OptoutError) in
+            guard let list = try r.strings("deadline_jurisdictions") else { return }
+            for code in list where OptOutDeadlines.rules[code] == nil {
+                throw r.bad("deadline_jurisdictions", "\"\(HeaderText.printable(code))\" is not a jurisdiction optout knows (\(OptOutDeadlines.rules.keys.sorted().joined(separator: ", ")))")
+            }
+            s.deadlineJurisdictions = list
+        },
+        SettingsKey("deadline_holidays", "list of strings", "`[]`",
+                    "extra non-business days (`YYYY-MM-DD`) for every deadline, beside weekends and the US federal holidays (observed) that US and CA deadlines skip",
+                    example: "[\"2026-12-24\"]") { r, s throws(OptoutError) in
+            guard let list = try r.strings("deadline_holidays") else { return }
+            for text in list {
+                guard let day = OptOutDeadlines.day(text) else {
+                    throw r.bad("deadline_holidays", "\"\(HeaderText.printable(text))\" is not a date such as \"2026-12-24\"")
+                }
+                s.deadlineHolidays.insert(day)
+            }
         },
         SettingsKey("max_segments", "number", "none", "skip recipients whose message needs more segments",
                     example: "3", notes: ["Skip recipients whose message needs more segments than this; price per segment for reports."],

@@ -22,6 +22,8 @@ package struct RunPageData: Sendable {
     package var reviewItemsOpen = 0
     package var reviewNotices: [String] = []
     package var held: [HeldCampaign] = []
+    /// Confirmations left out as more than 5 minutes late (issue 17; shown only when any).
+    package var lateConfirmations: [String] = []
 
     package init(time: Timestamp) { self.time = time }
 }
@@ -78,6 +80,10 @@ package enum RunReportPage {
             out += "<table><tr><th>campaign</th><th>why</th><th class=\"n\">exit</th></tr>"
             for held in data.held { out += "<tr class=\"held\"><td>\(escape(held.file))</td><td class=\"warn\">\(escape(held.cause))</td><td class=\"n\">\(held.exitCode)</td></tr>" }
             out += "</table>\n"
+        }
+        if !data.lateConfirmations.isEmpty {
+            out += "<h2>Confirmations left out as late</h2>\n<p>Recorded more than 5 minutes after the opt-out, so no confirmation SMS was written (run <code>optout watch</code> to meet the 5-minute presumption).</p>\n"
+            out += "<ul>" + data.lateConfirmations.map { "<li>\(escape($0))</li>" }.joined() + "</ul>\n"
         }
         out += "</main></body></html>\n"
         return out

@@ -9,6 +9,8 @@ import OptoutBase
 package struct OutputsResult {
     package var webhooksWritten = 0
     package var unsubscriptionFiles: [String] = []
+    /// Confirmations left out as late (issue 17 item 3).
+    package var lateConfirmations: [String] = []
     /// The click report written (its path and journal key), if any.
     package var clickReport: (path: String, key: String)?
 }
@@ -23,6 +25,7 @@ package enum OptOutOutputs {
         for key in intake.importKeys { try journal.markDone(kind: .suppressions, key: key, fingerprint: "imported") }
         if let outputs = try UnsubscriptionReport.writePending(ledger: ledger, journal: journal, settings: state.settings, workspace: state.workspace) {
             out.unsubscriptionFiles = outputs.files
+            out.lateConfirmations = outputs.lateConfirmations
         }
         if let clicks = intake.clicks, !clicks.files.isEmpty {
             out.clickReport = try clicks.writeReport(ledger: ledger, journal: journal)

@@ -52,8 +52,12 @@ package enum RunReportOutput {
         let start = startTime(name) ?? state.now
         var bySource: [EventSource: Int] = [:]
         var resubscribed = 0
+        var late: [String] = [], lateSeen = Set<UInt64>()
         for record in try Ledger.readAll(path: state.workspace.ledgerFile) where record.recordedTime >= start && record.recordedTime <= state.now {
             guard record.effect == .applied else { continue }
+            // Issue 17 item 3: confirmations left out as late, from the records themselves.
+            if state.settings.confirmationReplies && record.kind == .optOut && record.source != .import
+                && lateSeen.insert(record.number.value).inserted && ConfirmationTiming.isLate(record) { late.append(ConfirmationTiming.line(record)) }
             switch record.kind {
             case .optOut: bySource[record.source, default: 0] += 1
             case .optIn: resubscribed += 1
@@ -70,6 +74,7 @@ package enum RunReportOutput {
         data.days = RunReportPage.days(state.ledger.state, now: start)
         data.reviewItemsOpen = report.reviewItemsOpen
         data.held = report.held
+        data.lateConfirmations = late
         return data
     }
 

@@ -20,6 +20,8 @@ import Foundation
 package struct UnsubscriptionOutputs: Sendable, Equatable {
     package var optOuts = 0
     package var files: [String] = []
+    /// Confirmations left out: recorded more than 5 minutes after the opt-out (ConfirmationTiming).
+    package var lateConfirmations: [String] = []
 }
 
 package enum UnsubscriptionReport {
@@ -81,6 +83,8 @@ package enum UnsubscriptionReport {
             var rows: [(String, String)] = []
             let text = UnsubscriptionReportText.confirmationText(sender: settings.notificationSender)
             for r in records where r.source != .import && state.isOptedOut(r.number) && seen.insert(r.number.value).inserted {
+                // Issue 17 item 3: more than 5 minutes after the opt-out, no confirmation (ConfirmationTiming).
+                if ConfirmationTiming.isLate(r) { out.lateConfirmations.append(ConfirmationTiming.line(r)); continue }
                 rows.append((r.number.e164, text))
             }
             if !rows.isEmpty {

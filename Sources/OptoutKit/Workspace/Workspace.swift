@@ -52,6 +52,10 @@ package struct Workspace: Sendable {
     package var reviewsFile: String { "\(state)/reviews.tsv" }
     package var lockFile: String { "\(state)/lock" }
     package var lastRunFile: String { "\(state)/last-run.json" }
+    /// When optout first saw each opt-out input still in the inbox or rejected/ (PendingDeadlines).
+    package var firstSeenFile: String { "\(state)/first-seen.tsv" }
+    /// Campaigns held, one record per hold (HoldLog), for the compliance report.
+    package var holdsFile: String { "\(state)/holds.tsv" }
     /// The last run that started, finished or not (RunAttempt).
     package var lastAttemptFile: String { "\(state)/last-attempt.json" }
     /// One `optout deliver` at a time (beside the run's lock, so a run and a deliver overlap).

@@ -1,0 +1,28 @@
+// Confirmation timing (issue 17 item 3): the confirmation SMS after an opt-out is presumed lawful
+// only when sent within 5 minutes of it (FCC). optout writes it when it records the opt-out, so an
+// opt-out recorded more than 5 minutes after it was made (a nightly run reading yesterday's STOP
+// log) gets no confirmation: it is left out of outbox/send/unsubscribe-confirmations-<time>.csv
+// and listed as late (RunReport.lateConfirmations, the run page, `--verbose`). `watch` records
+// within seconds of a drop and meets the presumption; a nightly `run` does not.
+// Input: applied opt-out ledger records (event time = when the person opted out, recorded time =
+// when optout wrote it). Output: which are late, and a line for each. Failures: none (pure; the
+// decision depends only on durable record fields, so a rerun after a crash decides the same).
+
+import OptoutBase
+
+package enum ConfirmationTiming {
+    /// The presumption's window, in seconds.
+    package static let limitSeconds: Int64 = 300
+
+    /// True when the record was written more than 5 minutes after the opt-out was made.
+    package static func isLate(_ record: LedgerRecord) -> Bool {
+        record.recordedTime.seconds - record.eventTime.seconds > limitSeconds
+    }
+
+    /// "+15551234567: opted out 2026-11-26T02:00:00Z, recorded 2026-11-26T02:30:00Z (30 min later)".
+    package static func line(_ record: LedgerRecord) -> String {
+        let late = record.recordedTime.seconds - record.eventTime.seconds
+        let after = late < 7200 ? "\(late / 60) min" : late < 172_800 ? "\(late / 3600) h" : "\(late / 86400) days"
+        return "\(record.number.e164): opted out \(record.eventTime.iso8601), recorded \(record.recordedTime.iso8601) (\(after) later)"
+    }
+}
