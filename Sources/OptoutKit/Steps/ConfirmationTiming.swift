@@ -19,6 +19,24 @@ package enum ConfirmationTiming {
         record.recordedTime.seconds - record.eventTime.seconds > limitSeconds
     }
 
+    /// Each number's last applied opt-out (not imported) among `records`: the one a confirmation answers.
+    package static func latest(_ records: [LedgerRecord]) -> [UInt64: LedgerRecord] {
+        var out: [UInt64: LedgerRecord] = [:]
+        for r in records where r.kind == .optOut && r.effect == .applied && r.source != .import { out[r.number.value] = r }
+        return out
+    }
+
+    /// The late lines for `records` (applied opt-outs in ledger order), one per number, in order of
+    /// first appearance (as the confirmation rows are).
+    package static func lateLines(_ records: [LedgerRecord]) -> [String] {
+        let latest = latest(records)
+        var seen = Set<UInt64>(), out: [String] = []
+        for r in records where latest[r.number.value] != nil && seen.insert(r.number.value).inserted {
+            if let last = latest[r.number.value], isLate(last) { out.append(line(last)) }
+        }
+        return out
+    }
+
     /// "+15551234567: opted out 2026-11-26T02:00:00Z, recorded 2026-11-26T02:30:00Z (30 min later)".
     package static func line(_ record: LedgerRecord) -> String {
         let late = record.recordedTime.seconds - record.eventTime.seconds

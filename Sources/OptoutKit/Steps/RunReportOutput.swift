@@ -52,12 +52,10 @@ package enum RunReportOutput {
         let start = startTime(name) ?? state.now
         var bySource: [EventSource: Int] = [:]
         var resubscribed = 0
-        var late: [String] = [], lateSeen = Set<UInt64>()
+        var optOuts: [LedgerRecord] = []
         for record in try Ledger.readAll(path: state.workspace.ledgerFile) where record.recordedTime >= start && record.recordedTime <= state.now {
             guard record.effect == .applied else { continue }
-            // Issue 17 item 3: confirmations left out as late, from the records themselves.
-            if state.settings.confirmationReplies && record.kind == .optOut && record.source != .import
-                && lateSeen.insert(record.number.value).inserted && ConfirmationTiming.isLate(record) { late.append(ConfirmationTiming.line(record)) }
+            if record.kind == .optOut { optOuts.append(record) }   // issue 17 item 3
             switch record.kind {
             case .optOut: bySource[record.source, default: 0] += 1
             case .optIn: resubscribed += 1
@@ -74,7 +72,8 @@ package enum RunReportOutput {
         data.days = RunReportPage.days(state.ledger.state, now: start)
         data.reviewItemsOpen = report.reviewItemsOpen
         data.held = report.held
-        data.lateConfirmations = late
+        // Issue 17 item 3: confirmations left out as late, from the records themselves.
+        data.lateConfirmations = state.settings.confirmationReplies ? ConfirmationTiming.lateLines(optOuts) : []
         return data
     }
 

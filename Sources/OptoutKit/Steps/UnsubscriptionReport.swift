@@ -82,9 +82,10 @@ package enum UnsubscriptionReport {
             var seen = Set<UInt64>()
             var rows: [(String, String)] = []
             let text = UnsubscriptionReportText.confirmationText(sender: settings.notificationSender)
+            let latest = ConfirmationTiming.latest(records)   // issue 17 item 3
             for r in records where r.source != .import && state.isOptedOut(r.number) && seen.insert(r.number.value).inserted {
                 // Issue 17 item 3: more than 5 minutes after the opt-out, no confirmation (ConfirmationTiming).
-                if ConfirmationTiming.isLate(r) { out.lateConfirmations.append(ConfirmationTiming.line(r)); continue }
+                if let last = latest[r.number.value], ConfirmationTiming.isLate(last) { out.lateConfirmations.append(ConfirmationTiming.line(last)); continue }
                 rows.append((r.number.e164, text))
             }
             if !rows.isEmpty {
