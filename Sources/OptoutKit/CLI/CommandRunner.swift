@@ -122,6 +122,7 @@ package enum CommandRunner {
             for path in report.listReports { lines.append("list checked: \(path)") }
             if report.importRows > 0 { lines.append("suppression import rows read: \(report.importRows)") }
             for path in report.unsubscriptionFiles { lines.append("unsubscriptions: \(path)") }
+            for path in report.complianceReports { lines.append("compliance report: \(path)") }
             for late in report.lateConfirmations { lines.append("confirmation left out (more than 5 minutes after the opt-out): \(late)") }
             for c in report.campaigns {
                 let skipped = c.skipped.values.reduce(0, +)

@@ -79,6 +79,8 @@ package struct RunReport: Sendable {
     /// Opt-outs not yet in force within a day of their deadline, or past it (issue 17): on stderr
     /// at every run, even under cron; no exit code of their own.
     package var deadlineWarnings: [String] = []
+    /// Compliance reports written by this run (issue 17 item 4).
+    package var complianceReports: [String] = []
 }
 
 package enum RunJob {
@@ -129,11 +131,16 @@ package enum RunJob {
         try SuppressionExport.write(ledger.state, to: ws.suppressionsFile)
         report.suppressions = ledger.state.optedOutCount
         // Issue 17 item 1: when each opt-out input was first seen; deadlines within a day (stderr).
+        var pending: [PendingOptOut] = []
         do throws(OptoutError) {
             let firstSeen = try FirstSeen.update(ws, now: now)
-            let pending = PendingDeadlines.collect(ws, settings: settings, firstSeen: firstSeen, openReviews: reviewLog.open)
+            pending = PendingDeadlines.collect(ws, settings: settings, firstSeen: firstSeen, openReviews: reviewLog.open)
             report.deadlineWarnings = PendingDeadlines.warnings(pending, now: now)
         } catch { log.add(.warning, nil, "opt-out deadlines not checked: \(error.description)") }
+        // Issue 17 item 4: campaigns held, kept for the compliance report; the reports of months
+        // ended since the previous run.
+        try HoldLog.append(report.held, at: now, path: ws.holdsFile)
+        report.complianceReports = try ComplianceReport.writeDue(state: state, previousRun: LastRun.finished(path: ws.lastRunFile), pending: pending)
         report.diagnostics = log.diagnostics
         report.rejectedInputs = log.rejectedInputs
         _ = try RunReportOutput.finish(page, report: report, state: state)

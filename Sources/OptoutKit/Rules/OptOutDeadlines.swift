@@ -12,6 +12,7 @@
 // applies. Failures: none (pure).
 
 import OptoutBase
+import OptoutPhone
 import Foundation
 
 /// One jurisdiction's rule.
@@ -57,6 +58,12 @@ package enum OptOutDeadlines {
     ]
     /// US territories with their own ISO code, under the FCC's rule.
     static let usTerritories: Set<String> = ["PR", "VI", "GU", "AS", "MP"]
+
+    /// A number's country: its region, else the main region of its calling code (+44 7700 900…,
+    /// a range no region claims, is still GB's).
+    package static func country(of number: PhoneNumber) -> String? {
+        PhoneZones.country(for: number) ?? PhoneZones.countries(forCallingCode: number.countryCode).first
+    }
 
     /// The rules that apply to a number of `country` (nil: not known).
     package static func applicable(country: String?, settings: DeadlineSettings) -> [DeadlineRule] {

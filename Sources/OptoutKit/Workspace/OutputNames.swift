@@ -71,8 +71,8 @@ package enum OutputNames {
         OutputName(folder: "outbox/reports", pattern: "clicks-<time>.txt"),
         OutputName(folder: "outbox/reports", pattern: "run-<time>.html"),
         OutputName(folder: "outbox/reports", pattern: "index.html"),
-        // Reserved for later reports.
-        OutputName(folder: "outbox/reports", pattern: "compliance-<time>.txt"),
+        // <time> is the month, YYYY-MM (ComplianceReport, issue 17 item 4).
+        OutputName(folder: "outbox/reports", pattern: "compliance-<time>.csv"),
     ]
 
     /// Bytes a name may take in `entries` so that every output, its claim suffix and its temp

@@ -94,7 +94,7 @@ package enum PendingDeadlines {
         for review in openReviews where reviewKinds.contains(review.item.kind) {
             let received = review.item.eventTime ?? review.foundAt
             var country: String?
-            if case .success(let number) = parser.parse(review.item.number) { country = PhoneZones.country(for: number) }
+            if case .success(let number) = parser.parse(review.item.number) { country = OptOutDeadlines.country(of: number) }
             guard let deadline = OptOutDeadlines.deadline(received: received, country: country, settings: rules) else { continue }
             out.append(PendingOptOut(what: "review item \(review.id) (\(review.item.kind.rawValue), \(review.item.number), \(review.item.file):\(review.item.line))",
                                      received: received, deadline: deadline))

@@ -56,6 +56,8 @@ package struct Workspace: Sendable {
     package var firstSeenFile: String { "\(state)/first-seen.tsv" }
     /// Campaigns held, one record per hold (HoldLog), for the compliance report.
     package var holdsFile: String { "\(state)/holds.tsv" }
+    /// Lookups made (written by `optout lookup`; counted by the compliance report).
+    package var lookupsFile: String { "\(state)/lookups.tsv" }
     /// The last run that started, finished or not (RunAttempt).
     package var lastAttemptFile: String { "\(state)/last-attempt.json" }
     /// One `optout deliver` at a time (beside the run's lock, so a run and a deliver overlap).
