@@ -60,12 +60,14 @@ package enum WatchJob {
         var watcher = watch.makeWatcher(ws)
         var failed = false
         var heldShown = Set<String>()
+        var deadlinesShown = Set<String>()   // issue 17: each deadline warning once per state
 
         while true {
             // Held campaigns reported once per cause (WatchRetry).
             let stopped = watch.runPass(ws) { result in
                 if case .success(var report) = result {
                     report.held = WatchRetry.newlyHeld(report.held, shown: &heldShown)
+                    report.deadlineWarnings = PendingDeadlines.newlyWarned(report.deadlineWarnings, shown: &deadlinesShown)
                     failed = false
                     onPass(.success(report))
                 } else {

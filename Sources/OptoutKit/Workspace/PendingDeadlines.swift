@@ -109,6 +109,17 @@ package enum PendingDeadlines {
         }
     }
 
+    /// For `watch`: the warnings not yet said for the same input and state (near, then missed),
+    /// so a pass every 30 s does not repeat them; `shown` keeps what stands now.
+    package static func newlyWarned(_ lines: [String], shown: inout Set<String>) -> [String] {
+        func key(_ line: String) -> String {
+            String(line.prefix { $0 != "," }) + (line.hasSuffix(": missed") ? "\u{0}missed" : "\u{0}near")
+        }
+        let fresh = lines.filter { !shown.contains(key($0)) }
+        shown = Set(lines.map(key))
+        return fresh
+    }
+
     /// "due 2026-11-27T00:00:00Z (in 5 h, 10 business days (US))", or "... (11 h ago ...)".
     package static func describe(_ d: Deadline, now: Timestamp) -> String {
         let left = d.due.seconds - now.seconds

@@ -103,3 +103,45 @@ import OptoutPhone
         }
     }
 }
+
+@Suite struct PendingDeadlinesTests {
+    static func t(_ iso: String) -> Timestamp { Timestamp.parse(iso, zone: .gmt)! }
+
+    @Test func warningsWithinADayOrPastAndWatchSaysEachOnce() {
+        let rule = OptOutDeadlines.rules["US"]!
+        let near = PendingOptOut(what: "inbox/stops/rejected/a.csv (rejected, not applied)", received: Self.t("2026-11-20T15:00:00Z"),
+                                 deadline: Deadline(rule: rule, due: Self.t("2026-12-09T00:00:00Z")))
+        var far = near
+        far.what = "inbox/stops/b.csv (not read yet)"
+        far.deadline.due = Self.t("2026-12-12T00:00:00Z")
+        let lines = PendingDeadlines.warnings([near, far], now: Self.t("2026-12-08T01:00:00Z"))
+        #expect(lines == ["opt-out deadline: inbox/stops/rejected/a.csv (rejected, not applied): received 2026-11-20T15:00:00Z, not in force, due 2026-12-09T00:00:00Z (in 23 h, 10 business days (US))"])
+        var shown = Set<String>()
+        #expect(PendingDeadlines.newlyWarned(lines, shown: &shown) == lines)
+        // The next pass, an hour later: the same item near its deadline is not said again.
+        let later = PendingDeadlines.warnings([near, far], now: Self.t("2026-12-08T02:00:00Z"))
+        #expect(PendingDeadlines.newlyWarned(later, shown: &shown).isEmpty)
+        // Missed: said again, once.
+        let missed = PendingDeadlines.warnings([near], now: Self.t("2026-12-09T02:00:00Z"))
+        #expect(missed.first?.hasSuffix("was due 2026-12-09T00:00:00Z (2 h ago, 10 business days (US)): missed") == true, "\(missed)")
+        #expect(PendingDeadlines.newlyWarned(missed, shown: &shown) == missed)
+        #expect(PendingDeadlines.newlyWarned(missed, shown: &shown).isEmpty)
+    }
+
+    @Test func complianceMonthsDueAfterThePreviousRun() {
+        #expect(ComplianceReport.monthsDue(previous: nil, now: Self.t("2026-11-01T00:30:00Z")).isEmpty)
+        #expect(ComplianceReport.monthsDue(previous: Self.t("2026-11-01T00:10:00Z"), now: Self.t("2026-11-20T00:00:00Z")).isEmpty)
+        let october = ComplianceReport.monthsDue(previous: Self.t("2026-10-31T23:59:00Z"), now: Self.t("2026-11-01T00:30:00Z"))
+        #expect(october.map(ComplianceReport.monthName) == ["2026-10"])
+        // A workspace idle since August: August, September and October.
+        let three = ComplianceReport.monthsDue(previous: Self.t("2026-08-15T00:00:00Z"), now: Self.t("2026-11-01T00:30:00Z"))
+        #expect(three.map(ComplianceReport.monthName) == ["2026-08", "2026-09", "2026-10"])
+        // Across a year end; at most 24 months.
+        #expect(ComplianceReport.monthsDue(previous: Self.t("2026-12-31T00:00:00Z"), now: Self.t("2027-01-02T00:00:00Z")).map(ComplianceReport.monthName) == ["2026-12"])
+        #expect(ComplianceReport.monthsDue(previous: Self.t("2020-01-01T00:00:00Z"), now: Self.t("2027-01-02T00:00:00Z")).count == 24)
+        var f = ComplianceFigures(month: "2026-10")
+        f.inForceSeconds = [60, 1800, 7200]
+        #expect(f.median == 1800)
+        #expect(ComplianceReportText.human(1_652_400) == "19 days 3 h")
+    }
+}
