@@ -81,6 +81,9 @@ package struct RunReport: Sendable {
     package var deadlineWarnings: [String] = []
     /// Compliance reports written by this run (issue 17 item 4).
     package var complianceReports: [String] = []
+    /// Opt-out inputs read and left in place this run (a writer keeps them open): what they held
+    /// is in force, so their deadlines count from now (FirstSeen).
+    package var readInPlace: [String] = []
 }
 
 package enum RunJob {
@@ -133,7 +136,7 @@ package enum RunJob {
         // Issue 17 item 1: when each opt-out input was first seen; deadlines within a day (stderr).
         var pending: [PendingOptOut] = []
         do throws(OptoutError) {
-            let firstSeen = try FirstSeen.update(ws, now: now)
+            let firstSeen = try FirstSeen.update(ws, now: now, readNow: Set(report.readInPlace))
             pending = PendingDeadlines.collect(ws, settings: settings, firstSeen: firstSeen, openReviews: reviewLog.open)
             report.deadlineWarnings = PendingDeadlines.warnings(pending, now: now)
         } catch { log.add(.warning, nil, "opt-out deadlines not checked: \(error.description)") }
@@ -183,6 +186,8 @@ package enum RunJob {
         report.lateConfirmations = outputs.lateConfirmations   // issue 17 item 3
         report.clickReport = outputs.clickReport.map { state.display($0.path) }
         let consumed = try ConsumeInputs.run(intake, clickReport: outputs.clickReport, state: state)
+        // Issue 17: opt-out inputs read and left in place (a writer keeps them open): in force up to now.
+        report.readInPlace = intake.consumed.map(\.file).filter(\.leaveInPlace).map { state.workspace.display($0.path) }
         log.append(consumed.log)
         report.unreadableOptOutRows += consumed.unreadableRows
         // 3. Lists: a report for each new or changed list (those a campaign names: from its pass).

@@ -8,7 +8,8 @@
 // `default_country`'s rule, else the earliest of the tracked rules).
 // `FirstSeen.update` rewrites .optout/first-seen.tsv (0600, whole, only when it changed): one line
 // per file present, `<workspace path>\t<ISO time>`; a file moved to rejected/ keeps the time it
-// was first seen in the inbox; entries of files gone are dropped.
+// was first seen in the inbox; a file read and left in place (a writer keeps it open) counts from
+// that read; entries of files gone are dropped.
 // Input: a workspace, settings, the clock. Output: `PendingOptOut`s, nearest deadline first, and
 // the warning lines of those within a day of their deadline (or past it). Failures: none for the
 // look (what cannot be read is skipped); `update` throws `OptoutError` when the file cannot be written.
@@ -55,9 +56,12 @@ package enum FirstSeen {
 
     /// The first-seen times of the files present, recorded ones kept (a rejected file inherits
     /// its inbox entry), new ones at `now` or their mtime when earlier.
-    package static func current(_ ws: Workspace, recorded: [String: Timestamp], now: Timestamp) -> [String: Timestamp] {
+    package static func current(_ ws: Workspace, recorded: [String: Timestamp], now: Timestamp, readNow: Set<String> = []) -> [String: Timestamp] {
         var map: [String: Timestamp] = [:]
         for file in present(ws) {
+            // Read this run and left in place (a writer keeps it open): what it held is in force;
+            // what it gains counts from now.
+            if readNow.contains(file.path) { map[file.path] = now; continue }
             map[file.path] = recorded[file.path] ?? (file.rejected ? recorded[file.inboxPath] : nil) ?? min(now, file.mtime)
         }
         return map
@@ -65,9 +69,9 @@ package enum FirstSeen {
 
     /// Records the files present now; returns the map.
     @discardableResult
-    package static func update(_ ws: Workspace, now: Timestamp) throws(OptoutError) -> [String: Timestamp] {
+    package static func update(_ ws: Workspace, now: Timestamp, readNow: Set<String> = []) throws(OptoutError) -> [String: Timestamp] {
         let recorded = read(ws)
-        let map = current(ws, recorded: recorded, now: now)
+        let map = current(ws, recorded: recorded, now: now, readNow: readNow)
         guard map != recorded else { return map }
         // A name with a tab or newline cannot be a line here; such a file is refused by the run anyway.
         let text = map.keys.sorted().filter { !$0.contains("\t") && !$0.contains("\n") }.map { "\($0)\t\(map[$0]!.iso8601)\n" }.joined()
