@@ -31,7 +31,9 @@ package enum StaleTemps {
         }
         let tmp = ws.tempFolder
         for name in (try? FileManager.default.contentsOfDirectory(atPath: tmp)) ?? [] {
-            guard name.hasPrefix("dups-"), let pid = ownerPid(name, marker: "dups-"), !isAlive(pid) else { continue }
+            // dups-: duplicate searches; keys-: sorted runs of campaign keys (CampaignKeys).
+            let marker = name.hasPrefix("keys-") ? "keys-" : "dups-"
+            guard name.hasPrefix(marker), let pid = ownerPid(name, marker: marker), !isAlive(pid) else { continue }
             if (try? FileManager.default.removeItem(atPath: "\(tmp)/\(name)")) != nil { removed.append(ws.display("\(tmp)/\(name)")) }
         }
         return removed
