@@ -42,7 +42,7 @@ package enum LookupText {
 
     static func verdictLine(_ v: CampaignVerdict) -> String {
         let head = "\(v.campaign.builtAt.iso8601)  \(v.campaign.name) (\(v.campaign.rowsSent) sent, template \(v.campaign.template)): "
-        let since = v.optedOutSince.map { "opted out since \($0.iso8601)" + (v.optOutSource.map { " (\(sourceName($0)))" } ?? "") } ?? ""
+        let since = v.optedOutSince.map { "opted out since \($0.iso8601)" + (v.optOutSource.map { " by \($0.rawValue)" } ?? "") } ?? ""
         let late = v.recordedAfterBuild.map { "; that opt-out reached optout only at \($0.iso8601), after this campaign was built" } ?? ""
         switch v.kind {
         case .skipped: return head + "skipped, not sent (\(since))"
@@ -112,7 +112,7 @@ package enum LookupText {
     }
 
     package static func json(_ h: NumberHistory, asWritten: String) -> String {
-        let data = (try? JSONSerialization.data(withJSONObject: jsonObject(h, asWritten: asWritten), options: [.sortedKeys, .prettyPrinted])) ?? Data()
+        let data = (try? JSONSerialization.data(withJSONObject: jsonObject(h, asWritten: asWritten), options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])) ?? Data()
         return String(decoding: data, as: UTF8.self) + "\n"
     }
 
