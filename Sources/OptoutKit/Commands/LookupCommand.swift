@@ -1,6 +1,6 @@
 // `optout lookup`: usage, options, arguments and the job it runs. Input: argv after "lookup": one
 // number in any format (read with default_country) and --json. Output: the number's history
-// (LookupJob collects it, LookupText words it). Failures: a missing number is a usage error (64);
+// (LookupJob collects it, LookupText words it). Failures: a missing number is a usage error (64, when run);
 // `OptoutError` from LookupJob, mapped to an exit code by CommandRunner.
 
 import OptoutBase
@@ -22,13 +22,13 @@ package enum LookupCommand {
 
     package static let spec = CommandSpec("lookup", synopsis: "lookup NUMBER", summary: "the history of one number: events, status, campaigns since its opt-out",
                                          usage: usage, options: [json], maxPositional: 1) { args throws(OptoutError) in
-        guard let number = args.positional.first, !number.trimmingCharacters(in: .whitespaces).isEmpty else {
-            throw .usage("optout lookup: which number? optout lookup [--json] NUMBER\nsee: optout lookup --help")
-        }
-        return .lookup(root: args.root, number: number, json: args.has(json))
+        .lookup(root: args.root, number: args.positional.first ?? "", json: args.has(json))
     }
 
     static func run(root: String, number: String) throws(OptoutError) -> LookupOutcome {
-        try LookupJob.run(root: root, number: number, now: try FixedClock.now() ?? .now())
+        guard !number.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw .usage("optout lookup: which number? optout lookup [--json] NUMBER\nsee: optout lookup --help")
+        }
+        return try LookupJob.run(root: root, number: number, now: try FixedClock.now() ?? .now())
     }
 }
