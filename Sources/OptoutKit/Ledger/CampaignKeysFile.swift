@@ -1,7 +1,7 @@
 // Campaign keys (reader): one .optout/campaigns/<name>.keys file (format in CampaignKeys.swift)
 // opened for look-ups. Input: its path. Output: its facts, its key count, and whether a number is
 // among the keys (binary search with pread: about 20 reads of 8 bytes for a million keys; the
-// file is never read whole). `verify` recomputes the CRC (tests, checks). `all(in:)` opens every
+// file is never read whole; `sent(amongSorted:)` reads it once for many numbers). `verify` recomputes the CRC (tests, checks). `all(in:)` opens every
 // keys file of a folder, oldest build first. Failures: `OptoutError.io` naming the path for a
 // file that cannot be read or is not a whole keys file (wrong magic, sizes that do not add up,
 // facts that are not JSON); `all` returns such files as problems instead of failing.
@@ -84,6 +84,24 @@ package final class CampaignKeysFile {
             if found < key { low = mid + 1 } else { high = mid - 1 }
         }
         return false
+    }
+
+    /// Which of `sorted` (ascending) the campaign was sent to: one sequential read of the keys
+    /// merged with them (for many numbers at once, instead of a binary search each).
+    package func sent(amongSorted sorted: [UInt64]) throws(OptoutError) -> Set<UInt64> {
+        var found = Set<UInt64>()
+        var next = 0, index = 0
+        while index < count && next < sorted.count {
+            let take = min(1 << 17, count - index)
+            let bytes = try Self.read(fd, at: CampaignKeys.magic.count + index * 8, count: take * 8, path: path)
+            var k = 0
+            while k < take && next < sorted.count {
+                let key = Self.integer(bytes, k * 8, 8)
+                if key < sorted[next] { k += 1 } else if key > sorted[next] { next += 1 } else { found.insert(key); k += 1; next += 1 }
+            }
+            index += take
+        }
+        return found
     }
 
     /// True when the CRC matches the bytes (reads the whole file, in 1 MiB pieces).
