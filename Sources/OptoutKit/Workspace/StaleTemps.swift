@@ -18,7 +18,8 @@ package enum StaleTemps {
     @discardableResult
     package static func sweep(_ ws: Workspace) -> [String] {
         var folders = [ws.outbox, ws.sendFolder, ws.linksFolder, ws.reportsFolder, ws.notificationsFolder,
-                       ws.webhooksPending, ws.webhooksDelivered, ws.webhooksFailed, ws.siteFolder, ws.state]
+                       ws.webhooksPending, ws.webhooksDelivered, ws.webhooksFailed, ws.siteFolder, ws.state,
+                       ws.lookupsFolder, ws.campaignKeysFolder]
         for kind in InputKind.allCases { folders += [ws.folder(kind), ws.processed(kind), ws.rejected(kind)] }
         var removed: [String] = []
         for folder in folders {
