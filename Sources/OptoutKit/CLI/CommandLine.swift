@@ -11,7 +11,7 @@ package enum CommandLineParser {
 
     /// Every command, in the order `optout --help` lists them.
     package static let commands: [CommandSpec] = [
-        RunCommand.spec, WatchCommand.spec, InitCommand.spec, StatusCommand.spec, SiteCommand.spec, DeliverCommand.spec,
+        RunCommand.spec, WatchCommand.spec, InitCommand.spec, StatusCommand.spec, LookupCommand.spec, SiteCommand.spec, DeliverCommand.spec,
     ]
 
     /// Options every command takes, and the program's own.

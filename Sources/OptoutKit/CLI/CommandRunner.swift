@@ -62,6 +62,8 @@ package enum CommandRunner {
         case .status(let root, let json):
             let status = try StatusCommand.run(root: root)
             return CommandOutcome(stdout: json ? status.json() : status.text())
+        case .lookup(let root, let number, let json):
+            return renderLookup(try LookupCommand.run(root: root, number: number), json: json)
         case .site(let root, let options):
             let outcome = try SiteCommand.run(root: root, options: options)
             var text = outcome.files.map { "wrote \($0)" }.joined(separator: "\n") + "\n"
@@ -75,6 +77,19 @@ package enum CommandRunner {
             let report = try DeliverCommand.run(root: root, maxSeconds: maxSeconds, now: now, mailCommand: mail)
             return renderDelivery(report, loud: interactive || verbose, maxSeconds: maxSeconds)
         }
+    }
+
+    /// A lookup: the history on stdout; a send after an opt-out and what makes it incomplete on
+    /// stderr (74 for damaged ledger records or keys files not read).
+    static func renderLookup(_ outcome: LookupOutcome, json: Bool) -> CommandOutcome {
+        var out = CommandOutcome()
+        out.stdout = json ? LookupText.json(outcome.history, asWritten: outcome.asWritten) : LookupText.text(outcome.history, asWritten: outcome.asWritten)
+        for campaign in outcome.history.sentAfterOptOut {
+            out.stderr += "optout lookup: \(outcome.history.number.e164) was SENT AFTER OPT-OUT in campaign \(campaign.campaign.name) (built \(campaign.campaign.builtAt.iso8601))\n"
+        }
+        for problem in outcome.problems { out.stderr += "optout lookup: \(problem) (this history may be incomplete)\n" }
+        if outcome.damagedRecords > 0 || !outcome.problems.isEmpty { out.exitCode = ExitCode.ioError }
+        return out
     }
 
     /// Failures and retries always go to stderr; the summary only when someone is watching.
@@ -128,6 +143,7 @@ package enum CommandRunner {
                 let skipped = c.skipped.values.reduce(0, +)
                 lines.append("campaign \(c.name): \(c.toSend) to send, \(skipped) skipped, \(c.segments) segments → \(c.outputs.first ?? "")")
             }
+            for path in report.lookupFiles { lines.append("lookups: \(path)") }
             if let clicks = report.clickReport { lines.append("opt-out page logs: \(report.clickRequests) link requests → \(clicks)") }
             lines.append("suppressions: \(report.suppressions) → outbox/suppressions.csv")
             if report.rejectedInputs > 0 { lines.append("\(report.rejectedInputs) input file(s) rejected: see the rejected/ folders") }

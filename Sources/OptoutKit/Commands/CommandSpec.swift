@@ -12,6 +12,8 @@ package enum Command: Equatable, Sendable {
     /// `init --new-link-key [DIR]`: a new link key on purpose (InitJob.newLinkKey).
     case newLinkKey(dir: String)
     case status(root: String, json: Bool)
+    /// `lookup NUMBER [--json]`: one number's history (LookupJob).
+    case lookup(root: String, number: String, json: Bool)
     case site(root: String, options: SiteOptions)
     case deliver(root: String, verbose: Bool, maxSeconds: Double = DeliveryJob.deliverBudgetSeconds, now: Bool = false,
                  mailCommand: [String]? = nil)

@@ -84,6 +84,9 @@ package struct RunReport: Sendable {
     /// Opt-out inputs read and left in place this run (a writer keeps them open): what they held
     /// is in force, so their deadlines count from now (FirstSeen).
     package var readInPlace: [String] = []
+    /// Answers written for inbox/lookups/ (outbox/lookups/<name>.csv) and the numbers looked up.
+    package var lookupFiles: [String] = []
+    package var lookupNumbers = 0
 }
 
 package enum RunJob {
@@ -206,6 +209,11 @@ package enum RunJob {
         let rest = try ListReports.finish(lists.deferred.filter { !campaigns.listsChecked.contains($0.key) }.map(\.value), state: state)
         log.append(rest.log)
         report.listReports = (lists.reports + rest.reports + campaigns.listReports).sorted()
+        // 4c. Lookups dropped into inbox/lookups/, after the campaigns (issue 17: InboxLookups).
+        let lookups = try InboxLookups.run(plan: plan, state: state)
+        log.append(lookups.log)
+        report.waiting += lookups.waiting
+        (report.lookupFiles, report.lookupNumbers) = (lookups.outputs, lookups.numbers)
     }
 }
 

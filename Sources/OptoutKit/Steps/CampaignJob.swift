@@ -62,6 +62,8 @@ package enum CampaignJob {
         let duplicates = try findDuplicates(&recipients, template: template, state: state, links: links)
         var rows = CampaignRows(outputs: outputs, message: message, links: links, linkBase: Array((settings.optoutLinkBase ?? "").utf8),
                                 maxSegments: maxSegments, summary: summary)
+        // issue 17 hook: the numbers sent, kept as .optout/campaigns/<name>.keys (finished in publish).
+        rows.keys = CampaignKeys(path: state.workspace.campaignKeysFile(outputName), tempRoot: state.workspace.tempFolder)
         let check = try pass(recipients, template: template, duplicates: duplicates, checksList: deferredList != nil,
                              outputName: outputName, state: state, rows: &rows)
         summary = rows.summary
@@ -75,7 +77,7 @@ package enum CampaignJob {
             listReport = state.display(try ListReportJob.write(deferredList, reader: list, check: check, state: state).reportPath)
         }
         try publish(outputs, summary: &summary, links: links, template: template, templatePath: state.display(planned.file.path),
-                    recipients: recipients, maxSegments: maxSegments, state: state)
+                    recipients: recipients, maxSegments: maxSegments, state: state, keys: rows.keys)
         return CampaignBuild(summary: summary, listReport: listReport)
     }
 
@@ -176,8 +178,10 @@ package enum CampaignJob {
     /// (links, report, skipped rows, and the send file, which a gateway uploader takes, last).
     static func publish(_ outputs: CampaignOutputs, summary: inout CampaignSummary, links: (LinkTokens, LinkIndex)?,
                         template: CampaignTemplate, templatePath: String, recipients: CampaignRecipients,
-                        maxSegments: Int?, state: RunState) throws(OptoutError) {
+                        maxSegments: Int?, state: RunState, keys: CampaignKeys? = nil) throws(OptoutError) {
         if let links { try links.1.sync() }
+        // issue 17 hook: the record of numbers sent is durable before any output appears.
+        try keys?.finish(CampaignKeysFacts(name: summary.name, builtAt: state.now, template: templatePath, rowsSent: summary.toSend, ledgerSeq: state.ledger.lastSeq))
         summary.outputs.append(state.display(outputs.sendPath))
         if outputs.linksFile != nil { summary.outputs.append(state.display(outputs.linksPath)) }
         summary.outputs.append(state.display(outputs.skippedPath))

@@ -126,6 +126,8 @@ struct CampaignRows {
     let linkBase: [UInt8]
     let maxSegments: Int?
     var summary: CampaignSummary
+    /// The numbers sent, for `optout lookup` (CampaignKeys; hook of issue 17: one append per send row).
+    var keys: CampaignKeys? = nil
     private let machine = CSVWriter(audience: .machine)
     private let people = CSVWriter(audience: .people)
     private var text: [UInt8] = []
@@ -170,6 +172,7 @@ struct CampaignRows {
             try outputs.linksFile?.write(row)
         }
         summary.toSend += 1
+        try keys?.append(number.value)  // issue 17 hook: the campaign's record of numbers sent
         summary.segments += count.segments
         if count.encoding == .gsm7 { summary.gsmMessages += 1 } else { summary.ucsMessages += 1 }
         row.removeAll(keepingCapacity: true)

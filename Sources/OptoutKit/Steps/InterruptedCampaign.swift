@@ -1,7 +1,7 @@
 // Outputs of an interrupted campaign: when a run is killed after some of a campaign's files were
 // published (links, send file, skipped rows; the report comes last) and the rerun then rejects the
 // campaign (its list was deleted or broken in between), the files already published must not stay
-// in outbox/ looking like a campaign to send. Input: the campaign's claimed output name (claimed
+// in outbox/ looking like a campaign to send (nor its .optout/campaigns/<name>.keys, which says it was sent). Input: the campaign's claimed output name (claimed
 // through the journal, so no other input ever used it and no file had it when it was claimed).
 // Output: the files removed (paths relative to the root). Failures: `OptoutError` when one exists
 // and cannot be removed.
@@ -14,7 +14,8 @@ import Glibc
 package enum InterruptedCampaign {
     /// The files a campaign named `name` publishes, in the order CampaignJob publishes them.
     package static func outputs(_ name: String, workspace ws: Workspace) -> [String] {
-        ["\(ws.linksFolder)/\(name).csv", "\(ws.sendFolder)/\(name).csv",
+        // The keys file (issue 17, CampaignKeys) is written first: a rejected campaign sent nobody.
+        [ws.campaignKeysFile(name), "\(ws.linksFolder)/\(name).csv", "\(ws.sendFolder)/\(name).csv",
          "\(ws.reportsFolder)/\(name)-skipped.csv", "\(ws.reportsFolder)/\(name).txt"]
     }
 

@@ -14,6 +14,7 @@ extension InputKind {
         case .clicks: nil
         case .suppressions: [".csv", ".txt", ".tsv"]
         case .reviews: [".csv", ".txt", ".tsv"]
+        case .lookups: [".csv", ".txt", ".tsv"]
         }
     }
 

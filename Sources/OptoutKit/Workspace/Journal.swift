@@ -27,6 +27,8 @@ package enum JournalKind: Hashable, Sendable, CustomStringConvertible {
     case read(InputKind)
     /// The run report page (key: "open": one claim at a time, kept by a rerun after a crash).
     case run
+    /// A CSV of numbers dropped into inbox/lookups/ (key: content key; InboxLookups).
+    case lookup
 
     package var raw: String {
         switch self {
@@ -35,6 +37,7 @@ package enum JournalKind: Hashable, Sendable, CustomStringConvertible {
         case .suppressions: return "suppressions"
         case .clicks: return "clicks"
         case .run: return "run"
+        case .lookup: return "lookup"
         case .read(let kind): return "read-\(kind.rawValue)"
         }
     }

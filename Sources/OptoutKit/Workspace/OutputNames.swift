@@ -75,6 +75,12 @@ package enum OutputNames {
         OutputName(folder: "outbox/reports", pattern: "compliance-<time>.csv"),
     ]
 
+    /// The answer to a CSV of numbers dropped into inbox/lookups/ (InboxLookups), one per input.
+    package static let lookup = OutputName(folder: "outbox/lookups", pattern: "<name>.csv")
+
+    /// The longest lookup name accepted, in bytes (longer stems are cut to fit).
+    package static var longestLookupName: Int { longestName(for: [lookup]) }
+
     /// Bytes a name may take in `entries` so that every output, its claim suffix and its temp
     /// file fit the file-name limit.
     static func longestName(for entries: [OutputName]) -> Int {

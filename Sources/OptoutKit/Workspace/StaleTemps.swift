@@ -18,7 +18,8 @@ package enum StaleTemps {
     @discardableResult
     package static func sweep(_ ws: Workspace) -> [String] {
         var folders = [ws.outbox, ws.sendFolder, ws.linksFolder, ws.reportsFolder, ws.notificationsFolder,
-                       ws.webhooksPending, ws.webhooksDelivered, ws.webhooksFailed, ws.siteFolder, ws.state]
+                       ws.webhooksPending, ws.webhooksDelivered, ws.webhooksFailed, ws.siteFolder, ws.state,
+                       ws.lookupsFolder, ws.campaignKeysFolder]
         for kind in InputKind.allCases { folders += [ws.folder(kind), ws.processed(kind), ws.rejected(kind)] }
         var removed: [String] = []
         for folder in folders {
@@ -31,7 +32,9 @@ package enum StaleTemps {
         }
         let tmp = ws.tempFolder
         for name in (try? FileManager.default.contentsOfDirectory(atPath: tmp)) ?? [] {
-            guard name.hasPrefix("dups-"), let pid = ownerPid(name, marker: "dups-"), !isAlive(pid) else { continue }
+            // dups-: duplicate searches; keys-: sorted runs of campaign keys (CampaignKeys).
+            let marker = name.hasPrefix("keys-") ? "keys-" : "dups-"
+            guard name.hasPrefix(marker), let pid = ownerPid(name, marker: marker), !isAlive(pid) else { continue }
             if (try? FileManager.default.removeItem(atPath: "\(tmp)/\(name)")) != nil { removed.append(ws.display("\(tmp)/\(name)")) }
         }
         return removed

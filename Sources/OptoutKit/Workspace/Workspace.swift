@@ -11,6 +11,8 @@ package enum InputKind: String, Sendable, CaseIterable {
     case lists, campaigns, stops, clicks, suppressions
     /// Decisions on review items (rows of a review report with `decision` apply or dismiss).
     case reviews
+    /// CSVs of numbers to look up (InboxLookups): each gives outbox/lookups/<name>.csv.
+    case lookups
 }
 
 /// Every path optout reads or writes, derived from the workspace root.
@@ -43,6 +45,8 @@ package struct Workspace: Sendable {
     package var webhooksFailed: String { "\(outbox)/webhooks/failed" }
     package var siteFolder: String { "\(outbox)/site" }
     package var suppressionsFile: String { "\(outbox)/suppressions.csv" }
+    /// Answers to the lookups dropped into inbox/lookups/ (InboxLookups).
+    package var lookupsFolder: String { "\(outbox)/lookups" }
 
     package var ledgerFile: String { "\(state)/ledger.tsv" }
     package var linkKeyFile: String { "\(state)/link.key" }
@@ -51,6 +55,11 @@ package struct Workspace: Sendable {
     /// Review items and the decisions that closed them (ReviewLog).
     package var reviewsFile: String { "\(state)/reviews.tsv" }
     package var lockFile: String { "\(state)/lock" }
+    /// Every lookup made, by `optout lookup` or inbox/lookups/ (LookupLog; append-only, 0600).
+    package var lookupsFile: String { "\(state)/lookups.tsv" }
+    /// One `<campaign>.keys` per campaign built: the numbers it was sent to (CampaignKeys).
+    package var campaignKeysFolder: String { "\(state)/campaigns" }
+    package func campaignKeysFile(_ name: String) -> String { "\(campaignKeysFolder)/\(name).keys" }
     package var lastRunFile: String { "\(state)/last-run.json" }
     /// When optout first saw each opt-out input still in the inbox or rejected/ (PendingDeadlines).
     package var firstSeenFile: String { "\(state)/first-seen.tsv" }
@@ -70,13 +79,14 @@ package struct Workspace: Sendable {
 
     /// The outbox folders every command may create, in the README's order.
     package var outboxFolders: [String] {
-        [sendFolder, linksFolder, reportsFolder, notificationsFolder, "\(outbox)/webhooks", webhooksPending, webhooksDelivered, webhooksFailed]
+        [sendFolder, linksFolder, reportsFolder, notificationsFolder, "\(outbox)/webhooks", webhooksPending, webhooksDelivered, webhooksFailed,
+         lookupsFolder]
     }
 
     /// Every folder of the layout, relative to the root (README "Folder contract" names each).
     package var declaredFolders: [String] {
         var all = [inbox] + InputKind.allCases.flatMap { [folder($0), processed($0), rejected($0)] }
-        all += [outbox] + outboxFolders + [siteFolder, state, tempFolder]
+        all += [outbox] + outboxFolders + [siteFolder, state, tempFolder, campaignKeysFolder]
         return all.map(display)
     }
 

@@ -22,7 +22,7 @@ package enum WorkspaceCheck {
         }
         result.append((ws.outbox, false))
         for path in ws.outboxFolders { result.append((path, false)) }
-        result += [(ws.state, true), (ws.tempFolder, true)]
+        result += [(ws.state, true), (ws.tempFolder, true), (ws.campaignKeysFolder, true)]
         return result
     }
 
@@ -31,7 +31,7 @@ package enum WorkspaceCheck {
 
     /// State files: regular files when present (a link would make optout write outside).
     static func stateFiles(_ ws: Workspace) -> [String] {
-        [ws.ledgerFile, ws.linkKeyFile, ws.linkIndexFile, ws.journalFile, ws.lockFile, ws.lastRunFile, ws.lastAttemptFile, ws.deliverLockFile]
+        [ws.ledgerFile, ws.linkKeyFile, ws.linkIndexFile, ws.journalFile, ws.lockFile, ws.lastRunFile, ws.lastAttemptFile, ws.deliverLockFile, ws.lookupsFile]
     }
 
     /// What is wrong with the folders of `ws` (empty when nothing), each "path: reason".

@@ -31,7 +31,7 @@ import Testing
     }
 
     @Test func anUnknownCommandNamesTheTable() {
-        #expect(throws: OptoutError.usage("unknown command \"frob\" (commands: run, watch, init, status, site, deliver)\nsee: optout --help")) {
+        #expect(throws: OptoutError.usage("unknown command \"frob\" (commands: run, watch, init, status, lookup, site, deliver)\nsee: optout --help")) {
             try CommandLineParser.parse(["frob"])
         }
     }

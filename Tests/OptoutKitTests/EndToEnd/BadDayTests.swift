@@ -188,6 +188,8 @@ func system(_ command: String, _ arguments: [String]) -> Int32 {
         }
         let n = try #require(found, "no crash point between the campaign report and the send file")
         let root = "\(base)/try-\(n)"
+        // The campaign's record of numbers sent (issue 17) is published before its other files.
+        #expect(Durable.exists(root + "/.optout/campaigns/hello.keys"))
         #expect(unlink(root + "/inbox/lists/big.csv") == 0)
         let rerun = try OptoutCLI.run(["run", "--root", root, "--verbose"], environment: ["OPTOUT_NOW": "2026-11-26T12:00:00Z"])
         #expect(rerun.status == 65)
@@ -201,6 +203,9 @@ func system(_ command: String, _ arguments: [String]) -> Int32 {
         #expect(!Durable.exists(root + "/outbox/reports/hello-skipped.csv"))
         #expect(rerun.stderr.contains("outbox/reports/hello.txt removed: written by an interrupted earlier attempt"), "\(rerun.stderr)")
         #expect(!Durable.exists(root + "/outbox/reports/hello.txt"))
+        // A rejected campaign sent nobody: its keys go too, so `optout lookup` never lists it.
+        #expect(rerun.stderr.contains(".optout/campaigns/hello.keys removed: written by an interrupted earlier attempt"), "\(rerun.stderr)")
+        #expect(!Durable.exists(root + "/.optout/campaigns/hello.keys"))
         print("list deleted mid-run: killed at step \(n), after outbox/reports/hello.txt was published")
     }
 
