@@ -3,8 +3,7 @@
 // an earlier month writes the report of every month from that one to the last ended (at most 24),
 // each only when its file does not exist yet. A fresh workspace (no run before) writes none.
 // Figures (ComplianceReportText) come from durable facts only — ledger records recorded in the
-// month, the hold log, .optout/lookups.tsv (the lookup command's record file: records whose first
-// field that reads as a time falls in the month, and records with no time), plus the opt-outs
+// month, the hold log, the lookups made in the month (LookupLog, .optout/lookups.tsv), plus the opt-outs
 // still not in force (PendingDeadlines) whose deadline passed within the month — so a run redone
 // after a crash (last-run.json not yet rewritten) writes the same bytes under the same name.
 // Input: the run state, the previous run's end. Output: the paths written. Failures: `OptoutError`
@@ -92,11 +91,6 @@ package enum ComplianceReport {
 
     /// Each lookup record's time (its first field that reads as an ISO 8601 time; nil: none).
     static func lookupTimes(path: String) throws(OptoutError) -> [Timestamp?] {
-        var out: [Timestamp?] = []
-        try RecordFile.scan(path) { payload, _ in
-            let fields = TabFields.split(payload).map { TabFields.unescape(UnsafeBufferPointer(rebasing: payload[$0])) }
-            out.append(fields.lazy.compactMap { $0.count >= 20 && $0.count <= 25 && $0.dropFirst(4).first == "-" ? Timestamp.parse($0, zone: .gmt) : nil }.first)
-        }
-        return out
+        try LookupLog.read(path: path).map { Optional($0.time) }
     }
 }

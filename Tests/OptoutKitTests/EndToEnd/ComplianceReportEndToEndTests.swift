@@ -47,11 +47,12 @@ import OptoutTestSupport
         // The rejected log, first seen 5 Oct, is due at the end of 20 Oct: said on stderr.
         #expect(second.stderr.contains("optout: opt-out deadline: inbox/stops/rejected/export.pdf (rejected, not applied): received 2026-10-05T12:00:00Z, not in force, due 2026-10-21T00:00:00Z (in 12 h, 10 business days (US))"), "\(second.stderr)")
         #expect(Tree.read("\(root)/outbox/reports/compliance-2026-09.csv") == nil)
-        // Lookups: two in October, one in November (the lookup command's record file).
-        let lookups = RecordFile(path: ws.lookupsFile)
-        try lookups.openForAppend()
-        try lookups.appendAndSync([Array("2026-10-07T10:00:00Z\t+12125550101\tcli".utf8), Array("2026-10-21T10:00:00Z\t+12125550104\tinbox".utf8),
-                                   Array("2026-11-01T00:10:00Z\t+12125550102\tcli".utf8)])
+        // Lookups: two in October, one in November, made with the lookup command itself.
+        for (number, now) in [("+12125550101", "2026-10-07T10:00:00Z"), ("+12125550104", "2026-10-21T10:00:00Z"),
+                              ("+12125550102", "2026-11-01T00:10:00Z")] {
+            let lookup = try OptoutCLI.run(["lookup", "--root", root, number], environment: ["OPTOUT_NOW": now])
+            #expect(lookup.status == 0, "\(lookup.stderr)")
+        }
 
         // Sunday 1 Nov, 00:30: the first run after October ends writes its report.
         let november = try OptoutCLI.run(["run", "--verbose", "--root", root], environment: ["OPTOUT_NOW": "2026-11-01T00:30:00Z"])
