@@ -56,6 +56,10 @@ package struct Settings: Sendable {
     /// Let `{optout}` campaigns use a link base on a reserved example domain (example.com,
     /// *.test, localhost...): the shipped sample sets it; its links go nowhere.
     package var allowExampleLinks = false
+    /// Quiet hours: per-country windows added to the built-in rules (SendWindowSettings).
+    package var sendWindows: [String: [SendWindow]] = [:]
+    /// Quiet hours: the sending time of campaigns whose template gives no `send_at:` (SendAt).
+    package var sendAt: SendAt? = nil
     /// Allowed but unwise settings (an opt-out list without STOP): shown on every run.
     package var warnings: [Diagnostic] = []
 
