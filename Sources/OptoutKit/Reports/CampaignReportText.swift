@@ -89,7 +89,7 @@ package enum CampaignReportText {
             // Quiet hours: one send file per UTC time, and the rows held for an unknown zone.
             out += line("Send at:", "\(plan.sendAt) (from \(plan.start.iso8601); each recipient at the earliest time its sending hours allow)")
             for group in plan.groups {
-                out += line("  \(group.time.iso8601):", "\(group.rows) → \(group.path)")
+                out += "  \(group.time.iso8601)  \(group.rows) → \(group.path)\n"
             }
             out += line("Held:", plan.heldPath.map { "\(plan.heldRows) → \($0) (not sent: see the reason on each row)" } ?? "0")
         }

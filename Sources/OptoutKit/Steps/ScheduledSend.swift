@@ -28,7 +28,7 @@ package final class ScheduledSend {
     }
 
     /// The skipped report's category for a bad `state` cell.
-    package static let skipState = "state not a US state code"
+    package static let skipState = "invalid state"
     /// The list column that names a recipient's US state.
     package static let stateColumnName = "state"
 
