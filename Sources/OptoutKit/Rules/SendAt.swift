@@ -72,7 +72,8 @@ package struct SendAt: Hashable, Sendable, CustomStringConvertible {
         let nowSeconds = now.timeIntervalSince1970.rounded(.up)
         let start = Date(timeIntervalSince1970: nowSeconds)
         func local(_ y: Int, _ mo: Int, _ d: Int, _ m: Int) -> Date? {
-            // A local time inside a skipped hour moves forward to the transition (Calendar's default).
+            // Calendar's rule: a local time inside a skipped hour moves an hour later (02:30 → 03:30);
+            // one inside a repeated hour is its first occurrence.
             calendar.date(from: DateComponents(year: y, month: mo, day: d, hour: m / 60, minute: m % 60))
         }
         switch when {

@@ -16,6 +16,8 @@ package enum InterruptedCampaign {
     package static func outputs(_ name: String, workspace ws: Workspace) -> [String] {
         ["\(ws.linksFolder)/\(name).csv", "\(ws.sendFolder)/\(name).csv",
          "\(ws.reportsFolder)/\(name)-skipped.csv", "\(ws.reportsFolder)/\(name).txt"]
+            // Quiet hours: a scheduled campaign's held report and timed send files (ScheduledSend).
+            + ["\(ws.root)/\(OutputNames.campaignPath(.held, name: name))"] + ScheduledSend.existingFiles(name: name, root: ws.root)
     }
 
     /// Removes what an earlier, interrupted attempt of this campaign published (called when the

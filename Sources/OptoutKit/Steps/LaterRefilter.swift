@@ -29,7 +29,7 @@ package enum LaterRefilter {
     package static func run(state: RunState) throws(OptoutError) -> LaterRefilterResult {
         let ws = state.workspace
         var out = LaterRefilterResult()
-        let folder = "\(ws.root)/\(OutputNames.campaignTable.first { $0.kind == .later }!.name.folder)"
+        let folder = "\(ws.root)/\(ScheduledSend.folder)"
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return out }
         for fileName in names.sorted() where !fileName.hasPrefix(".") {
             guard let (campaign, time) = parse(fileName), time.seconds > state.now.seconds else { continue }

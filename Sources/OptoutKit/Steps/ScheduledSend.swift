@@ -15,6 +15,9 @@
 import Foundation
 import OptoutBase
 import OptoutPhone
+#if canImport(Glibc)
+import Glibc
+#endif
 
 package final class ScheduledSend {
     /// Where one recipient goes.
@@ -152,8 +155,27 @@ package final class ScheduledSend {
         try heldFile?.commit()
     }
 
-    /// Publishes the send files, earliest first.
+    /// Publishes the send files, earliest first; then removes this campaign's send files of other
+    /// times (left by an interrupted earlier attempt of the same claimed name, built at another
+    /// clock: never two schedules of one campaign).
     package func commitLater() throws(OptoutError) {
         for seconds in files.keys.sorted() { try files[seconds]?.commit() }
+        let current = Set(groups.map { "\(root)/\($0.path)" })
+        var removed = false
+        for path in Self.existingFiles(name: name, root: root) where !current.contains(path) {
+            if unlink(path) != 0 { throw .cannotCreate(path: path, reason: errnoText()) }
+            removed = true
+        }
+        if removed { try Durable.syncDirectory("\(root)/\(Self.folder)") }
+    }
+
+    /// outbox/send/later, relative to the root.
+    package static var folder: String { OutputNames.campaignTable.first { $0.kind == .later }!.name.folder }
+
+    /// The send files of campaign `name` in outbox/send/later/ (absolute paths, sorted).
+    package static func existingFiles(name: String, root: String) -> [String] {
+        let folder = "\(root)/\(folder)"
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return [] }
+        return names.filter { !$0.hasPrefix(".") && LaterRefilter.parse($0)?.0 == name }.sorted().map { "\(folder)/\($0)" }
     }
 }
