@@ -82,6 +82,7 @@ package final class Journal {
                 summary.toSend = Int(fields[4]) ?? 0
                 summary.segments = Int(fields[5]) ?? 0
                 for i in stride(from: 6, to: n, by: 2) { summary.skipped[fields[i]] = Int(fields[i + 1]) ?? 0 }
+                summary.takeScheduleFacts()  // quiet hours (ScheduleFacts)
                 pageCampaigns[fields[1], default: []].removeAll { $0.name == summary.name }
                 pageCampaigns[fields[1], default: []].append(summary)
             default:
@@ -145,6 +146,7 @@ package final class Journal {
     package func recordPageCampaign(page: String, _ summary: CampaignSummary) throws(OptoutError) {
         var fields = ["page", page, summary.name, String(summary.rowsRead), String(summary.toSend), String(summary.segments)]
         for (reason, n) in summary.skipped.sorted(by: { $0.key < $1.key }) { fields += [reason, String(n)] }
+        fields += summary.scheduleFacts  // quiet hours: each timed file's rows and the held rows (ScheduleFacts)
         try write(fields)
         pageCampaigns[page, default: []].removeAll { $0.name == summary.name }
         pageCampaigns[page, default: []].append(summary)

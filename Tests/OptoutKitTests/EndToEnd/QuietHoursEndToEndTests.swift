@@ -118,6 +118,14 @@ import OptoutTestSupport
         #expect(report.contains("  2026-11-30T09:00:00Z  1 → outbox/send/later/sunday@20261130T090000Z.csv\n"), "\(report)")
         #expect(report.contains("Held:                 1 → outbox/reports/sunday-held.csv"), "\(report)")
         #expect(report.contains("  invalid state:      1\n"), "\(report)")
+        // The run page (built from journal facts) counts them too.
+        let pages = Self.files(root, "outbox/reports").filter { $0.hasPrefix("run-") }
+        #expect(pages.count == 1)
+        let page = Tree.read("\(root)/outbox/reports/\(pages.first ?? "")") ?? ""
+        #expect(page.contains("<td>  at 2026-11-29T14:30:00Z</td><td class=\"n\" data-k=\"later\">5</td>"), "\(page)")
+        #expect(page.contains("<td>  at 2026-11-30T09:00:00Z</td><td class=\"n\" data-k=\"later\">1</td>"))
+        #expect(page.contains("<td>held: sending hours unknown</td><td class=\"n\" data-k=\"held\">1</td>"))
+        #expect(page.contains("data-k=\"sent\">12</td>"))
 
         // Saturday: Nora texts STOP. The 14:30Z file loses her; the skipped report says why.
         try Tree.write("\(root)/inbox/stops/sat.csv", "from,text,timestamp\n+12125550101,STOP,2026-11-28T11:00:00Z\n")
