@@ -24,9 +24,16 @@ package struct CampaignSummary: Sendable {
         /// As written ("2026-11-29 09:30 America/New_York"), and the instant it resolved to.
         package var sendAt: String
         package var start: Timestamp
-        package var groups: [ScheduledSend.Group]
+        package var groups: [ScheduledFile]
         package var heldRows: Int
         package var heldPath: String?
+    }
+
+    /// One scheduled send file (ScheduledSend): its UTC time, rows and path (relative to the root).
+    package struct ScheduledFile: Sendable, Equatable {
+        package var time: Timestamp
+        package var rows: Int
+        package var path: String
     }
 }
 

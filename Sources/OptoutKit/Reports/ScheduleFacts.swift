@@ -30,7 +30,7 @@ extension CampaignSummary {
             if key == Self.heldFact {
                 plan.heldRows = n
             } else if key.hasPrefix(Self.atFact), let time = Timestamp.parse(String(key.dropFirst(Self.atFact.count)), zone: .gmt) {
-                plan.groups.append(ScheduledSend.Group(time: time, rows: n, path: OutputNames.laterPath(name: name, time: time.compact)))
+                plan.groups.append(ScheduledFile(time: time, rows: n, path: ""))  // the page shows no path
             }
         }
         plan.start = plan.groups.first?.time ?? plan.start

@@ -36,11 +36,7 @@ package final class ScheduledSend {
     package static let stateColumnName = "state"
 
     /// One scheduled send file: its UTC time, rows and path (relative to the root).
-    package struct Group: Sendable, Equatable {
-        package var time: Timestamp
-        package var rows: Int
-        package var path: String
-    }
+    package typealias Group = CampaignSummary.ScheduledFile
 
     let name: String
     let root: String
