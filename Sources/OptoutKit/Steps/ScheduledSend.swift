@@ -56,19 +56,26 @@ package final class ScheduledSend {
     /// A scheduler for campaign `name`, or a rejection when the name is too long for its timed files.
     package init(name: String, root: String, start: Timestamp, sendAt: SendAt, windows: [String: [SendWindow]],
                  stateColumn: Int?) throws(CampaignRejection) {
-        guard name.utf8.count <= OutputNames.longestScheduledCampaignName else {
-            throw CampaignRejection(reasons: ["the campaign name is \(name.utf8.count) bytes long; a scheduled campaign (send_at) may have at most \(OutputNames.longestScheduledCampaignName), to fit outbox/send/later/<name>@<time>.csv and the temp file beside it: shorten the file name"])
-        }
+        try Self.checkName(name)
         (self.name, self.root, self.start, self.sendAt, self.windows, self.stateColumn) = (name, root, start, sendAt, windows, stateColumn)
     }
 
     /// The scheduler of a campaign whose template (or, without a header, settings) gives `send_at`,
     /// or nil (no `send_at`, or "now": the campaign is built exactly as before).
+    /// The start is fixed in the journal at the first build: a rerun after a crash (at another
+    /// clock) writes the same files, never a second schedule.
     package static func forCampaign(_ template: CampaignTemplate, name: String, state: RunState,
-                                    list: ContactListReader?) throws(CampaignRejection) -> ScheduledSend? {
+                                    list: ContactListReader?) throws -> ScheduledSend? {
         guard let sendAt = template.sendAt ?? state.settings.sendAt,
               let instant = sendAt.instant(now: Date(timeIntervalSince1970: TimeInterval(state.now.seconds))) else { return nil }
-        return try ScheduledSend(name: name, root: state.workspace.root, start: Timestamp(seconds: Int64(instant.timeIntervalSince1970)),
+        var start = Int64(instant.timeIntervalSince1970)
+        if let recorded = state.journal.scheduleStarts[name] {
+            start = recorded
+        } else {
+            try checkName(name)
+            try state.journal.recordScheduleStart(name: name, seconds: start)
+        }
+        return try ScheduledSend(name: name, root: state.workspace.root, start: Timestamp(seconds: start),
                                  sendAt: sendAt, windows: state.settings.sendWindows,
                                  stateColumn: list?.columnIndex(stateColumnName))
     }
@@ -77,6 +84,13 @@ package final class ScheduledSend {
     package func fill(_ summary: inout CampaignSummary) {
         summary.schedule = CampaignSummary.Schedule(sendAt: sendAt.description, start: start, groups: groups,
                                                     heldRows: heldRows, heldPath: heldPath)
+    }
+
+    /// Refuses a name too long for the timed file names.
+    static func checkName(_ name: String) throws(CampaignRejection) {
+        guard name.utf8.count <= OutputNames.longestScheduledCampaignName else {
+            throw CampaignRejection(reasons: ["the campaign name is \(name.utf8.count) bytes long; a scheduled campaign (send_at) may have at most \(OutputNames.longestScheduledCampaignName), to fit outbox/send/later/<name>@<time>.csv and the temp file beside it: shorten the file name"])
+        }
     }
 
     /// Where the recipient `number` goes; `state` is its `state` cell (nil without the column).

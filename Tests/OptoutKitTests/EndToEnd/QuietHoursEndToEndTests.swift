@@ -195,4 +195,45 @@ import OptoutTestSupport
         #expect(again.status == 78, "\(again.stderr)")
         #expect(again.stderr.contains("\"send_at\""), "\(again.stderr)")
     }
+
+    /// Killed at every durability step of a scheduled build (OPTOUT_CRASH_AT), then rerun a day
+    /// later, when "next 10:00" means another day: the later folder holds one schedule, never two,
+    /// and each recipient once; once any timed file was published, the rerun keeps that schedule
+    /// (its start is in the journal).
+    @Test func aCrashAtAnyStepThenARerunADayLaterLeavesOneSchedule() throws {
+        let base = NSTemporaryDirectory() + "optout-quiet-crash-" + UUID().uuidString
+        defer { Tree.remove(base) }
+        let pristine = base + "/pristine"
+        _ = try InitJob.run(dir: pristine)
+        try Tree.write("\(pristine)/inbox/settings.json", "{ \"settle_seconds\": 0, \"send_at\": \"next 10:00 America/New_York\" }")
+        try Tree.write("\(pristine)/inbox/lists/people.csv", "name,phone\nNora,+12125550101\nLena,+14155550104\n")
+        try Tree.write("\(pristine)/inbox/campaigns/weekend.txt", "list: people\n\nHi {name}, reply STOP to stop\n")
+        let friday = "2026-11-27T16:00:00Z", saturday = "2026-11-28T16:30:00Z"
+        let first = ["weekend@20261128T150000Z.csv", "weekend@20261128T160000Z.csv"]
+        let second = ["weekend@20261129T150000Z.csv", "weekend@20261129T160000Z.csv"]
+
+        let counted = base + "/counted"
+        try Tree.copy(pristine, to: counted)
+        let countFile = base + "/steps.txt"
+        let reference = try OptoutCLI.runWorkspace(counted, now: friday, environment: ["OPTOUT_CRASH_COUNT_FILE": countFile])
+        #expect(reference.status == 0, "\(reference.stderr)")
+        #expect(Self.files(counted, "outbox/send/later") == first)
+        let steps = Int((Tree.read(countFile) ?? "").split(separator: "\n").first ?? "") ?? 0
+        #expect(steps > 5)
+        for n in 1...max(steps, 1) {
+            let root = "\(base)/crash-\(n)"
+            defer { Tree.remove(root) }
+            try Tree.copy(pristine, to: root)
+            let crashed = try OptoutCLI.runWorkspace(root, now: friday, environment: ["OPTOUT_CRASH_AT": String(n)])
+            #expect(crashed.killed, "step \(n): not killed (exit \(crashed.status))")
+            let published = !Self.files(root, "outbox/send/later").isEmpty
+            let rerun = try OptoutCLI.runWorkspace(root, now: saturday)
+            #expect(rerun.status == 0, "step \(n): rerun exited \(rerun.status): \(rerun.stderr)")
+            let files = Self.files(root, "outbox/send/later")
+            #expect(files == first || files == second, "step \(n): \(files)")
+            if published { #expect(files == first, "step \(n): a published schedule must be kept: \(files)") }
+            let phones = files.flatMap { Self.sendRows("\(root)/outbox/send/later/\($0)").map(\.0) }.sorted()
+            #expect(phones == ["+12125550101", "+14155550104"], "step \(n): \(phones)")
+        }
+    }
 }
