@@ -236,4 +236,41 @@ import OptoutTestSupport
             #expect(phones == ["+12125550101", "+14155550104"], "step \(n): \(phones)")
         }
     }
+
+    /// A STOP after the build, the run killed at every durability step, then rerun: the number is
+    /// out of its timed file and in the skipped report exactly once.
+    @Test func aCrashWhileRefilteringLeavesTheNumberOutOnceReported() throws {
+        let base = NSTemporaryDirectory() + "optout-quiet-refilter-" + UUID().uuidString
+        defer { Tree.remove(base) }
+        let pristine = base + "/pristine"
+        _ = try InitJob.run(dir: pristine)
+        try Tree.write("\(pristine)/inbox/settings.json", "{ \"settle_seconds\": 0, \"send_at\": \"next 10:00 America/New_York\" }")
+        try Tree.write("\(pristine)/inbox/lists/people.csv", "name,phone\nNora,+12125550101\nNed,+12125550102\n")
+        try Tree.write("\(pristine)/inbox/campaigns/weekend.txt", "list: people\n\nHi {name}, reply STOP to stop\n")
+        let built = try OptoutCLI.runWorkspace(pristine, now: "2026-11-27T16:00:00Z")
+        #expect(built.status == 0, "\(built.stderr)")
+        try Tree.write("\(pristine)/inbox/stops/sat.csv", "from,text,timestamp\n+12125550101,STOP,2026-11-28T11:00:00Z\n")
+        let saturday = "2026-11-28T12:00:00Z"
+        let counted = base + "/counted"
+        try Tree.copy(pristine, to: counted)
+        let countFile = base + "/steps.txt"
+        let reference = try OptoutCLI.runWorkspace(counted, now: saturday, environment: ["OPTOUT_CRASH_COUNT_FILE": countFile])
+        #expect(reference.status == 0, "\(reference.stderr)")
+        let later = "outbox/send/later/weekend@20261128T150000Z.csv"
+        #expect(Self.sendRows("\(counted)/\(later)").map(\.0) == ["+12125550102"])
+        let steps = Int((Tree.read(countFile) ?? "").split(separator: "\n").first ?? "") ?? 0
+        #expect(steps > 3)
+        for n in 1...max(steps, 1) {
+            let root = "\(base)/crash-\(n)"
+            defer { Tree.remove(root) }
+            try Tree.copy(pristine, to: root)
+            let crashed = try OptoutCLI.runWorkspace(root, now: saturday, environment: ["OPTOUT_CRASH_AT": String(n)])
+            #expect(crashed.killed, "step \(n): not killed (exit \(crashed.status))")
+            let rerun = try OptoutCLI.runWorkspace(root, now: saturday)
+            #expect(rerun.status == 0, "step \(n): \(rerun.stderr)")
+            #expect(Self.sendRows("\(root)/\(later)").map(\.0) == ["+12125550102"], "step \(n)")
+            let skipped = Tree.read("\(root)/outbox/reports/weekend-skipped.csv") ?? ""
+            #expect(skipped.components(separatedBy: "'+12125550101,").count == 2, "step \(n): \(skipped)")
+        }
+    }
 }
