@@ -193,6 +193,8 @@ package enum RunJob {
         report.readInPlace = intake.consumed.map(\.file).filter(\.leaveInPlace).map { state.workspace.display($0.path) }
         log.append(consumed.log)
         report.unreadableOptOutRows += consumed.unreadableRows
+        // 2b. Quiet hours: scheduled send files whose time has not come lose the numbers opted out since (LaterRefilter).
+        log.append(try LaterRefilter.run(state: state).log)
         // 3. Lists: a report for each new or changed list (those a campaign names: from its pass).
         attempt?.step("lists")
         let lists = try ListReports.run(plan: plan, state: state)

@@ -1,9 +1,9 @@
 // Campaign templates: inbox/campaigns/<name>.txt parsed into headers and a message body.
-// Input: the file's text — header lines (`list:`, `to:`, `sender:`, `max_segments:`), a blank
+// Input: the file's text — header lines (`list:`, `to:`, `sender:`, `max_segments:`, `send_at:`), a blank
 // line, then the body with `{column}`, `{column|fallback}` and `{optout}` placeholders (`{{` and
 // `}}` stand for literal braces). Output: a `CampaignTemplate`. Failures: `InputError` with the
 // line and reason (unknown header, no list or number, `{optout}` in a single-number campaign,
-// an unclosed brace, an empty body).
+// an unclosed brace, an empty body, a `send_at:` that is not a time and zone: SendAt).
 
 import OptoutBase
 
@@ -25,11 +25,13 @@ package struct CampaignTemplate: Sendable, Equatable {
     package var toLine: Int?
     package var sender: String?
     package var maxSegments: Int?
+    /// `send_at:` (quiet hours, SendAt / ScheduledSend); nil: the settings default applies.
+    package var sendAt: SendAt?
     package var parts: [TemplatePart]
     /// 1-based line where the body starts (for messages about placeholders).
     package var bodyLine: Int
 
-    package static let headerKeys = ["list", "to", "sender", "max_segments"]
+    package static let headerKeys = ["list", "to", "sender", "max_segments", "send_at"]
 
     package var usesOptOutLink: Bool { parts.contains(.optOutLink) }
 
@@ -43,7 +45,7 @@ package struct CampaignTemplate: Sendable, Equatable {
         if normalized.hasPrefix("\u{FEFF}") { normalized.removeFirst() }
         normalized = normalized.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
         let lines = normalized.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        var list: String?, to: String?, toLine: Int?, sender: String?, maxSegments: Int?
+        var list: String?, to: String?, toLine: Int?, sender: String?, maxSegments: Int?, sendAt: SendAt?
         var index = 0
         var seen = Set<String>()
         while index < lines.count {
@@ -64,6 +66,11 @@ package struct CampaignTemplate: Sendable, Equatable {
             case "list": list = value.hasSuffix(".csv") ? String(value.dropLast(4)) : value
             case "to": to = value; toLine = index + 1
             case "sender": sender = value
+            case "send_at":
+                switch SendAt.parse(value) {
+                case .success(let parsed): sendAt = parsed
+                case .failure(let error): throw InputError(line: index + 1, reason: error.reason)
+                }
             default:
                 guard let n = Int(value), n >= 1, n <= 255 else {
                     throw InputError(line: index + 1, reason: "max_segments must be a whole number from 1 to 255, not \"\(value)\"")
@@ -96,7 +103,7 @@ package struct CampaignTemplate: Sendable, Equatable {
             throw InputError(line: bodyLine, reason: "{\(name)} needs a list column, but this campaign goes to a single number (\"to:\")")
         }
         return CampaignTemplate(list: list, to: to, toLine: toLine, sender: sender, maxSegments: maxSegments,
-                                parts: parts, bodyLine: bodyLine)
+                                sendAt: sendAt, parts: parts, bodyLine: bodyLine)
     }
 
     static func parseBody(_ body: String, firstLine: Int) throws(InputError) -> [TemplatePart] {

@@ -6,6 +6,7 @@
 // than 32 → `CommentedJSON.Failure` with its line (and column).
 
 import OptoutBase
+import Foundation
 
 package enum CommentedJSON {
     package struct Failure: Error, Equatable {
@@ -111,6 +112,23 @@ package indirect enum JSONValue: Sendable, Equatable {
     package subscript(key: String) -> JSONMember? {
         guard case .object(let members) = self else { return nil }
         return members.first { $0.key == key }
+    }
+}
+
+extension JSONValue {
+    /// The value as JSONSerialization would give it (objects as dictionaries; for readers that take `Any`).
+    package var foundationValue: Any {
+        switch self {
+        case .object(let members):
+            var out: [String: Any] = [:]
+            for member in members { out[member.key] = member.value.foundationValue }
+            return out
+        case .array(let items): return items.map(\.foundationValue)
+        case .string(let text): return text
+        case .number(let n): return n
+        case .bool(let b): return b
+        case .null: return NSNull()
+        }
     }
 }
 

@@ -64,6 +64,10 @@ package struct Settings: Sendable {
     package var deadlines: DeadlineSettings {
         DeadlineSettings(jurisdictions: deadlineJurisdictions, holidays: deadlineHolidays, timezone: timezone, defaultCountry: defaultCountry)
     }
+    /// Quiet hours: per-country windows added to the built-in rules (SendWindowSettings).
+    package var sendWindows: [String: [SendWindow]] = [:]
+    /// Quiet hours: the sending time of campaigns whose template gives no `send_at:` (SendAt).
+    package var sendAt: SendAt? = nil
     /// Allowed but unwise settings (an opt-out list without STOP): shown on every run.
     package var warnings: [Diagnostic] = []
 

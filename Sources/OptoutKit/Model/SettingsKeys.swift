@@ -203,6 +203,29 @@ extension Settings {
         SettingsKey("currency", "string", "none", "currency named on that cost line", example: "\"GBP\"") { r, s throws(OptoutError) in
             s.currency = try r.string("currency") ?? ""
         },
+        SettingsKey("send_at", "string", "none",
+                    "sending time of campaigns whose template has no `send_at:` header: `\"next 10:00 America/New_York\"` (the first such local time at or after the build) or a fixed `\"2026-11-28 10:00 America/New_York\"`; scheduled campaigns go to `outbox/send/later/` by each recipient's sending hours (see \"Quiet hours\")",
+                    example: "\"next 10:00 America/New_York\"",
+                    notes: ["Quiet hours: campaigns without a send_at: header are scheduled at this time (see README).",
+                            "Their rows go to outbox/send/later/<campaign>@<UTC time>.csv by each recipient's local sending hours."],
+                    section: true) { r, s throws(OptoutError) in
+            guard let text = try r.string("send_at") else { return }
+            switch SendAt.parse(text) {
+            case .success(let value): s.sendAt = value.isScheduled ? value : nil
+            case .failure(let error): throw r.bad("send_at", error.reason)
+            }
+        },
+        SettingsKey("send_windows", "object", "`{}`",
+                    "sending hours of your own per country, added to the built-in ones for scheduled campaigns: `{\"FR\": [{\"days\": \"Mon-Fri\", \"from\": \"10:00\", \"to\": \"18:00\"}]}`",
+                    example: "{ \"FR\": [{ \"days\": \"Mon-Fri\", \"from\": \"10:00\", \"to\": \"18:00\" }] }",
+                    notes: ["Sending hours of your own per country (local time; entries are alternatives; only adds limits)."]) { r, s throws(OptoutError) in
+            guard let value = r.value("send_windows") else { return }
+            switch SendWindowSettings.parse(value.foundationValue) {
+            case .success(let windows): s.sendWindows = windows
+            case .failure(let failure):
+                throw r.bad(failure.key, failure.entry.isEmpty ? failure.reason : "\(failure.reason) (entry \(failure.entry))")
+            }
+        },
         SettingsKey("mobile_only", "boolean", "`false`",
                     "skip recipients that libphonenumber's data says are not mobiles (never applies to opt-outs)",
                     example: "false", notes: ["Skip numbers that libphonenumber's data says are landlines."], section: true) { r, s throws(OptoutError) in

@@ -17,6 +17,24 @@ package struct CampaignSummary: Sendable {
     package var sampleLink: String?
     package var warnings: [String] = []
     package var outputs: [String] = []
+    /// Quiet hours: a scheduled campaign's send files and held rows (nil: not scheduled).
+    package var schedule: Schedule?
+
+    package struct Schedule: Sendable, Equatable {
+        /// As written ("2026-11-29 09:30 America/New_York"), and the instant it resolved to.
+        package var sendAt: String
+        package var start: Timestamp
+        package var groups: [ScheduledFile]
+        package var heldRows: Int
+        package var heldPath: String?
+    }
+
+    /// One scheduled send file (ScheduledSend): its UTC time, rows and path (relative to the root).
+    package struct ScheduledFile: Sendable, Equatable {
+        package var time: Timestamp
+        package var rows: Int
+        package var path: String
+    }
 }
 
 /// What a report says about a contact list's format (read from its reader once the pass is done).
@@ -74,6 +92,14 @@ package enum CampaignReportText {
         out += "\n"
         out += line("Rows read:", String(s.rowsRead))
         out += line("To send:", String(s.toSend))
+        if let plan = s.schedule {
+            // Quiet hours: one send file per UTC time, and the rows held for an unknown zone.
+            out += line("Send at:", "\(plan.sendAt) (from \(plan.start.iso8601); each recipient at the earliest time its sending hours allow)")
+            for group in plan.groups {
+                out += "  \(group.time.iso8601)  \(group.rows) → \(group.path)\n"
+            }
+            out += line("Held:", plan.heldPath.map { "\(plan.heldRows) → \($0) (not sent: see the reason on each row)" } ?? "0")
+        }
         let skippedTotal = s.skipped.values.reduce(0, +)
         out += line("Skipped:", String(skippedTotal))
         for (reason, count) in s.skipped.sorted(by: { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }) {

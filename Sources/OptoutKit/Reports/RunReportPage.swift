@@ -97,10 +97,13 @@ package enum RunReportPage {
             rows.append(("skipped: \(reason)", "skipped", n))
         }
         rows.append(("to send", "sent", c.toSend))
+        // Quiet hours: each timed send file (UTC) and the rows held for an unknown zone (ScheduleFacts).
+        for group in c.schedule?.groups ?? [] { rows.append(("  at \(group.time.iso8601)", "later", group.rows)) }
+        if let held = c.schedule?.heldRows { rows.append(("held: sending hours unknown", "held", held)) }
         var out = "<h3 class=\"campaign\">\(escape(c.name))</h3><table class=\"funnel\" data-campaign=\"\(escape(c.name))\">"
         for (label, key, n) in rows {
             let width = Int((Double(n) / Double(total) * 100).rounded())
-            out += "<tr><td>\(escape(label))</td><td class=\"n\" data-k=\"\(key)\">\(n)</td><td style=\"width:40%\"><svg viewBox=\"0 0 100 8\" preserveAspectRatio=\"none\" role=\"img\" aria-label=\"\(n)\"><rect width=\"\(width)\" height=\"8\" rx=\"1\" fill=\"\(key == "skipped" ? "var(--warn)" : "var(--bar)")\"/></svg></td></tr>"
+            out += "<tr><td>\(escape(label))</td><td class=\"n\" data-k=\"\(key)\">\(n)</td><td style=\"width:40%\"><svg viewBox=\"0 0 100 8\" preserveAspectRatio=\"none\" role=\"img\" aria-label=\"\(n)\"><rect width=\"\(width)\" height=\"8\" rx=\"1\" fill=\"\(key == "skipped" || key == "held" ? "var(--warn)" : "var(--bar)")\"/></svg></td></tr>"
         }
         var cost = "\(c.segments) segment(s)"
         if let price { cost += String(format: ", cost %.2f", price * Double(c.segments)) }

@@ -1,4 +1,4 @@
-// SendWindowSettings.swift — reads the settings key `send_windows` (pure; not yet wired).
+// SendWindowSettings.swift — reads the settings key `send_windows` (pure; called by the settings table, SettingsKeys).
 // Input: the key's value as JSONSerialization gives it, e.g.
 //   {"FR": [{"days": "Mon-Fri", "from": "08:00", "to": "20:00"}, {"days": "Sat", "from": "10:00", "to": "18:00"}]}
 // Country keys are ISO 3166 codes libphonenumber knows ("US", "fr"); each entry needs "days"

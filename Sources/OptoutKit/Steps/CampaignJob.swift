@@ -64,9 +64,12 @@ package enum CampaignJob {
                                 maxSegments: maxSegments, summary: summary)
         // issue 17 hook: the numbers sent, kept as .optout/campaigns/<name>.keys (finished in publish).
         rows.keys = CampaignKeys(path: state.workspace.campaignKeysFile(outputName), tempRoot: state.workspace.tempFolder)
+        // Quiet hours hook (issue 16): a scheduled campaign's rows go to send/later/ or the held report.
+        rows.scheduled = try ScheduledSend.forCampaign(template, name: outputName, state: state, list: recipients.list)
         let check = try pass(recipients, template: template, duplicates: duplicates, checksList: deferredList != nil,
                              outputName: outputName, state: state, rows: &rows)
         summary = rows.summary
+        rows.scheduled?.fill(&summary)  // quiet hours hook
         if summary.toSend == 0 && summary.rowsRead > 0 {
             summary.warnings.append("nobody to send to: every row was skipped")
         }
@@ -77,7 +80,7 @@ package enum CampaignJob {
             listReport = state.display(try ListReportJob.write(deferredList, reader: list, check: check, state: state).reportPath)
         }
         try publish(outputs, summary: &summary, links: links, template: template, templatePath: state.display(planned.file.path),
-                    recipients: recipients, maxSegments: maxSegments, state: state, keys: rows.keys)
+                    recipients: recipients, maxSegments: maxSegments, state: state, keys: rows.keys, scheduled: rows.scheduled)
         return CampaignBuild(summary: summary, listReport: listReport)
     }
 
@@ -178,11 +181,15 @@ package enum CampaignJob {
     /// (links, report, skipped rows, and the send file, which a gateway uploader takes, last).
     static func publish(_ outputs: CampaignOutputs, summary: inout CampaignSummary, links: (LinkTokens, LinkIndex)?,
                         template: CampaignTemplate, templatePath: String, recipients: CampaignRecipients,
-                        maxSegments: Int?, state: RunState, keys: CampaignKeys? = nil) throws(OptoutError) {
+                        maxSegments: Int?, state: RunState, keys: CampaignKeys? = nil, scheduled: ScheduledSend? = nil) throws(OptoutError) {
         if let links { try links.1.sync() }
         // issue 17 hook: the record of numbers sent is durable before any output appears.
         try keys?.finish(CampaignKeysFacts(name: summary.name, builtAt: state.now, template: templatePath, rowsSent: summary.toSend, ledgerSeq: state.ledger.lastSeq))
-        summary.outputs.append(state.display(outputs.sendPath))
+        if let scheduled {  // quiet hours hook: the timed send files and the held report instead of the send file
+            summary.outputs += scheduled.groups.map(\.path) + (scheduled.heldPath.map { [$0] } ?? [])
+        } else {
+            summary.outputs.append(state.display(outputs.sendPath))
+        }
         if outputs.linksFile != nil { summary.outputs.append(state.display(outputs.linksPath)) }
         summary.outputs.append(state.display(outputs.skippedPath))
         summary.outputs.append(state.display(outputs.reportPath))
@@ -194,7 +201,9 @@ package enum CampaignJob {
             case .links: try outputs.linksFile?.commit()
             case .report: try Durable.writeFile(outputs.reportPath, report)
             case .skipped: try outputs.skippedFile.commit()
-            case .send: try outputs.sendFile.commit()
+            case .send: if scheduled == nil { try outputs.sendFile.commit() }
+            case .held: try scheduled?.commitHeld()  // quiet hours hook (ScheduledSend)
+            case .later: try scheduled?.commitLater()
             }
         }
     }

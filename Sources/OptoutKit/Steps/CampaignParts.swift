@@ -128,6 +128,8 @@ struct CampaignRows {
     var summary: CampaignSummary
     /// The numbers sent, for `optout lookup` (CampaignKeys; hook of issue 17: one append per send row).
     var keys: CampaignKeys? = nil
+    /// Quiet hours (issue 16): set for a scheduled campaign; its rows go through it (ScheduledSend).
+    var scheduled: ScheduledSend? = nil
     private let machine = CSVWriter(audience: .machine)
     private let people = CSVWriter(audience: .people)
     private var text: [UInt8] = []
@@ -152,6 +154,15 @@ struct CampaignRows {
 
     /// Renders one recipient's message and writes its send row (and link row).
     mutating func emit(_ number: PhoneNumber, line: Int, fields: (Int) -> UnsafeBufferPointer<UInt8>) throws(OptoutError) {
+        // Quiet hours hook (ScheduledSend): a bad `state` cell skips, an unknown zone holds, else a time.
+        var slot: Timestamp? = nil
+        if let scheduled {
+            switch scheduled.route(number, state: scheduled.stateColumn.map { String(decoding: fields($0), as: UTF8.self) }) {
+            case .skip(let reason): try skip(line, number.e164, ScheduledSend.skipState, reason); return
+            case .held(let reason): try scheduled.hold(line: line, phone: number.e164, reason: reason); return
+            case .at(let time): slot = time
+            }
+        }
         token.removeAll(keepingCapacity: true)
         if let links { links.0.appendToken(for: number, to: &token) }
         message.render(into: &text, linkBase: linkBase, token: token, fields: fields)
@@ -183,6 +194,6 @@ struct CampaignRows {
         row.append(Self.comma)
         row.append(contentsOf: count.encoding == .gsm7 ? Self.gsmName : Self.ucsName)
         row.append(Self.newline)
-        try outputs.sendFile.write(row)
+        if let slot, let scheduled { try scheduled.write(row, at: slot) } else { try outputs.sendFile.write(row) }  // quiet hours hook
     }
 }

@@ -7,6 +7,8 @@
 //   reviews <n>                              — review reports cover the first n review items
 //   page <run page name> <campaign> <rows read> <to send> <segments> [<skip reason> <n>]...
 //                                            — a campaign built under the open run report's claim
+//   schedule <campaign output name> <seconds> — a scheduled campaign's start (quiet hours), fixed at
+//                                            its first build so a rerun writes the same timed files
 // An input that has a claim but no done is redone under the same name; a "done" input still in
 // the inbox with the same fingerprint (crash before the move) is only moved.
 // Failures: `OptoutError` naming the file.
@@ -60,6 +62,8 @@ package final class Journal {
     /// Records written after the last run report claim (when read): a crashed run that claimed its
     /// page and then did nothing durable left none.
     package private(set) var recordsAfterRunClaim = 0
+    /// Scheduled campaigns' start instants (Unix seconds) by output name (ScheduledSend).
+    package private(set) var scheduleStarts: [String: Int64] = [:]
 
     package init(path: String) throws(OptoutError) {
         file = RecordFile(path: path)
@@ -85,8 +89,11 @@ package final class Journal {
                 summary.toSend = Int(fields[4]) ?? 0
                 summary.segments = Int(fields[5]) ?? 0
                 for i in stride(from: 6, to: n, by: 2) { summary.skipped[fields[i]] = Int(fields[i + 1]) ?? 0 }
+                summary.takeScheduleFacts()  // quiet hours (ScheduleFacts)
                 pageCampaigns[fields[1], default: []].removeAll { $0.name == summary.name }
                 pageCampaigns[fields[1], default: []].append(summary)
+            case ("schedule", 3):
+                if let seconds = Int64(fields[2]) { scheduleStarts[fields[1]] = seconds }
             default:
                 break
             }
@@ -148,9 +155,16 @@ package final class Journal {
     package func recordPageCampaign(page: String, _ summary: CampaignSummary) throws(OptoutError) {
         var fields = ["page", page, summary.name, String(summary.rowsRead), String(summary.toSend), String(summary.segments)]
         for (reason, n) in summary.skipped.sorted(by: { $0.key < $1.key }) { fields += [reason, String(n)] }
+        fields += summary.scheduleFacts  // quiet hours: each timed file's rows and the held rows (ScheduleFacts)
         try write(fields)
         pageCampaigns[page, default: []].removeAll { $0.name == summary.name }
         pageCampaigns[page, default: []].append(summary)
+    }
+
+    /// Records the start of scheduled campaign `name` (before any of its files is written).
+    package func recordScheduleStart(name: String, seconds: Int64) throws(OptoutError) {
+        try write(["schedule", name, String(seconds)])
+        scheduleStarts[name] = seconds
     }
 
     package func setWebhookWatermark(_ seq: Int64) throws(OptoutError) {

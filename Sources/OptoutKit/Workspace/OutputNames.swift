@@ -20,6 +20,11 @@ package struct OutputName: Sendable {
         return out
     }
 
+    /// The file name for a campaign name and a time (`<name>@<time>.csv`).
+    package func fileName(name: String, time: String) -> String {
+        pattern.replacingOccurrences(of: "<name>", with: name).replacingOccurrences(of: "<time>", with: time)
+    }
+
     /// The fixed text before the placeholder ("list-" for "list-<list>.txt"; "index" when none).
     package var prefix: String {
         guard let open = pattern.firstIndex(of: "<") else { return DropFolder.splitExtension(pattern).0 }
@@ -30,6 +35,8 @@ package struct OutputName: Sendable {
 /// The files of a campaign.
 package enum CampaignOutput: Sendable, Equatable {
     case links, report, skipped, send
+    /// Quiet hours (ScheduledSend): recipients held for an unknown zone, and the scheduled send files.
+    case held, later
 }
 
 package enum OutputNames {
@@ -47,11 +54,24 @@ package enum OutputNames {
         (.links, OutputName(folder: "outbox/links", pattern: "<name>.csv")),
         (.report, OutputName(folder: "outbox/reports", pattern: "<name>.txt")),
         (.skipped, OutputName(folder: "outbox/reports", pattern: "<name>-skipped.csv")),
+        // A scheduled campaign (send_at) writes these two instead of the send file (ScheduledSend).
+        (.held, OutputName(folder: "outbox/reports", pattern: "<name>-held.csv")),
         (.send, OutputName(folder: "outbox/send", pattern: "<name>.csv")),
+        (.later, OutputName(folder: "outbox/send/later", pattern: "<name>@<time>.csv")),
     ]
 
-    /// The campaign's file names, in publish order.
-    package static var campaign: [OutputName] { campaignTable.map(\.name) }
+    /// Length of a `<time>` value: "20261129T143000Z" (`Timestamp.compact`).
+    package static let timeLength = 16
+
+    /// A scheduled send file of campaign `name` for the UTC time `time` ("20261129T143000Z"), relative to the root.
+    package static func laterPath(name: String, time: String) -> String {
+        let entry = campaignTable.first { $0.kind == .later }!.name
+        return "\(entry.folder)/\(entry.fileName(name: name, time: time))"
+    }
+
+    /// The campaign's file names, in publish order, but for the scheduled send files (whose longer
+    /// names only a scheduled campaign needs: `longestScheduledCampaignName`).
+    package static var campaign: [OutputName] { campaignTable.filter { $0.kind != .later }.map(\.name) }
 
     /// The output of `kind` for a campaign named `name`, relative to the workspace root.
     package static func campaignPath(_ kind: CampaignOutput, name: String) -> String {
@@ -84,12 +104,15 @@ package enum OutputNames {
     /// Bytes a name may take in `entries` so that every output, its claim suffix and its temp
     /// file fit the file-name limit.
     static func longestName(for entries: [OutputName]) -> Int {
-        let extra = entries.map { $0.fileName("").utf8.count }.max() ?? 0
+        // A pattern with both a name and a time (`<name>@<time>.csv`) also carries the time.
+        let extra = entries.map { $0.fileName("").utf8.count + ($0.pattern.contains("<name>") && $0.pattern.contains("<time>") ? timeLength : 0) }.max() ?? 0
         return fileNameLimit - extra - claimSuffixReserve - tempReserve
     }
 
     /// The longest campaign name accepted, in bytes (UTF-8).
     package static var longestCampaignName: Int { longestName(for: campaign) }
+    /// The longest name of a scheduled campaign (`send_at`), whose send files carry a time: ScheduledSend refuses longer.
+    package static var longestScheduledCampaignName: Int { longestName(for: campaignTable.map(\.name)) }
     /// The longest list name whose report fits, in bytes.
     package static var longestListName: Int { longestName(for: reports.filter { $0.pattern.contains("<list>") }) }
 
