@@ -15,7 +15,7 @@ package enum InterruptedCampaign {
     /// The files a campaign named `name` publishes, in the order CampaignJob publishes them.
     package static func outputs(_ name: String, workspace ws: Workspace) -> [String] {
         ["\(ws.linksFolder)/\(name).csv", "\(ws.sendFolder)/\(name).csv",
-         "\(ws.reportsFolder)/\(name)-skipped.csv", "\(ws.reportsFolder)/\(name).txt"]
+         "\(ws.reportsFolder)/\(name)-skipped.csv", "\(ws.reportsFolder)/\(name)-skipped.xlsx", "\(ws.reportsFolder)/\(name).txt"]
     }
 
     /// Removes what an earlier, interrupted attempt of this campaign published (called when the
