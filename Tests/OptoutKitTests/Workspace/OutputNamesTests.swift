@@ -173,9 +173,10 @@ import OptoutTestSupport
 
 @Suite struct CampaignPublishOrderTests {
     @Test func theCampaignTableIsInPublishOrderWithTheSendFileLast() {
-        #expect(OutputNames.campaignTable.map(\.kind) == [.links, .report, .skipped, .send])
+        #expect(OutputNames.campaignTable.map(\.kind) == [.links, .report, .skipped, .skippedWorkbook, .send])
         #expect(OutputNames.campaignPath(.send, name: "spring") == "outbox/send/spring.csv")
         #expect(OutputNames.campaignPath(.skipped, name: "spring") == "outbox/reports/spring-skipped.csv")
-        #expect(OutputNames.campaign.map(\.pattern) == ["<name>.csv", "<name>.txt", "<name>-skipped.csv", "<name>.csv"])
+        #expect(OutputNames.campaignPath(.skippedWorkbook, name: "spring") == "outbox/reports/spring-skipped.xlsx")
+        #expect(OutputNames.campaign.map(\.pattern) == ["<name>.csv", "<name>.txt", "<name>-skipped.csv", "<name>-skipped.xlsx", "<name>.csv"])
     }
 }
