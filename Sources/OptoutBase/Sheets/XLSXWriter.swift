@@ -96,7 +96,8 @@ package final class XLSXWriter {
         if fd < 0 { throw Durable.writeError(path) }
         unlink(tempPath)  // the open descriptor keeps it; nothing is left behind by a crash
         buffer.reserveCapacity((1 << 20) + 65536)
-        var header = Self.rowOpen(1, &rowNumber)
+        var header: [UInt8] = []
+        appendRowOpen(1, into: &header)
         for (i, column) in columns.enumerated() {
             var text = column.header
             text.withUTF8 { appendText($0, column: i, style: " s=\"2\"", into: &header) }
@@ -149,7 +150,8 @@ package final class XLSXWriter {
             result.omitted = 0
         } else if result.omitted > 0 {
             sheetRows += 1
-            var row = Self.rowOpen(sheetRows, &rowNumber)
+            var row: [UInt8] = []
+            appendRowOpen(sheetRows, into: &row)
             var text = overflowNote(result.omitted)
             text.withUTF8 { appendText($0, column: 0, style: "", into: &row, measure: false) }
             row.append(contentsOf: Self.rowClose)
@@ -182,18 +184,17 @@ package final class XLSXWriter {
 
     private static let rowClose = Array("</row>".utf8)
 
-    /// `<row r="n">`, leaving n's digits in `digits` for the cell references.
-    private static func rowOpen(_ n: Int, _ digits: inout [UInt8]) -> [UInt8] {
-        digits.removeAll(keepingCapacity: true)
-        appendDecimal(n, &digits)
-        var row = Array("<row r=\"".utf8)
-        row.append(contentsOf: digits)
-        row.append(contentsOf: "\">".utf8)
-        return row
+    /// Appends `<row r="n">`, leaving n's digits in `rowNumber` for the cell references.
+    private func appendRowOpen(_ n: Int, into out: inout [UInt8]) {
+        rowNumber.removeAll(keepingCapacity: true)
+        appendDecimal(n, &rowNumber)
+        out.append(contentsOf: "<row r=\"".utf8)
+        out.append(contentsOf: rowNumber)
+        out.append(contentsOf: "\">".utf8)
     }
 
     private func appendCells(_ cell: (Int) -> UnsafeBufferPointer<UInt8>, row n: Int, into out: inout [UInt8]) {
-        out.append(contentsOf: Self.rowOpen(n, &rowNumber))
+        appendRowOpen(n, into: &out)
         for i in 0..<columns.count {
             let value = cell(i)
             if value.isEmpty { continue }
