@@ -1,7 +1,8 @@
 // Workbooks out, as a spreadsheet user meets them (issue 14 item 2, and the item 5 guard),
 // through the real `optout` executable: a campaign whose list has a duplicate, a blank row, a
-// number Excel already mangled to 4.47911E+11 and a formula, beside a STOP log. The skipped-rows
-// CSV guards 4.47911E+11; the skipped rows and the unsubscription report each get an .xlsx twin
+// number Excel already mangled to 4.47911E+11 and a formula, beside a STOP log with a reply that
+// goes to review. The skipped-rows CSV guards 4.47911E+11; the skipped rows, the unsubscription
+// report and the review report each get an .xlsx twin
 // whose cells, opened by LibreOffice (soffice --convert-to csv), equal the CSV's values without
 // the guard apostrophe; a phone cell reads back as +447911123456 exactly. Twice the same run
 // (same inputs, same OPTOUT_NOW) gives byte-identical twins. Without soffice the LibreOffice part
@@ -31,7 +32,7 @@ import OptoutTestSupport
 
                 """)
             try Tree.write("\(path)/inbox/campaigns/sale.txt", "list: customers\nsender: ACME\n\nHello {name}, sale today. Reply STOP to opt out\n")
-            try Tree.write("\(path)/inbox/stops/log.csv", "from,timestamp,text\n+447911123458,2026-11-26T08:00:00Z,STOP\n")
+            try Tree.write("\(path)/inbox/stops/log.csv", "from,timestamp,text\n+447911123458,2026-11-26T08:00:00Z,STOP\n+447911123459,2026-11-26T09:00:00Z,\"I will be away until the end of the month, so please do not send me anything before then = thanks\"\n+447911123458,,START\n")
         }
         deinit { Tree.remove(path) }
         func read(_ relative: String) -> String? { Tree.read("\(path)/\(relative)") }
@@ -63,7 +64,8 @@ import OptoutTestSupport
         #expect(skippedCSV.contains(",'4.47911E+11,"), "the scientific-notation cell is guarded: \(skippedCSV)")
         let reports = Tree.files(under: "\(root.path)/outbox/reports").filter { !$0.contains("/") }
         let unsubscriptions = try #require(reports.first { $0.hasPrefix("unsubscriptions-") && $0.hasSuffix(".csv") })
-        let twins = ["sale-skipped", String(unsubscriptions.dropLast(4))]
+        let review = try #require(reports.first { $0.hasPrefix("review-") && $0.hasSuffix(".csv") }, "\(reports)")
+        let twins = ["sale-skipped", String(unsubscriptions.dropLast(4)), String(review.dropLast(4))]
         for twin in twins { #expect(reports.contains("\(twin).xlsx"), "\(reports)") }
         #expect(root.read("outbox/reports/sale.txt")?.contains("outbox/reports/sale-skipped.xlsx") == true)
 
