@@ -57,6 +57,10 @@ package final class CSVReader {
     package let delimiter: UInt8
     /// Physical line (1-based) on which the current record starts.
     package private(set) var line: Int = 0
+    /// F14 hook (issue 14 item 5): the row number a spreadsheet shows for the current record:
+    /// records counted from 1 (blank lines and records skipped by recovery count; a "sep=" line
+    /// and the extra lines of a quoted multi-line field do not). `line` stays the physical line.
+    package private(set) var row: Int = 0
     package private(set) var fieldCount: Int = 0
     /// Bytes of the input consumed so far (for progress lines).
     package private(set) var bytesRead: Int = 0
@@ -230,10 +234,13 @@ package final class CSVReader {
         if let failure { throw failure }
         while true {
             do {
-                return try parseRecord()
+                let more = try parseRecord()
+                if more { row += 1 }  // F14 hook: spreadsheet row
+                return more
             } catch {
                 if recovers && error.kind != .io && error.kind != .empty {
                     do {
+                        row += 1  // F14 hook: a skipped record is still a row on the sheet
                         try skipRecord(error)
                         continue
                     } catch {

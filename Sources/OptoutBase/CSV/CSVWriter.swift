@@ -7,7 +7,9 @@
 // `""`, so a one-empty-field row is not a blank line and the writer can tell row positions apart.
 // Audiences: `.machine` writes LF line ends and fields exactly; `.people` writes CRLF line ends
 // and guards against formula injection (OWASP "CSV injection"): a field starting with
-// = + - @ TAB or CR gets a leading apostrophe (inside the quotes when quoted).
+// = + - @ TAB or CR gets a leading apostrophe (inside the quotes when quoted), and so does a
+// number in scientific notation (`4.47911E+11`, `1e5`, `4,47911E+11`), which a spreadsheet would
+// turn into a believable but wrong number (447911000000).
 // Row position: the writer keeps no state; a field is "first in the row" when `out` is empty,
 // holds only the UTF-8 BOM, or ends with LF (every row ends with LF or CRLF, and a field that
 // contains LF is quoted, so never ends with LF). Flush `out` only after `endRow`.
@@ -53,7 +55,7 @@ package struct CSVWriter: Sendable {
             if first { out.append(CSVWriter.quote); out.append(CSVWriter.quote) }
             return
         }
-        let guarded = audience == .people && CSVWriter.startsFormula(head)
+        let guarded = audience == .people && (CSVWriter.startsFormula(head) || CSVWriter.isScientific(field))
         var quoted = head == CSVWriter.space || field[field.count - 1] == CSVWriter.space
         if !quoted {
             for b in field where b == delimiter || b == CSVWriter.quote || b == CSVWriter.cr || b == CSVWriter.lf {
@@ -97,9 +99,32 @@ package struct CSVWriter: Sendable {
         return out.count == 3 && out[0] == 0xEF && out[1] == 0xBB && out[2] == 0xBF
     }
 
+    /// True for a number in scientific notation: digits, optionally `.` or `,` and digits, then
+    /// `e` or `E`, an optional sign and digits ("4.47911E+11", "1e5", ".5E3", "4,47911E+11").
+    package static func isScientific(_ field: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let head = field.first, isDigit(head) || head == UInt8(ascii: ".") || head == UInt8(ascii: ",") else { return false }
+        var i = 0
+        let n = field.count
+        var mantissa = 0
+        while i < n, isDigit(field[i]) { i += 1; mantissa += 1 }
+        if i < n, field[i] == UInt8(ascii: ".") || field[i] == UInt8(ascii: ",") {
+            i += 1
+            while i < n, isDigit(field[i]) { i += 1; mantissa += 1 }
+        }
+        guard mantissa > 0, i < n, field[i] | 0x20 == UInt8(ascii: "e") else { return false }
+        i += 1
+        if i < n, field[i] == UInt8(ascii: "+") || field[i] == UInt8(ascii: "-") { i += 1 }
+        let exponentStart = i
+        while i < n, isDigit(field[i]) { i += 1 }
+        return i == n && i > exponentStart
+    }
+
+    @inline(__always)
+    static func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
+
     /// = + - @ TAB CR: the characters spreadsheets treat as the start of a formula.
     @inline(__always)
-    static func startsFormula(_ b: UInt8) -> Bool {
+    package static func startsFormula(_ b: UInt8) -> Bool {
         b == UInt8(ascii: "=") || b == UInt8(ascii: "+") || b == UInt8(ascii: "-")
             || b == UInt8(ascii: "@") || b == UInt8(ascii: "\t") || b == UInt8(ascii: "\r")
     }

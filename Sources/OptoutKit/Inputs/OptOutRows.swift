@@ -39,6 +39,8 @@ struct OptOutRows {
         var detail: String
         /// The classifier could not decide (a keyword mentioned, a negated request...): review.
         var needsReview: Bool
+        /// Why an opt-in of this row is held whatever its time (a headerless log's unknown sender).
+        var holdOptIn: String?
     }
 
     init(source: EventSource, file: String, inputHash: String, now: Timestamp, settings: Settings) {
@@ -55,13 +57,13 @@ struct OptOutRows {
     var count: Int { pending.count }
 
     mutating func add(line: Int, sender: String, kind: EventKind, rule: String, time: String?, text: String, detail: String = "",
-                      needsReview: Bool = false) {
+                      needsReview: Bool = false, holdOptIn: String? = nil) {
         let timeText = time?.trimmingCharacters(in: .whitespaces) ?? ""
         let reading = Timestamp.reading(timeText, zone: zone)
         evidence.add(reading)
         pending.append(Pending(line: line, sender: sender, readings: senders.readings(sender), kind: kind, rule: rule,
                                timeText: timeText, time: reading, text: text, detail: detail,
-                               needsReview: needsReview))
+                               needsReview: needsReview, holdOptIn: holdOptIn))
     }
 
     struct Output {
@@ -105,8 +107,9 @@ struct OptOutRows {
             if when.problem != nil, row.kind == .optOut || row.kind == .optIn, let problem = when.problem {
                 out.problems.append(Diagnostic(.warning, location, problem))
             }
-            if row.kind == .optIn && (numbers.count > 1 || !when.trusted) {
+            if row.kind == .optIn && (numbers.count > 1 || !when.trusted || row.holdOptIn != nil) {
                 var why: [String] = []
+                if row.holdOptIn != nil { why.append("the sender is not known") }
                 if numbers.count > 1 { why.append("the sender has \(numbers.count) readings") }
                 if !when.trusted { why.append("its time is not trustworthy") }
                 let held = "opt-in held for review: \(why.joined(separator: " and "))"

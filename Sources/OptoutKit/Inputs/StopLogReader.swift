@@ -1,12 +1,15 @@
 // STOP logs: inbound SMS logs from the toll-free number (inbox/stops/*.csv or JSON Lines).
-// Input: one file of any size, streamed row by row; columns found by name (sender, text, time,
-// and optionally the number written to: `to`/`recipient`/`destination`, kept in the evidence
-// detail as "to +1800..."; ColumnNames).
+// Input: one file of any size, streamed row by row; columns found by name, exactly or loosely
+// ("Sender Number", "Message Body", "Date Received"; a to/recipient/destination/receiver header is
+// never the sender) (sender, text, time, and optionally the number written to, kept in the
+// evidence detail as "to +1800..."; ColumnNames).
 // Output: an event per message classified as opt-out / opt-in / help / other with the rule that
 // decided it (Keywords), for every reading of its sender (SenderReadings) at the time EventTimes
 // gives it; review items (held opt-ins, unreadable senders); the rows that could not be read
 // (`unreadableRows`: a quote never closed, a record over 16 MiB, a JSON line that is not an
 // object or cannot be read, a sender with no reading); row-level warnings.
+// A log without a header is read by its first row's shape (HeaderlessStopLog); with two phone
+// columns each opt-out is applied to both numbers and sent to review, and an opt-in is held.
 // Failures (the file is rejected): no sender or text column, no row that could be read, I/O.
 
 import OptoutPhone
@@ -86,14 +89,19 @@ package struct StopLogReader: OptOutInputReader {
             defer { rows.unreadable += reader.skipped.map { UnreadableRow(line: $0.line, reason: $0.reason) } }
             guard try reader.next() else { throw InputError(line: nil, reason: "the log has no rows") }
             let headers = (0..<reader.fieldCount).map { reader.string($0) }
-            guard let sender = ColumnNames.find(ColumnNames.sender, in: headers) else {
+            if ColumnNames.findSender(in: headers) == nil || ColumnNames.findText(in: headers) == nil,
+               let layout = HeaderlessStopLog.layout(headers, parser: recipientParser, zone: settings.timezone) {
+                try readHeaderless(reader, layout: layout, displayName: displayName, rows: &rows, into: &pass)
+                return
+            }
+            guard let sender = ColumnNames.findSender(in: headers) else {
                 throw InputError(line: reader.line, reason: "no sender column (expected a header such as from, sender, msisdn, phone, mobile, originator; found \(Diagnostics.list(headers)))")
             }
-            guard let text = ColumnNames.find(ColumnNames.text, in: headers) else {
+            guard let text = ColumnNames.findText(in: headers) else {
                 throw InputError(line: reader.line, reason: "no message text column (expected text, body, message or content; found \(Diagnostics.list(headers)))")
             }
-            let time = ColumnNames.find(ColumnNames.time, in: headers)
-            let recipient = ColumnNames.find(ColumnNames.recipient, in: headers)
+            let time = ColumnNames.findTime(in: headers, excluding: [sender, text])
+            let recipient = ColumnNames.find(ColumnNames.recipient, in: headers) ?? headers.indices.first { $0 != sender && ColumnNames.namesRecipient(headers[$0]) }
             while try reader.next() {
                 if reader.fieldCount == 1 && reader.field(0).isEmpty { continue }
                 func value(_ i: Int?) -> String? { i.flatMap { $0 < reader.fieldCount ? reader.string($0) : nil } }
@@ -108,6 +116,24 @@ package struct StopLogReader: OptOutInputReader {
         } catch {
             throw InputError(line: nil, reason: "\(error)")
         }
+    }
+
+    /// A log without a header (HeaderlessStopLog): the first row, already read, is a message.
+    private func readHeaderless(_ reader: CSVReader, layout: HeaderlessStopLog, displayName: String,
+                                rows: inout OptOutRows, into pass: inout StopLogPass) throws {
+        if let ambiguity = layout.ambiguity {
+            pass.contents.rowProblems.append(Diagnostic(.warning, SourceLocation(file: displayName),
+                "\(ambiguity); each opt-out is applied to both numbers and sent to review, and an opt-in is held for review"))
+        }
+        repeat {
+            if reader.fieldCount == 1 && reader.field(0).isEmpty { continue }
+            func value(_ i: Int?) -> String? { i.flatMap { $0 < reader.fieldCount ? reader.string($0) : nil } }
+            pass.contents.rows += 1
+            for phone in layout.phones {
+                addMessage(sender: value(phone) ?? "", text: value(layout.text) ?? "", time: value(layout.time), recipient: nil,
+                           line: reader.line, displayName: displayName, rows: &rows, into: &pass, ambiguity: layout.ambiguity)
+            }
+        } while try reader.next()
     }
 
     private func readJSONLines(_ path: String, displayName: String, rows: inout OptOutRows, into pass: inout StopLogPass) throws(InputError) {
@@ -183,13 +209,19 @@ package struct StopLogReader: OptOutInputReader {
         return detail
     }
 
+    /// - Parameter ambiguity: set for a headerless log with two phone columns: an opt-out goes to
+    ///   review (and is applied), an opt-in is held.
     private func addMessage(sender: String, text: String, time: String?, recipient: String?, line: Int, displayName: String,
-                            rows: inout OptOutRows, into pass: inout StopLogPass) {
+                            rows: inout OptOutRows, into pass: inout StopLogPass, ambiguity: String? = nil) {
         let classification = keywords.classify(text)
         if classification.needsReview {
             pass.contents.rowProblems.append(Diagnostic(.warning, SourceLocation(file: displayName, line: line), "\(classification.rule); not an opt-out — sent to review"))
         }
-        rows.add(line: line, sender: sender, kind: classification.intent, rule: classification.rule, time: time, text: text,
-                 detail: cachedRecipientDetail(recipient, in: &pass), needsReview: classification.needsReview)
+        var rule = classification.rule
+        if let ambiguity { rule += "; \(ambiguity): applied to both" }
+        rows.add(line: line, sender: sender, kind: classification.intent, rule: rule, time: time, text: text,
+                 detail: cachedRecipientDetail(recipient, in: &pass),
+                 needsReview: classification.needsReview || (ambiguity != nil && classification.intent == .optOut),
+                 holdOptIn: ambiguity)
     }
 }

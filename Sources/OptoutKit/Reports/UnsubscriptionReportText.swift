@@ -25,10 +25,14 @@ package enum UnsubscriptionReportText {
     /// Raw text that a spreadsheet would read as a number ("07911123456" from an import loses its
     /// 0; "447911123456" becomes 4.47911E+11) gets the same leading apostrophe as the formula guard.
     package static func textCell(_ text: String) -> String {
-        let bytes = text.utf8
-        guard let first = bytes.first, first >= 0x30 && first <= 0x39 else { return text }
-        let numeric = bytes.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x20 || $0 == 0x2E || $0 == 0x2C }
-        return numeric ? "'" + text : text
+        var text = text
+        return text.withUTF8(isNumberLike) ? "'" + text : text
+    }
+
+    /// A digit, then only digits, spaces, `.` and `,`: what `textCell` guards.
+    package static func isNumberLike(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let first = bytes.first, first >= 0x30 && first <= 0x39 else { return false }
+        return bytes.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x20 || $0 == 0x2E || $0 == 0x2C }
     }
 
     /// "TollFree number", "Optout Link" (as SMS.to and suppressions.csv say) or "import".

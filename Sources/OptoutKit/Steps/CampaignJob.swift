@@ -192,6 +192,8 @@ package enum CampaignJob {
         }
         if outputs.linksFile != nil { summary.outputs.append(state.display(outputs.linksPath)) }
         summary.outputs.append(state.display(outputs.skippedPath))
+        summary.outputs.append(state.display(PeopleWorkbookTwin.path(for: outputs.skippedPath)))  // F14 hook: skipped rows' .xlsx twin
+        if let w = PeopleWorkbookTwin.overLimitWarning(rows: summary.skipped.values.reduce(0, +), csvName: Durable.baseName(outputs.skippedPath)) { summary.warnings.append(w) }  // F14 hook
         summary.outputs.append(state.display(outputs.reportPath))
         let report = CampaignReportText.render(summary, template: template, templatePath: templatePath,
                                                list: recipients.list.map(ListFormat.init), listDisplay: recipients.listDisplay,
@@ -201,6 +203,8 @@ package enum CampaignJob {
             case .links: try outputs.linksFile?.commit()
             case .report: try Durable.writeFile(outputs.reportPath, report)
             case .skipped: try outputs.skippedFile.commit()
+            // F14 hook: the skipped rows' .xlsx twin, read back from the CSV just published.
+            case .skippedWorkbook: try PeopleWorkbookTwin.write(csvPath: outputs.skippedPath, modified: state.now, sheetName: "skipped")
             case .send: if scheduled == nil { try outputs.sendFile.commit() }
             case .held: try scheduled?.commitHeld()  // quiet hours hook (ScheduledSend)
             case .later: try scheduled?.commitLater()

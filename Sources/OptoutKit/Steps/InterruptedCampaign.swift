@@ -16,7 +16,7 @@ package enum InterruptedCampaign {
     package static func outputs(_ name: String, workspace ws: Workspace) -> [String] {
         // The keys file (issue 17, CampaignKeys) is written first: a rejected campaign sent nobody.
         [ws.campaignKeysFile(name), "\(ws.linksFolder)/\(name).csv", "\(ws.sendFolder)/\(name).csv",
-         "\(ws.reportsFolder)/\(name)-skipped.csv", "\(ws.reportsFolder)/\(name).txt"]
+         "\(ws.reportsFolder)/\(name)-skipped.csv", "\(ws.reportsFolder)/\(name)-skipped.xlsx", "\(ws.reportsFolder)/\(name).txt"]
             // Quiet hours: a scheduled campaign's held report and timed send files (ScheduledSend).
             + ["\(ws.root)/\(OutputNames.campaignPath(.held, name: name))"] + ScheduledSend.existingFiles(name: name, root: ws.root)
     }

@@ -3,7 +3,7 @@
 // (.optout/reviews.tsv), decision files in inbox/reviews/. Output:
 //   - outbox/reports/review-<time>.csv (for people: UTF-8 with BOM, CRLF, formula guard), columns
 //       found_at,kind,number,file,line,raw_text,choice,rule,id,decision
-//     holding the items that no report covered yet (the journal's `reviews` watermark). <time> is
+//     and its twin review-<time>.xlsx (PeopleWorkbookTwin), holding the items that no report covered yet (the journal's `reviews` watermark). <time> is
 //     when the first of them was found, so a run redone after a crash (log written, watermark
 //     not) writes the same file with the same bytes, once; the watermark moves last.
 //   - from each decision file (a CSV with the report's `id` column and a `decision` column of
@@ -35,6 +35,7 @@ package enum ReviewReport {
         if Durable.exists(existing), let there = try? Durable.readFile(existing), !bytes.starts(with: there) { name += "-\(first.seq)" }
         let path = "\(ws.reportsFolder)/\(name).csv"
         try Durable.writeFile(path, bytes)
+        try PeopleWorkbookTwin.write(csvPath: path, modified: first.foundAt, sheetName: "review")
         CrashPoints.step("review report: written, watermark not moved")
         try journal.setReviewWatermark(log.items.count)
         return (ws.display(path), pending.count)

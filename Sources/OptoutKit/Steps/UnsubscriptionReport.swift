@@ -3,6 +3,7 @@
 //       (for people: UTF-8 with BOM, CRLF, formula guard — "+447911123456" is written
 //       '+447911123456 so a spreadsheet keeps it as text instead of showing 4.47911E+11; a raw
 //       text that is only digits, such as an imported "07911123456", is guarded the same way);
+//   outbox/reports/unsubscriptions-<time>.xlsx     the same rows as a workbook (PeopleWorkbookTwin)
 //   outbox/notifications/unsubscriptions-<time>.eml      per settings unsubscription_reports.email
 //   outbox/notifications/unsubscriptions-<time>-sms.csv  per unsubscription_reports.sms
 //       (phone,message,segments,encoding; one single-segment summary per number);
@@ -60,6 +61,8 @@ package enum UnsubscriptionReport {
         let reportPath = "\(ws.reportsFolder)/\(name).csv"
         try Durable.writeFile(reportPath, csvBytes)
         out.files.append(ws.display(reportPath))
+        let workbook = try PeopleWorkbookTwin.write(csvPath: reportPath, modified: records[0].recordedTime, sheetName: "unsubscriptions")
+        out.files.append(ws.display(workbook.path))
         let summary = UnsubscriptionReportText.Summary(records: records, settings: settings)
 
         let recipients = settings.unsubscriptionReports

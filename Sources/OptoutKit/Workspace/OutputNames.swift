@@ -34,7 +34,7 @@ package struct OutputName: Sendable {
 
 /// The files of a campaign.
 package enum CampaignOutput: Sendable, Equatable {
-    case links, report, skipped, send
+    case links, report, skipped, skippedWorkbook, send
     /// Quiet hours (ScheduledSend): recipients held for an unknown zone, and the scheduled send files.
     case held, later
 }
@@ -54,6 +54,8 @@ package enum OutputNames {
         (.links, OutputName(folder: "outbox/links", pattern: "<name>.csv")),
         (.report, OutputName(folder: "outbox/reports", pattern: "<name>.txt")),
         (.skipped, OutputName(folder: "outbox/reports", pattern: "<name>-skipped.csv")),
+        // The skipped rows' .xlsx twin (PeopleWorkbookTwin), published right after its CSV.
+        (.skippedWorkbook, OutputName(folder: "outbox/reports", pattern: "<name>-skipped.xlsx")),
         // A scheduled campaign (send_at) writes these two instead of the send file (ScheduledSend).
         (.held, OutputName(folder: "outbox/reports", pattern: "<name>-held.csv")),
         (.send, OutputName(folder: "outbox/send", pattern: "<name>.csv")),
@@ -84,10 +86,12 @@ package enum OutputNames {
     package static let reports: [OutputName] = [
         OutputName(folder: "outbox/reports", pattern: "list-<list>.txt"),
         OutputName(folder: "outbox/reports", pattern: "unsubscriptions-<time>.csv"),
+        OutputName(folder: "outbox/reports", pattern: "unsubscriptions-<time>.xlsx"),
         OutputName(folder: "outbox/notifications", pattern: "unsubscriptions-<time>.eml"),
         OutputName(folder: "outbox/notifications", pattern: "unsubscriptions-<time>-sms.csv"),
         OutputName(folder: "outbox/send", pattern: "unsubscribe-confirmations-<time>.csv"),
         OutputName(folder: "outbox/reports", pattern: "review-<time>.csv"),
+        OutputName(folder: "outbox/reports", pattern: "review-<time>.xlsx"),
         OutputName(folder: "outbox/reports", pattern: "clicks-<time>.txt"),
         OutputName(folder: "outbox/reports", pattern: "run-<time>.html"),
         OutputName(folder: "outbox/reports", pattern: "index.html"),
@@ -129,7 +133,7 @@ package enum OutputNames {
         var reasons: [String] = []
         let bytes = name.utf8.count
         if bytes > longestCampaignName {
-            reasons.append("the campaign name is \(bytes) bytes long; at most \(longestCampaignName) fit every output file name (outbox/reports/<name>-skipped.csv and the temp file beside it): shorten the file name")
+            reasons.append("the campaign name is \(bytes) bytes long; at most \(longestCampaignName) fit every output file name (outbox/reports/<name>-skipped.xlsx and the temp file beside it): shorten the file name")
         }
         let lower = name.lowercased()
         if let prefix = reservedPrefixes.first(where: { lower.hasPrefix($0.lowercased()) }) {

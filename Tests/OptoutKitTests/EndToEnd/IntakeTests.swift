@@ -73,7 +73,7 @@ func ts(_ iso: String) -> Timestamp { Timestamp.parse(iso, zone: .gmt)! }
             + "2026-11-26T08:00:00Z,'+447911123456,TollFree number,\"exact keyword \"\"STOP\"\"\",Stop.,inbox/stops/b.jsonl,1\r\n"
             + "2026-11-26T10:00:00Z,'+447911123456,TollFree number,\"keyword \"\"STOP\"\" in a short message (2 words, phrase rule up to 8)\",STOP again,inbox/stops/a.csv,2\r\n")
         #expect(report.unsubscriptionFiles == [
-            reportName, "outbox/notifications/unsubscriptions-20261126T120000Z.eml",
+            reportName, "outbox/reports/unsubscriptions-20261126T120000Z.xlsx", "outbox/notifications/unsubscriptions-20261126T120000Z.eml",
             "outbox/notifications/unsubscriptions-20261126T120000Z-sms.csv",
         ])
 
@@ -145,7 +145,7 @@ func ts(_ iso: String) -> Timestamp { Timestamp.parse(iso, zone: .gmt)! }
         let rerun = try t.run(now: intakeNow)
         #expect(rerun.webhooksWritten == 0 && rerun.newOptOuts == 0)
         #expect(t.list("outbox/webhooks/pending").count == 1)
-        #expect(t.list("outbox/reports").filter { $0.hasPrefix("unsubscriptions-") }.count == 1)
+        #expect(t.list("outbox/reports").filter { $0.hasPrefix("unsubscriptions-") }.count == 2)  // the CSV and its .xlsx twin
     }
 
     @Test func suppressionImportsOnlyAddAndSendNoWebhooks() throws {
@@ -229,7 +229,7 @@ func ts(_ iso: String) -> Timestamp { Timestamp.parse(iso, zone: .gmt)! }
         #expect(t.list("outbox/notifications").count == 2)
         let third = try t.run(now: Timestamp(seconds: intakeNow.seconds + 60))
         #expect(third.unsubscriptionFiles.isEmpty)
-        #expect(t.list("outbox/reports").filter { $0.hasPrefix("unsubscriptions-") } == ["unsubscriptions-20261126T115900Z.csv"])
+        #expect(t.list("outbox/reports").filter { $0.hasPrefix("unsubscriptions-") } == ["unsubscriptions-20261126T115900Z.csv", "unsubscriptions-20261126T115900Z.xlsx"])
     }
 
     @Test func writingTheSameReportTwiceGivesTheSameFilesOnce() throws {
@@ -250,7 +250,7 @@ func ts(_ iso: String) -> Timestamp { Timestamp.parse(iso, zone: .gmt)! }
         let t = try TempWorkspace(settings: "{\"default_country\": \"GB\"}")
         try t.write("inbox/stops/log.csv", "from,timestamp,text\n+447911123456,2026-11-26T08:00:00Z,please stop\n")
         let report = try t.run(now: intakeNow)
-        #expect(report.unsubscriptionFiles == ["outbox/reports/unsubscriptions-20261126T120000Z.csv"])
+        #expect(report.unsubscriptionFiles == ["outbox/reports/unsubscriptions-20261126T120000Z.csv", "outbox/reports/unsubscriptions-20261126T120000Z.xlsx"])
         #expect(t.list("outbox/notifications").isEmpty)
         #expect(t.list("outbox/send").isEmpty)
     }

@@ -98,8 +98,9 @@ struct LinkedWorkspace {
         try Tree.write("\(w.root)/inbox/clicks/access.log", log)
         let first = try w.run()
         #expect(first.status == 0, "\(first.stderr)")
-        let reports = w.files("outbox/reports").filter { $0.hasPrefix("review-") }
+        let reports = w.files("outbox/reports").filter { $0.hasPrefix("review-") && $0.hasSuffix(".csv") }
         #expect(reports == ["review-20261126T120000Z.csv"])
+        #expect(w.files("outbox/reports").contains("review-20261126T120000Z.xlsx"))
         #expect(first.stderr.contains("optout: 2 new review items: outbox/reports/review-20261126T120000Z.csv"), "\(first.stderr)")
         let reportPath = "\(w.root)/outbox/reports/\(reports[0])"
         let bytes = Array(FileManager.default.contents(atPath: reportPath) ?? Data())
@@ -120,7 +121,7 @@ struct LinkedWorkspace {
         // Run again: no new report, no new line.
         let second = try w.run("2026-11-26T13:00:00Z")
         #expect(second.status == 0 && !second.stderr.contains("review item"), "\(second.stderr)")
-        #expect(w.files("outbox/reports").filter { $0.hasPrefix("review-") } == reports)
+        #expect(w.files("outbox/reports").filter { $0.hasPrefix("review-") && $0.hasSuffix(".csv") } == reports)
 
         // A person applies the held one and dismisses the flagged one: rows dropped back with a decision.
         var decided = "\u{FEFF}" + lines[0] + "\r\n"
@@ -195,8 +196,10 @@ struct LinkedWorkspace {
             let again = try OptoutCLI.runWorkspace(root, now: "2026-11-26T12:05:00Z")
             #expect(again.status == 0, "step \(step): \(again.stderr)")
             #expect(again.stderr.contains("2 new review items") == (step <= tornStep), "step \(step): \(again.stderr)")
-            let reports = ((try? FileManager.default.contentsOfDirectory(atPath: "\(root)/outbox/reports")) ?? []).filter { $0.hasPrefix("review-") }
+            let all = ((try? FileManager.default.contentsOfDirectory(atPath: "\(root)/outbox/reports")) ?? []).filter { $0.hasPrefix("review-") }
+            let reports = all.filter { $0.hasSuffix(".csv") }
             #expect(reports.count == 1, "step \(step) (\(labels[step - 1])): \(reports)")
+            #expect(all.sorted() == reports.flatMap { [$0, PeopleWorkbookTwin.path(for: $0)] }.sorted(), "step \(step): the .xlsx twin beside the CSV, and no other: \(all)")
             let bytes = reports.first.flatMap { FileManager.default.contents(atPath: "\(root)/outbox/reports/\($0)") }
             if step > tornStep {   // the review log was written before the kill: the very same file
                 #expect(reports == ["review-20261126T120000Z.csv"] && bytes == expected, "step \(step)")
@@ -208,7 +211,7 @@ struct LinkedWorkspace {
             #expect(try Ledger.readAll(path: Workspace(root: root).ledgerFile).count == 1, "step \(step)")
             // A third run adds nothing.
             _ = try OptoutCLI.runWorkspace(root, now: "2026-11-26T13:00:00Z")
-            #expect(((try? FileManager.default.contentsOfDirectory(atPath: "\(root)/outbox/reports")) ?? []).filter { $0.hasPrefix("review-") }.count == 1)
+            #expect(((try? FileManager.default.contentsOfDirectory(atPath: "\(root)/outbox/reports")) ?? []).filter { $0.hasPrefix("review-") }.count == 2)  // CSV + .xlsx
         }
     }
 

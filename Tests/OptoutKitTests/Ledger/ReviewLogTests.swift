@@ -45,7 +45,7 @@ import OptoutTestSupport
         try log.record([item(3)], at: now)
         let written = try #require(try ReviewReport.writePending(log: log, journal: journal, workspace: t.ws))
         #expect(written.path == "outbox/reports/\(name)" && written.items == 2)
-        #expect(t.list("outbox/reports") == [name])
+        #expect(t.list("outbox/reports") == [name, PeopleWorkbookTwin.path(for: name)])
         #expect(journal.reviewWatermark == 2)
         // Another run in the same second with another item: its own file, named with its first seq.
         try log.record([item(4)], at: now)

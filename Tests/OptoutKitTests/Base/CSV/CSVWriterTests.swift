@@ -26,6 +26,17 @@ struct CSVWriterTests {
         #expect(text(out) == "'=1+1,'+447700900123,'-2,'@SUM(A1:A2),'\tx,\"'\rcr\",ok,a=b,\"'=A1,B1\"\r\n")
     }
 
+    @Test("people: scientific notation is guarded (LibreOffice would read 4.47911E+11 as 447911000000)")
+    func peopleGuardScientificNotation() {
+        let w = CSVWriter(audience: .people)
+        var out: [UInt8] = []
+        w.appendRow(["4.47911E+11", "1e5", ".5E3", "4,47911E+11", "7E-3", "4.47911E+11 x", "E5", "4.4E", "4.4E+", "12", "1.5", "abc"], to: &out)
+        #expect(text(out) == "'4.47911E+11,'1e5,'.5E3,\"'4,47911E+11\",'7E-3,4.47911E+11 x,E5,4.4E,4.4E+,12,1.5,abc\r\n")
+        var machine: [UInt8] = []
+        CSVWriter(audience: .machine).appendRow(["4.47911E+11"], to: &machine)
+        #expect(text(machine) == "4.47911E+11\n")
+    }
+
     @Test func machineWritesFormulaCharactersExactly() {
         let w = CSVWriter(audience: .machine)
         var out: [UInt8] = []
@@ -82,7 +93,8 @@ struct CSVWriterTests {
         let r = try CSVFixtures.readAll(out, delimiter: delimiter, bufferSize: 5, sniffBytes: 1)
         let expected = audience == .machine ? rows : rows.map { row in
             row.map { field in
-                guard let c = field.utf8.first, CSVWriter.startsFormula(c) else { return field }
+                var f = field
+                guard let c = field.utf8.first, CSVWriter.startsFormula(c) || f.withUTF8(CSVWriter.isScientific) else { return field }
                 return "'" + field
             }
         }
