@@ -15,6 +15,8 @@ package struct CampaignSummary: Sendable {
     package var gsmMessages = 0
     package var ucsMessages = 0
     package var sampleLink: String?
+    /// What forced messages into UCS-2 and what it cost (UCS2Culprits).
+    package var ucs2 = UCS2Culprits()
     package var warnings: [String] = []
     package var outputs: [String] = []
 }
@@ -80,6 +82,7 @@ package enum CampaignReportText {
             out += line("  \(reason):", String(count))
         }
         out += line("Segments:", "\(s.segments) (GSM-7: \(s.gsmMessages) messages, UCS-2: \(s.ucsMessages) messages)")
+        if !s.ucs2.isEmpty { out += line("UCS-2:", s.ucs2.reportLine) }
         if let maxSegments { out += line("Max segments:", String(maxSegments)) }
         if let price = settings.pricePerSegment {
             let cost = String(format: "%.2f", Double(s.segments) * price)

@@ -65,6 +65,7 @@ package enum CampaignJob {
         let check = try pass(recipients, template: template, duplicates: duplicates, checksList: deferredList != nil,
                              outputName: outputName, state: state, rows: &rows)
         summary = rows.summary
+        if let warning = summary.ucs2.warning(recipients: summary.toSend + (summary.skipped[skipTooLong] ?? 0)) { summary.warnings.append(warning) }  // UCS-2 culprits (issue 14)
         if summary.toSend == 0 && summary.rowsRead > 0 {
             summary.warnings.append("nobody to send to: every row was skipped")
         }

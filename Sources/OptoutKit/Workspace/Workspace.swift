@@ -11,6 +11,8 @@ package enum InputKind: String, Sendable, CaseIterable {
     case lists, campaigns, stops, clicks, suppressions
     /// Decisions on review items (rows of a review report with `decision` apply or dismiss).
     case reviews
+    /// Campaign templates built as a preview, never sent nor consumed (PreviewJob).
+    case previews
 }
 
 /// Every path optout reads or writes, derived from the workspace root.
@@ -42,6 +44,8 @@ package struct Workspace: Sendable {
     package var webhooksDelivered: String { "\(outbox)/webhooks/delivered" }
     package var webhooksFailed: String { "\(outbox)/webhooks/failed" }
     package var siteFolder: String { "\(outbox)/site" }
+    /// Previews of campaigns (PreviewJob): the one outbox folder whose files are overwritten.
+    package var previewsFolder: String { "\(outbox)/previews" }
     package var suppressionsFile: String { "\(outbox)/suppressions.csv" }
 
     package var ledgerFile: String { "\(state)/ledger.tsv" }
@@ -50,6 +54,8 @@ package struct Workspace: Sendable {
     package var journalFile: String { "\(state)/journal.tsv" }
     /// Review items and the decisions that closed them (ReviewLog).
     package var reviewsFile: String { "\(state)/reviews.tsv" }
+    /// What each preview was last built from (PreviewJob): rebuilt only when that changes.
+    package var previewsStateFile: String { "\(state)/previews.tsv" }
     package var lockFile: String { "\(state)/lock" }
     package var lastRunFile: String { "\(state)/last-run.json" }
     /// The last run that started, finished or not (RunAttempt).
@@ -64,12 +70,12 @@ package struct Workspace: Sendable {
 
     /// The outbox folders every command may create, in the README's order.
     package var outboxFolders: [String] {
-        [sendFolder, linksFolder, reportsFolder, notificationsFolder, "\(outbox)/webhooks", webhooksPending, webhooksDelivered, webhooksFailed]
+        [sendFolder, linksFolder, reportsFolder, notificationsFolder, "\(outbox)/webhooks", webhooksPending, webhooksDelivered, webhooksFailed, previewsFolder]
     }
 
     /// Every folder of the layout, relative to the root (README "Folder contract" names each).
     package var declaredFolders: [String] {
-        var all = [inbox] + InputKind.allCases.flatMap { [folder($0), processed($0), rejected($0)] }
+        var all = [inbox] + InputKind.allCases.flatMap { $0.movesFiles ? [folder($0), processed($0), rejected($0)] : [folder($0)] }
         all += [outbox] + outboxFolders + [siteFolder, state, tempFolder]
         return all.map(display)
     }
