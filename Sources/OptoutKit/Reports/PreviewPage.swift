@@ -16,7 +16,9 @@ package enum PreviewPage {
     static let extraStyle = """
     .msg{white-space:pre-wrap;overflow-wrap:anywhere;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.92em}
     .banner{border:1px solid var(--line);border-left:4px solid var(--bar);border-radius:6px;padding:8px 10px;margin:8px 0}
-    .banner.warn{border-left-color:var(--warn)}h3{font-size:1em;margin:16px 0 6px}
+    .banner.warn{border-left-color:var(--warn)}h3{font-size:1em;margin:16px 0 6px}svg.hist{max-height:220px}
+    @media (max-width:600px){table.messages tr:first-child{display:none}table.messages tr{display:grid;grid-template-columns:auto 1fr auto;border-bottom:1px solid var(--line)}
+    table.messages td{border:0}table.messages td.msg{grid-column:1/-1;grid-row:2}}
     """
 
     static func cost(_ p: Preview) -> String? {
@@ -67,7 +69,7 @@ package enum PreviewPage {
             out += "<ul>" + warnings.map { "<li class=\"warn warning\">\(escape($0))</li>" }.joined() + "</ul>\n"
         }
         if !p.messages.isEmpty {
-            out += "<h2>The first \(p.messages.count) message(s)</h2>\n<table><tr><th class=\"n\">line</th><th>phone</th><th>message</th><th class=\"n\">segments</th></tr>"
+            out += "<h2>The first \(p.messages.count) message(s)</h2>\n<table class=\"messages\"><tr><th class=\"n\">line</th><th>phone</th><th>message</th><th class=\"n\">segments</th></tr>"
             for m in p.messages {
                 out += "<tr class=\"message\"><td class=\"n\">\(m.line)</td><td>\(escape(m.phone))</td><td class=\"msg\">\(escape(m.text))</td><td class=\"n\" data-segments=\"\(m.segments)\">\(m.segments) \(m.encoding.rawValue)</td></tr>"
             }
@@ -87,9 +89,9 @@ package enum PreviewPage {
         guard let most = histogram.keys.max() else { return "<p class=\"muted\">No message to send.</p>\n" }
         let counts = (1...max(most, 1)).map { (segments: $0, messages: histogram[$0] ?? 0) }
         let peak = max(1, counts.map(\.messages).max() ?? 1)
-        let width = 900.0, height = 160.0, top = 18.0, bottom = 22.0
+        let width = Double(min(900, max(320, 110 * counts.count))), height = 160.0, top = 18.0, bottom = 22.0
         let step = width / Double(max(counts.count, 1)), barWidth = min(step - 6, 120)
-        var out = "<svg viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"messages per segment count\">"
+        var out = "<svg class=\"hist\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"messages per segment count\">"
         out += "<line x1=\"0\" y1=\"\(height - bottom)\" x2=\"\(width)\" y2=\"\(height - bottom)\" stroke=\"currentColor\" stroke-opacity=\"0.3\"/>"
         func f(_ v: Double) -> String { String(format: "%.1f", v) }
         for (i, c) in counts.enumerated() {
