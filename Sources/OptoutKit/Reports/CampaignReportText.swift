@@ -28,6 +28,9 @@ package struct ListFormat: Sendable, Equatable {
     package var hasHeader: Bool
     package var columns: [String]
     package var phoneColumn: Int
+    /// The column giving each row's country (CountryColumn), and why a column so named is not used.
+    package var countryColumn: String?
+    package var countryNote: String?
 
     package init(encoding: String, delimiter: UInt8, hasHeader: Bool, columns: [String], phoneColumn: Int) {
         (self.encoding, self.delimiter, self.hasHeader, self.columns, self.phoneColumn) = (encoding, delimiter, hasHeader, columns, phoneColumn)
@@ -36,6 +39,7 @@ package struct ListFormat: Sendable, Equatable {
     package init(_ reader: ContactListReader) {
         self.init(encoding: reader.encoding.rawValue, delimiter: reader.delimiter, hasHeader: reader.hasHeader,
                   columns: reader.columns, phoneColumn: reader.phoneColumn)
+        (countryColumn, countryNote) = (reader.country.map { reader.columns[$0.index] }, reader.countryNote)  // country column (issue 14)
     }
 
     /// "tab" or the delimiter quoted: "','".
@@ -67,7 +71,7 @@ package enum CampaignReportText {
         out += String(repeating: "=", count: 9 + s.name.count) + "\n\n"
         out += line("Template:", templatePath)
         if let list {
-            out += line("List:", "\(template.list ?? "") (\(listDisplay); \(list.encoding), delimiter \(list.delimiterText), phone column \"\(list.phoneColumnName)\"\(list.hasHeader ? "" : ", no header row"))")
+            out += line("List:", "\(template.list ?? "") (\(listDisplay); \(list.encoding), delimiter \(list.delimiterText), phone column \"\(list.phoneColumnName)\"\(list.countryColumn.map { ", country column \"\($0)\"" } ?? "")\(list.hasHeader ? "" : ", no header row"))")
         } else if let to = template.to {
             out += line("To:", to)
         }

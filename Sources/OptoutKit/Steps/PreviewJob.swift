@@ -162,6 +162,7 @@ package enum PreviewJob {
             }
             var recipients = try CampaignRecipients.resolve(template, state: state)
             let message = try MessagePieces(template, list: recipients.list)
+            if let note = recipients.list?.countryNote { summary.warnings.append(note) }
             if template.list != nil && !template.hasOptOutInstruction(keywords: settings.optoutKeywords) {
                 summary.warnings.append("no opt-out instruction: the message has neither {optout} nor a keyword such as STOP; recipients must be told how to opt out")
             }
