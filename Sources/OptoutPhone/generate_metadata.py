@@ -13,7 +13,8 @@ Failures: exits non-zero with a message if the package is missing or a pattern u
 the Swift matcher does not implement (so a metadata update can never be silently misread).
 
 Usage: python3 Sources/OptoutPhone/generate_metadata.py [--table-only | --fixture-only | --zones-only | --names-only]
-(--table-only writes both Swift tables; --zones-only only PhoneZones.generated.swift.)
+(--table-only writes the Swift tables; --zones-only only PhoneZones.generated.swift; --names-only only
+PhoneRegionNames.generated.swift.)
 
 How patterns are kept: every libphonenumber pattern we need (international prefix, national prefix
 for parsing, leading digits, and the national-number pattern of each number type) is compiled here
@@ -735,6 +736,7 @@ if __name__ == "__main__":
         if "--fixture-only" not in args:
             write_table()
             write_zones()
+            write_names()
         if "--table-only" not in args:
             write_fixture()
     except Unsupported as e:
