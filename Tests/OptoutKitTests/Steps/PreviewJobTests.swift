@@ -151,6 +151,29 @@ import OptoutTestSupport
         _ = result
     }
 
+    @Test func aPreviewThatStaysIsNoWorkWaiting() throws {
+        let t = try Self.workspace()
+        #expect(t.exists("inbox/previews") && t.exists("outbox/previews"))  // optout init made them
+        #expect(!t.exists("inbox/previews/processed") && !t.exists("inbox/previews/rejected"))
+        try t.run()
+        try t.write("inbox/previews/winter.txt", Self.template)
+        #expect(!WatchRetry.somethingToRetry(t.ws, lastPassFailed: false))  // watch does not loop on it
+        let status = try StatusJob.collect(root: t.root)
+        #expect(!status.waiting.contains { $0.0 == "previews" })
+        let report = try t.run()
+        #expect(report.previews.count == 1 && report.previews[0].hasPrefix("preview winter: 31 to send, 5 skipped"))
+        #expect(try t.run().previews.isEmpty)  // nothing changed: not rebuilt, nothing said
+    }
+
+    @Test func aSingleNumberCampaignIsPreviewedToo() throws {
+        let t = try Self.workspace()
+        try t.write("inbox/previews/one.txt", "to: 07700 900123\n\nYour order is ready. Reply STOP to opt out\n")
+        try t.run()
+        let text = try #require(t.read("outbox/previews/one.txt"))
+        #expect(text.contains("To send:              1") && text.contains("line 1, +447700900123, 1 segment GSM-7:"), "\(text)")
+        #expect(t.list("outbox/send").isEmpty)
+    }
+
     @Test func thePreviewPageRendersInChromium() throws {
         guard OptoutCLI.missingReason == nil else { Issue.record(Comment(rawValue: OptoutCLI.missingReason!)); return }
         let ci = ProcessInfo.processInfo.environment["CI"] == "true"
