@@ -105,8 +105,15 @@ package enum PreviewJob {
         let before = stored
         let holds = CampaignHolds()
         for cause in holdCauses + CampaignHolds.standing(ws, now: Date().timeIntervalSince1970).holding { holds.holdCampaigns(cause: cause) }
+        var taken: [String: String] = [:]
         for file in files.sorted(by: { $0.name < $1.name }) {
             let name = CampaignJobNames.stem(file.name)
+            // "a b.txt" and "a_b.txt" would share outputs: the first (by name) has them.
+            if let other = taken[name.lowercased()] {
+                out.log.add(.warning, SourceLocation(file: ws.display(file.path)), "not previewed: \(other) has the preview name \"\(name)\" already; rename one of them")
+                continue
+            }
+            taken[name.lowercased()] = file.name
             guard name.utf8.count <= OutputNames.longestPreviewName else {
                 out.log.add(.warning, SourceLocation(file: ws.display(file.path)), "not previewed: the name is \(name.utf8.count) bytes long, at most \(OutputNames.longestPreviewName) fit; shorten the file name")
                 continue

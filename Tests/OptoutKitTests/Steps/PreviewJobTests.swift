@@ -165,6 +165,16 @@ import OptoutTestSupport
         #expect(try t.run().previews.isEmpty)  // nothing changed: not rebuilt, nothing said
     }
 
+    @Test func twoTemplatesWithOnePreviewNameAreNotBothPreviewed() throws {
+        let t = try Self.workspace()
+        try t.write("inbox/previews/spring sale.txt", Self.template)
+        try t.write("inbox/previews/spring_sale.txt", Self.template.replacingOccurrences(of: "20%", with: "30%"))
+        let report = try t.run()
+        #expect(report.diagnostics.contains { $0.message.contains("spring sale.txt has the preview name \"spring_sale\" already") })
+        #expect((t.read("outbox/previews/spring_sale.txt") ?? "").contains("20% off"))
+        #expect(try t.run().previews.isEmpty)  // no rebuild back and forth
+    }
+
     @Test func aSingleNumberCampaignIsPreviewedToo() throws {
         let t = try Self.workspace()
         try t.write("inbox/previews/one.txt", "to: 07700 900123\n\nYour order is ready. Reply STOP to opt out\n")
