@@ -185,7 +185,7 @@ package enum RunJob {
         log.append(rest.log)
         report.listReports = (lists.reports + rest.reports + campaigns.listReports).sorted()
         // 4c. Previews (inbox/previews/): built against the opt-outs as they now stand, never consumed.
-        let previews = try PreviewJob.run(plan: plan, state: state, holdCauses: log.holdCauses)
+        let previews = PreviewJob.run(plan: plan, state: state, holdCauses: log.holdCauses)
         log.append(previews.log)
         report.previews = previews.lines
     }

@@ -9,8 +9,9 @@
 // far. Output: outbox/previews/<name>.txt and <name>.html (OutputNames.previewTable), overwritten
 // whole; .optout/previews.tsv, what each preview was built from (template bytes, list, settings,
 // ledger, link key, holds): a preview is rebuilt only when that changed or an output is missing.
-// Failures: `OptoutError` for I/O writing the outputs; a template that would be rejected gets a
-// preview saying why (it stays in place); one that cannot be read is a warning.
+// Failures: none that stop the run: a preview that cannot be made or written is an error
+// diagnostic (stderr, also under cron); a template that would be rejected gets a preview saying
+// why (it stays in place); one that cannot be read is a warning.
 
 import OptoutPhone
 import OptoutBase
@@ -88,7 +89,7 @@ package enum PreviewJob {
     /// Bumped when the preview's content changes, so that old previews are rebuilt.
     static let version = "preview-1"
 
-    package static func run(plan: RunPlan, state: RunState, holdCauses: [String]) throws(OptoutError) -> PreviewsResult {
+    package static func run(plan: RunPlan, state: RunState, holdCauses: [String]) -> PreviewsResult {
         let ws = state.workspace
         var out = PreviewsResult()
         let found = plan.scans[.previews] ?? DropScan()
@@ -123,15 +124,23 @@ package enum PreviewJob {
                 out.log.add(.warning, SourceLocation(file: ws.display(file.path)), "not previewed: \(error.description)")
                 continue
             }
-            let held = try heldCauses(planned, plan: plan, state: state, holds: holds)
-            let fingerprint = PreviewFingerprints.of(planned, held: held, ws: ws)
             let paths = OutputNames.previewTable.map { "\(ws.root)/\($0.folder)/\($0.fileName(name))" }
-            if stored[name] == fingerprint && paths.allSatisfy(Durable.exists) { continue }
-            let preview = try build(planned, name: name, held: held, state: state)
-            try Durable.makeDirectory(ws.previewsFolder)
-            try Durable.writeFile(paths[0], PreviewPage.text(preview))
-            try Durable.writeFile(paths[1], PreviewPage.html(preview))
-            stored[name] = fingerprint
+            let preview: Preview
+            // A preview that cannot be made is an error on stderr, never a stop: the run's own
+            // work (suppressions.csv, the run record) still follows.
+            do throws(OptoutError) {
+                let held = try heldCauses(planned, plan: plan, state: state, holds: holds)
+                let fingerprint = PreviewFingerprints.of(planned, held: held, ws: ws)
+                if stored[name] == fingerprint && paths.allSatisfy(Durable.exists) { continue }
+                preview = try build(planned, name: name, held: held, state: state)
+                try Durable.makeDirectory(ws.previewsFolder)
+                try Durable.writeFile(paths[0], PreviewPage.text(preview))
+                try Durable.writeFile(paths[1], PreviewPage.html(preview))
+                stored[name] = fingerprint
+            } catch {
+                out.log.add(.error, SourceLocation(file: ws.display(file.path)), "not previewed: \(error.description)")
+                continue
+            }
             out.written.append(ws.display(paths[1]))
             let s = preview.summary
             out.lines.append(preview.rejection.isEmpty
@@ -141,7 +150,11 @@ package enum PreviewJob {
                 out.log.add(.warning, SourceLocation(file: ws.display(file.path)), warning)
             }
         }
-        if stored != before { try PreviewFingerprints.write(stored, to: ws.previewsStateFile) }
+        if stored != before {
+            do throws(OptoutError) { try PreviewFingerprints.write(stored, to: ws.previewsStateFile) } catch {
+                out.log.add(.error, SourceLocation(file: ws.display(ws.previewsStateFile)), "not written (previews are rebuilt at the next run): \(error.description)")
+            }
+        }
         return out
     }
 

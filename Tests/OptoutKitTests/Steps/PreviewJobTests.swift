@@ -175,6 +175,18 @@ import OptoutTestSupport
         #expect(try t.run().previews.isEmpty)  // no rebuild back and forth
     }
 
+    @Test func aPreviewThatCannotBeWrittenIsAnErrorNotAStop() throws {
+        guard OptoutCLI.missingReason == nil else { Issue.record(Comment(rawValue: OptoutCLI.missingReason!)); return }
+        let t = try Self.workspace()
+        try t.write("inbox/previews/winter.txt", Self.template)
+        try FileManager.default.createDirectory(atPath: t.root + "/outbox/previews/winter.html", withIntermediateDirectories: true)
+        let result = try OptoutCLI.runWorkspace(t.root)
+        #expect(result.status == 0)
+        #expect(result.stderr.contains("inbox/previews/winter.txt") && result.stderr.contains("not previewed"), "\(result.stderr)")
+        #expect((t.read("outbox/suppressions.csv") ?? "").contains("+447700900040"))  // the run's work went on
+        #expect(t.exists(".optout/last-run.json"))
+    }
+
     @Test func aSingleNumberCampaignIsPreviewedToo() throws {
         let t = try Self.workspace()
         try t.write("inbox/previews/one.txt", "to: 07700 900123\n\nYour order is ready. Reply STOP to opt out\n")
