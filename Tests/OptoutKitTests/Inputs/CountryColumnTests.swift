@@ -103,5 +103,7 @@ import OptoutTestSupport
         let skipped = t.rows("outbox/reports/hello-skipped.csv")
         #expect(skipped.map { [$0[0], $0[2]] } == [["10", "country column: \"Narnia\" is not a country"], ["12", "duplicate of line 3"]])
         #expect((t.read("outbox/reports/hello.txt") ?? "").contains("country column \"Country Code\""))
+        #expect((t.read("outbox/reports/list-mix.txt") ?? "").contains("Country column: \"Country Code\""))
+        #expect((t.read("outbox/reports/list-mix.txt") ?? "").contains("\"0612345670\": country column: \"Narnia\" is not a country"))
     }
 }
