@@ -88,6 +88,8 @@ package struct PhoneNumber: Hashable, Comparable, Sendable, CustomStringConverti
 package enum PhoneRejection: Error, Sendable, Equatable {
     case empty, scientificNotation, invalidCharacters, missingCountry, unknownCountryCode,
          tooShort, tooLong, notPossible, notMobile
+    /// The row's country column names no country (CountryColumn): the cell as written.
+    case unknownCountry(String)
 
     /// A sentence for the skipped-rows report, e.g. "number in scientific notation (damaged by a spreadsheet; digits lost)".
     package var reason: String {
@@ -101,6 +103,7 @@ package enum PhoneRejection: Error, Sendable, Equatable {
         case .tooLong: return "too long to be a phone number of its country"
         case .notPossible: return "wrong number of digits for its country"
         case .notMobile: return "not a mobile number (mobile_only is on)"
+        case .unknownCountry(let cell): return "country column: \"\(cell)\" is not a country"
         }
     }
 }

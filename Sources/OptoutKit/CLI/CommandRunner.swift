@@ -144,6 +144,7 @@ package enum CommandRunner {
                 lines.append("campaign \(c.name): \(c.toSend) to send, \(skipped) skipped, \(c.segments) segments → \(c.outputs.first ?? "")")
             }
             for path in report.lookupFiles { lines.append("lookups: \(path)") }
+            lines += report.previews  // PreviewJob
             if let clicks = report.clickReport { lines.append("opt-out page logs: \(report.clickRequests) link requests → \(clicks)") }
             lines.append("suppressions: \(report.suppressions) → outbox/suppressions.csv")
             if report.rejectedInputs > 0 { lines.append("\(report.rejectedInputs) input file(s) rejected: see the rejected/ folders") }

@@ -39,6 +39,8 @@ package struct RunReport: Sendable {
     package var webhooksWritten = 0
     package var listReports: [String] = []
     package var campaigns: [CampaignSummary] = []
+    /// Previews written this run (PreviewJob), a line each for people.
+    package var previews: [String] = []
     package var waiting: [String] = []
     package var suppressions = 0
     /// Requests for opt-out links in the page logs read, and the report about them.
@@ -216,6 +218,10 @@ package enum RunJob {
         log.append(lookups.log)
         report.waiting += lookups.waiting
         (report.lookupFiles, report.lookupNumbers) = (lookups.outputs, lookups.numbers)
+        // 4c. Previews (inbox/previews/): built against the opt-outs as they now stand, never consumed.
+        let previews = PreviewJob.run(plan: plan, state: state, holdCauses: log.holdCauses)
+        log.append(previews.log)
+        report.previews = previews.lines
     }
 }
 

@@ -87,7 +87,7 @@ package enum StatusJob {
         // Read-only replay: the status never repairs or locks.
         let state = Durable.exists(ws.ledgerFile) ? try Ledger.stateReadOnly(path: ws.ledgerFile) : SuppressionState()
         var waiting: [(String, Int)] = []
-        for kind in InputKind.allCases {
+        for kind in InputKind.allCases where kind.movesFiles {  // a preview waits for nothing
             let scan = DropFolder.scan(ws.folder(kind), settle: 0)
             waiting.append((kind.rawValue, scan.ready.count + scan.unsettled.count))
         }

@@ -22,7 +22,7 @@ package enum WatchRetry {
 
     /// True when a pass should run even though no new file arrived.
     package static func somethingToRetry(_ ws: Workspace, lastPassFailed: Bool) -> Bool {
-        for kind in InputKind.allCases where kind != .lists || lastPassFailed {
+        for kind in InputKind.allCases where kind.movesFiles && (kind != .lists || lastPassFailed) {  // previews stay
             let scan = DropFolder.scan(ws.folder(kind), settle: 0)
             if !scan.ready.isEmpty || !scan.unsettled.isEmpty { return true }
         }

@@ -27,6 +27,9 @@ package final class ContactListReader {
     private let reader: CSVReader
     private let parser: PhoneNumberParser
     private var normalizedColumns: [String]
+    /// The column giving each row's country, and why a column so named is not used (CountryColumn).
+    package let country: CountryColumn?
+    package let countryNote: String?
 
     /// Rows sampled to find the phone column by content.
     static let sampleRows = 50
@@ -96,6 +99,7 @@ package final class ContactListReader {
             columns = (1...max(width, 1)).map { "column\($0)" }
         }
         normalizedColumns = columns.map(ColumnNames.normalize)
+        (country, countryNote) = CountryColumn.detect(header: header ? columns : nil, sample: header ? Array(sample.dropFirst()) : sample, parser: parser)  // country column (issue 14)
         reader = try ContactListReader.rows(after: probe, path: path, recovers: recovers, header: header)
         encoding = reader.encoding
         delimiter = reader.delimiter
@@ -114,6 +118,7 @@ package final class ContactListReader {
         normalizedColumns = other.normalizedColumns
         phoneColumn = other.phoneColumn
         hasHeader = other.hasHeader
+        (country, countryNote) = (other.country, other.countryNote)  // country column (issue 14)
         reader = try ContactListReader.rows(after: other.reader, path: path, recovers: other.reader.recovers, header: hasHeader)
         encoding = reader.encoding
         delimiter = reader.delimiter
@@ -162,7 +167,7 @@ package final class ContactListReader {
             for i in 0..<reader.fieldCount where !trimmed(i).isEmpty { return .invalid(.empty) }
             return .blank
         }
-        switch parser.parse(raw) {
+        switch country.map({ $0.parse(phone: raw, country: trimmed($0.index)) }) ?? parser.parse(raw) {  // country column (issue 14)
         case .success(let number): return .number(number)
         case .failure(let rejection): return .invalid(rejection)
         }

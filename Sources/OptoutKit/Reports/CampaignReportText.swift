@@ -15,6 +15,8 @@ package struct CampaignSummary: Sendable {
     package var gsmMessages = 0
     package var ucsMessages = 0
     package var sampleLink: String?
+    /// What forced messages into UCS-2 and what it cost (UCS2Culprits).
+    package var ucs2 = UCS2Culprits()
     package var warnings: [String] = []
     package var outputs: [String] = []
     /// Quiet hours: a scheduled campaign's send files and held rows (nil: not scheduled).
@@ -44,6 +46,9 @@ package struct ListFormat: Sendable, Equatable {
     package var hasHeader: Bool
     package var columns: [String]
     package var phoneColumn: Int
+    /// The column giving each row's country (CountryColumn), and why a column so named is not used.
+    package var countryColumn: String?
+    package var countryNote: String?
 
     package init(encoding: String, delimiter: UInt8, hasHeader: Bool, columns: [String], phoneColumn: Int) {
         (self.encoding, self.delimiter, self.hasHeader, self.columns, self.phoneColumn) = (encoding, delimiter, hasHeader, columns, phoneColumn)
@@ -52,6 +57,7 @@ package struct ListFormat: Sendable, Equatable {
     package init(_ reader: ContactListReader) {
         self.init(encoding: reader.encoding.rawValue, delimiter: reader.delimiter, hasHeader: reader.hasHeader,
                   columns: reader.columns, phoneColumn: reader.phoneColumn)
+        (countryColumn, countryNote) = (reader.country.map { reader.columns[$0.index] }, reader.countryNote)  // country column (issue 14)
     }
 
     /// "tab" or the delimiter quoted: "','".
@@ -83,7 +89,7 @@ package enum CampaignReportText {
         out += String(repeating: "=", count: 9 + s.name.count) + "\n\n"
         out += line("Template:", templatePath)
         if let list {
-            out += line("List:", "\(template.list ?? "") (\(listDisplay); \(list.encoding), delimiter \(list.delimiterText), phone column \"\(list.phoneColumnName)\"\(list.hasHeader ? "" : ", no header row"))")
+            out += line("List:", "\(template.list ?? "") (\(listDisplay); \(list.encoding), delimiter \(list.delimiterText), phone column \"\(list.phoneColumnName)\"\(list.countryColumn.map { ", country column \"\($0)\"" } ?? "")\(list.hasHeader ? "" : ", no header row"))")
         } else if let to = template.to {
             out += line("To:", to)
         }
@@ -106,6 +112,7 @@ package enum CampaignReportText {
             out += line("  \(reason):", String(count))
         }
         out += line("Segments:", "\(s.segments) (GSM-7: \(s.gsmMessages) messages, UCS-2: \(s.ucsMessages) messages)")
+        if !s.ucs2.isEmpty { out += line("UCS-2:", s.ucs2.reportLine) }
         if let maxSegments { out += line("Max segments:", String(maxSegments)) }
         if let price = settings.pricePerSegment {
             let cost = String(format: "%.2f", Double(s.segments) * price)

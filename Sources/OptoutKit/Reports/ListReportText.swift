@@ -41,6 +41,11 @@ package enum ListReportText {
         text += "Checked:       \(now.iso8601)\n"
         text += "Format:        \(format.encoding), delimiter \(format.delimiterText), \(format.hasHeader ? "header row" : "no header row")\n"
         text += "Phone column:  \"\(format.phoneColumnName)\"\n"
+        if let country = format.countryColumn {
+            text += "Country column: \"\(country)\" (each row's national number is read for its country; an empty cell: default_country)\n"
+        } else if let note = format.countryNote {
+            text += "Country column: none: \(note)\n"
+        }
         text += "Merge fields:  \(format.columns.enumerated().filter { $0.offset != format.phoneColumn }.map { "{\($0.element)}" }.joined(separator: " "))\n"
         text += "Rows:          \(check.rows)\n"
         text += "Textable:      \(check.valid)\n"

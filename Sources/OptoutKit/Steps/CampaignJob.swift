@@ -49,6 +49,7 @@ package enum CampaignJob {
         }
         var recipients = try CampaignRecipients.resolve(template, state: state)
         let message = try MessagePieces(template, list: recipients.list)
+        if let note = recipients.list?.countryNote { summary.warnings.append(note) }  // country column (issue 14)
         if template.list != nil && !template.hasOptOutInstruction(keywords: settings.optoutKeywords) {
             summary.warnings.append("no opt-out instruction: the message has neither {optout} nor a keyword such as STOP; recipients must be told how to opt out")
         }
@@ -70,6 +71,7 @@ package enum CampaignJob {
                              outputName: outputName, state: state, rows: &rows)
         summary = rows.summary
         rows.scheduled?.fill(&summary)  // quiet hours hook
+        if let warning = summary.ucs2.warning(recipients: summary.toSend + (summary.skipped[skipTooLong] ?? 0)) { summary.warnings.append(warning) }  // UCS-2 culprits (issue 14)
         if summary.toSend == 0 && summary.rowsRead > 0 {
             summary.warnings.append("nobody to send to: every row was skipped")
         }

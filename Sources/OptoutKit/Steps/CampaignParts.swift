@@ -120,7 +120,7 @@ struct CampaignOutputs {
 /// Writes a campaign's rows: a send row (and link row) per recipient, or a skipped row; keeps
 /// the figures. Bytes only, with buffers reused from row to row.
 struct CampaignRows {
-    let outputs: CampaignOutputs
+    let outputs: CampaignOutputs?  // nil for a preview (PreviewJob), whose rows go to `sink`
     let message: MessagePieces
     let links: (LinkTokens, LinkIndex)?
     let linkBase: [UInt8]
@@ -130,6 +130,7 @@ struct CampaignRows {
     var keys: CampaignKeys? = nil
     /// Quiet hours (issue 16): set for a scheduled campaign; its rows go through it (ScheduledSend).
     var scheduled: ScheduledSend? = nil
+    var sink: CampaignSink? = nil  // preview hook (issue 14): rows go here instead of the files
     private let machine = CSVWriter(audience: .machine)
     private let people = CSVWriter(audience: .people)
     private var text: [UInt8] = []
@@ -138,7 +139,7 @@ struct CampaignRows {
     private static let comma = UInt8(ascii: ","), newline = UInt8(ascii: "\n")
     private static let gsmName = Array("GSM-7".utf8), ucsName = Array("UCS-2".utf8)
 
-    init(outputs: CampaignOutputs, message: MessagePieces, links: (LinkTokens, LinkIndex)?, linkBase: [UInt8], maxSegments: Int?, summary: CampaignSummary) {
+    init(outputs: CampaignOutputs?, message: MessagePieces, links: (LinkTokens, LinkIndex)?, linkBase: [UInt8], maxSegments: Int?, summary: CampaignSummary) {
         (self.outputs, self.message, self.links, self.linkBase, self.maxSegments, self.summary) = (outputs, message, links, linkBase, maxSegments, summary)
         text.reserveCapacity(1024)
         row.reserveCapacity(2048)
@@ -148,8 +149,9 @@ struct CampaignRows {
     mutating func skip(_ line: Int, _ phone: String, _ category: String, _ reason: String) throws(OptoutError) {
         summary.skipped[category, default: 0] += 1
         row.removeAll(keepingCapacity: true)
+        if let sink { sink.skipped(line: line, phone: phone, category: category, reason: reason); return }  // preview hook
         people.appendRow([String(line), phone, reason], to: &row)
-        try outputs.skippedFile.write(row)
+        try outputs?.skippedFile.write(row)
     }
 
     /// Renders one recipient's message and writes its send row (and link row).
@@ -164,11 +166,20 @@ struct CampaignRows {
             }
         }
         token.removeAll(keepingCapacity: true)
-        if let links { links.0.appendToken(for: number, to: &token) }
+        if let links { links.0.appendToken(for: number, to: &token) } else { sink?.tokens?.appendToken(for: number, to: &token) }  // preview hook
         message.render(into: &text, linkBase: linkBase, token: token, fields: fields)
         let count = text.withUnsafeBytes { Segments.count(utf8: $0) }
+        if count.encoding == .ucs2 { text.withUnsafeBytes { summary.ucs2.record(utf8: $0, count: count, maxSegments: maxSegments) } }  // UCS-2 culprits (issue 14)
         if let maxSegments, count.segments > maxSegments {
             try skip(line, number.e164, CampaignJob.skipTooLong, "message too long: \(count.segments) segments (max_segments is \(maxSegments))")
+            return
+        }
+        if let sink {  // preview hook (issue 14): the same figures, no file written
+            if summary.sampleLink == nil && sink.tokens != nil { summary.sampleLink = String(decoding: linkBase + token, as: UTF8.self) }
+            summary.toSend += 1
+            summary.segments += count.segments
+            if count.encoding == .gsm7 { summary.gsmMessages += 1 } else { summary.ucsMessages += 1 }
+            sink.message(number, line: line, text: text, count: count)
             return
         }
         if links != nil {
@@ -180,7 +191,7 @@ struct CampaignRows {
             let url = linkBase + token  // appendField writes the delimiter before it
             url.withUnsafeBufferPointer { machine.appendField($0, to: &row) }
             row.append(Self.newline)
-            try outputs.linksFile?.write(row)
+            try outputs?.linksFile?.write(row)
         }
         summary.toSend += 1
         try keys?.append(number.value)  // issue 17 hook: the campaign's record of numbers sent
@@ -194,6 +205,6 @@ struct CampaignRows {
         row.append(Self.comma)
         row.append(contentsOf: count.encoding == .gsm7 ? Self.gsmName : Self.ucsName)
         row.append(Self.newline)
-        if let slot, let scheduled { try scheduled.write(row, at: slot) } else { try outputs.sendFile.write(row) }  // quiet hours hook
+        if let slot, let scheduled { try scheduled.write(row, at: slot) } else { try outputs?.sendFile.write(row) }  // quiet hours hook
     }
 }

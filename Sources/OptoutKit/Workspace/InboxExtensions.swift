@@ -9,7 +9,7 @@ extension InputKind {
     package var acceptedExtensions: [String]? {
         switch self {
         case .lists: [".csv", ".tsv", ".txt"]
-        case .campaigns: [".txt"]
+        case .campaigns, .previews: [".txt"]
         case .stops: [".csv", ".txt", ".tsv", ".json", ".jsonl", ".ndjson", ".log"]
         case .clicks: nil
         case .suppressions: [".csv", ".txt", ".tsv"]
@@ -19,7 +19,10 @@ extension InputKind {
     }
 
     /// What the folder's files are called in messages.
-    var fileNoun: String { self == .campaigns ? "templates" : "files" }
+    var fileNoun: String { self == .campaigns || self == .previews ? "templates" : "files" }
+
+    /// False for inbox/previews/: its templates stay where they are (no processed/ or rejected/).
+    package var movesFiles: Bool { self != .previews }
 
     /// Whether this folder takes a file of this name.
     package func accepts(_ name: String) -> Bool {

@@ -81,6 +81,16 @@ package enum OutputNames {
         return "\(entry.folder)/\(entry.fileName(name))"
     }
 
+    /// The preview of a campaign template in inbox/previews/ named `<name>` (PreviewJob): the
+    /// only outputs that are overwritten (each still written whole), in the order written.
+    package static let previewTable: [OutputName] = [
+        OutputName(folder: "outbox/previews", pattern: "<name>.txt"),
+        OutputName(folder: "outbox/previews", pattern: "<name>.html"),
+    ]
+
+    /// The longest preview name accepted, in bytes.
+    package static var longestPreviewName: Int { longestName(for: previewTable) }
+
     /// Every report not named after a campaign (and the ones later releases add: their prefixes
     /// are refused as campaign names already, so a later report never meets a campaign's file).
     package static let reports: [OutputName] = [

@@ -13,6 +13,8 @@ package enum InputKind: String, Sendable, CaseIterable {
     case reviews
     /// CSVs of numbers to look up (InboxLookups): each gives outbox/lookups/<name>.csv.
     case lookups
+    /// Campaign templates built as a preview, never sent nor consumed (PreviewJob).
+    case previews
 }
 
 /// Every path optout reads or writes, derived from the workspace root.
@@ -44,6 +46,8 @@ package struct Workspace: Sendable {
     package var webhooksDelivered: String { "\(outbox)/webhooks/delivered" }
     package var webhooksFailed: String { "\(outbox)/webhooks/failed" }
     package var siteFolder: String { "\(outbox)/site" }
+    /// Previews of campaigns (PreviewJob): the one outbox folder whose files are overwritten.
+    package var previewsFolder: String { "\(outbox)/previews" }
     package var suppressionsFile: String { "\(outbox)/suppressions.csv" }
     /// Answers to the lookups dropped into inbox/lookups/ (InboxLookups).
     package var lookupsFolder: String { "\(outbox)/lookups" }
@@ -54,6 +58,8 @@ package struct Workspace: Sendable {
     package var journalFile: String { "\(state)/journal.tsv" }
     /// Review items and the decisions that closed them (ReviewLog).
     package var reviewsFile: String { "\(state)/reviews.tsv" }
+    /// What each preview was last built from (PreviewJob): rebuilt only when that changes.
+    package var previewsStateFile: String { "\(state)/previews.tsv" }
     package var lockFile: String { "\(state)/lock" }
     /// Every lookup made, by `optout lookup` or inbox/lookups/ (LookupLog; append-only, 0600).
     package var lookupsFile: String { "\(state)/lookups.tsv" }
@@ -65,8 +71,6 @@ package struct Workspace: Sendable {
     package var firstSeenFile: String { "\(state)/first-seen.tsv" }
     /// Campaigns held, one record per hold (HoldLog), for the compliance report.
     package var holdsFile: String { "\(state)/holds.tsv" }
-    /// Lookups made (written by `optout lookup`; counted by the compliance report).
-    package var lookupsFile: String { "\(state)/lookups.tsv" }
     /// The last run that started, finished or not (RunAttempt).
     package var lastAttemptFile: String { "\(state)/last-attempt.json" }
     /// One `optout deliver` at a time (beside the run's lock, so a run and a deliver overlap).
@@ -80,12 +84,12 @@ package struct Workspace: Sendable {
     /// The outbox folders every command may create, in the README's order.
     package var outboxFolders: [String] {
         [sendFolder, linksFolder, reportsFolder, notificationsFolder, "\(outbox)/webhooks", webhooksPending, webhooksDelivered, webhooksFailed,
-         lookupsFolder]
+         lookupsFolder, previewsFolder]
     }
 
     /// Every folder of the layout, relative to the root (README "Folder contract" names each).
     package var declaredFolders: [String] {
-        var all = [inbox] + InputKind.allCases.flatMap { [folder($0), processed($0), rejected($0)] }
+        var all = [inbox] + InputKind.allCases.flatMap { $0.movesFiles ? [folder($0), processed($0), rejected($0)] : [folder($0)] }
         all += [outbox] + outboxFolders + [siteFolder, state, tempFolder, campaignKeysFolder]
         return all.map(display)
     }

@@ -18,7 +18,7 @@ package enum WorkspaceCheck {
     static func folders(_ ws: Workspace) -> [(path: String, state: Bool)] {
         var result: [(String, Bool)] = [(ws.inbox, false)]
         for kind in InputKind.allCases {
-            result += [(ws.folder(kind), false), (ws.processed(kind), false), (ws.rejected(kind), false)]
+            result += kind.movesFiles ? [(ws.folder(kind), false), (ws.processed(kind), false), (ws.rejected(kind), false)] : [(ws.folder(kind), false)]
         }
         result.append((ws.outbox, false))
         for path in ws.outboxFolders { result.append((path, false)) }
@@ -31,7 +31,8 @@ package enum WorkspaceCheck {
 
     /// State files: regular files when present (a link would make optout write outside).
     static func stateFiles(_ ws: Workspace) -> [String] {
-        [ws.ledgerFile, ws.linkKeyFile, ws.linkIndexFile, ws.journalFile, ws.lockFile, ws.lastRunFile, ws.lastAttemptFile, ws.deliverLockFile, ws.lookupsFile]
+        [ws.ledgerFile, ws.linkKeyFile, ws.linkIndexFile, ws.journalFile, ws.lockFile, ws.lastRunFile, ws.lastAttemptFile, ws.deliverLockFile,
+         ws.lookupsFile, ws.previewsStateFile, ws.firstSeenFile, ws.holdsFile]
     }
 
     /// What is wrong with the folders of `ws` (empty when nothing), each "path: reason".
