@@ -15,7 +15,6 @@ import OptoutTestSupport
         let root = NSTemporaryDirectory() + "optout-compliance-" + UUID().uuidString
         defer { Tree.remove(root) }
         _ = try InitJob.run(dir: root)
-        let ws = Workspace(root: root)
         try Tree.write("\(root)/inbox/settings.json", #"{"default_country": "US", "settle_seconds": 0}"#)
         try Tree.write("\(root)/inbox/lists/customers.csv", "name,phone\nAmy,+12125550199\n")
         try Tree.write("\(root)/inbox/campaigns/promo.txt", "list: customers\n\nHi {name}, reply STOP to opt out\n")
