@@ -15,6 +15,7 @@
 // cannot be written).
 
 import OptoutBase
+import OptoutPhone
 import Foundation
 
 package enum WorkbookInput {
@@ -166,5 +167,39 @@ package enum WorkbookInput {
         while all.last == 0x30, all.count > 1 { all.removeLast() }
         let mantissa = all.count > 1 ? [all[0], UInt8(ascii: ".")] + all[1...] : all
         return String(decoding: sign + mantissa, as: UTF8.self) + "E+\(point - 1)"
+    }
+}
+
+/// A contact list opened for reading: a CSV directly, or a workbook's sheet through its temp CSV
+/// (kept while `sheetFile` lives; the list's lines are the sheet's rows).
+package struct ListSource {
+    package var reader: ContactListReader
+    package var sheetFile: WorkbookInput.SheetCSV?
+    /// "inbox/lists/book.xlsx, sheet People" for a workbook, else the display given.
+    package var display: String
+    /// The file the reader reads (the temp CSV for a workbook).
+    package var readPath: String { sheetFile?.path ?? reader.path }
+}
+
+extension WorkbookInput {
+    /// Opens a list (hook for ListReportJob and CampaignRecipients): a CSV as before; a workbook's
+    /// named sheet (`sheet:`), or its first, read fail closed (a sheet that cannot be read to its
+    /// end rejects the list). A `sheet:` for a CSV list, or a workbook renamed .csv, is an error.
+    package static func openList(path: String, display: String, sheet: String?, parser: PhoneNumberParser,
+                                 tempFolder: String) throws(InputError) -> ListSource {
+        guard isWorkbookName(path) else {
+            if hasZipMagic(path) { throw InputError(line: nil, reason: renamedReason(String(path.split(separator: "/").last ?? ""))) }
+            if let sheet {
+                throw InputError(line: nil, reason: "\"sheet: \(sheet)\" names a sheet, but the list is not a workbook (.xlsx or .ods)")
+            }
+            return ListSource(reader: try ContactListReader(path: path, parser: parser), sheetFile: nil, display: display)
+        }
+        let book = try open(path)
+        let chosen = try self.sheet(sheet, of: book)
+        let csv = try convert(book, sheet: chosen, tempFolder: tempFolder)
+        if let failure = csv.failure { throw InputError(line: failure.row, reason: damagedReason(failure)) }
+        if csv.rows == 0 { throw InputError(line: nil, reason: "sheet \"\(chosen.name)\" of the workbook is blank: the list has no rows") }
+        let reader = try ContactListReader(path: csv.path, parser: parser)
+        return ListSource(reader: reader, sheetFile: csv, display: WorkbookInput.display(display, sheet: chosen.name))
     }
 }

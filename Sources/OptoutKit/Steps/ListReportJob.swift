@@ -44,10 +44,12 @@ package enum ListReportJob {
             return nil
         }
         let first: ContactListReader
-        do { first = try ContactListReader(path: file.path, parser: state.parser) } catch {
+        let source: ListSource  // workbook hook (issue 14): a .xlsx/.ods list's first sheet via a temp CSV
+        do { source = try WorkbookInput.openList(path: file.path, display: ws.display(file.path), sheet: nil, parser: state.parser, tempFolder: ws.tempFolder); first = source.reader } catch {
             try log.reject(file, kind: .lists, reasons: [error.description], in: ws)
             return nil
         }
+        defer { withExtendedLifetime(source) {} }
         var check = ListCheck()
         let duplicates: DuplicateLines
         let reader: ContactListReader

@@ -1,4 +1,5 @@
-// Inbox extensions: the one table of which file names each inbox folder takes, and the words a
+// Inbox extensions: the one table of which file names each inbox folder takes (workbooks, .xlsx
+// and .ods, where CSV is read: WorkbookInput), and the words a
 // rejection uses for them. Input: an inbox folder kind and a file name. Output: whether the folder
 // takes it (extensions compared without case) and the "(.csv, .tsv or .txt files)" text of the
 // "not a file this folder takes" rejection. No failures.
@@ -8,11 +9,11 @@ extension InputKind {
     /// logs are rotated as access.log.1, access.log-20261126...).
     package var acceptedExtensions: [String]? {
         switch self {
-        case .lists: [".csv", ".tsv", ".txt"]
+        case .lists: [".csv", ".tsv", ".txt", ".xlsx", ".ods"]
         case .campaigns: [".txt"]
-        case .stops: [".csv", ".txt", ".tsv", ".json", ".jsonl", ".ndjson", ".log"]
+        case .stops: [".csv", ".txt", ".tsv", ".json", ".jsonl", ".ndjson", ".log", ".xlsx", ".ods"]
         case .clicks: nil
-        case .suppressions: [".csv", ".txt", ".tsv"]
+        case .suppressions: [".csv", ".txt", ".tsv", ".xlsx", ".ods"]
         case .reviews: [".csv", ".txt", ".tsv"]
         }
     }
