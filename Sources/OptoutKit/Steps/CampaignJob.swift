@@ -72,7 +72,7 @@ package enum CampaignJob {
         if let reason = publishCheck() { throw CampaignInputChanged(reason: reason) }
         var listReport: String?
         if let deferredList, let list = recipients.list {
-            listReport = state.display(try ListReportJob.write(deferredList, reader: list, check: check, state: state).reportPath)
+            listReport = state.display(try ListReportJob.write(deferredList, reader: list, check: check, state: state, sheet: recipients.sheetFile?.sheet.name).reportPath)
         }
         try publish(outputs, summary: &summary, links: links, template: template, templatePath: state.display(planned.file.path),
                     recipients: recipients, maxSegments: maxSegments, state: state)

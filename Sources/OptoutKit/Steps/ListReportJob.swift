@@ -87,19 +87,21 @@ package enum ListReportJob {
             try log.reject(file, kind: .lists, reasons: ["\(error)"], in: ws)
             return nil
         }
-        return try write(file, reader: reader, check: check, state: state)
+        return try write(file, reader: reader, check: check, state: state, sheet: source.sheetFile?.sheet.name)
     }
 
     /// Writes the report for a finished pass and records this version of the list as reported.
+    /// `sheet`: the workbook sheet the list was read from (named in the report).
     package static func write(_ file: DroppedFile, reader: ContactListReader, check: ListCheck,
-                             state: RunState) throws(OptoutError) -> Outcome {
+                             state: RunState, sheet: String? = nil) throws(OptoutError) -> Outcome {
         let ws = state.workspace
         let stem = CampaignJobNames.stem(file.name)
         let name = try state.journal.claimName(kind: .list, key: key(file), preferred: "list-\(stem)") { candidate in
             Durable.exists("\(ws.reportsFolder)/\(candidate).txt")
         }
         let path = "\(ws.reportsFolder)/\(name).txt"
-        let text = ListReportText.render(stem: stem, display: ws.display(file.path), format: ListFormat(reader), check: check, now: state.now)
+        let display = sheet.map { WorkbookInput.display(ws.display(file.path), sheet: $0) } ?? ws.display(file.path)  // workbook hook
+        let text = ListReportText.render(stem: stem, display: display, format: ListFormat(reader), check: check, now: state.now)
         try Durable.writeFile(path, text)
         try state.journal.markDone(kind: .list, key: key(file), fingerprint: "\(file.size):\(file.modified.seconds)")
         return Outcome(reportPath: path, rows: check.rows, valid: check.valid)

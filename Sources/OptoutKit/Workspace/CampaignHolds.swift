@@ -176,7 +176,8 @@ package final class CampaignHolds {
 
     /// The same, for a template whose list the run plan parsed already.
     package static func inputsCheck(template: DroppedFile, list: String?, ws: Workspace) -> () -> String? {
-        let listPath = usableListName(list).map { "\(ws.folder(.lists))/\($0).csv" }
+        // The file `list:` names (x.csv, .tsv, .txt, .xlsx, .ods: ListFiles), not only x.csv (issue 14).
+        let listPath = usableListName(list).flatMap { ListFiles.path(of: $0, in: ws) }
         let listIdentity = listPath.flatMap { FileIdentity.of($0) }
         return {
             if let identity = template.identity, FileIdentity.of(template.path) != identity {

@@ -74,6 +74,36 @@ import OptoutTestSupport
         #expect(!failure.reason.isEmpty)
     }
 
+    func stopReader(_ folder: String) -> WorkbookSheets<StopLogReader> {
+        WorkbookSheets(StopLogReader(parser: PhoneNumberParser(defaultRegion: "GB"), settings: Settings(), now: Timestamp(seconds: 1_800_000_000)), tempFolder: folder)
+    }
+
+    @Test func everySheetOfAStopLogIsRead() throws {
+        let folder = temp()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let contents = try stopReader(folder).read(path: SheetFixtures.path("stops_xlsxwriter.xlsx"), displayName: "inbox/stops/s.xlsx",
+                                                   contentKey: String(repeating: "b", count: 64))
+        #expect(contents.rows == 2)
+        #expect(contents.unreadableRows.isEmpty)
+        let stop = try #require(contents.events.first { $0.kind == .optOut })
+        #expect(stop.number.e164 == "+447911123457" && stop.file == "inbox/stops/s.xlsx, sheet December" && stop.line == 2)
+        #expect(contents.events.contains { $0.file == "inbox/stops/s.xlsx, sheet November" })
+        #expect((try? FileManager.default.contentsOfDirectory(atPath: folder))?.isEmpty ?? true, "temp CSVs removed")
+    }
+
+    @Test func aWorkbookWithNoUsableSheetIsRejectedNamingEachSheet() throws {
+        let folder = temp()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        do {
+            _ = try stopReader(folder).read(path: SheetFixtures.path("list_zipfile.xlsx"), displayName: "inbox/stops/l.xlsx",
+                                            contentKey: String(repeating: "b", count: 64))
+            Issue.record("a workbook without a sender column was read")
+        } catch {
+            #expect(error.reason.hasPrefix("this is an Excel/LibreOffice workbook and no sheet of it could be used: sheet \"People\" was not used: "))
+            #expect(error.reason.contains("sheet \"Notes\" was not used: "))
+        }
+    }
+
     @Test func renamedAndDamagedWorkbooksSaySo() throws {
         let folder = temp()
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
