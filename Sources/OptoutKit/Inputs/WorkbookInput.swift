@@ -188,11 +188,14 @@ extension WorkbookInput {
     package static func openList(path: String, display: String, sheet: String?, parser: PhoneNumberParser,
                                  tempFolder: String) throws(InputError) -> ListSource {
         guard isWorkbookName(path) else {
-            if hasZipMagic(path) { throw InputError(line: nil, reason: renamedReason(String(path.split(separator: "/").last ?? ""))) }
             if let sheet {
                 throw InputError(line: nil, reason: "\"sheet: \(sheet)\" names a sheet, but the list is not a workbook (.xlsx or .ods)")
             }
-            return ListSource(reader: try ContactListReader(path: path, parser: parser), sheetFile: nil, display: display)
+            // The list is opened once; only when it cannot be read is it checked for a workbook.
+            do { return ListSource(reader: try ContactListReader(path: path, parser: parser), sheetFile: nil, display: display) } catch {
+                if hasZipMagic(path) { throw InputError(line: nil, reason: renamedReason(String(path.split(separator: "/").last ?? ""))) }
+                throw error
+            }
         }
         let book = try open(path)
         let chosen = try self.sheet(sheet, of: book)

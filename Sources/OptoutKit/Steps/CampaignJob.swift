@@ -72,7 +72,8 @@ package enum CampaignJob {
         if let reason = publishCheck() { throw CampaignInputChanged(reason: reason) }
         var listReport: String?
         if let deferredList, let list = recipients.list {
-            listReport = state.display(try ListReportJob.write(deferredList, reader: list, check: check, state: state, sheet: recipients.sheetFile?.sheet.name).reportPath)
+            listReport = try ListReportJob.write(deferredList, reader: list, check: check, state: state, sheet: recipients.sheetFile?.sheet)
+                .map { state.display($0.reportPath) }  // nil: this workbook sheet's report was written before (issue 14)
         }
         try publish(outputs, summary: &summary, links: links, template: template, templatePath: state.display(planned.file.path),
                     recipients: recipients, maxSegments: maxSegments, state: state)

@@ -87,23 +87,33 @@ package enum ListReportJob {
             try log.reject(file, kind: .lists, reasons: ["\(error)"], in: ws)
             return nil
         }
-        return try write(file, reader: reader, check: check, state: state, sheet: source.sheetFile?.sheet.name)
+        return try write(file, reader: reader, check: check, state: state, sheet: source.sheetFile?.sheet)
     }
 
     /// Writes the report for a finished pass and records this version of the list as reported.
-    /// `sheet`: the workbook sheet the list was read from (named in the report).
+    /// `sheet`: the workbook sheet the list was read from (named in the report). A sheet other
+    /// than the first (a campaign's `sheet:`) gets its own report, list-<list>-<sheet>.txt, once
+    /// per version of the file (nil when written before); the first sheet's is list-<list>.txt.
     package static func write(_ file: DroppedFile, reader: ContactListReader, check: ListCheck,
-                             state: RunState, sheet: String? = nil) throws(OptoutError) -> Outcome {
+                             state: RunState, sheet: SheetInfo? = nil) throws(OptoutError) -> Outcome? {
         let ws = state.workspace
         let stem = CampaignJobNames.stem(file.name)
-        let name = try state.journal.claimName(kind: .list, key: key(file), preferred: "list-\(stem)") { candidate in
+        // Workbook hook (issue 14): one report per sheet used.
+        var reportKey = key(file), preferred = "list-\(stem)"
+        if let sheet, sheet.index > 0 {
+            reportKey += "#sheet=\(sheet.name)"
+            if state.journal.wasDone(kind: .list, key: reportKey) { return nil }
+            let room = max(1, OutputNames.longestListName - stem.utf8.count - 1)
+            preferred += "-" + String(decoding: Array(RunState.safeName(sheet.name).utf8.prefix(room)), as: UTF8.self)
+        }
+        let name = try state.journal.claimName(kind: .list, key: reportKey, preferred: preferred) { candidate in
             Durable.exists("\(ws.reportsFolder)/\(candidate).txt")
         }
         let path = "\(ws.reportsFolder)/\(name).txt"
-        let display = sheet.map { WorkbookInput.display(ws.display(file.path), sheet: $0) } ?? ws.display(file.path)  // workbook hook
+        let display = sheet.map { WorkbookInput.display(ws.display(file.path), sheet: $0.name) } ?? ws.display(file.path)
         let text = ListReportText.render(stem: stem, display: display, format: ListFormat(reader), check: check, now: state.now)
         try Durable.writeFile(path, text)
-        try state.journal.markDone(kind: .list, key: key(file), fingerprint: "\(file.size):\(file.modified.seconds)")
+        try state.journal.markDone(kind: .list, key: reportKey, fingerprint: "\(file.size):\(file.modified.seconds)")
         return Outcome(reportPath: path, rows: check.rows, valid: check.valid)
     }
 }
