@@ -28,6 +28,20 @@ extension InputKind {
         return extensions.contains { lower.hasSuffix($0) }
     }
 
+    /// What to do with a workbook this folder does not take (appended to the rejection): an old
+    /// binary .xls, or a workbook in a folder that reads no workbooks.
+    package func workbookHint(_ name: String) -> String {
+        let lower = name.lowercased()
+        let folders = "inbox/lists/, inbox/suppressions/ and inbox/stops/"
+        if lower.hasSuffix(".xls") || lower.hasSuffix(".xlsm") || lower.hasSuffix(".xlsb") || lower.hasSuffix(".numbers") {
+            return "; this is an Excel/LibreOffice workbook in a format optout does not read: save it as .xlsx or .ods (read in \(folders)), or export CSV"
+        }
+        if WorkbookInput.isWorkbookName(lower) {
+            return "; this is an Excel/LibreOffice workbook: workbooks are read in \(folders); export CSV for this folder"
+        }
+        return ""
+    }
+
     /// "(.csv, .tsv or .txt files)": what the folder takes, for a rejection.
     package var acceptedDescription: String {
         guard let extensions = acceptedExtensions, let last = extensions.last else { return "(any file)" }

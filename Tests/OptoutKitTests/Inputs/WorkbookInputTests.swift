@@ -104,6 +104,13 @@ import OptoutTestSupport
         }
     }
 
+    @Test func aWorkbookAFolderDoesNotTakeIsNamedWithWhatToDo() {
+        #expect(InputKind.lists.workbookHint("People.XLS").hasPrefix("; this is an Excel/LibreOffice workbook in a format optout does not read: save it as .xlsx or .ods"))
+        #expect(InputKind.reviews.workbookHint("decisions.xlsx") == "; this is an Excel/LibreOffice workbook: workbooks are read in inbox/lists/, inbox/suppressions/ and inbox/stops/; export CSV for this folder")
+        #expect(InputKind.lists.workbookHint("notes.pdf") == "")
+        #expect(InputKind.reviews.accepts("decisions.xlsx") == false && InputKind.stops.accepts("log.ODS"))
+    }
+
     @Test func renamedAndDamagedWorkbooksSaySo() throws {
         let folder = temp()
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
