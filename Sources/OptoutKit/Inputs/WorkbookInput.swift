@@ -96,7 +96,8 @@ package enum WorkbookInput {
     /// part way keeps the rows before the failure and says why in `failure`.
     package static func convert(_ book: SheetWorkbook, sheet: SheetInfo, tempFolder: String) throws(InputError) -> SheetCSV {
         try? FileManager.default.createDirectory(atPath: tempFolder, withIntermediateDirectories: true)
-        let path = "\(tempFolder)/sheet-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).csv"
+        // sheet-<pid>-<hex8>: a killed run's file is swept by the next (StaleTemps).
+        let path = "\(tempFolder)/sheet-\(getpid())-\(Hex.encode(Durable.randomBytes(4)))"
         guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
             throw InputError(line: nil, reason: "cannot write a temporary file in \(tempFolder) to read the workbook")
         }
