@@ -52,7 +52,7 @@ package struct WorkbookSheets<Inner: OptOutInputReader>: OptOutInputReader {
                 all.rows += contents.rows
                 all.closings += contents.closings
             } catch {
-                let reason = "sheet \"\(sheet.name)\" was not used: \(error.description)"
+                let reason = "sheet \"\(sheet.name)\" was not used: \(error.reason)"
                 all.unreadableRows.append(UnreadableRow(line: error.line ?? 1, reason: reason))
                 failures.append(reason)
             }

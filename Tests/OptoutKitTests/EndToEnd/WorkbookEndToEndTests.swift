@@ -114,6 +114,44 @@ import OptoutTestSupport
         #expect(out.skipped.contains("6,4.479111234595E+11,number in scientific notation"), "\(format): \(out.skipped)")
     }
 
+    /// One list report per sheet used: the campaign's `sheet: People` (the second tab) has its
+    /// own, written once for this version of the file; the first tab gets list-people.txt.
+    @Test func aSheetAfterTheFirstHasItsOwnReportOncePerVersion() throws {
+        if skipUnlessBuilt() { return }
+        let first = try run(SheetFixtures.path("list_openpyxl.xlsx"), as: "people.xlsx", sheet: "people")
+        defer { Tree.remove(first.root) }
+        #expect(first.status == 0, "\(first.stderr)")
+        let reports = "\(first.root)/outbox/reports"
+        #expect((Tree.read("\(reports)/list-people-People.txt") ?? "").contains("Textable:      4"))
+        try Tree.write("\(first.root)/inbox/campaigns/again.txt", "list: people\nsheet: People\n\nAgain {Name}. Reply STOP to opt out\n")
+        let second = try OptoutCLI.run(["run", "--root", first.root], environment: ["OPTOUT_NOW": "2026-11-26T13:00:00Z"])
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(Tree.read("\(first.root)/outbox/send/again.csv")?.split(separator: "\n").count == 5)
+        let names = Tree.files(under: reports).filter { $0.hasPrefix("list-") }
+        #expect(names == ["list-people-People.txt", "list-people.txt"], "\(names)")
+        let old = Tree.read("\(reports)/list-people.txt") ?? ""
+        #expect(old.contains("(inbox/lists/people.xlsx, sheet Old)") && old.contains("Rows:          1"), "\(old)")
+    }
+
+    /// A suppression import workbook: every sheet's numbers are opted out; a tab without numbers
+    /// makes the file read in part (named in its .error.txt), never silently passed over.
+    @Test func everySheetOfASuppressionImportIsRead() throws {
+        if skipUnlessBuilt() { return }
+        let root = NSTemporaryDirectory() + "optout-workbook-" + UUID().uuidString
+        defer { Tree.remove(root) }
+        _ = try InitJob.run(dir: root)
+        try Tree.write("\(root)/inbox/settings.json", "{\"default_country\": \"GB\", \"settle_seconds\": 0}")
+        try FileManager.default.copyItem(atPath: SheetFixtures.path("list_zipfile.xlsx"), toPath: "\(root)/inbox/suppressions/old.xlsx")
+        let run = try OptoutCLI.run(["run", "--root", root], environment: Self.now)
+        #expect(run.status == 65, "\(run.stderr)")
+        let suppressed = Tree.read("\(root)/outbox/suppressions.csv") ?? ""
+        for number in ["+447911123456", "+447911123457", "+447911123458", "+447911123460"] {
+            #expect(suppressed.contains(number), "\(number) not suppressed: \(suppressed)")
+        }
+        let why = Tree.read("\(root)/inbox/suppressions/processed/old.xlsx.error.txt") ?? ""
+        #expect(why.contains("sheet \"Notes\" was not used"), "\(why)")
+    }
+
     @Test func stopOnASecondSheetIsApplied() throws {
         if skipUnlessBuilt() { return }
         let out = try run(SheetFixtures.path("list.csv"), as: "people.csv", stops: SheetFixtures.path("stops_xlsxwriter.xlsx"))
