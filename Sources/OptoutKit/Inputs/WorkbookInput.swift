@@ -60,7 +60,8 @@ package enum WorkbookInput {
         }
     }
 
-    /// The sheet a list is read from: the one named (exact, then ignoring case), else the first.
+    /// The sheet a list is read from: the one named (exact, then ignoring case), else the first
+    /// visible one (the tab a spreadsheet opens on; the first when all are hidden).
     package static func sheet(_ name: String?, of book: SheetWorkbook) throws(InputError) -> SheetInfo {
         if let name {
             guard let found = book.sheet(named: name) else {
@@ -68,7 +69,7 @@ package enum WorkbookInput {
             }
             return found
         }
-        guard let first = book.sheets.first else { throw InputError(line: nil, reason: damagedReason(SheetError(reason: "it has no sheets"))) }
+        guard let first = book.sheets.first(where: { !$0.hidden }) ?? book.sheets.first else { throw InputError(line: nil, reason: damagedReason(SheetError(reason: "it has no sheets"))) }
         return first
     }
 
@@ -83,6 +84,8 @@ package enum WorkbookInput {
         package let rows: Int
         /// Set when the sheet could not be read to its end: the rows before it were written.
         package let failure: SheetError?
+        /// False when a campaign's `sheet:` chose another sheet than a list's default (its own report).
+        package var isDefaultSheet = true
 
         init(path: String, sheet: SheetInfo, rows: Int, failure: SheetError?) {
             (self.path, self.sheet, self.rows, self.failure) = (path, sheet, rows, failure)
@@ -201,6 +204,7 @@ extension WorkbookInput {
         let book = try open(path)
         let chosen = try self.sheet(sheet, of: book)
         let csv = try convert(book, sheet: chosen, tempFolder: tempFolder)
+        csv.isDefaultSheet = sheet == nil || (try? self.sheet(nil, of: book)) == chosen
         if let failure = csv.failure { throw InputError(line: failure.row, reason: damagedReason(failure)) }
         if csv.rows == 0 { throw InputError(line: nil, reason: "sheet \"\(chosen.name)\" of the workbook is blank: the list has no rows") }
         let reader = try ContactListReader(path: csv.path, parser: parser)

@@ -72,7 +72,7 @@ package enum CampaignJob {
         if let reason = publishCheck() { throw CampaignInputChanged(reason: reason) }
         var listReport: String?
         if let deferredList, let list = recipients.list {
-            listReport = try ListReportJob.write(deferredList, reader: list, check: check, state: state, sheet: recipients.sheetFile?.sheet)
+            listReport = try ListReportJob.write(deferredList, reader: list, check: check, state: state, sheet: recipients.sheetFile)
                 .map { state.display($0.reportPath) }  // nil: this workbook sheet's report was written before (issue 14)
         }
         try publish(outputs, summary: &summary, links: links, template: template, templatePath: state.display(planned.file.path),

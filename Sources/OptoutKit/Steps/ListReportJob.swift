@@ -87,20 +87,21 @@ package enum ListReportJob {
             try log.reject(file, kind: .lists, reasons: ["\(error)"], in: ws)
             return nil
         }
-        return try write(file, reader: reader, check: check, state: state, sheet: source.sheetFile?.sheet)
+        return try write(file, reader: reader, check: check, state: state, sheet: source.sheetFile)
     }
 
     /// Writes the report for a finished pass and records this version of the list as reported.
     /// `sheet`: the workbook sheet the list was read from (named in the report). A sheet other
-    /// than the first (a campaign's `sheet:`) gets its own report, list-<list>-<sheet>.txt, once
-    /// per version of the file (nil when written before); the first sheet's is list-<list>.txt.
+    /// than the default (a campaign's `sheet:`) gets its own report, list-<list>-<sheet>.txt, once
+    /// per version of the file (nil when written before); the default sheet's is list-<list>.txt.
     package static func write(_ file: DroppedFile, reader: ContactListReader, check: ListCheck,
-                             state: RunState, sheet: SheetInfo? = nil) throws(OptoutError) -> Outcome? {
+                             state: RunState, sheet sheetFile: WorkbookInput.SheetCSV? = nil) throws(OptoutError) -> Outcome? {
+        let sheet = sheetFile?.sheet
         let ws = state.workspace
         let stem = CampaignJobNames.stem(file.name)
         // Workbook hook (issue 14): one report per sheet used.
         var reportKey = key(file), preferred = "list-\(stem)"
-        if let sheet, sheet.index > 0 {
+        if let sheet, sheetFile?.isDefaultSheet == false {
             reportKey += "#sheet=\(sheet.name)"
             if state.journal.wasDone(kind: .list, key: reportKey) { return nil }
             let room = max(1, OutputNames.longestListName - stem.utf8.count - 1)

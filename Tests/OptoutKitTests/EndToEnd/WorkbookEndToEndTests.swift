@@ -58,7 +58,7 @@ import OptoutTestSupport
     }
 
     @Test(arguments: [("list_zipfile.xlsx", nil, 6), ("list_zipfile.ods", nil, 7), ("list_openpyxl.xlsx", "People", 6),
-                      ("list_xlsxwriter.xlsx", nil, 6)] as [(String, String?, Int)])
+                      ("list_xlsxwriter.xlsx", nil, 6), ("list_openpyxl_hidden.xlsx", nil, 6)] as [(String, String?, Int)])
     func committedWorkbookGivesTheSendFileOfItsCSVTwin(_ fixture: String, _ sheet: String?, _ damagedRow: Int) throws {
         if skipUnlessBuilt() { return }
         let twin = try twin()

@@ -26,6 +26,7 @@ blank row, a fractional phone cell (damage: skipped), a sparse row with an empty
                       the list tab first but stored as sheet2.xml (a Notes tab is sheet1.xml).
   list_zipfile.ods    repeated rows (a duplicate recipient) and repeated columns.
   list_openpyxl.xlsx  inline strings; a "Old" tab first, the list on tab "People" (sheet:).
+  list_openpyxl_hidden.xlsx  the same with "Old" hidden: a list is read from its first visible tab.
   list_xlsxwriter.xlsx  shared strings, rich text, a formula string.
   stops_xlsxwriter.xlsx  a STOP log whose second sheet holds a STOP.
 
@@ -312,6 +313,9 @@ def make_list_openpyxl():
     old.append(["Name", "Phone"])
     old.append(["Gone", 447700900999])
     wb.save(os.path.join(HERE, "list_openpyxl.xlsx"))
+    old.sheet_state = "hidden"
+    wb.active = 1
+    wb.save(os.path.join(HERE, "list_openpyxl_hidden.xlsx"))
 
 
 def make_list_xlsxwriter():
