@@ -36,6 +36,9 @@ package struct ListFormat: Sendable, Equatable {
                   columns: reader.columns, phoneColumn: reader.phoneColumn)
     }
 
+    /// The `encoding` of a list read from a workbook sheet (WorkbookInput).
+    package static let workbook = "workbook"
+
     /// "tab" or the delimiter quoted: "','".
     package var delimiterText: String { delimiter == 0x09 ? "tab" : "'\(String(UnicodeScalar(delimiter)))'" }
     package var phoneColumnName: String { columns[phoneColumn] }

@@ -112,7 +112,9 @@ package enum ListReportJob {
         }
         let path = "\(ws.reportsFolder)/\(name).txt"
         let display = sheet.map { WorkbookInput.display(ws.display(file.path), sheet: $0.name) } ?? ws.display(file.path)
-        let text = ListReportText.render(stem: stem, display: display, format: ListFormat(reader), check: check, now: state.now)
+        var format = ListFormat(reader)
+        if sheetFile != nil { format.encoding = ListFormat.workbook }
+        let text = ListReportText.render(stem: stem, display: display, format: format, check: check, now: state.now)
         try Durable.writeFile(path, text)
         try state.journal.markDone(kind: .list, key: reportKey, fingerprint: "\(file.size):\(file.modified.seconds)")
         return Outcome(reportPath: path, rows: check.rows, valid: check.valid)

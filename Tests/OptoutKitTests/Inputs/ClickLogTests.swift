@@ -159,9 +159,9 @@ let browserAgent = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 
 
     /// gzip -c of `text` (the system tool, as logrotate uses); nil when it is missing.
     func gzip(_ text: String) throws -> [UInt8]? {
-        guard FileManager.default.isExecutableFile(atPath: "/bin/gzip") else { return nil }
+        guard let tool = ["/bin/gzip", "/usr/bin/gzip"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else { return nil }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        process.executableURL = URL(fileURLWithPath: tool)
         process.arguments = ["-c", "-n"]
         let input = Pipe(), output = Pipe()
         (process.standardInput, process.standardOutput) = (input, output)
@@ -180,7 +180,7 @@ let browserAgent = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 
         guard let first = try gzip(accessLine("GET", "/u/\(links[0][1])")),
               let second = try gzip(accessLine("POST", "/u/\(links[0][1])") + accessLine("POST", "/u/\(links[1][1])")) else {
             if ProcessInfo.processInfo.environment["CI"] == "true" { Issue.record("gzip is missing") }
-            print("skipped: /bin/gzip is missing"); return
+            print("skipped: gzip is missing"); return
         }
         try t.write("inbox/clicks/access.log.2.gz", first + second)
         let report = try t.run()
