@@ -154,6 +154,18 @@ import OptoutTestSupport
         #expect(why.contains("sheet \"Notes\" was not used"), "\(why)")
     }
 
+    @Test func aSheetHeaderOnACSVListOrAMissingSheetRejectsTheCampaign() throws {
+        if skipUnlessBuilt() { return }
+        let csv = try run(SheetFixtures.path("list.csv"), as: "people.csv", sheet: "People")
+        defer { Tree.remove(csv.root) }
+        #expect(csv.status == 65 && csv.send.isEmpty, "\(csv.stderr)")
+        #expect(csv.stderr.contains("\"sheet: People\" names a sheet, but the list is not a workbook (.xlsx or .ods)"), "\(csv.stderr)")
+        let missing = try run(SheetFixtures.path("list_zipfile.xlsx"), as: "people.xlsx", sheet: "Contacts")
+        defer { Tree.remove(missing.root) }
+        #expect(missing.status == 65 && missing.send.isEmpty, "\(missing.stderr)")
+        #expect(missing.stderr.contains("no sheet \"Contacts\" in the workbook (sheets: \"People\", \"Notes\")"), "\(missing.stderr)")
+    }
+
     @Test func stopOnASecondSheetIsApplied() throws {
         if skipUnlessBuilt() { return }
         let out = try run(SheetFixtures.path("list.csv"), as: "people.csv", stops: SheetFixtures.path("stops_xlsxwriter.xlsx"))
