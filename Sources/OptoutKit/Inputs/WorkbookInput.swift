@@ -53,8 +53,14 @@ package enum WorkbookInput {
             + "save it again, or export CSV from it"
     }
 
-    /// Opens a workbook, or says why it cannot be read.
+    /// Opens a workbook, or says why it cannot be read (a file named .xlsx/.ods that is no ZIP
+    /// archive at all is said to be something else, likely CSV text renamed).
     package static func open(_ path: String, limits: SheetLimits = SheetLimits()) throws(InputError) -> SheetWorkbook {
+        guard hasZipMagic(path) else {
+            let name = String(path.split(separator: "/").last ?? "")
+            throw InputError(line: nil, reason: "\"\(name)\" is named as an Excel/LibreOffice workbook but is not one (it does not start as a ZIP archive): "
+                + "if it holds CSV text, rename it .csv; otherwise open it in the spreadsheet and save it again as .xlsx or .ods")
+        }
         do { return try SheetWorkbooks.open(path: path, limits: limits) } catch {
             throw InputError(line: nil, reason: damagedReason(error))
         }

@@ -111,6 +111,16 @@ import OptoutTestSupport
         #expect(InputKind.reviews.accepts("decisions.xlsx") == false && InputKind.stops.accepts("log.ODS"))
     }
 
+    @Test func aCSVRenamedXlsxIsSaidToBeNoWorkbook() throws {
+        let folder = temp()
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try Data("phone\n+447911123456\n".utf8).write(to: URL(fileURLWithPath: "\(folder)/people.xlsx"))
+        #expect(throws: InputError(line: nil, reason: "\"people.xlsx\" is named as an Excel/LibreOffice workbook but is not one (it does not start as a ZIP archive): if it holds CSV text, rename it .csv; otherwise open it in the spreadsheet and save it again as .xlsx or .ods")) {
+            try WorkbookInput.open("\(folder)/people.xlsx")
+        }
+    }
+
     @Test func renamedAndDamagedWorkbooksSaySo() throws {
         let folder = temp()
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
