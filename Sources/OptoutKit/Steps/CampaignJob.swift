@@ -26,6 +26,9 @@ package struct CampaignInputChanged: Error, Sendable {
 package struct CampaignBuild {
     package var summary: CampaignSummary
     package var listReport: String?
+    /// False when the report was for a workbook sheet other than the list's default (issue 14):
+    /// the default sheet still gets its own report this run.
+    package var listReportIsDefault = true
 }
 
 package enum CampaignJob {
@@ -77,7 +80,7 @@ package enum CampaignJob {
         }
         try publish(outputs, summary: &summary, links: links, template: template, templatePath: state.display(planned.file.path),
                     recipients: recipients, maxSegments: maxSegments, state: state)
-        return CampaignBuild(summary: summary, listReport: listReport)
+        return CampaignBuild(summary: summary, listReport: listReport, listReportIsDefault: recipients.sheetFile?.isDefaultSheet ?? true)
     }
 
     /// The template as the plan parsed it; one that cannot be parsed is rejected.

@@ -125,6 +125,8 @@ import OptoutTestSupport
         #expect(first.status == 0, "\(first.stderr)")
         let reports = "\(first.root)/outbox/reports"
         #expect((Tree.read("\(reports)/list-people-People.txt") ?? "").contains("Textable:      4"))
+        // The default (first) sheet gets its own report in the same run.
+        #expect((Tree.read("\(reports)/list-people.txt") ?? "").contains("(inbox/lists/people.xlsx, sheet Old)"))
         try Tree.write("\(first.root)/inbox/campaigns/again.txt", "list: people\nsheet: People\n\nAgain {Name}. Reply STOP to opt out\n")
         let second = try OptoutCLI.run(["run", "--root", first.root], environment: ["OPTOUT_NOW": "2026-11-26T13:00:00Z"])
         #expect(second.status == 0, "\(second.stderr)")
