@@ -1,5 +1,5 @@
 // Campaign templates: inbox/campaigns/<name>.txt parsed into headers and a message body.
-// Input: the file's text — header lines (`list:`, `to:`, `sender:`, `max_segments:`, `send_at:`), a blank
+// Input: the file's text — header lines (`list:`, `sheet:`, `to:`, `sender:`, `max_segments:`, `send_at:`), a blank
 // line, then the body with `{column}`, `{column|fallback}` and `{optout}` placeholders (`{{` and
 // `}}` stand for literal braces). Output: a `CampaignTemplate`. Failures: `InputError` with the
 // line and reason (unknown header, no list or number, `{optout}` in a single-number campaign,
@@ -20,6 +20,8 @@ package enum TemplatePart: Sendable, Equatable {
 package struct CampaignTemplate: Sendable, Equatable {
     /// Name of the list (file name without .csv) the campaign goes to.
     package var list: String?
+    /// The sheet of a workbook list (`sheet: <name>`); nil: its first sheet.
+    package var sheet: String?
     /// A single recipient, as written (parsed later with the account's default country).
     package var to: String?
     package var toLine: Int?
@@ -31,7 +33,7 @@ package struct CampaignTemplate: Sendable, Equatable {
     /// 1-based line where the body starts (for messages about placeholders).
     package var bodyLine: Int
 
-    package static let headerKeys = ["list", "to", "sender", "max_segments", "send_at"]
+    package static let headerKeys = ["list", "sheet", "to", "sender", "max_segments", "send_at"]
 
     package var usesOptOutLink: Bool { parts.contains(.optOutLink) }
 
@@ -45,7 +47,7 @@ package struct CampaignTemplate: Sendable, Equatable {
         if normalized.hasPrefix("\u{FEFF}") { normalized.removeFirst() }
         normalized = normalized.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
         let lines = normalized.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        var list: String?, to: String?, toLine: Int?, sender: String?, maxSegments: Int?, sendAt: SendAt?
+        var list: String?, sheet: String?, to: String?, toLine: Int?, sender: String?, maxSegments: Int?, sendAt: SendAt?
         var index = 0
         var seen = Set<String>()
         while index < lines.count {
@@ -64,6 +66,7 @@ package struct CampaignTemplate: Sendable, Equatable {
             guard !value.isEmpty else { throw InputError(line: index + 1, reason: "header \"\(key)\" has no value") }
             switch key {
             case "list": list = value.hasSuffix(".csv") ? String(value.dropLast(4)) : value
+            case "sheet": sheet = value
             case "to": to = value; toLine = index + 1
             case "sender": sender = value
             case "send_at":
@@ -95,6 +98,9 @@ package struct CampaignTemplate: Sendable, Equatable {
         if list != nil && to != nil {
             throw InputError(line: toLine, reason: "give either \"list:\" or \"to:\", not both")
         }
+        if sheet != nil && list == nil {
+            throw InputError(line: 1, reason: "\"sheet:\" names a sheet of a workbook list: it needs a \"list:\" header")
+        }
         let parts = try parseBody(body, firstLine: bodyLine)
         if to != nil && parts.contains(.optOutLink) {
             throw InputError(line: toLine, reason: "{optout} cannot be used in a single-number campaign (\"to:\"): the opt-out link works only for lists")
@@ -102,7 +108,7 @@ package struct CampaignTemplate: Sendable, Equatable {
         if to != nil, let field = parts.first(where: { if case .field = $0 { return true } else { return false } }), case .field(let name, _) = field {
             throw InputError(line: bodyLine, reason: "{\(name)} needs a list column, but this campaign goes to a single number (\"to:\")")
         }
-        return CampaignTemplate(list: list, to: to, toLine: toLine, sender: sender, maxSegments: maxSegments,
+        return CampaignTemplate(list: list, sheet: sheet, to: to, toLine: toLine, sender: sender, maxSegments: maxSegments,
                                 sendAt: sendAt, parts: parts, bodyLine: bodyLine)
     }
 

@@ -2,12 +2,12 @@
 // Input: one file, either
 //   - an nginx/Apache access log in "combined" (or "common") format, plain text:
 //       127.0.0.1 - - [26/Nov/2026:17:40:45 +0000] "POST /u/Ab3dE5gH7j HTTP/1.1" 200 612 "-" "Mozilla/5.0 ..."
-//     (gzip-compressed logs are rejected with a message: the toolchain has no inflater);
+//     (gzip-compressed logs, access.log.2.gz, are decompressed first: CompressedLog);
 //   - or CSV with a header: time and token or url, optional method/action, user_agent, ip, status.
 // Output: one `ClickRequest` per log line or row, handed to a visitor (streaming: nothing per line
 // is kept here), and row problems (unreadable lines) as diagnostics. What a request means (view,
 // confirmation, bot, unknown token) is decided by ClickIntake, not here.
-// Failures (the file is rejected): gzip, binary or unreadable CSV, a CSV without a time, token or
+// Failures (the file is rejected): a damaged gzip stream, binary or unreadable CSV, a CSV without a time, token or
 // url column, an access log in which no line could be read.
 
 import OptoutBase
@@ -70,11 +70,9 @@ package struct ClickLogReader {
 
     /// Reads a page log, calling `visit` for each request in file order.
     package func read(path: String, displayName: String, visit: (ClickRequest) -> Void) throws(InputError) -> ClickLogSummary {
-        let bytes: [UInt8]
+        var bytes: [UInt8]
         do { bytes = try Durable.readFile(path, limit: Durable.wholeInputLimit) } catch { throw InputError(line: nil, reason: error.description) }
-        if bytes.count >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B {
-            throw InputError(line: nil, reason: "gzip-compressed log: optout reads plain logs only; gunzip it first (logrotate's delaycompress keeps the newest rotated log, access.log.1, plain)")
-        }
+        bytes = try CompressedLog.text(bytes, limit: Durable.wholeInputLimit)  // .gz logs decompressed (issue 14)
         var firstLine = bytes[...]
         if firstLine.starts(with: [0xEF, 0xBB, 0xBF]) { firstLine = firstLine.dropFirst(3) }
         firstLine = firstLine.drop(while: { $0 == 0x0A || $0 == 0x0D || $0 == 0x20 })

@@ -60,6 +60,9 @@ package struct ListFormat: Sendable, Equatable {
         (countryColumn, countryNote) = (reader.country.map { reader.columns[$0.index] }, reader.countryNote)  // country column (issue 14)
     }
 
+    /// The `encoding` of a list read from a workbook sheet (WorkbookInput).
+    package static let workbook = "workbook"
+
     /// "tab" or the delimiter quoted: "','".
     package var delimiterText: String { delimiter == 0x09 ? "tab" : "'\(String(UnicodeScalar(delimiter)))'" }
     package var phoneColumnName: String { columns[phoneColumn] }

@@ -39,7 +39,11 @@ package enum ListReportText {
     package static func render(stem: String, display: String, format: ListFormat, check: ListCheck, now: Timestamp) -> String {
         var text = "List \(stem) (\(display))\n\n"
         text += "Checked:       \(now.iso8601)\n"
-        text += "Format:        \(format.encoding), delimiter \(format.delimiterText), \(format.hasHeader ? "header row" : "no header row")\n"
+        if format.encoding == ListFormat.workbook {  // a workbook sheet: no encoding or delimiter to show (issue 14)
+            text += "Format:        workbook sheet, \(format.hasHeader ? "header row" : "no header row") (lines are the spreadsheet's rows)\n"
+        } else {
+            text += "Format:        \(format.encoding), delimiter \(format.delimiterText), \(format.hasHeader ? "header row" : "no header row")\n"
+        }
         text += "Phone column:  \"\(format.phoneColumnName)\"\n"
         if let country = format.countryColumn {
             text += "Country column: \"\(country)\" (each row's national number is read for its country; an empty cell: default_country)\n"

@@ -26,6 +26,9 @@ package struct CampaignInputChanged: Error, Sendable {
 package struct CampaignBuild {
     package var summary: CampaignSummary
     package var listReport: String?
+    /// False when the report was for a workbook sheet other than the list's default (issue 14):
+    /// the default sheet still gets its own report this run.
+    package var listReportIsDefault = true
 }
 
 package enum CampaignJob {
@@ -79,11 +82,12 @@ package enum CampaignJob {
         if let reason = publishCheck() { throw CampaignInputChanged(reason: reason) }
         var listReport: String?
         if let deferredList, let list = recipients.list {
-            listReport = state.display(try ListReportJob.write(deferredList, reader: list, check: check, state: state).reportPath)
+            listReport = try ListReportJob.write(deferredList, reader: list, check: check, state: state, sheet: recipients.sheetFile)
+                .map { state.display($0.reportPath) }  // nil: this workbook sheet's report was written before (issue 14)
         }
         try publish(outputs, summary: &summary, links: links, template: template, templatePath: state.display(planned.file.path),
                     recipients: recipients, maxSegments: maxSegments, state: state, keys: rows.keys, scheduled: rows.scheduled)
-        return CampaignBuild(summary: summary, listReport: listReport)
+        return CampaignBuild(summary: summary, listReport: listReport, listReportIsDefault: recipients.sheetFile?.isDefaultSheet ?? true)
     }
 
     /// The template as the plan parsed it; one that cannot be parsed is rejected.

@@ -13,6 +13,7 @@ struct CampaignRecipients {
     var single: PhoneNumber?
     var listDisplay = ""
     var listPath = ""
+    var sheetFile: WorkbookInput.SheetCSV?  // workbook hook (issue 14): the sheet's temp CSV, removed when released
 
     static func resolve(_ template: CampaignTemplate, state: RunState) throws -> CampaignRecipients {
         let ws = state.workspace
@@ -25,11 +26,15 @@ struct CampaignRecipients {
                     ? " (a list of that name was rejected: see inbox/lists/rejected/\(listName).csv.error.txt)" : ""
                 throw CampaignRejection(reasons: ["line 1: list \"\(listName)\" not found\(rejected); lists available: \(available.isEmpty ? "none" : available.joined(separator: ", "))"])
             }
-            do { out.list = try ContactListReader(path: path, parser: state.parser) } catch {
+            // Workbook hook (issue 14): a .xlsx/.ods list is read from its `sheet:` (or first) sheet
+            // through a temp CSV kept alive in `sheetFile`; a CSV list is opened as before.
+            do {
+                let source = try WorkbookInput.openList(path: path, display: state.display(path), sheet: template.sheet,
+                                                        parser: state.parser, tempFolder: ws.tempFolder)
+                (out.list, out.sheetFile, out.listDisplay, out.listPath) = (source.reader, source.sheetFile, source.display, source.readPath)
+            } catch {
                 throw CampaignRejection(reasons: ["list \"\(listName)\" cannot be used: \(state.display(path)): \(error.description)"])
             }
-            out.listDisplay = state.display(path)
-            out.listPath = path
         } else if let to = template.to {
             switch state.parser.parse(to) {
             case .success(let number): out.single = number

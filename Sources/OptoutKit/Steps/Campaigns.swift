@@ -86,7 +86,7 @@ package enum Campaigns {
             out.campaigns.append(built.summary)
             if let report = built.listReport, let listPath {
                 out.listReports.append(report)
-                out.listsChecked.insert(listPath)
+                if built.listReportIsDefault { out.listsChecked.insert(listPath) }  // workbook hook (issue 14)
             }
             for warning in built.summary.warnings {
                 out.log.add(.warning, SourceLocation(file: ws.display(file.path)), warning)

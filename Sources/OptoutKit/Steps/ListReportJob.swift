@@ -44,10 +44,12 @@ package enum ListReportJob {
             return nil
         }
         let first: ContactListReader
-        do { first = try ContactListReader(path: file.path, parser: state.parser) } catch {
+        let source: ListSource  // workbook hook (issue 14): a .xlsx/.ods list's first sheet via a temp CSV
+        do { source = try WorkbookInput.openList(path: file.path, display: ws.display(file.path), sheet: nil, parser: state.parser, tempFolder: ws.tempFolder); first = source.reader } catch {
             try log.reject(file, kind: .lists, reasons: [error.description], in: ws)
             return nil
         }
+        defer { withExtendedLifetime(source) {} }
         var check = ListCheck()
         let duplicates: DuplicateLines
         let reader: ContactListReader
@@ -85,21 +87,36 @@ package enum ListReportJob {
             try log.reject(file, kind: .lists, reasons: ["\(error)"], in: ws)
             return nil
         }
-        return try write(file, reader: reader, check: check, state: state)
+        return try write(file, reader: reader, check: check, state: state, sheet: source.sheetFile)
     }
 
     /// Writes the report for a finished pass and records this version of the list as reported.
+    /// `sheet`: the workbook sheet the list was read from (named in the report). A sheet other
+    /// than the default (a campaign's `sheet:`) gets its own report, list-<list>-<sheet>.txt, once
+    /// per version of the file (nil when written before); the default sheet's is list-<list>.txt.
     package static func write(_ file: DroppedFile, reader: ContactListReader, check: ListCheck,
-                             state: RunState) throws(OptoutError) -> Outcome {
+                             state: RunState, sheet sheetFile: WorkbookInput.SheetCSV? = nil) throws(OptoutError) -> Outcome? {
+        let sheet = sheetFile?.sheet
         let ws = state.workspace
         let stem = CampaignJobNames.stem(file.name)
-        let name = try state.journal.claimName(kind: .list, key: key(file), preferred: "list-\(stem)") { candidate in
+        // Workbook hook (issue 14): one report per sheet used.
+        var reportKey = key(file), preferred = "list-\(stem)"
+        if let sheet, sheetFile?.isDefaultSheet == false {
+            reportKey += "#sheet=\(sheet.name)"
+            if state.journal.wasDone(kind: .list, key: reportKey) { return nil }
+            let room = max(1, OutputNames.longestListName - stem.utf8.count - 1)
+            preferred += "-" + String(decoding: Array(RunState.safeName(sheet.name).utf8.prefix(room)), as: UTF8.self)
+        }
+        let name = try state.journal.claimName(kind: .list, key: reportKey, preferred: preferred) { candidate in
             Durable.exists("\(ws.reportsFolder)/\(candidate).txt")
         }
         let path = "\(ws.reportsFolder)/\(name).txt"
-        let text = ListReportText.render(stem: stem, display: ws.display(file.path), format: ListFormat(reader), check: check, now: state.now)
+        let display = sheet.map { WorkbookInput.display(ws.display(file.path), sheet: $0.name) } ?? ws.display(file.path)
+        var format = ListFormat(reader)
+        if sheetFile != nil { format.encoding = ListFormat.workbook }
+        let text = ListReportText.render(stem: stem, display: display, format: format, check: check, now: state.now)
         try Durable.writeFile(path, text)
-        try state.journal.markDone(kind: .list, key: key(file), fingerprint: "\(file.size):\(file.modified.seconds)")
+        try state.journal.markDone(kind: .list, key: reportKey, fingerprint: "\(file.size):\(file.modified.seconds)")
         return Outcome(reportPath: path, rows: check.rows, valid: check.valid)
     }
 }

@@ -68,7 +68,8 @@ package enum OptOutIntake {
 
     /// STOP logs (replies to the toll-free number).
     static func readStopLogs(plan: RunPlan, state: RunState, into out: inout IntakeResult) throws(OptoutError) {
-        let reader = StopLogReader(parser: state.parser, settings: state.settings, now: state.now)
+        // Workbook hook (issue 14): .xlsx/.ods logs are read sheet by sheet, every sheet.
+        let reader = WorkbookSheets(StopLogReader(parser: state.parser, settings: state.settings, now: state.now), tempFolder: state.workspace.tempFolder)
         for file in out.add(try plan.take(.stops, state: state)) {
             let key: String
             do { key = try RunState.contentKey(file.readPath) } catch {
@@ -83,7 +84,8 @@ package enum OptOutIntake {
     /// were imported before is only moved (its numbers are in the ledger already).
     static func readImports(plan: RunPlan, state: RunState, into out: inout IntakeResult) throws(OptoutError) {
         let ws = state.workspace
-        let reader = SuppressionImport(parser: state.parser, settings: state.settings, now: state.now)
+        // Workbook hook (issue 14): .xlsx/.ods imports are read sheet by sheet, every sheet.
+        let reader = WorkbookSheets(SuppressionImport(parser: state.parser, settings: state.settings, now: state.now), tempFolder: ws.tempFolder)
         for file in out.add(try plan.take(.suppressions, state: state)) {
             let key = try RunState.contentKey(file.readPath)
             if state.journal.wasDone(kind: .suppressions, key: key) {

@@ -128,7 +128,7 @@ package final class RunPlan {
         out.files = again.ready.map { var file = $0; file.leaveInPlace = true; return file }
         for file in taken.ready {
             if kind.accepts(file.name) { out.files.append(file) } else if file.leaveInPlace { continue } else {
-                try out.log.reject(file, kind: kind, reasons: ["not a file this folder takes \(kind.acceptedDescription)"], in: ws)
+                try out.log.reject(file, kind: kind, reasons: ["not a file this folder takes \(kind.acceptedDescription)" + kind.workbookHint(file.name)], in: ws)
             }
         }
         return out

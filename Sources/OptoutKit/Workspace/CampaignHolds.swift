@@ -139,9 +139,10 @@ package final class CampaignHolds {
     /// (`list`: the list the template names, as the run plan parsed it.)
     package static func listCause(list: String?, ws: Workspace, readiness: RunReadiness) -> String? {
         guard let list = usableListName(list) else { return nil }
-        let path = "\(ws.folder(.lists))/\(list).csv"
+        // The file `list:` names (x.csv, .tsv, .txt, .xlsx, .ods: ListFiles; issue 14), else x.csv.
+        let path = ListFiles.path(of: list, in: ws) ?? "\(ws.folder(.lists))/\(list).csv"
         if let identity = FileIdentity.of(path) {
-            var file = DroppedFile(path: path, name: "\(list).csv", size: Int(identity.size), modified: Timestamp(seconds: identity.mtimeSeconds))
+            var file = DroppedFile(path: path, name: Durable.baseName(path), size: Int(identity.size), modified: Timestamp(seconds: identity.mtimeSeconds))
             file.identity = identity
             switch readiness.state(of: file) {
             case .ready?: return nil
@@ -176,7 +177,8 @@ package final class CampaignHolds {
 
     /// The same, for a template whose list the run plan parsed already.
     package static func inputsCheck(template: DroppedFile, list: String?, ws: Workspace) -> () -> String? {
-        let listPath = usableListName(list).map { "\(ws.folder(.lists))/\($0).csv" }
+        // The file `list:` names (x.csv, .tsv, .txt, .xlsx, .ods: ListFiles), not only x.csv (issue 14).
+        let listPath = usableListName(list).flatMap { ListFiles.path(of: $0, in: ws) }
         let listIdentity = listPath.flatMap { FileIdentity.of($0) }
         return {
             if let identity = template.identity, FileIdentity.of(template.path) != identity {

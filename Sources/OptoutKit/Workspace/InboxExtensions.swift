@@ -1,4 +1,5 @@
-// Inbox extensions: the one table of which file names each inbox folder takes, and the words a
+// Inbox extensions: the one table of which file names each inbox folder takes (workbooks, .xlsx
+// and .ods, where CSV is read: WorkbookInput), and the words a
 // rejection uses for them. Input: an inbox folder kind and a file name. Output: whether the folder
 // takes it (extensions compared without case) and the "(.csv, .tsv or .txt files)" text of the
 // "not a file this folder takes" rejection. No failures.
@@ -8,11 +9,11 @@ extension InputKind {
     /// logs are rotated as access.log.1, access.log-20261126...).
     package var acceptedExtensions: [String]? {
         switch self {
-        case .lists: [".csv", ".tsv", ".txt"]
+        case .lists: [".csv", ".tsv", ".txt", ".xlsx", ".ods"]
         case .campaigns, .previews: [".txt"]
-        case .stops: [".csv", ".txt", ".tsv", ".json", ".jsonl", ".ndjson", ".log"]
+        case .stops: [".csv", ".txt", ".tsv", ".json", ".jsonl", ".ndjson", ".log", ".xlsx", ".ods"]
         case .clicks: nil
-        case .suppressions: [".csv", ".txt", ".tsv"]
+        case .suppressions: [".csv", ".txt", ".tsv", ".xlsx", ".ods"]
         case .reviews: [".csv", ".txt", ".tsv"]
         case .lookups: [".csv", ".txt", ".tsv"]
         }
@@ -29,6 +30,20 @@ extension InputKind {
         guard let extensions = acceptedExtensions else { return true }
         let lower = name.lowercased()
         return extensions.contains { lower.hasSuffix($0) }
+    }
+
+    /// What to do with a workbook this folder does not take (appended to the rejection): an old
+    /// binary .xls, or a workbook in a folder that reads no workbooks.
+    package func workbookHint(_ name: String) -> String {
+        let lower = name.lowercased()
+        let folders = "inbox/lists/, inbox/suppressions/ and inbox/stops/"
+        if lower.hasSuffix(".xls") || lower.hasSuffix(".xlsm") || lower.hasSuffix(".xlsb") || lower.hasSuffix(".numbers") {
+            return "; this is an Excel/LibreOffice workbook in a format optout does not read: save it as .xlsx or .ods (read in \(folders)), or export CSV"
+        }
+        if WorkbookInput.isWorkbookName(lower) {
+            return "; this is an Excel/LibreOffice workbook: workbooks are read in \(folders); export CSV for this folder"
+        }
+        return ""
     }
 
     /// "(.csv, .tsv or .txt files)": what the folder takes, for a rejection.

@@ -1,6 +1,7 @@
 // Stale temp files: what a killed optout process leaves behind, removed at the start of the next
 // run. A write in progress is a hidden `.<name>.tmp-<pid>-<hex8>` beside its final path (AtomicFile,
-// Durable.writeFiles) and a duplicate search uses `.optout/tmp/dups-<pid>-<hex8>/`; SIGKILL or a
+// Durable.writeFiles), a duplicate search uses `.optout/tmp/dups-<pid>-<hex8>/` and a workbook sheet
+// read as CSV `.optout/tmp/sheet-<pid>-<hex8>` (WorkbookInput); SIGKILL or a
 // power cut leaves them, invisible to readers of the folders but never removed, and a sync tool
 // that copies dot files would ship them. Input: a workspace (called under its lock). Output: the
 // paths removed (relative to the root). Only entries whose process id no longer names a live
@@ -32,8 +33,9 @@ package enum StaleTemps {
         }
         let tmp = ws.tempFolder
         for name in (try? FileManager.default.contentsOfDirectory(atPath: tmp)) ?? [] {
-            // dups-: duplicate searches; keys-: sorted runs of campaign keys (CampaignKeys).
-            let marker = name.hasPrefix("keys-") ? "keys-" : "dups-"
+            // dups-<pid>-<hex8>/ (duplicate searches), keys-... (sorted runs of campaign keys, CampaignKeys),
+            // sheet-<pid>-<hex8> (a workbook sheet as CSV).
+            let marker = ["keys-", "sheet-"].first { name.hasPrefix($0) } ?? "dups-"
             guard name.hasPrefix(marker), let pid = ownerPid(name, marker: marker), !isAlive(pid) else { continue }
             if (try? FileManager.default.removeItem(atPath: "\(tmp)/\(name)")) != nil { removed.append(ws.display("\(tmp)/\(name)")) }
         }

@@ -28,8 +28,11 @@ import OptoutTestSupport
         try t.write("outbox/send/.notes.tmp-abc", "not ours")                      // not our pattern
         try t.write("outbox/send/sale.csv", "phone\n")
         try t.write(".optout/tmp/dups-\(dead)-00ff00ff/rows-0", "x")
+        try t.write(".optout/tmp/sheet-\(dead)-00ee00ee", "\"phone\"\n")               // a workbook sheet as CSV (issue 14)
+        try t.write(".optout/tmp/sheet-\(getpid())-00ee00ee", "\"phone\"\n")            // a live reader's
         let removed = StaleTemps.sweep(t.ws)
-        #expect(removed.sorted() == [".optout/tmp/dups-\(dead)-00ff00ff", "outbox/send/.sale.csv.tmp-\(dead)-0a1b2c3d",
+        #expect(t.exists(".optout/tmp/sheet-\(getpid())-00ee00ee"))
+        #expect(removed.sorted() == [".optout/tmp/dups-\(dead)-00ff00ff", ".optout/tmp/sheet-\(dead)-00ee00ee", "outbox/send/.sale.csv.tmp-\(dead)-0a1b2c3d",
                                      "outbox/webhooks/pending/.x.json.tmp-\(dead)-deadbeef"])
         #expect(t.exists("outbox/send/.sale.csv.tmp-\(getpid())-0a1b2c3d"))
         #expect(t.exists("outbox/send/.notes.tmp-abc"))

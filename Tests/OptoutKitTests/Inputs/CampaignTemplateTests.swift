@@ -17,6 +17,16 @@ import OptoutTestSupport
         #expect(t.hasOptOutInstruction(keywords: Keywords.defaultOptOut))
     }
 
+    /// Issue 14: `sheet:` picks a workbook list's sheet; it needs a list.
+    @Test func sheetHeaderNamesAWorkbookSheet() throws {
+        let t = try CampaignTemplate.parse("list: people\nsheet: Contacts 2026\n\nHi {Name}. Reply STOP to opt out\n")
+        #expect(t.list == "people" && t.sheet == "Contacts 2026")
+        #expect(try CampaignTemplate.parse("list: people\n\nHi. Reply STOP\n").sheet == nil)
+        #expect(throws: InputError(line: 1, reason: "\"sheet:\" names a sheet of a workbook list: it needs a \"list:\" header")) {
+            try CampaignTemplate.parse("to: +447911123456\nsheet: A\n\nHi\n")
+        }
+    }
+
     @Test func optOutInstructionIsDetected() throws {
         let withStop = try CampaignTemplate.parse("list: a\n\nSale now. Reply STOP to opt out")
         #expect(withStop.hasOptOutInstruction(keywords: Keywords.defaultOptOut))

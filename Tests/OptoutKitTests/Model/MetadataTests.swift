@@ -178,10 +178,10 @@ import Testing
     }
 
     @Test func theWrongExtensionMessageComesFromTheTable() {
-        #expect(InputKind.lists.acceptedDescription == "(.csv, .tsv or .txt files)")
-        #expect(InputKind.suppressions.acceptedDescription == "(.csv, .txt or .tsv files)")
+        #expect(InputKind.lists.acceptedDescription == "(.csv, .tsv, .txt, .xlsx or .ods files)")
+        #expect(InputKind.suppressions.acceptedDescription == "(.csv, .txt, .tsv, .xlsx or .ods files)")
         #expect(InputKind.campaigns.acceptedDescription == "(.txt templates)")
-        #expect(InputKind.lists.accepts("People.TSV") && !InputKind.lists.accepts("people.xlsx"))
+        #expect(InputKind.lists.accepts("People.TSV") && InputKind.lists.accepts("people.XLSX") && !InputKind.lists.accepts("people.xls"))
         #expect(ListFiles.extensions == InputKind.lists.acceptedExtensions)
     }
 }

@@ -18,6 +18,18 @@ Only when installed (pip install openpyxl xlsxwriter):
   openpyxl.xlsx  inline strings (openpyxl's writer), a date, a phone number.
   xlsxwriter.xlsx  shared strings, rich text, a date, a phone number.
 
+List fixtures (read by the real binary in WorkbookEndToEndTests, each to the same send file as
+list.csv, their CSV twin; rows: a rich-text name, numeric phone cells, a date, a text phone, a
+blank row, a fractional phone cell (damage: skipped), a sparse row with an empty date):
+  list.csv            the twin (the damaged cell as the E notation a CSV export shows).
+  list_zipfile.xlsx   shared strings with rich text, t="str", sparse r= cells, data descriptors,
+                      the list tab first but stored as sheet2.xml (a Notes tab is sheet1.xml).
+  list_zipfile.ods    repeated rows (a duplicate recipient) and repeated columns.
+  list_openpyxl.xlsx  inline strings; a "Old" tab first, the list on tab "People" (sheet:).
+  list_openpyxl_hidden.xlsx  the same with "Old" hidden: a list is read from its first visible tab.
+  list_xlsxwriter.xlsx  shared strings, rich text, a formula string.
+  stops_xlsxwriter.xlsx  a STOP log whose second sheet holds a STOP.
+
 Each workbook X has X.expected.json: [[sheet name, [[row number, [cells]], ...]], ...] in tab order.
 """
 import datetime
@@ -215,7 +227,148 @@ def make_xlsxwriter():
     })
 
 
+LIST_ROWS = [
+    ["Name", "Phone", "Joined", "Code"],
+    ["Zoë Brontë", 447911123456, datetime.date(2026, 11, 26), "A1"],
+    ["Ann Lee", 447911123457, datetime.date(2026, 11, 27), "B2"],
+    None,
+    ["Bob", "+44 7911 123458", datetime.date(2026, 11, 28), "C3"],
+    [None, 447911123459.5, None, None],
+    ["Eve", 447911123460, None, "E5"],
+]
+
+
+def make_list_csv():
+    def cell(v):
+        if v is None:
+            return ""
+        if isinstance(v, datetime.date):
+            return v.isoformat()
+        if isinstance(v, float):
+            return "4.479111234595E+11"
+        return str(v)
+    with open(os.path.join(HERE, "list.csv"), "w", encoding="utf-8", newline="") as f:
+        for row in LIST_ROWS:
+            f.write(",".join(cell(v) for v in row) + "\n" if row else "\n")
+
+
+def make_list_zipfile_xlsx():
+    shared = ["<si><t>Name</t></si>", "<si><t>Phone</t></si>", "<si><t>Joined</t></si>", "<si><t>Code</t></si>",
+              '<si><r><rPr><b/></rPr><t xml:space="preserve">Zoë </t></r><r><t>Brontë</t></r></si>', "<si><t>Notes only</t></si>"]
+    rows = (
+        '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1" t="s"><v>2</v></c><c r="D1" t="s"><v>3</v></c></row>'
+        '<row r="2"><c r="A2" t="s"><v>4</v></c><c r="B2"><v>447911123456</v></c><c r="C2" s="1"><v>46352</v></c><c r="D2" t="inlineStr"><is><t>A1</t></is></c></row>'
+        '<row r="3"><c r="A3" t="inlineStr"><is><r><t>Ann</t></r><r><t xml:space="preserve"> Lee</t></r></is></c><c r="B3"><v>4.47911123457E11</v></c><c r="C3" s="1"><v>46353</v></c><c r="D3" t="str"><f>"B"&amp;"2"</f><v>B2</v></c></row>'
+        '<row r="5"><c r="A5" t="inlineStr"><is><t>Bob</t></is></c><c r="B5" t="inlineStr"><is><t>+44 7911 123458</t></is></c><c r="C5" s="1"><v>46354</v></c><c r="D5" t="inlineStr"><is><t>C3</t></is></c></row>'
+        '<row r="6"><c r="B6"><v>447911123459.5</v></c></row>'
+        '<row r="7"><c r="A7" t="inlineStr"><is><t>Eve</t></is></c><c r="B7"><v>447911123460</v></c><c r="D7" t="inlineStr"><is><t>E5</t></is></c></row>'
+    )
+    notes = '<row r="1"><c r="A1" t="s"><v>5</v></c></row>'
+    xlsx(os.path.join(HERE, "list_zipfile.xlsx"), [("People", "sheet2.xml", rows), ("Notes", "sheet1.xml", notes)], shared, STYLES)
+
+
+def make_list_ods():
+    def text(v):
+        return f'<table:table-cell office:value-type="string"><text:p>{v}</text:p></table:table-cell>'
+    def num(v):
+        return f'<table:table-cell office:value-type="float" office:value="{v}"><text:p>{v}</text:p></table:table-cell>'
+    def date(v):
+        return f'<table:table-cell office:value-type="date" office:date-value="{v}"><text:p>{v}</text:p></table:table-cell>'
+    empty = '<table:table-cell/>'
+    rows = [
+        text("Name") + text("Phone") + text("Joined") + text("Code"),
+        text('Zoë<text:s/><text:span>Brontë</text:span>') + num("447911123456") + date("2026-11-26") + text("A1") + '<table:table-cell table:number-columns-repeated="1020"/>',
+    ]
+    body = "".join(f"<table:table-row>{r}</table:table-row>" for r in rows)
+    body += f'<table:table-row table:number-rows-repeated="2">{text("Ann Lee")}{num("447911123457")}{date("2026-11-27")}{text("B2")}</table:table-row>'
+    body += '<table:table-row><table:table-cell table:number-columns-repeated="1024"/></table:table-row>'
+    body += f'<table:table-row>{text("Bob")}{text("+44 7911 123458")}{date("2026-11-28")}{text("C3")}</table:table-row>'
+    body += f'<table:table-row>{empty}{num("447911123459.5")}<table:table-cell table:number-columns-repeated="2"/></table:table-row>'
+    body += f'<table:table-row>{text("Eve")}{num("447911123460")}{empty}{text("E5")}</table:table-row>'
+    body += '<table:table-row table:number-rows-repeated="1048568"><table:table-cell table:number-columns-repeated="1024"/></table:table-row>'
+    content = f'''<?xml version="1.0" encoding="UTF-8"?>
+<office:document-content {ODS_NS} office:version="1.3"><office:body><office:spreadsheet>
+<table:table table:name="People"><table:table-column table:number-columns-repeated="1024"/>{body}</table:table>
+</office:spreadsheet></office:body></office:document-content>'''
+    with zipfile.ZipFile(os.path.join(HERE, "list_zipfile.ods"), "w") as z:
+        put(z, "mimetype", "application/vnd.oasis.opendocument.spreadsheet", zipfile.ZIP_STORED)
+        put(z, "content.xml", content)
+        put(z, "META-INF/manifest.xml", '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"/>')
+
+
+def make_list_openpyxl():
+    try:
+        import openpyxl
+    except ImportError:
+        print("openpyxl not installed: list_openpyxl.xlsx not made")
+        return
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "People"
+    for i, row in enumerate(LIST_ROWS):
+        for j, v in enumerate(row or []):
+            if v is not None:
+                ws.cell(row=i + 1, column=j + 1, value=v)
+    old = wb.create_sheet("Old", 0)
+    old.append(["Name", "Phone"])
+    old.append(["Gone", 447700900999])
+    wb.save(os.path.join(HERE, "list_openpyxl.xlsx"))
+    old.sheet_state = "hidden"
+    wb.active = 1
+    wb.save(os.path.join(HERE, "list_openpyxl_hidden.xlsx"))
+
+
+def make_list_xlsxwriter():
+    try:
+        import xlsxwriter
+    except ImportError:
+        print("xlsxwriter not installed: list_xlsxwriter.xlsx not made")
+        return
+    wb = xlsxwriter.Workbook(os.path.join(HERE, "list_xlsxwriter.xlsx"))
+    ws = wb.add_worksheet("People")
+    bold = wb.add_format({"bold": True})
+    date = wb.add_format({"num_format": "dd/mm/yyyy"})
+    for i, row in enumerate(LIST_ROWS):
+        for j, v in enumerate(row or []):
+            if v is None:
+                continue
+            if isinstance(v, datetime.date):
+                ws.write_datetime(i, j, datetime.datetime(v.year, v.month, v.day), date)
+            elif isinstance(v, (int, float)):
+                ws.write_number(i, j, v)
+            elif v == "Zoë Brontë":
+                ws.write_rich_string(i, j, bold, "Zoë ", "Brontë")
+            elif v == "C3":
+                ws.write_formula(i, j, '="C"&"3"', None, "C3")
+            else:
+                ws.write_string(i, j, v)
+    wb.close()
+
+
+def make_stops_xlsxwriter():
+    try:
+        import xlsxwriter
+    except ImportError:
+        print("xlsxwriter not installed: stops_xlsxwriter.xlsx not made")
+        return
+    wb = xlsxwriter.Workbook(os.path.join(HERE, "stops_xlsxwriter.xlsx"))
+    first = wb.add_worksheet("November")
+    first.write_row(0, 0, ["From", "Date Received", "Text"])
+    first.write_row(1, 0, ["+447911123456", "2026-11-20T08:00:00Z", "What time do you open?"])
+    second = wb.add_worksheet("December")
+    second.write_row(0, 0, ["From", "Date Received", "Text"])
+    second.write_number(1, 0, 447911123457)
+    second.write_row(1, 1, ["2026-11-25T08:00:00Z", "STOP"])
+    wb.close()
+
+
 if __name__ == "__main__":
+    make_list_csv()
+    make_list_zipfile_xlsx()
+    make_list_ods()
+    make_list_openpyxl()
+    make_list_xlsxwriter()
+    make_stops_xlsxwriter()
     make_zipfile_xlsx()
     make_bomb()
     make_ods()
