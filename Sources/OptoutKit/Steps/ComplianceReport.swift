@@ -51,9 +51,15 @@ package enum ComplianceReport {
         let lookups = try lookupTimes(path: ws.lookupsFile)
         for month in months {
             let path = "\(ws.reportsFolder)/compliance-\(monthName(month)).csv"
-            if Durable.exists(path) { continue }
+            let twin = PeopleWorkbookTwin.path(for: path)
+            if Durable.exists(path) {
+                // Its .xlsx twin is written after it: a run killed between the two writes it now.
+                if !Durable.exists(twin) { try PeopleWorkbookTwin.write(csvPath: path, modified: state.now, sheetName: "compliance") }
+                continue
+            }
             let figures = self.figures(month: month, records: records, holds: holds, lookups: lookups, pending: pending, settings: state.settings)
             try Durable.writeFile(path, ComplianceReportText.csv(figures))
+            try PeopleWorkbookTwin.write(csvPath: path, modified: state.now, sheetName: "compliance")
             written.append(ws.display(path))
         }
         return written

@@ -94,6 +94,7 @@ package enum InboxLookups {
         }
         try Durable.makeDirectory(ws.lookupsFolder)
         try Durable.writeFile(path, bytes)
+        try PeopleWorkbookTwin.write(csvPath: path, modified: state.now, sheetName: "lookups")  // its .xlsx twin
         // Logged once: a rerun of a claimed input checks what the crashed attempt logged.
         let marker = "(input \(key.prefix(16)))"
         let earlier = wasClaimed ? try LookupLog.read(path: ws.lookupsFile) : []

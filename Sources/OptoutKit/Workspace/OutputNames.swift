@@ -107,13 +107,16 @@ package enum OutputNames {
         OutputName(folder: "outbox/reports", pattern: "index.html"),
         // <time> is the month, YYYY-MM (ComplianceReport, issue 17 item 4).
         OutputName(folder: "outbox/reports", pattern: "compliance-<time>.csv"),
+        OutputName(folder: "outbox/reports", pattern: "compliance-<time>.xlsx"),
     ]
 
     /// The answer to a CSV of numbers dropped into inbox/lookups/ (InboxLookups), one per input.
     package static let lookup = OutputName(folder: "outbox/lookups", pattern: "<name>.csv")
+    /// Its .xlsx twin (PeopleWorkbookTwin), written right after it.
+    package static let lookupWorkbook = OutputName(folder: "outbox/lookups", pattern: "<name>.xlsx")
 
     /// The longest lookup name accepted, in bytes (longer stems are cut to fit).
-    package static var longestLookupName: Int { longestName(for: [lookup]) }
+    package static var longestLookupName: Int { longestName(for: [lookup, lookupWorkbook]) }
 
     /// Bytes a name may take in `entries` so that every output, its claim suffix and its temp
     /// file fit the file-name limit.

@@ -87,7 +87,12 @@ import OptoutTestSupport
         let again = try OptoutCLI.run(["run", "--verbose", "--root", root], environment: ["OPTOUT_NOW": "2026-11-02T09:00:00Z"])
         #expect(!again.stdout.contains("compliance report:"), "\(again.stdout)")
         #expect(Tree.read(path) == bytes)
-        #expect(Tree.files(under: "\(root)/outbox/reports").filter { $0.hasPrefix("compliance-") } == ["compliance-2026-10.csv"])
+        #expect(Tree.files(under: "\(root)/outbox/reports").filter { $0.hasPrefix("compliance-") } == ["compliance-2026-10.csv", "compliance-2026-10.xlsx"])
+        // Its .xlsx twin holds the same cells.
+        let workbook = try SheetWorkbooks.open(path: "\(root)/outbox/reports/compliance-2026-10.xlsx")
+        var cells: [[String]] = []
+        try workbook.read(workbook.sheets[0]) { cells.append($0.cells) }
+        #expect(cells == (try WorkbookTwinEndToEndTests.records(Array(bytes.utf8), unguard: true)))
     }
 }
 

@@ -159,6 +159,13 @@ import OptoutTestSupport
         #expect(rows[3] == "not a number,,not a number: not a phone number (letters or other characters that are not part of a number),,,,,")
         #expect(rows[4] == "'+15552000000,'+15552000000,never seen,,,0,,no")
         #expect(rows[1_000] == "'+15552000996,'+15552000996,never seen,,,0,,no")
+        // Its .xlsx twin holds the same cells (no guard apostrophes).
+        let workbook = try SheetWorkbooks.open(path: "\(root)/outbox/lookups/audit.xlsx")
+        var cells: [[String]] = []
+        try workbook.read(workbook.sheets[0]) { cells.append($0.cells) }
+        #expect(cells.count == 1_001)
+        #expect(cells == (try WorkbookTwinEndToEndTests.records(bytes, unguard: true)))
+        #expect(cells[4] == ["+15552000000", "+15552000000", "never seen", "", "", "0", "", "no"])
         // Every row's lookup logged once, with its line; a second run changes nothing.
         let logged = try LookupLog.read(path: "\(root)/.optout/lookups.tsv")
         #expect(logged.count == 1_000)
