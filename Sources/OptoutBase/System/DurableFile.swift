@@ -254,7 +254,13 @@ package final class AtomicFile {
     }
 
     /// Makes the file durable and visible at its final path.
-    package func commit() throws(OptoutError) {
+    package func commit() throws(OptoutError) { try commit(as: path) }
+
+    /// Makes the file durable and visible at `final` instead, in the same folder (a name decided
+    /// only once the content is known).
+    package func commit(as final: String) throws(OptoutError) {
+        precondition(Durable.parent(of: final) == Durable.parent(of: path), "a temp file is renamed within its folder")
+        let path = final
         try flush()
         CrashPoints.step("commit: temp written, not synced")
         if fsync(fd) != 0 { throw Durable.writeError(path) }

@@ -52,8 +52,9 @@ package enum RunReportOutput {
         let start = startTime(name) ?? state.now
         var bySource: [EventSource: Int] = [:]
         var resubscribed = 0
-        for record in try Ledger.readAll(path: state.workspace.ledgerFile) where record.recordedTime >= start && record.recordedTime <= state.now {
-            guard record.effect == .applied else { continue }
+        // Streamed facts, no record kept (a million-record ledger is read in flat memory).
+        try Ledger.scanFacts(path: state.workspace.ledgerFile) { record in
+            guard record.recordedTime >= start && record.recordedTime <= state.now, record.effect == .applied else { return }
             switch record.kind {
             case .optOut: bySource[record.source, default: 0] += 1
             case .optIn: resubscribed += 1

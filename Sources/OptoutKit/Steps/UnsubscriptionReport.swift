@@ -24,21 +24,20 @@ package struct UnsubscriptionOutputs: Sendable, Equatable {
 
 package enum UnsubscriptionReport {
     /// Writes the report and notifications for opt-outs not yet reported, then moves the watermark.
-    /// Returns nil when there was nothing to report.
+    /// Returns nil when there was nothing to report. The records are streamed from the ledger one
+    /// at a time (a million imported opt-outs are never held in memory, issue 13).
     package static func writePending(ledger: Ledger, journal: Journal, settings: Settings,
                                     workspace ws: Workspace) throws(OptoutError) -> UnsubscriptionOutputs? {
         let watermark = journal.reportWatermark
-        guard let lastApplied = ledger.appliedOptOuts.last?.seq, lastApplied > watermark else {
+        guard ledger.lastAppliedOptOutSeq > watermark else {
             try journal.setReportWatermark(ledger.lastSeq)
             return nil
         }
-        let records = try Ledger.records(path: ledger.path, after: watermark).filter {
-            $0.kind == .optOut && $0.effect == .applied
+        var report = Writer(settings: settings, workspace: ws, state: ledger.state)
+        try Ledger.forEachRecord(path: ledger.path, after: watermark) { record throws(OptoutError) in
+            if record.kind == .optOut && record.effect == .applied { try report.add(record) }
         }
-        var outputs: UnsubscriptionOutputs?
-        if !records.isEmpty {
-            outputs = try write(records, settings: settings, workspace: ws, state: ledger.state)
-        }
+        let outputs = try report.finish()
         try journal.setReportWatermark(ledger.lastSeq)
         return outputs
     }
@@ -47,48 +46,98 @@ package enum UnsubscriptionReport {
     package static func write(_ records: [LedgerRecord], settings: Settings, workspace ws: Workspace,
                              state: SuppressionState) throws(OptoutError) -> UnsubscriptionOutputs {
         precondition(!records.isEmpty)
-        let csvBytes = UnsubscriptionReportText.csv(records)
-        var name = "unsubscriptions-\(records[0].recordedTime.compact)"
-        // Another run in the same second with other opt-outs: tell the files apart by the first seq.
-        let existing = "\(ws.reportsFolder)/\(name).csv"
-        if Durable.exists(existing), (try? Durable.readFile(existing)) != csvBytes {
-            name += "-\(records[0].seq)"
-        }
-        var out = UnsubscriptionOutputs(optOuts: records.count)
-        let reportPath = "\(ws.reportsFolder)/\(name).csv"
-        try Durable.writeFile(reportPath, csvBytes)
-        out.files.append(ws.display(reportPath))
-        let summary = UnsubscriptionReportText.Summary(records: records, settings: settings)
+        var report = Writer(settings: settings, workspace: ws, state: state)
+        for record in records { try report.add(record) }
+        return try report.finish()!
+    }
 
-        let recipients = settings.unsubscriptionReports
-        if !recipients.email.isEmpty {
-            let eml = try Email.message(from: settings.emailFrom, to: recipients.email, date: records[0].recordedTime,
-                                    subject: summary.subject, messageID: UnsubscriptionReportText.messageID(name: name, csv: csvBytes, from: settings.emailFrom),
-                                    body: summary.emailBody(reportName: "\(name).csv"),
-                                    attachmentName: "\(name).csv", attachmentType: "text/csv", attachment: csvBytes)
-            let path = "\(ws.notificationsFolder)/\(name).eml"
-            try Durable.writeFile(path, eml)
-            out.files.append(ws.display(path))
+    /// The outputs built one record at a time: the CSV streamed to its file, the summary counted.
+    struct Writer {
+        let settings: Settings
+        let ws: Workspace
+        let state: SuppressionState
+        private var file: AtomicFile?
+        private var name = ""
+        private var first: LedgerRecord?
+        /// The CSV's SHA-256, kept only when needed: another file by that name exists, or an e-mail.
+        private var digest: SHA256?
+        private var existingDigest: [UInt8]?
+        private var summary: UnsubscriptionReportText.Summary
+        private var numbers = IdentitySet()
+        private var confirmed = IdentitySet()
+        private var confirmations: [(String, String)] = []
+        private let writer = CSVWriter(audience: .people)
+        private var row: [UInt8] = []
+
+        init(settings: Settings, workspace: Workspace, state: SuppressionState) {
+            (self.settings, ws, self.state) = (settings, workspace, state)
+            summary = UnsubscriptionReportText.Summary(settings: settings)
         }
-        if !recipients.sms.isEmpty {
-            let text = summary.sms(reportName: "\(name).csv")
-            let path = "\(ws.notificationsFolder)/\(name)-sms.csv"
-            try Durable.writeFile(path, UnsubscriptionReportText.sendFile(recipients.sms.map { ($0, text) }))
-            out.files.append(ws.display(path))
-        }
-        if settings.confirmationReplies {
-            var seen = Set<UInt64>()
-            var rows: [(String, String)] = []
-            let text = UnsubscriptionReportText.confirmationText(sender: settings.notificationSender)
-            for r in records where r.source != .import && state.isOptedOut(r.number) && seen.insert(r.number.value).inserted {
-                rows.append((r.number.e164, text))
+
+        mutating func add(_ r: LedgerRecord) throws(OptoutError) {
+            if first == nil { try begin(r) }
+            row.removeAll(keepingCapacity: true)
+            writer.appendRow(UnsubscriptionReportText.row(r), to: &row)
+            digest?.update(row)
+            try file!.write(row)
+            summary.add(r, newNumber: numbers.insert(r.number.value))
+            if settings.confirmationReplies, r.source != .import, state.isOptedOut(r.number), confirmed.insert(r.number.value) {
+                confirmations.append((r.number.e164, UnsubscriptionReportText.confirmationText(sender: settings.notificationSender)))
             }
-            if !rows.isEmpty {
-                let path = "\(ws.sendFolder)/unsubscribe-confirmations-\(name.dropFirst("unsubscriptions-".count)).csv"
-                try Durable.writeFile(path, UnsubscriptionReportText.sendFile(rows))
+        }
+
+        private mutating func begin(_ r: LedgerRecord) throws(OptoutError) {
+            first = r
+            name = "unsubscriptions-\(r.recordedTime.compact)"
+            // Another run in the same second with other opt-outs: tell the files apart by the first seq
+            // (decided at the end, by comparing digests: the same bytes are the same report).
+            let existing = "\(ws.reportsFolder)/\(name).csv"
+            if Durable.exists(existing) {
+                var h = SHA256()
+                try Durable.readChunks(existing) { h.update($0) }
+                existingDigest = h.finalize()
+            }
+            if existingDigest != nil || !settings.unsubscriptionReports.email.isEmpty { digest = SHA256() }
+            let file = try AtomicFile(path: existing)
+            let head = UnsubscriptionReportText.csvHead()
+            digest?.update(head)
+            try file.write(head)
+            self.file = file
+        }
+
+        mutating func finish() throws(OptoutError) -> UnsubscriptionOutputs? {
+            guard let first, let file else { return nil }
+            let csvDigest = digest?.finalize()
+            if let existingDigest, existingDigest != csvDigest { name += "-\(first.seq)" }
+            var out = UnsubscriptionOutputs(optOuts: summary.count)
+            let reportPath = "\(ws.reportsFolder)/\(name).csv"
+            try file.commit(as: reportPath)
+            out.files.append(ws.display(reportPath))
+            let recipients = settings.unsubscriptionReports
+            if !recipients.email.isEmpty {
+                // The attachment is the report as written (read back: it is as large as the report).
+                let csvBytes = try Durable.readFile(reportPath)
+                let eml = try Email.message(from: settings.emailFrom, to: recipients.email, date: first.recordedTime,
+                                            subject: summary.subject,
+                                            messageID: UnsubscriptionReportText.messageID(name: name, digest: csvDigest ?? SHA256.hash(csvBytes), from: settings.emailFrom),
+                                            body: summary.emailBody(reportName: "\(name).csv"),
+                                            attachmentName: "\(name).csv", attachmentType: "text/csv", attachment: csvBytes)
+                let path = "\(ws.notificationsFolder)/\(name).eml"
+                try Durable.writeFile(path, eml)
                 out.files.append(ws.display(path))
             }
+            if !recipients.sms.isEmpty {
+                let text = summary.sms(reportName: "\(name).csv")
+                let path = "\(ws.notificationsFolder)/\(name)-sms.csv"
+                try Durable.writeFile(path, UnsubscriptionReportText.sendFile(recipients.sms.map { ($0, text) }))
+                out.files.append(ws.display(path))
+            }
+            if !confirmations.isEmpty {
+                let path = "\(ws.sendFolder)/unsubscribe-confirmations-\(name.dropFirst("unsubscriptions-".count)).csv"
+                try Durable.writeFile(path, UnsubscriptionReportText.sendFile(confirmations))
+                out.files.append(ws.display(path))
+            }
+            return out
         }
-        return out
     }
 }
