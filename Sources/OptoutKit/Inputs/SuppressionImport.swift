@@ -52,12 +52,13 @@ package struct SuppressionImport: OptOutInputReader {
     /// when the file cannot be used (nothing from it reached `sink`, except after an I/O error
     /// in the middle of the file: the batches before stay recorded, fail open for opt-outs); an
     /// error thrown by `sink` (the ledger's I/O) is thrown as is: the run fails, not the file.
-    package func stream(path: String, displayName: String, contentKey: String,
+    package func stream(path: String, displayName: String, contentKey: String, batchRows: Int = SuppressionImport.batchRows,
                         sink: ([IncomingEvent]) throws(OptoutError) -> Void) throws(OptoutError) -> Result<OptOutContents, InputError> {
         var sinkFailure: OptoutError?
         let result: Result<OptOutContents, InputError>
         do {
-            result = .success(try streamRows(path: path, displayName: displayName, contentKey: contentKey, sink: sink, failure: &sinkFailure))
+            result = .success(try streamRows(path: path, displayName: displayName, contentKey: contentKey, batchRows: batchRows,
+                                                  sink: sink, failure: &sinkFailure))
         } catch {
             result = .failure(error)
         }
@@ -65,7 +66,7 @@ package struct SuppressionImport: OptOutInputReader {
         return result
     }
 
-    private func streamRows(path: String, displayName: String, contentKey: String,
+    private func streamRows(path: String, displayName: String, contentKey: String, batchRows: Int,
                             sink: ([IncomingEvent]) throws(OptoutError) -> Void, failure sinkFailure: inout OptoutError?) throws(InputError) -> OptOutContents {
         let parser = PhoneNumberParser(defaultRegion: settings.defaultCountry)
         let reader = try ContactListReader(path: path, parser: parser, recovers: true)
@@ -104,7 +105,7 @@ package struct SuppressionImport: OptOutInputReader {
             let time = timeColumn.map { String(decoding: reader.trimmed($0), as: UTF8.self) }
             let text = String(decoding: raw, as: UTF8.self)
             rows.add(line: reader.line, sender: text, kind: .optOut, rule: rule, time: time, text: text)
-            if rows.count >= Self.batchRows, !drain() { break }
+            if rows.count >= batchRows, !drain() { break }
         }
         if sinkFailure == nil { _ = drain() }
         if sinkFailure != nil { return contents }
