@@ -94,6 +94,10 @@ package final class Ledger {
     /// The evidence keys of every record, loaded on the first `record` (a run that records
     /// nothing, such as a campaign run, never hashes or holds them).
     private var identities: IdentitySet?
+    /// lastSeq when opened, and the applied opt-outs other than imports recorded since (what
+    /// webhook payloads need after a normal run, without reading the ledger back).
+    private var seqAtOpen: Int64 = 0
+    private var appendedOptOuts: [AppliedOptOut] = []
     package var problems: [String] { file.problems }
     /// Records that fail their checksum and are not the torn final record (a crash leaves only
     /// that): not replayed; the run exits 74 and a person reviews them.
@@ -115,6 +119,7 @@ package final class Ledger {
         if badRecords > 0 {
             throw .internalError("\(path): \(badRecords) records have an unknown format; refusing to run on a ledger written by a newer optout")
         }
+        seqAtOpen = lastSeq
     }
 
     private func replay(seq: Int64, kind: EventKind, effect: EventEffect, number: PhoneNumber, time: Timestamp, source: EventSource) {
@@ -203,7 +208,12 @@ package final class Ledger {
             known.insert(identity)
             replay(seq: seq, kind: event.kind, effect: effect, number: event.number, time: event.time, source: event.source)
             counts.written += 1
-            if effect == .applied && event.kind == .optOut { counts.newOptOuts += 1 }
+            if effect == .applied && event.kind == .optOut {
+                counts.newOptOuts += 1
+                if event.source != .import {
+                    appendedOptOuts.append(AppliedOptOut(seq: seq, number: event.number, time: event.time, source: event.source))
+                }
+            }
             if effect == .applied && event.kind == .optIn { counts.resubscribed += 1 }
             if encoder.out.count > 1 << 20 {
                 do { try file.append(encoded: encoder.out) } catch { failure = error; break }
@@ -220,6 +230,7 @@ package final class Ledger {
     /// decoded and kept); imports left out unless `imports`.
     package func appliedOptOuts(after seq: Int64, imports: Bool = true) throws(OptoutError) -> [AppliedOptOut] {
         guard lastAppliedOptOutSeq > seq else { return [] }
+        if !imports && seq >= seqAtOpen { return appendedOptOuts.filter { $0.seq > seq } }
         var out: [AppliedOptOut] = []
         try Ledger.scanFacts(path: path, after: seq) { r in
             guard r.kind == .optOut, r.effect == .applied, imports || r.source != .import else { return }
@@ -247,6 +258,18 @@ package final class Ledger {
         while j < payload.count && payload[j] != 0x09 { j += 1 }
         guard i < payload.count, j <= payload.count else { return nil }
         return LedgerRecord.Replay.integer(UnsafeBufferPointer(rebasing: payload[(i + 1)..<j]))
+    }
+
+    /// Streams the payload of every intact record after `seq` to `body` (valid during the call).
+    package static func forEachPayload(path: String, after seq: Int64,
+                                       _ body: (UnsafeBufferPointer<UInt8>) throws(OptoutError) -> Void) throws(OptoutError) {
+        var failure: OptoutError?
+        try RecordFile.scan(path) { payload, _ in
+            if failure != nil { return }
+            if let recordSeq = seqField(payload), recordSeq <= seq { return }
+            do throws(OptoutError) { try body(payload) } catch { failure = error }
+        }
+        if let failure { throw failure }
     }
 
     /// Streams every decoded record after `seq` to `body` (one at a time: a report over a million

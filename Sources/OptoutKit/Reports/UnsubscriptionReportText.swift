@@ -31,6 +31,55 @@ package enum UnsubscriptionReportText {
         [r.eventTime.iso8601, r.number.e164, sourceName(r.source), r.rule, textCell(r.text), r.file, String(r.line)]
     }
 
+    /// The row of one opt-out from its ledger record payload's bytes, the same bytes as
+    /// `appendRow(row(record))` (a test holds them equal): event time and number as the ledger
+    /// wrote them, fields unescaped only when they hold a backslash.
+    static func appendRow(payload: UnsafeBufferPointer<UInt8>, source: EventSource, writer: CSVWriter, to out: inout [UInt8]) {
+        var ranges: (Range<Int>, Range<Int>, Range<Int>, Range<Int>, Range<Int>, Range<Int>, Range<Int>) = (0..<0, 0..<0, 0..<0, 0..<0, 0..<0, 0..<0, 0..<0)
+        var field = 0, start = 0
+        for i in 0...payload.count where i == payload.count || payload[i] == 0x09 {
+            switch field {
+            case 4: ranges.0 = start..<i
+            case 5: ranges.1 = start..<i
+            case 8: ranges.2 = start..<i
+            case 9: ranges.3 = start..<i
+            case 10: ranges.4 = start..<i
+            case 12: ranges.5 = start..<i
+            default: break
+            }
+            field += 1
+            start = i + 1
+        }
+        func bytes(_ r: Range<Int>) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: payload[r]) }
+        func text(_ r: Range<Int>, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+            let b = bytes(r)
+            if !b.contains(0x5C) { body(b); return }
+            var s = TabFields.unescape(b)
+            s.withUTF8(body)
+        }
+        writer.appendField(bytes(ranges.1), to: &out)
+        writer.appendField(bytes(ranges.0), to: &out)
+        writer.appendField(sourceName(source), to: &out)
+        text(ranges.2) { writer.appendField($0, to: &out) }
+        text(ranges.5) { t in
+            if isNumericText(t) {
+                var guarded: [UInt8] = [UInt8(ascii: "'")]
+                guarded.append(contentsOf: t)
+                guarded.withUnsafeBufferPointer { writer.appendField($0, to: &out) }
+            } else {
+                writer.appendField(t, to: &out)
+            }
+        }
+        text(ranges.3) { writer.appendField($0, to: &out) }
+        writer.appendField(bytes(ranges.4), to: &out)
+        writer.endRow(to: &out)
+    }
+
+    static func isNumericText<C: Collection>(_ bytes: C) -> Bool where C.Element == UInt8 {
+        guard let first = bytes.first, first >= 0x30 && first <= 0x39 else { return false }
+        return bytes.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x20 || $0 == 0x2E || $0 == 0x2C }
+    }
+
     /// Raw text that a spreadsheet would read as a number ("07911123456" from an import loses its
     /// 0; "447911123456" becomes 4.47911E+11) gets the same leading apostrophe as the formula guard.
     package static func textCell(_ text: String) -> String {
@@ -97,9 +146,14 @@ package enum UnsubscriptionReportText {
 
         mutating func add(_ r: LedgerRecord, newNumber: Bool) {
             if shown.count < 50 { shown.append(r) }
+            add(r.source, newNumber: newNumber)
+        }
+
+        /// A record after the first 50: only counted.
+        mutating func add(_ source: EventSource, newNumber: Bool) {
             count += 1
             if newNumber { numbers += 1 }
-            sourceCounts[r.source, default: 0] += 1
+            sourceCounts[source, default: 0] += 1
         }
 
         var when: String {

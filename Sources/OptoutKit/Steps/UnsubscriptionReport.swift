@@ -34,8 +34,9 @@ package enum UnsubscriptionReport {
             return nil
         }
         var report = Writer(settings: settings, workspace: ws, state: ledger.state)
-        try Ledger.forEachRecord(path: ledger.path, after: watermark) { record throws(OptoutError) in
-            if record.kind == .optOut && record.effect == .applied { try report.add(record) }
+        try Ledger.forEachPayload(path: ledger.path, after: watermark) { payload throws(OptoutError) in
+            guard let facts = LedgerRecord.Replay(payload, identity: false), facts.kind == .optOut, facts.effect == .applied else { return }
+            try report.add(payload: payload, facts: facts)
         }
         let outputs = try report.finish()
         try journal.setReportWatermark(ledger.lastSeq)
@@ -63,7 +64,8 @@ package enum UnsubscriptionReport {
         private var digest: SHA256?
         private var existingDigest: [UInt8]?
         private var summary: UnsubscriptionReportText.Summary
-        private var numbers = IdentitySet()
+        /// Distinct numbers (for the e-mail and SMS wording only: not kept without them).
+        private var numbers: IdentitySet?
         private var confirmed = IdentitySet()
         private var confirmations: [(String, String)] = []
         private let writer = CSVWriter(audience: .people)
@@ -72,17 +74,35 @@ package enum UnsubscriptionReport {
         init(settings: Settings, workspace: Workspace, state: SuppressionState) {
             (self.settings, ws, self.state) = (settings, workspace, state)
             summary = UnsubscriptionReportText.Summary(settings: settings)
+            let recipients = settings.unsubscriptionReports
+            if !recipients.email.isEmpty || !recipients.sms.isEmpty { numbers = IdentitySet() }
         }
 
         mutating func add(_ r: LedgerRecord) throws(OptoutError) {
-            if first == nil { try begin(r) }
+            let payload = r.payload()
+            let failure: OptoutError? = payload.withUnsafeBufferPointer { p in
+                guard let facts = LedgerRecord.Replay(p, identity: false) else { return .internalError("unreadable record \(r.seq)") }
+                do throws(OptoutError) { try add(payload: p, facts: facts) } catch { return error }
+                return nil
+            }
+            if let failure { throw failure }
+        }
+
+        /// One applied opt-out, its row written from the record's bytes (no String per field).
+        mutating func add(payload: UnsafeBufferPointer<UInt8>, facts: LedgerRecord.Replay) throws(OptoutError) {
+            if first == nil || summary.shown.count < 50 {
+                guard let record = LedgerRecord.decode(payload) else { throw .internalError("\(ws.ledgerFile): unreadable record \(facts.seq)") }
+                if first == nil { try begin(record) }
+                summary.add(record, newNumber: numbers?.insert(facts.number.value) ?? true)
+            } else {
+                summary.add(facts.source, newNumber: numbers?.insert(facts.number.value) ?? true)
+            }
             row.removeAll(keepingCapacity: true)
-            writer.appendRow(UnsubscriptionReportText.row(r), to: &row)
+            UnsubscriptionReportText.appendRow(payload: payload, source: facts.source, writer: writer, to: &row)
             digest?.update(row)
             try file!.write(row)
-            summary.add(r, newNumber: numbers.insert(r.number.value))
-            if settings.confirmationReplies, r.source != .import, state.isOptedOut(r.number), confirmed.insert(r.number.value) {
-                confirmations.append((r.number.e164, UnsubscriptionReportText.confirmationText(sender: settings.notificationSender)))
+            if settings.confirmationReplies, facts.source != .import, state.isOptedOut(facts.number), confirmed.insert(facts.number.value) {
+                confirmations.append((facts.number.e164, UnsubscriptionReportText.confirmationText(sender: settings.notificationSender)))
             }
         }
 
