@@ -76,38 +76,11 @@ package enum Durable {
         try writeFile(path, Array(text.utf8), mode: mode)
     }
 
-    /// Writes many small files, each whole or not at all, with one flush for the lot: every temp
-    /// file is written, one syncfs(2) makes them all durable, then each is renamed into place and
-    /// each directory is fsynced once. A crash leaves at most hidden temp files (never a half file).
+    /// Writes many small files, each whole or not at all, with one flush for the lot (FileBatch).
     package static func writeFiles(_ files: [(path: String, bytes: [UInt8])], mode: mode_t = outputMode) throws(OptoutError) {
-        if files.isEmpty { return }
-        var temps: [(temp: String, path: String)] = []
-        defer { for (temp, _) in temps where exists(temp) { unlink(temp) } }
-        for (path, bytes) in files {
-            let temp = "\(parent(of: path))/.\(baseName(path)).tmp-\(getpid())-\(Hex.encode(randomBytes(4)))"
-            let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
-            if fd < 0 { throw writeError(path) }
-            if isPrivate(mode) { fchmod(fd, mode) }
-            temps.append((temp, path))
-            defer { close(fd) }
-            try writeAll(fd, bytes, path: path)
-        }
-        let anchor = open(parent(of: files[0].path), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if anchor < 0 { throw .io(path: parent(of: files[0].path), reason: errnoText()) }
-        let synced = linuxSyncfs(anchor)
-        close(anchor)
-        if synced != 0 { throw .io(path: parent(of: files[0].path), reason: errnoText()) }
-        CrashPoints.step("writeFiles: all temp files synced")
-        var directories = Set<String>()
-        for (index, (temp, path)) in temps.enumerated() {
-            if index > 0 { CrashPoints.step("writeFiles: between renames") }
-            if rename(temp, path) != 0 { throw writeError(path) }
-            directories.insert(parent(of: path))
-        }
-        temps.removeAll()
-        CrashPoints.step("writeFiles: renamed, directories not synced")
-        for directory in directories.sorted() { try syncDirectory(directory) }
-        CrashPoints.step("writeFiles: done")
+        let batch = FileBatch(mode: mode)
+        for (path, bytes) in files { try batch.add(path, bytes) }
+        try batch.commit()
     }
 
     /// Renames `from` to `to` and fsyncs both directories. Nothing is ever moved out of a
@@ -312,6 +285,62 @@ package final class AppendOnlyFile {
         CrashPoints.step("append: written, before fsync")
         if fsync(fd) != 0 { throw Durable.writeError(path) }
         CrashPoints.step("append: synced")
+    }
+}
+
+/// Many small files made durable together: each is written to a hidden temp file beside its final
+/// path as it is added (nothing kept in memory but the names); `commit` makes them all durable
+/// with ONE syncfs(2) of their file system, then renames each into place and fsyncs each folder
+/// once. A crash leaves at most hidden temp files (never a half file, never a file whose bytes
+/// were not synced before its rename); dropped without commit, the temp files are removed.
+package final class FileBatch {
+    private let mode: mode_t
+    private var temps: [(temp: String, path: String)] = []
+
+    package init(mode: mode_t = Durable.outputMode) { self.mode = mode }
+
+    deinit { for (temp, _) in temps { unlink(temp) } }
+
+    package var count: Int { temps.count }
+
+    /// Writes `bytes` to a temp file for `path` (not durable, not visible until `commit`).
+    package func add(_ path: String, _ bytes: [UInt8]) throws(OptoutError) {
+        let temp = "\(Durable.parent(of: path))/.\(Durable.baseName(path)).tmp-\(getpid())-\(Hex.encode(Durable.randomBytes(4)))"
+        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        if fd < 0 { throw Durable.writeError(path) }
+        defer { close(fd) }
+        if Durable.isPrivate(mode) { fchmod(fd, mode) }
+        temps.append((temp, path))
+        try Durable.writeAll(fd, bytes, path: path)
+    }
+
+    /// One syncfs for every temp file, then the renames, then one fsync per folder.
+    package func commit() throws(OptoutError) {
+        guard let first = temps.first else { return }
+        let folder = Durable.parent(of: first.path)
+        let anchor = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if anchor < 0 { throw .io(path: folder, reason: errnoText()) }
+        let synced = linuxSyncfs(anchor)
+        close(anchor)
+        if synced != 0 { throw .io(path: folder, reason: errnoText()) }
+        CrashPoints.step("writeFiles: all temp files synced")
+        var directories = Set<String>()
+        var index = 0
+        while index < temps.count {
+            if index > 0 { CrashPoints.step("writeFiles: between renames") }
+            let (temp, path) = temps[index]
+            if rename(temp, path) != 0 {
+                let code = errno
+                temps.removeFirst(index)
+                throw Durable.writeError(path, code)
+            }
+            directories.insert(Durable.parent(of: path))
+            index += 1
+        }
+        temps.removeAll()
+        CrashPoints.step("writeFiles: renamed, directories not synced")
+        for directory in directories.sorted() { try Durable.syncDirectory(directory) }
+        CrashPoints.step("writeFiles: done")
     }
 }
 
