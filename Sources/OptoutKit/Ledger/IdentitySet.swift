@@ -48,6 +48,12 @@ package struct IdentitySet: Sendable {
         return true
     }
 
+    /// Sizes the table for `count` identities at once.
+    package mutating func reserve(_ count: Int) {
+        let needed = Int(Double(count) / 0.7) + 1
+        if needed > slots.count { grow(to: needed) }
+    }
+
     private mutating func grow(to capacity: Int) {
         let old = slots
         slots = [UInt64](repeating: 0, count: capacity)

@@ -166,7 +166,7 @@ package final class Ledger {
     /// As `record`, keeping only the counts (a run's STOP logs, page logs and decisions).
     @discardableResult
     package func recordCounting(_ events: [IncomingEvent], at now: Timestamp = .now()) throws(OptoutError) -> RecordCounts {
-        let counts = try apply(events.sorted(by: IncomingEvent.applyOrder), at: now, keep: nil)
+        let counts = try apply(Ledger.inApplyOrder(events), at: now, keep: nil)
         try sync()
         return counts
     }
@@ -174,8 +174,32 @@ package final class Ledger {
     /// One batch of a stream (an import): applied in time order within the batch and appended,
     /// NOT yet durable: call `sync()` before anything depends on them.
     package func appendBatch(_ events: [IncomingEvent], at now: Timestamp) throws(OptoutError) -> RecordCounts {
-        try apply(events.sorted(by: IncomingEvent.applyOrder), at: now, keep: nil)
+        try apply(Ledger.inApplyOrder(events), at: now, keep: nil)
     }
+
+    /// The events in apply order (as given when they already are: an import without times is).
+    static func inApplyOrder(_ events: [IncomingEvent]) -> [IncomingEvent] {
+        var sorted = true
+        for i in events.indices.dropFirst() where IncomingEvent.applyOrder(events[i], events[i - 1]) {
+            sorted = false
+            break
+        }
+        return sorted ? events : events.sorted(by: IncomingEvent.applyOrder)
+    }
+
+    /// Sizes the state and the identities for `count` more numbers at once (an import about to be
+    /// streamed: no doubling of both tables while it is recorded).
+    package func reserve(more count: Int) throws(OptoutError) {
+        state.reserve(state.count + count)
+        var known = try loadIdentities()
+        identities = nil
+        known.reserve(known.count + count)
+        identities = known
+    }
+
+    /// Forgets the identities once a run has recorded everything (they are loaded again if needed):
+    /// the campaigns that follow do not carry them.
+    package func dropIdentities() { identities = nil }
 
     /// Makes every record appended so far durable.
     package func sync() throws(OptoutError) { try file.sync() }
@@ -201,9 +225,7 @@ package final class Ledger {
                                                     text: event.text.utf8, detail: event.detail.utf8)) { continue }
             let effect = state.effect(of: event.kind, number: event.number, at: event.time, source: event.source)
             let seq = lastSeq + 1
-            var stored = event
-            stored.timeText = timeText
-            encoder.append(stored, seq: seq, effect: effect)
+            encoder.append(event, seq: seq, effect: effect, timeText: timeText)
             keep?(event, seq, effect)
             known.insert(identity)
             replay(seq: seq, kind: event.kind, effect: effect, number: event.number, time: event.time, source: event.source)

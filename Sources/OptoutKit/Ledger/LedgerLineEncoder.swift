@@ -58,8 +58,9 @@ struct LedgerLineEncoder {
         }
     }
 
-    /// Appends the record line of `event` as recorded with `seq` and `effect`.
-    mutating func append(_ event: IncomingEvent, seq: Int64, effect: EventEffect) {
+    /// Appends the record line of `event` as recorded with `seq` and `effect` (and `timeText`
+    /// for the event's own, when given).
+    mutating func append(_ event: IncomingEvent, seq: Int64, effect: EventEffect, timeText: String? = nil) {
         let start = out.count
         out.append(contentsOf: repeatElement(0x30, count: 8))
         tab()
@@ -78,7 +79,7 @@ struct LedgerLineEncoder {
         tab(); escaped(event.text)
         tab(); escaped(event.detail)
         tab()
-        if let timeText = event.timeText { escaped(timeText) } else { appendTime(event.time) }
+        if let timeText = timeText ?? event.timeText { escaped(timeText) } else { appendTime(event.time) }
         let crc = out.withUnsafeBytes { CRC32.checksum(UnsafeRawBufferPointer(rebasing: $0[(start + 9)...])) }
         for k in 0..<8 {
             out[start + k] = LedgerLineEncoder.hex[Int((crc >> UInt32(28 - 4 * k)) & 0xF)]

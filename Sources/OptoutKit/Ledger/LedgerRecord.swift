@@ -182,17 +182,22 @@ extension LedgerRecord {
         var identity: UInt64 = 0
 
         init?(_ payload: UnsafeBufferPointer<UInt8>, identity wanted: Bool = true) {
-            var ranges: [Range<Int>] = []
-            ranges.reserveCapacity(14)
-            var start = 0
+            // Field boundaries without an array per record: tabs[i] is the index of the tab ending
+            // field i (the last field ends at the payload's end).
+            var tabs = FieldStops()
+            var count = 0
             for i in 0..<payload.count where payload[i] == 0x09 {
-                ranges.append(start..<i)
-                start = i + 1
+                if count == 15 { return nil }
+                tabs[count] = i
+                count += 1
             }
-            ranges.append(start..<payload.count)
-            guard ranges.count == 14 || ranges.count == 15 else { return nil }
-            let v2 = ranges.count == 15
-            func field(_ i: Int) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: payload[ranges[i]]) }
+            tabs[count] = payload.count
+            count += 1
+            guard count == 14 || count == 15 else { return nil }
+            let v2 = count == 15
+            func field(_ i: Int) -> UnsafeBufferPointer<UInt8> {
+                UnsafeBufferPointer(rebasing: payload[(i == 0 ? 0 : tabs[i - 1] + 1)..<tabs[i]])
+            }
             guard field(0).elementsEqual((v2 ? "v2" : "v1").utf8),
                   let seq = Replay.integer(field(1)),
                   let kind = Replay.kind(field(2)),
@@ -234,6 +239,16 @@ extension LedgerRecord {
             default:
                 identity = LedgerRecord.identity(number: value, time: time, kind: kind, source: source,
                                                  text: text ?? Array(field(12)), detail: detail ?? Array(field(13)))
+            }
+        }
+
+        /// Up to 16 field ends, on the stack.
+        struct FieldStops {
+            private var stops: (Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int) =
+                (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+            subscript(i: Int) -> Int {
+                get { withUnsafeBytes(of: stops) { $0.load(fromByteOffset: i * 8, as: Int.self) } }
+                set { withUnsafeMutableBytes(of: &stops) { $0.storeBytes(of: newValue, toByteOffset: i * 8, as: Int.self) } }
             }
         }
 

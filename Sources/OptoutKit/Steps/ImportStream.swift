@@ -22,6 +22,8 @@ enum ImportStream {
         let reader = SuppressionImport(parser: state.parser, settings: state.settings, now: state.now)
         let ledger = state.ledger
         for (file, key) in intake.pendingImports {
+            // Both tables sized once for this file's numbers (at most one new number a line).
+            if let lines = try? SuppressionImport.lineCount(file.readPath) { try ledger.reserve(more: lines) }
             let result = try reader.stream(path: file.readPath, displayName: state.workspace.display(file.path), contentKey: key) { batch throws(OptoutError) in
                 counts.add(try ledger.appendBatch(batch, at: state.now))
             }

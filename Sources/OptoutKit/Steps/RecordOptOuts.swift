@@ -23,6 +23,7 @@ package enum RecordOptOuts {
                                                   journal: state.journal, settings: state.settings, workspace: ws, now: state.now,
                                                   lastRunFinished: LastRun.finished(path: ws.lastRunFile))
         (out.newOptOuts, out.resubscribed) = (counts.newOptOuts, counts.resubscribed)
+        state.ledger.dropIdentities()   // nothing else records in this run: the campaigns go without them
         return out
     }
 }
