@@ -61,12 +61,21 @@ struct OptOutRows {
         evidenceFixed = true
     }
 
+    /// `text` without surrounding whitespace (Foundation's `.whitespaces`), with a fast path for
+    /// the usual cell that starts and ends with a visible ASCII character (no Foundation call).
+    static func trimmed(_ text: String) -> String {
+        let utf8 = text.utf8
+        guard let first = utf8.first, let last = utf8.last else { return text }
+        if first > 0x20 && first < 0x7F && last > 0x20 && last < 0x7F { return text }
+        return text.trimmingCharacters(in: .whitespaces)
+    }
+
     /// Rows read so far (not counting unreadable ones).
     var count: Int { pending.count }
 
     mutating func add(line: Int, sender: String, kind: EventKind, rule: String, time: String?, text: String, detail: String = "",
                       needsReview: Bool = false) {
-        let timeText = time?.trimmingCharacters(in: .whitespaces) ?? ""
+        let timeText = time.map(OptOutRows.trimmed) ?? ""
         let reading = Timestamp.reading(timeText, zone: zone)
         if !evidenceFixed { evidence.add(reading) }
         pending.append(Pending(line: line, sender: sender, readings: senders.readings(sender), kind: kind, rule: rule,
