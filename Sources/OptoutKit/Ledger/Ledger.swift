@@ -108,9 +108,10 @@ package final class Ledger {
         self.path = path
         file = RecordFile(path: path)
         var badRecords = 0
-        // About 230 bytes a record: size the table once instead of growing it.
+        // Records are 200 bytes or more (an import's about 230): the table sized once from the
+        // file's size, instead of grown (a growth holds the old and the new table at once).
         var st = stat()
-        if stat(path, &st) == 0 { state.reserve(Int(st.st_size) / 400) }
+        if stat(path, &st) == 0 { state.reserve(Int(st.st_size) / 200) }
         try file.open(repairing: { payload, _ in
             guard let fields = LedgerRecord.Replay(payload, identity: false) else { badRecords += 1; return }
             replay(seq: fields.seq, kind: fields.kind, effect: fields.effect, number: fields.number,
@@ -281,13 +282,29 @@ package final class Ledger {
 
     /// Streams the state-changing facts of every intact record after `seq` (no String per
     /// record): seq, kind, effect, number, event and recorded time, source.
-    package static func scanFacts(path: String, after seq: Int64 = 0, _ body: (LedgerFacts) -> Void) throws(OptoutError) {
+    /// With `recordedFrom`, records processed before that time are skipped on their bytes (the
+    /// recorded time's ISO text, compared as text: the same order), before anything is decoded.
+    package static func scanFacts(path: String, after seq: Int64 = 0, recordedFrom: Timestamp? = nil,
+                                  _ body: (LedgerFacts) -> Void) throws(OptoutError) {
+        let from = recordedFrom.map { Array($0.iso8601.utf8) }
         try RecordFile.scan(path) { payload, _ in
             if seq > 0, let recordSeq = seqField(payload), recordSeq <= seq { return }
+            if let from, let recorded = field(6, of: payload), recorded.lexicographicallyPrecedes(from) { return }
             guard let r = LedgerRecord.Replay(payload, identity: false) else { return }
             body(LedgerFacts(seq: r.seq, kind: r.kind, effect: r.effect, number: r.number, time: r.time,
                              recordedTime: r.recordedTime, source: r.source))
         }
+    }
+
+    /// Field `index` of a payload (as stored), without splitting the others.
+    static func field(_ index: Int, of payload: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8>? {
+        var start = 0, n = 0
+        for i in 0..<payload.count where payload[i] == 0x09 {
+            if n == index { return UnsafeBufferPointer(rebasing: payload[start..<i]) }
+            n += 1
+            start = i + 1
+        }
+        return n == index ? UnsafeBufferPointer(rebasing: payload[start...]) : nil
     }
 
     /// The seq (second field) of a payload, read before decoding anything else.

@@ -53,7 +53,7 @@ package enum RunReportOutput {
         var bySource: [EventSource: Int] = [:]
         var resubscribed = 0
         // Streamed facts, no record kept (a million-record ledger is read in flat memory).
-        try Ledger.scanFacts(path: state.workspace.ledgerFile) { record in
+        try Ledger.scanFacts(path: state.workspace.ledgerFile, recordedFrom: start) { record in
             guard record.recordedTime >= start && record.recordedTime <= state.now, record.effect == .applied else { return }
             switch record.kind {
             case .optOut: bySource[record.source, default: 0] += 1
