@@ -2,6 +2,7 @@
 //   swift run -c release optout-bench [campaign] [--rows N] [--suppressions M] [--keep]
 //   swift run -c release optout-bench phone [--count N]
 //   swift run -c release optout-bench deliver [--count N] [--concurrency C]
+//   swift run -c release optout-bench import [--rows N]   /   stops [--count N]   (IntakeBenchmark)
 //   swift run -c release optout-bench inflate [--mb N]
 // `campaign` builds an N-row list (default 1,000,000) and M suppressions (default N/10) in a
 // temporary workspace, runs `optout run` on it and prints wall time, rows/s and peak memory
@@ -130,6 +131,10 @@ let args = Array(CommandLine.arguments.dropFirst())
 switch args.first {
 case "deliver":
     print(runDeliverBenchmark(count: option("--count", args, default: 10_000), concurrency: option("--concurrency", args, default: 8)))
+case "import":
+    importBench(args)
+case "stops":
+    stopsBench(args)
 case "phone":
     print(runPhoneBenchmark(count: option("--count", args, default: 10_000_000)))
 case "inflate":

@@ -174,13 +174,15 @@ package enum RunJob {
                          attempt: RunAttempt? = nil) throws(OptoutError) {
         // 1. Opt-out inputs, all of them, before any campaign (OptOutIntake).
         attempt?.step("opt-out inputs")
-        let intake = try OptOutIntake.run(plan: plan, state: state)
-        log.append(intake.log)
+        var intake = try OptOutIntake.run(plan: plan, state: state)
         report.waiting += intake.waiting
         (report.messagesRead, report.importRows, report.clickRequests) = (intake.messagesRead, intake.importRows, intake.clickRequests)
-        report.unreadableOptOutRows += intake.unreadableOptOutRows
         // 2. Into the ledger and the review log, fsynced (RecordOptOuts); then what they produce.
-        let recorded = try RecordOptOuts.run(intake, state: state)
+        let recorded = try RecordOptOuts.run(&intake, state: state)
+        // Imports are read while they are recorded (ImportStream): their figures and log only now.
+        log.append(intake.log)
+        report.importRows = intake.importRows
+        report.unreadableOptOutRows += intake.unreadableOptOutRows
         let reviewed = recorded.reviewed
         (report.reviewItemsOpened, report.reviewReport, report.reviewNotices) = (reviewed.opened, reviewed.report, reviewed.notices)
         (report.damagedLedgerRecords, report.reviewItemsOpen, report.unusableDecisionRows) = (reviewed.damagedOpen, reviewed.openItems, intake.decisions.rowErrors)

@@ -24,6 +24,9 @@ struct OptOutRows {
 
     private var pending: [Pending] = []
     private(set) var evidence = DateOrderEvidence()
+    /// Set when the file's date evidence was gathered beforehand (a streamed import): rows can
+    /// then be turned into events in batches (`takeBatch`) instead of all at the end.
+    private var evidenceFixed = false
     /// Rows the reader could not read (added by the reader).
     var unreadable: [UnreadableRow] = []
 
@@ -53,14 +56,30 @@ struct OptOutRows {
         senders = SenderReadings(defaultCountry: settings.defaultCountry)
     }
 
+    /// Rows whose file's dates were all read beforehand (`evidence`): see `takeBatch`.
+    init(source: EventSource, file: String, inputHash: String, now: Timestamp, settings: Settings, evidence: DateOrderEvidence) {
+        self.init(source: source, file: file, inputHash: inputHash, now: now, settings: settings)
+        self.evidence = evidence
+        evidenceFixed = true
+    }
+
+    /// `text` without surrounding whitespace (Foundation's `.whitespaces`), with a fast path for
+    /// the usual cell that starts and ends with a visible ASCII character (no Foundation call).
+    static func trimmed(_ text: String) -> String {
+        let utf8 = text.utf8
+        guard let first = utf8.first, let last = utf8.last else { return text }
+        if first > 0x20 && first < 0x7F && last > 0x20 && last < 0x7F { return text }
+        return text.trimmingCharacters(in: .whitespaces)
+    }
+
     /// Rows read so far (not counting unreadable ones).
     var count: Int { pending.count }
 
     mutating func add(line: Int, sender: String, kind: EventKind, rule: String, time: String?, text: String, detail: String = "",
                       needsReview: Bool = false, holdOptIn: String? = nil) {
-        let timeText = time?.trimmingCharacters(in: .whitespaces) ?? ""
+        let timeText = time.map(OptOutRows.trimmed) ?? ""
         let reading = Timestamp.reading(timeText, zone: zone)
-        evidence.add(reading)
+        if !evidenceFixed { evidence.add(reading) }
         pending.append(Pending(line: line, sender: sender, readings: senders.readings(sender), kind: kind, rule: rule,
                                timeText: timeText, time: reading, text: text, detail: detail,
                                needsReview: needsReview, holdOptIn: holdOptIn))
@@ -78,9 +97,24 @@ struct OptOutRows {
     }
 
     func finish() -> Output {
-        var out = Output()
+        var out = convert(pending)
         out.unreadable = unreadable
-        for row in pending {
+        out.unreadable.sort { $0.line < $1.line }
+        return out
+    }
+
+    /// The rows added since the last batch as events (only with the evidence fixed beforehand);
+    /// unreadable rows stay for `finish`.
+    mutating func takeBatch() -> Output {
+        precondition(evidenceFixed, "the file's date order is known only after all its dates")
+        let out = convert(pending)
+        pending.removeAll(keepingCapacity: true)
+        return out
+    }
+
+    private func convert(_ rows: [Pending]) -> Output {
+        var out = Output()
+        for row in rows {
             let location = SourceLocation(file: file, line: row.line)
             let when = EventTimes.resolve(row.time, raw: row.timeText, kind: row.kind, evidence: evidence, order: order, now: now)
             var rule = row.rule
@@ -137,7 +171,6 @@ struct OptOutRows {
                 out.events.append(event)
             }
         }
-        out.unreadable.sort { $0.line < $1.line }
         return out
     }
 }

@@ -25,31 +25,106 @@ package struct SuppressionImport: OptOutInputReader {
     /// Extra time headers used by suppression exports (besides ColumnNames.time).
     static let timeHeaders = ColumnNames.time + ["optedoutat", "optoutdate", "unsubscribedat", "unsubscribedate", "suppressedat", "dateadded", "added"]
 
-    /// Reads one import file into opt-out events. `parser` finds the phone column by content; its
-    /// mobile_only flag is not used for the numbers.
+    /// Reads one import file into opt-out events (all of them kept: tests and small files; a run
+    /// streams with `stream`).
     package func read(path: String, displayName: String, contentKey: String) throws(InputError) -> OptOutContents {
-        let reader = try ContactListReader(path: path, parser: PhoneNumberParser(defaultRegion: settings.defaultCountry), recovers: true)
+        var events: [IncomingEvent] = []
+        let result: Result<OptOutContents, InputError>
+        do {
+            result = try stream(path: path, displayName: displayName, contentKey: contentKey) { batch throws(OptoutError) in
+                events.append(contentsOf: batch)
+            }
+        } catch {
+            throw InputError(line: nil, reason: error.description)   // not reached: this sink never fails
+        }
+        var contents = try result.get()
+        contents.events = events
+        return contents
+    }
+
+    /// Rows turned into events per batch (a few MB of rows and events in memory).
+    package static let batchRows = 8_192
+
+    /// Lines in the file (a fast count of newlines), to size the ledger's tables before a stream.
+    package static func lineCount(_ path: String) throws(OptoutError) -> Int {
+        var lines = 0
+        try Durable.readChunks(path) { chunk in
+            for b in chunk where b == 0x0A { lines += 1 }
+        }
+        return lines
+    }
+
+    /// Reads one import file and hands its events to `sink` in batches of `batchRows` rows, in file
+    /// order; the returned contents hold everything else (rows, review items, problems, unreadable
+    /// rows) and no events. A file with a time column is read twice: first its dates (the file's
+    /// date order is decided from all of them, EventTimes), then its rows. Throws `InputError`
+    /// when the file cannot be used (nothing from it reached `sink`, except after an I/O error
+    /// in the middle of the file: the batches before stay recorded, fail open for opt-outs); an
+    /// error thrown by `sink` (the ledger's I/O) is thrown as is: the run fails, not the file.
+    package func stream(path: String, displayName: String, contentKey: String, batchRows: Int = SuppressionImport.batchRows,
+                        sink: ([IncomingEvent]) throws(OptoutError) -> Void) throws(OptoutError) -> Result<OptOutContents, InputError> {
+        var sinkFailure: OptoutError?
+        let result: Result<OptOutContents, InputError>
+        do {
+            result = .success(try streamRows(path: path, displayName: displayName, contentKey: contentKey, batchRows: batchRows,
+                                                  sink: sink, failure: &sinkFailure))
+        } catch {
+            result = .failure(error)
+        }
+        if let sinkFailure { throw sinkFailure }
+        return result
+    }
+
+    private func streamRows(path: String, displayName: String, contentKey: String, batchRows: Int,
+                            sink: ([IncomingEvent]) throws(OptoutError) -> Void, failure sinkFailure: inout OptoutError?) throws(InputError) -> OptOutContents {
+        let parser = PhoneNumberParser(defaultRegion: settings.defaultCountry)
+        let reader = try ContactListReader(path: path, parser: parser, recovers: true)
         let timeColumn = reader.hasHeader ? ColumnNames.find(Self.timeHeaders, in: reader.columns) : nil
+        var evidence = DateOrderEvidence()
+        if let timeColumn {
+            let first = try ContactListReader(path: path, parser: parser, recovers: true)
+            while try first.next() {
+                if first.trimmed(first.phoneColumn).isEmpty, case .blank = first.number() { continue }
+                let text = String(decoding: first.trimmed(timeColumn), as: UTF8.self)
+                evidence.add(Timestamp.reading(text.trimmingCharacters(in: .whitespaces), zone: settings.timezone))
+            }
+        }
         let phoneHeader = reader.hasHeader ? "column \"\(reader.columns[reader.phoneColumn])\"" : "column \(reader.phoneColumn + 1)"
         let rule = "suppression import (\(phoneHeader))"
         var contents = OptOutContents()
-        var rows = OptOutRows(source: .import, file: displayName, inputHash: Self.inputHash(contentKey), now: now, settings: settings)
+        var rows = OptOutRows(source: .import, file: displayName, inputHash: Self.inputHash(contentKey), now: now, settings: settings,
+                              evidence: evidence)
+        var readable = 0
+        var unreadableSenders: [UnreadableRow] = []
+        func drain() -> Bool {
+            let out = rows.takeBatch()
+            readable += out.readable
+            contents.reviews.append(contentsOf: out.reviews)
+            // Time warnings are left out: an export without times is common, and the rule says so.
+            contents.rowProblems.append(contentsOf: out.problems.filter { $0.severity == .error })
+            unreadableSenders.append(contentsOf: out.unreadableSenders)
+            if out.events.isEmpty { return true }
+            do { try sink(out.events) } catch { sinkFailure = error; return false }
+            return true
+        }
         while try reader.next() {
-            if case .blank = reader.number() { continue }
+            let raw = reader.trimmed(reader.phoneColumn)
+            if raw.isEmpty, case .blank = reader.number() { continue }
             contents.rows += 1
             let time = timeColumn.map { String(decoding: reader.trimmed($0), as: UTF8.self) }
-            let raw = reader.rawPhone()
-            rows.add(line: reader.line, sender: raw, kind: .optOut, rule: rule, time: time, text: raw)
+            let text = String(decoding: raw, as: UTF8.self)
+            rows.add(line: reader.line, sender: text, kind: .optOut, rule: rule, time: time, text: text)
+            if rows.count >= batchRows, !drain() { break }
         }
+        if sinkFailure == nil { _ = drain() }
+        if sinkFailure != nil { return contents }
         rows.unreadable += reader.skipped.map { UnreadableRow(line: $0.line, reason: $0.reason) }
-        let out = rows.finish()
-        contents.events = out.events
-        contents.reviews = out.reviews
-        // Time warnings are left out: an export without times is common, and the rule says so.
-        contents.rowProblems = out.problems.filter { $0.severity == .error }
+        var out = rows.finish()
+        out.readable = readable
+        out.unreadableSenders = unreadableSenders
         contents.unreadableRows = out.unreadable
         if let error = out.nothingReadable { throw error }
-        contents.unreadableSenders = out.unreadableSenders.count
+        contents.unreadableSenders = unreadableSenders.count
         return contents
     }
 }

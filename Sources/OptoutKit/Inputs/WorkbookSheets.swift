@@ -27,12 +27,31 @@ package struct WorkbookSheets<Inner: OptOutInputReader>: OptOutInputReader {
             }
             return try inner.read(path: path, displayName: displayName, contentKey: contentKey)
         }
-        let book = try WorkbookInput.open(path)
+        let result: Result<OptOutContents, InputError>
+        do {
+            result = try Self.eachSheet(path: path, displayName: displayName, tempFolder: tempFolder) { (csv: String, name: String) throws(OptoutError) -> Result<OptOutContents, InputError> in
+                do throws(InputError) { return .success(try inner.read(path: csv, displayName: name, contentKey: contentKey)) } catch { return .failure(error) }
+            }
+        } catch {
+            throw InputError(line: nil, reason: error.description)
+        }
+        return try result.get()
+    }
+
+    /// Calls `body` with each non-blank sheet of the workbook as a temp CSV (removed after) and
+    /// its name for people, and adds up what the sheets gave (a sheet that fails becomes an
+    /// unreadable row naming it). `.failure` when the workbook cannot be opened or no sheet gave
+    /// anything; `OptoutError` from `body` (the ledger's I/O) stops at once.
+    package static func eachSheet(path: String, displayName: String, tempFolder: String,
+                                  _ body: (_ csv: String, _ name: String) throws(OptoutError) -> Result<OptOutContents, InputError>) throws(OptoutError) -> Result<OptOutContents, InputError> {
+        let book: SheetWorkbook
+        do { book = try WorkbookInput.open(path) } catch { return .failure(error) }
         var all = OptOutContents()
         var failures: [String] = []
         var used = 0
         for sheet in book.sheets {
-            let csv = try WorkbookInput.convert(book, sheet: sheet, tempFolder: tempFolder)
+            let csv: WorkbookInput.SheetCSV
+            do { csv = try WorkbookInput.convert(book, sheet: sheet, tempFolder: tempFolder) } catch { return .failure(error) }
             defer { csv.remove() }
             let name = WorkbookInput.display(displayName, sheet: sheet.name)
             if let failure = csv.failure {
@@ -41,8 +60,8 @@ package struct WorkbookSheets<Inner: OptOutInputReader>: OptOutInputReader {
                 failures.append(reason)
             }
             if csv.rows == 0 { continue }
-            do {
-                let contents = try inner.read(path: csv.path, displayName: name, contentKey: contentKey)
+            switch try body(csv.path, name) {
+            case .success(let contents):
                 used += 1
                 all.events += contents.events
                 all.reviews += contents.reviews
@@ -51,7 +70,7 @@ package struct WorkbookSheets<Inner: OptOutInputReader>: OptOutInputReader {
                 all.unreadableSenders += contents.unreadableSenders
                 all.rows += contents.rows
                 all.closings += contents.closings
-            } catch {
+            case .failure(let error):
                 let reason = "sheet \"\(sheet.name)\" was not used: \(error.reason)"
                 all.unreadableRows.append(UnreadableRow(line: error.line ?? 1, reason: reason))
                 failures.append(reason)
@@ -59,8 +78,8 @@ package struct WorkbookSheets<Inner: OptOutInputReader>: OptOutInputReader {
         }
         if used == 0 {
             let why = failures.isEmpty ? "every sheet is blank" : failures.joined(separator: "; ")
-            throw InputError(line: nil, reason: "this is an Excel/LibreOffice workbook and no sheet of it could be used: \(why)")
+            return .failure(InputError(line: nil, reason: "this is an Excel/LibreOffice workbook and no sheet of it could be used: \(why)"))
         }
-        return all
+        return .success(all)
     }
 }

@@ -1,4 +1,6 @@
 // Ledger: the durable, append-only suppression ledger in .optout/ledger.tsv (mode 0600).
+// Memory (issue 13): the state is a flat table (SuppressionState); identities are loaded only
+// by a run that records; applied opt-outs are read back from disk after a watermark.
 // Input: events read from STOP logs, page logs and imports. Output: records with their effect,
 // fsynced before `record` returns (so nothing that depends on them can run first), and the
 // suppression state they add up to. Nothing is ever deleted. Failures: `OptoutError` naming the
@@ -8,6 +10,9 @@
 
 import OptoutPhone
 import OptoutBase
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// An event waiting to be recorded.
 package struct IncomingEvent: Sendable {
@@ -46,6 +51,17 @@ package struct IncomingEvent: Sendable {
     }
 }
 
+/// The fields of a record that decide the state and the reports (no evidence text).
+package struct LedgerFacts: Sendable {
+    package var seq: Int64
+    package var kind: EventKind
+    package var effect: EventEffect
+    package var number: PhoneNumber
+    package var time: Timestamp
+    package var recordedTime: Timestamp
+    package var source: EventSource
+}
+
 /// A new opt-out that other outputs (webhooks, reports) are derived from.
 package struct AppliedOptOut: Sendable, Equatable {
     package var seq: Int64
@@ -54,47 +70,63 @@ package struct AppliedOptOut: Sendable, Equatable {
     package var source: EventSource
 }
 
+/// What a call that records events did (without keeping the records).
+package struct RecordCounts: Sendable, Equatable {
+    package var written = 0
+    package var newOptOuts = 0
+    package var resubscribed = 0
+
+    package init() {}
+
+    package mutating func add(_ other: RecordCounts) {
+        written += other.written; newOptOuts += other.newOptOuts; resubscribed += other.resubscribed
+    }
+}
+
 package final class Ledger {
     package let path: String
     private let file: RecordFile
     package private(set) var state = SuppressionState()
     package private(set) var lastSeq: Int64 = 0
-    /// Opt-outs that were applied (new), in ledger order: the source of webhook payloads.
-    package private(set) var appliedOptOuts: [AppliedOptOut] = []
-    private var identities = Set<UInt64>()
+    /// The seq of the last applied opt-out (0: none). The opt-outs themselves are read back from
+    /// disk when needed (`appliedOptOuts(after:)`), never held for the whole ledger (issue 13).
+    package private(set) var lastAppliedOptOutSeq: Int64 = 0
+    /// The evidence keys of every record, loaded on the first `record` (a run that records
+    /// nothing, such as a campaign run, never hashes or holds them).
+    private var identities: IdentitySet?
+    /// lastSeq when opened, and the applied opt-outs other than imports recorded since (what
+    /// webhook payloads need after a normal run, without reading the ledger back).
+    private var seqAtOpen: Int64 = 0
+    private var appendedOptOuts: [AppliedOptOut] = []
     package var problems: [String] { file.problems }
     /// Records that fail their checksum and are not the torn final record (a crash leaves only
     /// that): not replayed; the run exits 74 and a person reviews them.
     package var damagedRecords: [RecordFile.DamagedRecord] { file.damaged }
 
-    /// Opens the ledger, replaying every intact record.
+    /// Opens the ledger, replaying every intact record into the suppression state.
     package init(path: String) throws(OptoutError) {
         self.path = path
         file = RecordFile(path: path)
         var badRecords = 0
+        // Records are 200 bytes or more (an import's about 230): the table sized once from the
+        // file's size, instead of grown (a growth holds the old and the new table at once).
+        var st = stat()
+        if stat(path, &st) == 0 { state.reserve(Int(st.st_size) / 200) }
         try file.open(repairing: { payload, _ in
-            guard let fields = LedgerRecord.Replay(payload) else { badRecords += 1; return }
+            guard let fields = LedgerRecord.Replay(payload, identity: false) else { badRecords += 1; return }
             replay(seq: fields.seq, kind: fields.kind, effect: fields.effect, number: fields.number,
-                   time: fields.time, source: fields.source, identity: fields.identity)
+                   time: fields.time, source: fields.source)
         })
         if badRecords > 0 {
             throw .internalError("\(path): \(badRecords) records have an unknown format; refusing to run on a ledger written by a newer optout")
         }
+        seqAtOpen = lastSeq
     }
 
-    private func replay(_ record: LedgerRecord) {
-        replay(seq: record.seq, kind: record.kind, effect: record.effect, number: record.number,
-               time: record.eventTime, source: record.source, identity: record.identity)
-    }
-
-    private func replay(seq: Int64, kind: EventKind, effect: EventEffect, number: PhoneNumber, time: Timestamp,
-                        source: EventSource, identity: UInt64) {
+    private func replay(seq: Int64, kind: EventKind, effect: EventEffect, number: PhoneNumber, time: Timestamp, source: EventSource) {
         lastSeq = max(lastSeq, seq)
-        identities.insert(identity)
         state.apply(kind, number: number, at: time, source: source, effect: effect)
-        if kind == .optOut && effect == .applied {
-            appliedOptOuts.append(AppliedOptOut(seq: seq, number: number, time: time, source: source))
-        }
+        if kind == .optOut && effect == .applied { lastAppliedOptOutSeq = max(lastAppliedOptOutSeq, seq) }
     }
 
     /// True when the number is opted out now (reads the state in place: no copy per call).
@@ -108,11 +140,15 @@ package final class Ledger {
                      timeText: event.timeText ?? event.time.iso8601)
     }
 
-    /// True when the event's evidence is in the ledger already: the same identity, or (for an
-    /// event with its own time) the identity a v1 record of the same evidence has.
-    private func isKnown(_ record: LedgerRecord, trusted: Bool) -> Bool {
-        if identities.contains(record.identity) { return true }
-        return trusted && identities.contains(record.legacyIdentity)
+    /// The identities of every intact record, read once from disk on first use.
+    private func loadIdentities() throws(OptoutError) -> IdentitySet {
+        if let identities { return identities }
+        var set = IdentitySet()
+        try RecordFile.scan(path) { payload, _ in
+            if let fields = LedgerRecord.Replay(payload, identity: true) { set.insert(fields.identity) }
+        }
+        identities = set
+        return set
     }
 
     /// Applies events in time order, appends them, and fsyncs before returning.
@@ -120,25 +156,190 @@ package final class Ledger {
     /// - Returns: the records written, with their effects, in the order applied.
     @discardableResult
     package func record(_ events: [IncomingEvent], at now: Timestamp = .now()) throws(OptoutError) -> [LedgerRecord] {
-        let ordered = events.sorted(by: IncomingEvent.applyOrder)
         var written: [LedgerRecord] = []
-        var encoded: [UInt8] = []
+        try apply(events.sorted(by: IncomingEvent.applyOrder), at: now) { event, seq, effect in
+            written.append(self.makeRecord(event, seq: seq, effect: effect, recordedAt: now))
+        }
+        try sync()
+        return written
+    }
+
+    /// As `record`, keeping only the counts (a run's STOP logs, page logs and decisions).
+    @discardableResult
+    package func recordCounting(_ events: [IncomingEvent], at now: Timestamp = .now()) throws(OptoutError) -> RecordCounts {
+        let counts = try apply(Ledger.inApplyOrder(events), at: now, keep: nil)
+        try sync()
+        return counts
+    }
+
+    /// One batch of a stream (an import): applied in time order within the batch and appended,
+    /// NOT yet durable: call `sync()` before anything depends on them.
+    package func appendBatch(_ events: [IncomingEvent], at now: Timestamp) throws(OptoutError) -> RecordCounts {
+        try apply(Ledger.inApplyOrder(events), at: now, keep: nil)
+    }
+
+    /// The events in apply order (as given when they already are: an import without times is).
+    /// Sorted through small keys (time, opt-out rank, file rank, line) and an index, so the large
+    /// events are moved once instead of at every step of the sort.
+    static func inApplyOrder(_ events: [IncomingEvent]) -> [IncomingEvent] {
+        var sorted = true
+        for i in events.indices.dropFirst() where IncomingEvent.applyOrder(events[i], events[i - 1]) {
+            sorted = false
+            break
+        }
+        if sorted { return events }
+        var fileRank: [String: Int] = [:]
+        for event in events where fileRank[event.file] == nil { fileRank[event.file] = 0 }
+        for (rank, file) in fileRank.keys.sorted().enumerated() { fileRank[file] = rank }
+        struct Key { var time: Int64; var rank: Int32; var file: Int32; var line: Int; var index: Int }
+        var keys = events.indices.map { i in
+            Key(time: events[i].time.seconds, rank: events[i].kind == .optOut ? 1 : 0, file: Int32(fileRank[events[i].file]!),
+                line: events[i].line, index: i)
+        }
+        keys.sort { a, b in
+            if a.time != b.time { return a.time < b.time }
+            if a.rank != b.rank { return a.rank < b.rank }
+            if a.file != b.file { return a.file < b.file }
+            if a.line != b.line { return a.line < b.line }
+            return a.index < b.index     // stable, as `sorted(by:)` is
+        }
+        return keys.map { events[$0.index] }
+    }
+
+    /// Sizes the state and the identities for `count` more numbers at once (an import about to be
+    /// streamed: no doubling of both tables while it is recorded).
+    package func reserve(more count: Int) throws(OptoutError) {
+        state.reserve(state.count + count)
+        var known = try loadIdentities()
+        identities = nil
+        known.reserve(known.count + count)
+        identities = known
+    }
+
+    /// Forgets the identities once a run has recorded everything (they are loaded again if needed):
+    /// the campaigns that follow do not carry them.
+    package func dropIdentities() { identities = nil }
+
+    /// Makes every record appended so far durable.
+    package func sync() throws(OptoutError) { try file.sync() }
+
+    /// Applies ordered events: new evidence is given the next seq and its effect, encoded straight
+    /// to bytes and appended in slices of about 1 MiB.
+    @discardableResult
+    private func apply(_ ordered: [IncomingEvent], at now: Timestamp,
+                       keep: ((IncomingEvent, Int64, EventEffect) -> Void)?) throws(OptoutError) -> RecordCounts {
+        var counts = RecordCounts()
+        if ordered.isEmpty { return counts }
+        var known = try loadIdentities()
+        identities = nil     // held locally while it grows (no copy on write)
+        var encoder = LedgerLineEncoder(recordedAt: now)
+        var failure: OptoutError?
         for event in ordered {
-            let probe = makeRecord(event, seq: 0, effect: .noEffect, recordedAt: now)
-            if isKnown(probe, trusted: event.timeTrusted) { continue }
+            let timeText = event.timeText ?? event.time.iso8601
+            let identity = LedgerRecord.identity(number: event.number.value, timeText: timeText.utf8, kind: event.kind,
+                                                 source: event.source, text: event.text.utf8, detail: event.detail.utf8)
+            if known.contains(identity) { continue }
+            if event.timeTrusted,
+               known.contains(LedgerRecord.identity(number: event.number.value, time: event.time, kind: event.kind, source: event.source,
+                                                    text: event.text.utf8, detail: event.detail.utf8)) { continue }
             let effect = state.effect(of: event.kind, number: event.number, at: event.time, source: event.source)
-            let record = makeRecord(event, seq: lastSeq + 1, effect: effect, recordedAt: now)
-            RecordFile.encode(record.payload(), into: &encoded)
-            written.append(record)
-            replay(record)
-            if encoded.count > 1 << 20 {
-                try file.append(encoded: encoded)
-                encoded.removeAll(keepingCapacity: true)
+            let seq = lastSeq + 1
+            encoder.append(event, seq: seq, effect: effect, timeText: timeText)
+            keep?(event, seq, effect)
+            known.insert(identity)
+            replay(seq: seq, kind: event.kind, effect: effect, number: event.number, time: event.time, source: event.source)
+            counts.written += 1
+            if effect == .applied && event.kind == .optOut {
+                counts.newOptOuts += 1
+                if event.source != .import {
+                    appendedOptOuts.append(AppliedOptOut(seq: seq, number: event.number, time: event.time, source: event.source))
+                }
+            }
+            if effect == .applied && event.kind == .optIn { counts.resubscribed += 1 }
+            if encoder.out.count > 1 << 20 {
+                do { try file.append(encoded: encoder.out) } catch { failure = error; break }
+                encoder.out.removeAll(keepingCapacity: true)
             }
         }
-        try file.append(encoded: encoded)
-        try file.sync()
-        return written
+        identities = known
+        if let failure { throw failure }
+        try file.append(encoded: encoder.out)
+        return counts
+    }
+
+    /// The applied opt-outs after `seq`, in ledger order, read back from disk (only those are
+    /// decoded and kept); imports left out unless `imports`.
+    package func appliedOptOuts(after seq: Int64, imports: Bool = true) throws(OptoutError) -> [AppliedOptOut] {
+        guard lastAppliedOptOutSeq > seq else { return [] }
+        if !imports && seq >= seqAtOpen { return appendedOptOuts.filter { $0.seq > seq } }
+        var out: [AppliedOptOut] = []
+        try Ledger.scanFacts(path: path, after: seq) { r in
+            guard r.kind == .optOut, r.effect == .applied, imports || r.source != .import else { return }
+            out.append(AppliedOptOut(seq: r.seq, number: r.number, time: r.time, source: r.source))
+        }
+        return out
+    }
+
+    /// Streams the state-changing facts of every intact record after `seq` (no String per
+    /// record): seq, kind, effect, number, event and recorded time, source.
+    /// With `recordedFrom`, records processed before that time are skipped on their bytes (the
+    /// recorded time's ISO text, compared as text: the same order), before anything is decoded.
+    package static func scanFacts(path: String, after seq: Int64 = 0, recordedFrom: Timestamp? = nil,
+                                  _ body: (LedgerFacts) -> Void) throws(OptoutError) {
+        let from = recordedFrom.map { Array($0.iso8601.utf8) }
+        try RecordFile.scan(path) { payload, _ in
+            if seq > 0, let recordSeq = seqField(payload), recordSeq <= seq { return }
+            if let from, let recorded = field(6, of: payload), recorded.lexicographicallyPrecedes(from) { return }
+            guard let r = LedgerRecord.Replay(payload, identity: false) else { return }
+            body(LedgerFacts(seq: r.seq, kind: r.kind, effect: r.effect, number: r.number, time: r.time,
+                             recordedTime: r.recordedTime, source: r.source))
+        }
+    }
+
+    /// Field `index` of a payload (as stored), without splitting the others.
+    static func field(_ index: Int, of payload: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8>? {
+        var start = 0, n = 0
+        for i in 0..<payload.count where payload[i] == 0x09 {
+            if n == index { return UnsafeBufferPointer(rebasing: payload[start..<i]) }
+            n += 1
+            start = i + 1
+        }
+        return n == index ? UnsafeBufferPointer(rebasing: payload[start...]) : nil
+    }
+
+    /// The seq (second field) of a payload, read before decoding anything else.
+    static func seqField(_ payload: UnsafeBufferPointer<UInt8>) -> Int64? {
+        var i = 0
+        while i < payload.count && payload[i] != 0x09 { i += 1 }
+        var j = i + 1
+        while j < payload.count && payload[j] != 0x09 { j += 1 }
+        guard i < payload.count, j <= payload.count else { return nil }
+        return LedgerRecord.Replay.integer(UnsafeBufferPointer(rebasing: payload[(i + 1)..<j]))
+    }
+
+    /// Streams the payload of every intact record after `seq` to `body` (valid during the call).
+    package static func forEachPayload(path: String, after seq: Int64,
+                                       _ body: (UnsafeBufferPointer<UInt8>) throws(OptoutError) -> Void) throws(OptoutError) {
+        var failure: OptoutError?
+        try RecordFile.scan(path) { payload, _ in
+            if failure != nil { return }
+            if let recordSeq = seqField(payload), recordSeq <= seq { return }
+            do throws(OptoutError) { try body(payload) } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
+    /// Streams every decoded record after `seq` to `body` (one at a time: a report over a million
+    /// opt-outs never holds them all).
+    package static func forEachRecord(path: String, after seq: Int64, _ body: (LedgerRecord) throws(OptoutError) -> Void) throws(OptoutError) {
+        var failure: OptoutError?
+        try RecordFile.scan(path) { payload, _ in
+            if failure != nil { return }
+            if let recordSeq = seqField(payload), recordSeq <= seq { return }
+            guard let record = LedgerRecord.decode(payload) else { return }
+            do throws(OptoutError) { try body(record) } catch { failure = error }
+        }
+        if let failure { throw failure }
     }
 
     /// The suppression state from every intact record, without repairing or locking the file
@@ -146,7 +347,7 @@ package final class Ledger {
     package static func stateReadOnly(path: String) throws(OptoutError) -> SuppressionState {
         var state = SuppressionState()
         try RecordFile.scan(path) { payload, _ in
-            guard let r = LedgerRecord.Replay(payload) else { return }
+            guard let r = LedgerRecord.Replay(payload, identity: false) else { return }
             state.apply(r.kind, number: r.number, at: r.time, source: r.source, effect: r.effect)
         }
         return state
@@ -157,13 +358,7 @@ package final class Ledger {
     package static func records(path: String, after seq: Int64) throws(OptoutError) -> [LedgerRecord] {
         var records: [LedgerRecord] = []
         try RecordFile.scan(path) { payload, _ in
-            // The seq is the second field: read it before decoding anything else.
-            var i = 0
-            while i < payload.count && payload[i] != 0x09 { i += 1 }
-            var j = i + 1
-            while j < payload.count && payload[j] != 0x09 { j += 1 }
-            guard i < payload.count, let recordSeq = LedgerRecord.Replay.integer(UnsafeBufferPointer(rebasing: payload[(i + 1)..<j])),
-                  recordSeq > seq else { return }
+            guard let recordSeq = seqField(payload), recordSeq > seq else { return }
             if let record = LedgerRecord.decode(payload) { records.append(record) }
         }
         return records

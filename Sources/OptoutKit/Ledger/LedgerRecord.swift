@@ -177,34 +177,43 @@ extension LedgerRecord {
         var number: PhoneNumber
         var time: Timestamp
         var source: EventSource
-        var identity: UInt64
+        var recordedTime: Timestamp
+        /// 0 unless asked for (hashing the evidence is most of the cost of a replay).
+        var identity: UInt64 = 0
 
-        init?(_ payload: UnsafeBufferPointer<UInt8>) {
-            var ranges: [Range<Int>] = []
-            ranges.reserveCapacity(14)
-            var start = 0
+        init?(_ payload: UnsafeBufferPointer<UInt8>, identity wanted: Bool = true) {
+            // Field boundaries without an array per record: tabs[i] is the index of the tab ending
+            // field i (the last field ends at the payload's end).
+            var tabs = FieldStops()
+            var count = 0
             for i in 0..<payload.count where payload[i] == 0x09 {
-                ranges.append(start..<i)
-                start = i + 1
+                if count == 15 { return nil }
+                tabs[count] = i
+                count += 1
             }
-            ranges.append(start..<payload.count)
-            guard ranges.count == 14 || ranges.count == 15 else { return nil }
-            let v2 = ranges.count == 15
-            func field(_ i: Int) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: payload[ranges[i]]) }
-            func small(_ i: Int) -> String { String(decoding: field(i), as: UTF8.self) }
+            tabs[count] = payload.count
+            count += 1
+            guard count == 14 || count == 15 else { return nil }
+            let v2 = count == 15
+            func field(_ i: Int) -> UnsafeBufferPointer<UInt8> {
+                UnsafeBufferPointer(rebasing: payload[(i == 0 ? 0 : tabs[i - 1] + 1)..<tabs[i]])
+            }
             guard field(0).elementsEqual((v2 ? "v2" : "v1").utf8),
                   let seq = Replay.integer(field(1)),
-                  let kind = EventKind(rawValue: small(2)),
-                  let effect = EventEffect(rawValue: small(3)),
+                  let kind = Replay.kind(field(2)),
+                  let effect = Replay.effect(field(3)),
                   let value = PhoneNumber.parseE164Digits(field(4)),
                   let time = Replay.isoTime(field(5)),
-                  let source = EventSource(rawValue: small(7)) else { return nil }
+                  let recordedTime = Replay.isoTime(field(6)),
+                  let source = Replay.source(field(7)) else { return nil }
+            self.recordedTime = recordedTime
             self.seq = seq
             self.kind = kind
             self.effect = effect
             number = PhoneNumber(unchecked: value)
             self.time = time
             self.source = source
+            if !wanted { return }
             // Escaped fields are unescaped first; most contain no backslash and are hashed in place.
             func raw(_ i: Int) -> [UInt8]? { field(i).contains(0x5C) ? Array(TabFields.unescape(field(i)).utf8) : nil }
             if v2 {
@@ -231,6 +240,32 @@ extension LedgerRecord {
                 identity = LedgerRecord.identity(number: value, time: time, kind: kind, source: source,
                                                  text: text ?? Array(field(12)), detail: detail ?? Array(field(13)))
             }
+        }
+
+        /// Up to 16 field ends, on the stack.
+        struct FieldStops {
+            private var stops: (Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int) =
+                (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+            subscript(i: Int) -> Int {
+                get { withUnsafeBytes(of: stops) { $0.load(fromByteOffset: i * 8, as: Int.self) } }
+                set { withUnsafeMutableBytes(of: &stops) { $0.storeBytes(of: newValue, toByteOffset: i * 8, as: Int.self) } }
+            }
+        }
+
+        /// The raw values of EventKind, EventEffect and EventSource, matched as bytes (no String).
+        static func kind(_ b: UnsafeBufferPointer<UInt8>) -> EventKind? {
+            for k in [EventKind.optOut, .optIn, .help, .other] where b.elementsEqual(k.rawValue.utf8) { return k }
+            return nil
+        }
+
+        static func effect(_ b: UnsafeBufferPointer<UInt8>) -> EventEffect? {
+            for e in [EventEffect.applied, .repeated, .superseded, .noEffect] where b.elementsEqual(e.rawValue.utf8) { return e }
+            return nil
+        }
+
+        static func source(_ b: UnsafeBufferPointer<UInt8>) -> EventSource? {
+            for s in EventSource.allCases where b.elementsEqual(s.rawValue.utf8) { return s }
+            return nil
         }
 
         static func integer(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {

@@ -3,6 +3,11 @@
 // state (opted out since when, by which source). Rules: events apply in time
 // order; at equal times an opt-out wins; an opt-out that is older than a later resubscription does
 // not undo it; only a reply (the number itself) can resubscribe, and only after an opt-out.
+// Storage (issue 13): a flat open-addressing table, 12 bytes a slot at a load of at most 0.7
+// (about 17-26 bytes a number, no per-entry allocation): a UInt64 word per slot holding the
+// number's value (50 bits at most: 15 decimal digits) with the opted-out flag and the source in
+// its top bits, and a UInt32 of the `since` second; a time outside 1970...2106 is kept in a small
+// side dictionary. Reads never mutate, so any number of threads may read a shared copy.
 
 import OptoutPhone
 import OptoutBase
@@ -18,19 +23,91 @@ package struct NumberState: Sendable, Equatable {
 
 /// Every number that ever had an effective event. Opt-outs are global to the account.
 package struct SuppressionState: Sendable {
-    package private(set) var numbers: [UInt64: NumberState] = [:]
+    /// Slot words: 0 = empty; else value | source << 60 | optedOut << 63.
+    private var words: [UInt64] = []
+    /// `since` seconds per slot (UInt32.max: look in `farTimes`).
+    private var times: [UInt32] = []
+    /// `since` values that do not fit a UInt32 second count, by number value (rare).
+    private var farTimes: [UInt64: Int64] = [:]
+    /// Numbers in the table, and those of them opted out now.
+    package private(set) var count = 0
+    package private(set) var optedOutCount = 0
+
+    private static let valueMask: UInt64 = (1 << 60) - 1
+    private static let optedOutBit: UInt64 = 1 << 63
+    private static let maxLoad = 0.7
 
     package init() {}
 
-    package var optedOutCount: Int { numbers.values.reduce(0) { $0 + ($1.optedOut ? 1 : 0) } }
+    /// Bytes held by the table (for the benchmark and the memory test).
+    package var bytesHeld: Int { words.capacity * 8 + times.capacity * 4 + farTimes.capacity * 24 }
 
-    package func isOptedOut(_ number: PhoneNumber) -> Bool { numbers[number.value]?.optedOut ?? false }
+    @inline(__always)
+    private static func home(_ value: UInt64, capacity: Int) -> Int {
+        // Fibonacci hashing, reduced to [0, capacity) by a multiply (any capacity, not only powers of two).
+        let mixed = (value ^ (value >> 29)) &* 0x9E37_79B9_7F4A_7C15
+        return Int(truncatingIfNeeded: mixed.multipliedFullWidth(by: UInt64(capacity)).high)
+    }
 
-    package func state(of number: PhoneNumber) -> NumberState? { numbers[number.value] }
+    /// The slot holding `value`, or nil.
+    @inline(__always)
+    private func slot(of value: UInt64) -> Int? {
+        words.withUnsafeBufferPointer { w -> Int? in
+            let capacity = w.count
+            if capacity == 0 { return nil }
+            var i = SuppressionState.home(value, capacity: capacity)
+            while true {
+                let word = w[i]
+                if word == 0 { return nil }
+                if word & SuppressionState.valueMask == value { return i }
+                i += 1
+                if i == capacity { i = 0 }
+            }
+        }
+    }
+
+    @inline(__always)
+    package func isOptedOut(_ number: PhoneNumber) -> Bool {
+        guard let i = slot(of: number.value) else { return false }
+        return words[i] & SuppressionState.optedOutBit != 0
+    }
+
+    package func state(of number: PhoneNumber) -> NumberState? {
+        guard let i = slot(of: number.value) else { return nil }
+        return entry(at: i)
+    }
+
+    private func entry(at i: Int) -> NumberState {
+        let word = words[i]
+        let since: Int64 = times[i] == UInt32.max ? (farTimes[word & SuppressionState.valueMask] ?? 0) : Int64(times[i])
+        let source: EventSource
+        switch (word >> 60) & 3 {
+        case 0: source = .reply
+        case 1: source = .link
+        default: source = .import
+        }
+        return NumberState(optedOut: word & SuppressionState.optedOutBit != 0, since: Timestamp(seconds: since), source: source)
+    }
+
+    /// Every number opted out now with its state, in no particular order.
+    package func forEachOptedOut(_ body: (PhoneNumber, NumberState) -> Void) {
+        for i in 0..<words.count where words[i] & SuppressionState.optedOutBit != 0 {
+            body(PhoneNumber(unchecked: words[i] & SuppressionState.valueMask), entry(at: i))
+        }
+    }
+
+    /// The values of the numbers opted out now, ascending (8 bytes each).
+    package func optedOutValuesSorted() -> [UInt64] {
+        var values: [UInt64] = []
+        values.reserveCapacity(optedOutCount)
+        for word in words where word & SuppressionState.optedOutBit != 0 { values.append(word & SuppressionState.valueMask) }
+        values.sort()
+        return values
+    }
 
     /// What `kind` at `time` from `source` would do, without changing anything.
     package func effect(of kind: EventKind, number: PhoneNumber, at time: Timestamp, source: EventSource) -> EventEffect {
-        let current = numbers[number.value]
+        let current = state(of: number)
         switch kind {
         case .optOut:
             guard let current else { return .applied }
@@ -48,20 +125,72 @@ package struct SuppressionState: Sendable {
     package mutating func apply(_ kind: EventKind, number: PhoneNumber, at time: Timestamp, source: EventSource, effect: EventEffect) {
         switch (kind, effect) {
         case (.optOut, .applied):
-            numbers[number.value] = NumberState(optedOut: true, since: time, source: source)
+            set(number.value, NumberState(optedOut: true, since: time, source: source))
         case (.optIn, .applied):
-            numbers[number.value] = NumberState(optedOut: false, since: time, source: source)
+            set(number.value, NumberState(optedOut: false, since: time, source: source))
         case (.optOut, .repeated):
             // Keep the earliest opt-out time of the run of STOPs in force.
-            if var current = numbers[number.value], time < current.since {
-                current.since = time
-                current.source = source
-                numbers[number.value] = current
+            if let i = slot(of: number.value) {
+                var current = entry(at: i)
+                if time < current.since {
+                    current.since = time
+                    current.source = source
+                    store(current, value: number.value, at: i)
+                }
             }
         default:
             break
         }
     }
 
-    package mutating func reserve(_ count: Int) { numbers.reserveCapacity(count) }
+    private mutating func set(_ value: UInt64, _ state: NumberState) {
+        if let i = slot(of: value) {
+            store(state, value: value, at: i)
+            return
+        }
+        if Double(count + 1) > Double(words.count) * SuppressionState.maxLoad { grow(to: max(1024, words.count * 3 / 2, Int(Double(count + 1) / 0.5))) }
+        var i = SuppressionState.home(value, capacity: words.count)
+        while words[i] != 0 {
+            i += 1
+            if i == words.count { i = 0 }
+        }
+        count += 1
+        store(state, value: value, at: i)
+    }
+
+    private mutating func store(_ state: NumberState, value: UInt64, at i: Int) {
+        let old = words[i]
+        if old & SuppressionState.optedOutBit != 0 { optedOutCount -= 1 }
+        if state.optedOut { optedOutCount += 1 }
+        let sourceBits: UInt64 = state.source == .reply ? 0 : state.source == .link ? 1 : 2
+        words[i] = value | sourceBits << 60 | (state.optedOut ? SuppressionState.optedOutBit : 0)
+        if let seconds = UInt32(exactly: state.since.seconds), seconds != UInt32.max {
+            times[i] = seconds
+            if old != 0, !farTimes.isEmpty { farTimes[value] = nil }
+        } else {
+            times[i] = UInt32.max
+            farTimes[value] = state.since.seconds
+        }
+    }
+
+    private mutating func grow(to capacity: Int) {
+        let oldWords = words, oldTimes = times
+        words = [UInt64](repeating: 0, count: capacity)
+        times = [UInt32](repeating: 0, count: capacity)
+        for j in 0..<oldWords.count where oldWords[j] != 0 {
+            var i = SuppressionState.home(oldWords[j] & SuppressionState.valueMask, capacity: capacity)
+            while words[i] != 0 {
+                i += 1
+                if i == capacity { i = 0 }
+            }
+            words[i] = oldWords[j]
+            times[i] = oldTimes[j]
+        }
+    }
+
+    /// Sizes the table for `count` numbers at once (no growth while they are applied).
+    package mutating func reserve(_ count: Int) {
+        let needed = Int(Double(count) / SuppressionState.maxLoad) + 1
+        if needed > words.count { grow(to: needed) }
+    }
 }

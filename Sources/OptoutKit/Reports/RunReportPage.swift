@@ -35,9 +35,9 @@ package enum RunReportPage {
     package static func days(_ state: SuppressionState, now: Timestamp, count: Int = 90) -> [(day: String, counts: [EventSource: Int])] {
         let today = now.seconds >= 0 ? now.seconds / 86400 : (now.seconds - 86399) / 86400
         var byDay: [Int64: [EventSource: Int]] = [:]
-        for entry in state.numbers.values where entry.optedOut {
+        state.forEachOptedOut { _, entry in
             let day = entry.since.seconds >= 0 ? entry.since.seconds / 86400 : (entry.since.seconds - 86399) / 86400
-            guard day <= today && day > today - Int64(count) else { continue }
+            guard day <= today && day > today - Int64(count) else { return }
             byDay[day, default: [:]][entry.source, default: 0] += 1
         }
         return (0..<Int64(count)).map { offset in

@@ -14,12 +14,70 @@ package enum UnsubscriptionReportText {
     /// The report CSV bytes for these opt-outs.
     package static func csv(_ records: [LedgerRecord]) -> [UInt8] {
         let writer = CSVWriter(audience: .people)
-        var out = CSVWriter.utf8BOM
-        writer.appendRow(header, to: &out)
-        for r in records {
-            writer.appendRow([r.eventTime.iso8601, r.number.e164, sourceName(r.source), r.rule, textCell(r.text), r.file, String(r.line)], to: &out)
-        }
+        var out = csvHead()
+        for r in records { writer.appendRow(row(r), to: &out) }
         return out
+    }
+
+    /// The BOM and the header row (a streamed report writes its rows after them).
+    package static func csvHead() -> [UInt8] {
+        var out = CSVWriter.utf8BOM
+        CSVWriter(audience: .people).appendRow(header, to: &out)
+        return out
+    }
+
+    /// The cells of one opt-out's row.
+    package static func row(_ r: LedgerRecord) -> [String] {
+        [r.eventTime.iso8601, r.number.e164, sourceName(r.source), r.rule, textCell(r.text), r.file, String(r.line)]
+    }
+
+    /// The row of one opt-out from its ledger record payload's bytes, the same bytes as
+    /// `appendRow(row(record))` (a test holds them equal): event time and number as the ledger
+    /// wrote them, fields unescaped only when they hold a backslash.
+    static func appendRow(payload: UnsafeBufferPointer<UInt8>, source: EventSource, writer: CSVWriter, to out: inout [UInt8]) {
+        var ranges: (Range<Int>, Range<Int>, Range<Int>, Range<Int>, Range<Int>, Range<Int>, Range<Int>) = (0..<0, 0..<0, 0..<0, 0..<0, 0..<0, 0..<0, 0..<0)
+        var field = 0, start = 0
+        for i in 0...payload.count where i == payload.count || payload[i] == 0x09 {
+            switch field {
+            case 4: ranges.0 = start..<i
+            case 5: ranges.1 = start..<i
+            case 8: ranges.2 = start..<i
+            case 9: ranges.3 = start..<i
+            case 10: ranges.4 = start..<i
+            case 12: ranges.5 = start..<i
+            default: break
+            }
+            field += 1
+            start = i + 1
+        }
+        func bytes(_ r: Range<Int>) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: payload[r]) }
+        func text(_ r: Range<Int>, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+            let b = bytes(r)
+            if !b.contains(0x5C) { body(b); return }
+            var s = TabFields.unescape(b)
+            s.withUTF8(body)
+        }
+        writer.appendField(bytes(ranges.1), to: &out)
+        writer.appendField(bytes(ranges.0), to: &out)
+        writer.appendField(sourceName(source), to: &out)
+        text(ranges.2) { writer.appendField($0, to: &out) }
+        text(ranges.5) { t in
+            if isNumericText(t) {
+                var guarded: [UInt8] = [UInt8(ascii: "'")]
+                guarded.append(contentsOf: t)
+                guarded.withUnsafeBufferPointer { writer.appendField($0, to: &out) }
+            } else {
+                writer.appendField(t, to: &out)
+            }
+        }
+        text(ranges.3) { writer.appendField($0, to: &out) }
+        writer.appendField(bytes(ranges.4), to: &out)
+        writer.endRow(to: &out)
+    }
+
+    static func isNumericText<C: Collection>(_ bytes: C) -> Bool where C.Element == UInt8 {
+        guard let first = bytes.first, first >= 0x30 && first <= 0x39 else { return false }
+        return bytes.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x20 || $0 == 0x2E || $0 == 0x2C }
     }
 
     /// Raw text that a spreadsheet would read as a number ("07911123456" from an import loses its
@@ -58,37 +116,58 @@ package enum UnsubscriptionReportText {
 
     /// A Message-ID that is the same when the same report is written again (a redo after a crash).
     package static func messageID(name: String, csv: [UInt8], from: String) -> String {
+        messageID(name: name, digest: SHA256.hash(csv), from: from)
+    }
+
+    /// As above, from the CSV's SHA-256 (computed while the report was streamed).
+    package static func messageID(name: String, digest: [UInt8], from: String) -> String {
         let address = Email.addrSpec(from)
         let domain = address.split(separator: "@").last.map(String.init) ?? "localhost"
-        let id = Hex.encode(Array(SHA256.hash(csv).prefix(8)))
+        let id = Hex.encode(Array(digest.prefix(8)))
         return "<\(name).\(id)@\(domain)>"
     }
 
-    /// Counts and wording shared by the e-mail and the SMS.
+    /// Counts and wording shared by the e-mail and the SMS (built one record at a time: only the
+    /// first 50 records, those the e-mail lists, are kept).
     package struct Summary {
-        var records: [LedgerRecord]
+        /// The first records (the e-mail lists 50).
+        var shown: [LedgerRecord] = []
         var settings: Settings
-        var numbers: Int
-        var bySource: [(EventSource, Int)]
+        var count = 0
+        var numbers = 0
+        var sourceCounts: [EventSource: Int] = [:]
+        var bySource: [(EventSource, Int)] {
+            EventSource.allCases.compactMap { source in sourceCounts[source].map { (source, $0) } }
+        }
 
         package init(records: [LedgerRecord], settings: Settings) {
-            self.records = records
             self.settings = settings
-            numbers = Set(records.map(\.number.value)).count
-            bySource = EventSource.allCases.compactMap { source in
-                let n = records.filter { $0.source == source }.count
-                return n > 0 ? (source, n) : nil
-            }
+            var seen = Set<UInt64>()
+            for r in records { add(r, newNumber: seen.insert(r.number.value).inserted) }
+        }
+
+        init(settings: Settings) { self.settings = settings }
+
+        mutating func add(_ r: LedgerRecord, newNumber: Bool) {
+            if shown.count < 50 { shown.append(r) }
+            add(r.source, newNumber: newNumber)
+        }
+
+        /// A record after the first 50: only counted.
+        mutating func add(_ source: EventSource, newNumber: Bool) {
+            count += 1
+            if newNumber { numbers += 1 }
+            sourceCounts[source, default: 0] += 1
         }
 
         var when: String {
-            let iso = records[0].recordedTime.iso8601
+            let iso = shown[0].recordedTime.iso8601
             return "\(iso.prefix(10)) \(iso.dropFirst(11).prefix(5)) UTC"
         }
 
         var countText: String {
-            let optOuts = records.count == 1 ? "1 new opt-out" : "\(records.count) new opt-outs"
-            return numbers == records.count ? optOuts : "\(optOuts) (\(numbers == 1 ? "1 number" : "\(numbers) numbers"))"
+            let optOuts = count == 1 ? "1 new opt-out" : "\(count) new opt-outs"
+            return numbers == count ? optOuts : "\(optOuts) (\(numbers == 1 ? "1 number" : "\(numbers) numbers"))"
         }
 
         var sourcesText: String {
@@ -110,11 +189,10 @@ package enum UnsubscriptionReportText {
             var lines = ["\(countText) recorded by optout on \(when): \(sourcesText).", ""]
             lines.append("They are already in the suppression list: no list or campaign will text them again.")
             lines.append("")
-            let shown = records.prefix(50)
             for r in shown {
                 lines.append("  \(r.eventTime.iso8601)  \(r.number.e164)  \(UnsubscriptionReportText.sourceName(r.source))  \(r.rule)")
             }
-            if records.count > shown.count { lines.append("  ... and \(records.count - shown.count) more") }
+            if count > shown.count { lines.append("  ... and \(count - shown.count) more") }
             lines.append("")
             lines.append("The attached \(reportName) holds the evidence for each: time, number, source,")
             lines.append("the rule that decided it, the raw text, and the input file and line.")

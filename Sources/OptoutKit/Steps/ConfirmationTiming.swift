@@ -9,6 +9,7 @@
 // decision depends only on durable record fields, so a rerun after a crash decides the same).
 
 import OptoutBase
+import OptoutPhone
 
 package enum ConfirmationTiming {
     /// The presumption's window, in seconds.
@@ -16,7 +17,11 @@ package enum ConfirmationTiming {
 
     /// True when the record was written more than 5 minutes after the opt-out was made.
     package static func isLate(_ record: LedgerRecord) -> Bool {
-        record.recordedTime.seconds - record.eventTime.seconds > limitSeconds
+        isLate(made: record.eventTime, recorded: record.recordedTime)
+    }
+
+    static func isLate(made: Timestamp, recorded: Timestamp) -> Bool {
+        recorded.seconds - made.seconds > limitSeconds
     }
 
     /// Each number's last applied opt-out (not imported) among `records`: the one a confirmation answers.
@@ -37,10 +42,27 @@ package enum ConfirmationTiming {
         return out
     }
 
+    /// The same lines from the streamed facts of the run's applied opt-outs (ledger order).
+    package static func lateLines(_ facts: [LedgerFacts]) -> [String] {
+        var latest: [UInt64: LedgerFacts] = [:]
+        for f in facts where f.kind == .optOut && f.effect == .applied && f.source != .import { latest[f.number.value] = f }
+        var seen = Set<UInt64>(), out: [String] = []
+        for f in facts where latest[f.number.value] != nil && seen.insert(f.number.value).inserted {
+            if let last = latest[f.number.value], isLate(made: last.time, recorded: last.recordedTime) {
+                out.append(line(number: last.number, made: last.time, recorded: last.recordedTime))
+            }
+        }
+        return out
+    }
+
     /// "+15551234567: opted out 2026-11-26T02:00:00Z, recorded 2026-11-26T02:30:00Z (30 min later)".
     package static func line(_ record: LedgerRecord) -> String {
-        let late = record.recordedTime.seconds - record.eventTime.seconds
+        line(number: record.number, made: record.eventTime, recorded: record.recordedTime)
+    }
+
+    static func line(number: PhoneNumber, made: Timestamp, recorded: Timestamp) -> String {
+        let late = recorded.seconds - made.seconds
         let after = late < 7200 ? "\(late / 60) min" : late < 172_800 ? "\(late / 3600) h" : "\(late / 86400) days"
-        return "\(record.number.e164): opted out \(record.eventTime.iso8601), recorded \(record.recordedTime.iso8601) (\(after) later)"
+        return "\(number.e164): opted out \(made.iso8601), recorded \(recorded.iso8601) (\(after) later)"
     }
 }

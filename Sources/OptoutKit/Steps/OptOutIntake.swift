@@ -18,6 +18,9 @@ package struct IntakeResult {
     package var consumed: [(file: DroppedFile, kind: InputKind)] { verdicts.map { ($0.file, $0.kind) } }
     /// Content keys of the suppression imports read (journaled once the ledger is synced).
     package var importKeys: [String] = []
+    /// Suppression imports to read: streamed into the ledger by RecordOptOuts (ImportStream)
+    /// after the other events, never held whole in memory.
+    package var pendingImports: [(file: DroppedFile, key: String)] = []
     package var clicks: ClickIntake?
     package var decisions = ReviewDecisions()
     package var messagesRead = 0
@@ -84,8 +87,6 @@ package enum OptOutIntake {
     /// were imported before is only moved (its numbers are in the ledger already).
     static func readImports(plan: RunPlan, state: RunState, into out: inout IntakeResult) throws(OptoutError) {
         let ws = state.workspace
-        // Workbook hook (issue 14): .xlsx/.ods imports are read sheet by sheet, every sheet.
-        let reader = WorkbookSheets(SuppressionImport(parser: state.parser, settings: state.settings, now: state.now), tempFolder: ws.tempFolder)
         for file in out.add(try plan.take(.suppressions, state: state)) {
             let key = try RunState.contentKey(file.readPath)
             if state.journal.wasDone(kind: .suppressions, key: key) {
@@ -93,9 +94,8 @@ package enum OptOutIntake {
                 out.verdicts.append((file, .suppressions, .processed))
                 continue
             }
-            guard let contents = try read(file, .suppressions, key: key, with: reader, state: state, into: &out) else { continue }
-            out.importRows += contents.rows
-            out.importKeys.append(key)
+            // Read and recorded in batches after the other events (ImportStream, from RecordOptOuts).
+            out.pendingImports.append((file, key))
         }
     }
 

@@ -19,7 +19,8 @@ package enum OptOutOutputs {
     package static func run(_ intake: IntakeResult, state: RunState) throws(OptoutError) -> OutputsResult {
         let ledger = state.ledger, journal = state.journal
         var out = OutputsResult()
-        let uncovered = ledger.appliedOptOuts.filter { $0.seq > journal.webhookWatermark }
+        // Read back from disk after the watermark, imports left out (they never get a payload).
+        let uncovered = try ledger.appliedOptOuts(after: journal.webhookWatermark, imports: false)
         out.webhooksWritten = try WebhookPayloads.write(uncovered, workspace: state.workspace)
         try journal.setWebhookWatermark(ledger.lastSeq)
         for key in intake.importKeys { try journal.markDone(kind: .suppressions, key: key, fingerprint: "imported") }

@@ -52,10 +52,11 @@ package enum RunReportOutput {
         let start = startTime(name) ?? state.now
         var bySource: [EventSource: Int] = [:]
         var resubscribed = 0
-        var optOuts: [LedgerRecord] = []
-        for record in try Ledger.readAll(path: state.workspace.ledgerFile) where record.recordedTime >= start && record.recordedTime <= state.now {
-            guard record.effect == .applied else { continue }
-            if record.kind == .optOut { optOuts.append(record) }   // issue 17 item 3
+        var optOuts: [LedgerFacts] = []   // issue 17 item 3: this run's applied opt-outs, for late confirmations
+        // Streamed facts, no record kept (a million-record ledger is read in flat memory).
+        try Ledger.scanFacts(path: state.workspace.ledgerFile, recordedFrom: start) { record in
+            guard record.recordedTime >= start && record.recordedTime <= state.now, record.effect == .applied else { return }
+            if record.kind == .optOut && record.source != .import && state.settings.confirmationReplies { optOuts.append(record) }
             switch record.kind {
             case .optOut: bySource[record.source, default: 0] += 1
             case .optIn: resubscribed += 1

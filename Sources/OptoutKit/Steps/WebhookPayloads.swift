@@ -24,11 +24,11 @@ package enum WebhookPayloads {
         return "\(optOut.time.compact)-\(id).json"
     }
 
-    /// Writes the payload files that do not exist yet (in batches with one flush each); returns how
-    /// many were written.
+    /// Writes the payload files that do not exist yet, all made durable with one syncfs before
+    /// their renames (FileBatch: 100,000 payloads in one flush, issue 13); returns how many.
     @discardableResult
     package static func write(_ optOuts: [AppliedOptOut], workspace: Workspace) throws(OptoutError) -> Int {
-        var batch: [(path: String, bytes: [UInt8])] = []
+        let batch = FileBatch()
         var written = 0
         if optOuts.isEmpty { return 0 }
         // One listing of each folder instead of three look-ups per payload.
@@ -41,14 +41,10 @@ package enum WebhookPayloads {
             let name = fileName(optOut)
             if existing.contains(name) { continue }
             existing.insert(name)
-            batch.append(("\(workspace.webhooksPending)/\(name)", Array(body.utf8)))
+            try batch.add("\(workspace.webhooksPending)/\(name)", Array(body.utf8))
             written += 1
-            if batch.count >= 10_000 {
-                try Durable.writeFiles(batch)
-                batch.removeAll(keepingCapacity: true)
-            }
         }
-        try Durable.writeFiles(batch)
+        try batch.commit()
         return written
     }
 }

@@ -1,0 +1,101 @@
+// Durability seen from the kernel (issue 13): `strace -f -y` on a real run with a STOP log, a
+// suppression import and a campaign shows, before every rename that publishes a file this run
+// wrote, a sync of that file's bytes: an fsync of it after its last write, or a syncfs after its
+// last write (the batched webhook payloads). .optout/last-attempt.json is the one exception, by
+// design (RunAttempt: a look for `status`, not state). Skips with a reason where strace is missing; fails
+// under CI=true (.ci/run installs strace).
+
+import Testing
+import Foundation
+import OptoutBase
+import OptoutTestSupport
+
+@Suite struct DurabilityTraceTests {
+    /// One traced system call: its name, the paths it names, and for fd calls the fd's path (-y).
+    struct Call {
+        var name: String
+        var fdPath: String?
+        var paths: [String]
+    }
+
+    static func parse(_ line: Substring) -> Call? {
+        // "<pid> name(args) = result" (strace -f -o, -y prints "fd</path>").
+        guard let space = line.firstIndex(of: " "), let open = line.firstIndex(of: "(") else { return nil }
+        let name = String(line[line.index(after: space)..<open]).trimmingCharacters(in: .whitespaces)
+        guard !line.contains("<unfinished"), !line.contains("resumed>"), !line.hasSuffix("= -1") , !line.contains("= -1 ") else { return nil }
+        let args = line[line.index(after: open)...]
+        var fdPath: String?
+        if let lt = args.firstIndex(of: "<"), args[args.startIndex..<lt].allSatisfy({ $0.isNumber }), let gt = args[lt...].firstIndex(of: ">") {
+            fdPath = String(args[args.index(after: lt)..<gt])
+        }
+        var paths: [String] = []
+        var rest = args
+        while let q = rest.firstIndex(of: "\"") {
+            let after = rest.index(after: q)
+            guard let end = rest[after...].firstIndex(of: "\"") else { break }
+            paths.append(String(rest[after..<end]))
+            rest = rest[rest.index(after: end)...]
+        }
+        return Call(name: name, fdPath: fdPath, paths: paths)
+    }
+
+    @Test func everyPublishingRenameFollowsASyncOfItsBytes() throws {
+        guard cliAvailable(), let optout = OptoutCLI.path else { return }
+        let strace = ["/usr/bin/strace", "/bin/strace"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        guard let strace else {
+            let reason = "skipped: strace not installed: the order of syncs and renames is not checked"
+            if ProcessInfo.processInfo.environment["CI"] == "true" { Issue.record("\(reason)") } else { print(reason) }
+            return
+        }
+        let t = try TempWorkspace(settings: "{\"default_country\": \"GB\", \"settle_seconds\": 0, \"optout_link_base\": \"https://ex.co/u/\"}")
+        try t.write("inbox/stops/replies.csv", "from,timestamp,text\n+447700900111,2026-11-25T10:00:00Z,STOP\n+447700900112,2026-11-25T10:01:00Z,stop please\n")
+        try t.write("inbox/suppressions/old.csv", "phone\n07700900113\n+447700900114\n")
+        try t.write("inbox/lists/customers.csv", "first_name,phone\nAmy,07700900111\nBen,07700900115\nCat,07700900116\n")
+        try t.write("inbox/campaigns/sale.txt", "list: customers\nsender: ACME\n\nHi {first_name}, sale! Reply STOP or {optout}\n")
+        let trace = "\(t.root)/../\(UUID().uuidString).strace"
+        defer { unlink(trace) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: strace)
+        process.arguments = ["-f", "-y", "-s", "0", "-e", "trace=write,pwrite64,writev,fsync,fdatasync,syncfs,rename,renameat,renameat2",
+                             "-o", trace, optout, "run", "--root", t.root]
+        process.environment = ["OPTOUT_NOW": "2026-11-26T12:00:00Z", "PATH": "/usr/bin:/bin"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(t.rows("outbox/send/sale.csv").count == 2)    // Ben and Cat: the campaign ran
+        let calls = (try String(contentsOfFile: trace, encoding: .utf8)).split(separator: "\n").compactMap(Self.parse)
+        var lastWrite: [String: Int] = [:], lastFsync: [String: Int] = [:]
+        var lastSyncfs = -1
+        var published: [String] = []
+        for (i, call) in calls.enumerated() {
+            switch call.name {
+            case "write", "pwrite64", "writev":
+                if let path = call.fdPath { lastWrite[path] = i }
+            case "fsync", "fdatasync":
+                if let path = call.fdPath { lastFsync[path] = i }
+            case "syncfs":
+                lastSyncfs = i
+            case "rename", "renameat", "renameat2":
+                guard call.paths.count == 2 else { continue }
+                let from = call.paths[0].hasPrefix("/") ? call.paths[0] : "\(t.root)/\(call.paths[0])"
+                // Inputs moved to processed/ were not written by this run: not a publication.
+                // .optout/last-attempt.json is a look for `status`, not state, and is documented as
+                // never fsynced (RunAttempt: a crash leaves the previous or the new record).
+                if Durable.baseName(call.paths[1]) == "last-attempt.json" { continue }
+                guard let written = lastWrite.first(where: { $0.key.hasSuffix(from) || from.hasSuffix($0.key) })?.value else { continue }
+                let synced = max(lastFsync.first(where: { $0.key.hasSuffix(from) || from.hasSuffix($0.key) })?.value ?? -1, lastSyncfs)
+                #expect(synced > written, "\(call.paths[1]) renamed into place without a sync of its bytes after their last write")
+                published.append(Durable.baseName(call.paths[1]))
+            default:
+                break
+            }
+        }
+        // The run did publish: webhook payloads (syncfs batch), the send file, reports.
+        #expect(published.contains("sale.csv"))
+        #expect(published.filter { $0.hasSuffix(".json") && !$0.hasPrefix("last") }.count >= 2)
+        #expect(published.contains { $0.hasPrefix("unsubscriptions-") })
+        #expect(published.contains("suppressions.csv"))
+    }
+}
