@@ -158,15 +158,28 @@ package final class ContactListReader {
     /// The phone column of the current row, parsed.
     package func number() -> RowNumber {
         let raw = trimmed(phoneColumn)
-        if raw.isEmpty {
-            for i in 0..<reader.fieldCount where !trimmed(i).isEmpty { return .invalid(.empty) }
-            return .blank
-        }
+        return ContactListReader.classify(raw, rowIsBlank: raw.isEmpty && isBlankRow(), parser: parser)
+    }
+
+    /// THE place a list's phone cell becomes a number: a trimmed cell, and whether every field of
+    /// its row is empty (asked only when the cell is), → blank, a number, or why not.
+    @inline(__always)
+    package static func classify(_ raw: UnsafeBufferPointer<UInt8>, rowIsBlank: Bool, parser: PhoneNumberParser) -> RowNumber {
+        if raw.isEmpty { return rowIsBlank ? .blank : .invalid(.empty) }
         switch parser.parse(raw) {
         case .success(let number): return .number(number)
         case .failure(let rejection): return .invalid(rejection)
         }
     }
+
+    /// Every field of the current row is empty once trimmed.
+    package func isBlankRow() -> Bool {
+        for i in 0..<reader.fieldCount where !trimmed(i).isEmpty { return false }
+        return true
+    }
+
+    /// The parser the phone cells are read with.
+    package var phoneParser: PhoneNumberParser { parser }
 
     /// Field i of the current row without surrounding spaces/tabs (valid until `next()`).
     package func trimmed(_ i: Int) -> UnsafeBufferPointer<UInt8> {

@@ -60,11 +60,14 @@ package enum CampaignJob {
             log.diagnostics += opened.problems
         }
         let duplicates = try findDuplicates(&recipients, template: template, state: state, links: links)
-        var rows = CampaignRows(outputs: outputs, message: message, links: links, linkBase: Array((settings.optoutLinkBase ?? "").utf8),
-                                maxSegments: maxSegments, summary: summary)
-        let check = try pass(recipients, template: template, duplicates: duplicates, checksList: deferredList != nil,
-                             outputName: outputName, state: state, rows: &rows)
-        summary = rows.summary
+        let context = CampaignRowContext(message: message, tokens: links?.0, linkBase: Array((settings.optoutLinkBase ?? "").utf8),
+                                         maxSegments: maxSegments, ledger: state.ledger, parser: state.parser,
+                                         checksList: deferredList != nil)
+        var writer = CampaignOrderedWriter(outputs: outputs)
+        try pass(recipients, template: template, duplicates: duplicates, context: context,
+                 outputName: outputName, state: state, writer: &writer)
+        writer.tally.apply(to: &summary)
+        let check = writer.check
         if summary.toSend == 0 && summary.rowsRead > 0 {
             summary.warnings.append("nobody to send to: every row was skipped")
         }
@@ -116,60 +119,36 @@ package enum CampaignJob {
         return duplicates
     }
 
-    /// The pass over the recipients: every row rendered or skipped; the list's check filled
-    /// when its report is written from this pass.
-    static func pass(_ recipients: CampaignRecipients, template: CampaignTemplate, duplicates: DuplicateLines?, checksList: Bool,
-                     outputName: String, state: RunState, rows: inout CampaignRows) throws -> ListCheck {
-        var check = ListCheck()
-        func optedOutReason(_ number: PhoneNumber) -> String {
-            guard let since = state.ledger.state.state(of: number) else { return "opted out" }
-            return "opted out on \(since.since.iso8601) (\(since.source.webhookName ?? "import"))"
-        }
+    /// The pass over the recipients (CampaignPipeline for a list): every row rendered or skipped,
+    /// written in order through `writer`; its check filled when the list report is due.
+    static func pass(_ recipients: CampaignRecipients, template: CampaignTemplate, duplicates: DuplicateLines?,
+                     context: CampaignRowContext, outputName: String, state: RunState, writer: inout CampaignOrderedWriter) throws {
         if let single = recipients.single {
-            rows.summary.rowsRead = 1
+            var rows = CampaignRowOutput()
+            rows.tally.rows = 1
+            let line = template.toLine ?? 1
             if state.ledger.isOptedOut(single) {
-                try rows.skip(template.toLine ?? 1, single.e164, skipOptedOut, optedOutReason(single))
+                rows.skip(line, single.e164, .optedOut, context.optedOutReason(single))
             } else {
-                try rows.emit(single, line: template.toLine ?? 1, fields: { _ in UnsafeBufferPointer(start: nil, count: 0) })
+                rows.recipient(single, line: line, context: context, fields: { _ in UnsafeBufferPointer(start: nil, count: 0) })
             }
-            return check
+            try writer.publish(rows)
+            return
         }
-        guard let list = recipients.list else { return check }
+        guard let list = recipients.list else { return }
         let listBytes = (try? FileSize.of(recipients.listPath)) ?? 0
-        while true {
-            let more: Bool
-            do { more = try list.next() } catch {
-                throw CampaignRejection(reasons: ["list \"\(template.list ?? "")\" cannot be used: \(recipients.listDisplay): \(error.description)"])
-            }
-            if !more { break }
-            rows.summary.rowsRead += 1
-            if rows.summary.rowsRead & 0xFFFF == 0, let progress = state.progress {
+        let progress = state.progress.map { report in
+            { (rowsRead: Int, toSend: Int) in
                 let percent = listBytes > 0 ? min(99, list.bytesRead * 100 / listBytes) : 0
-                progress("campaign \(outputName): \(rows.summary.rowsRead) rows read (\(percent)%), \(rows.summary.toSend) to send")
-            }
-            let line = list.line
-            switch list.number() {
-            case .blank:
-                if checksList { check.blank(line) }
-                try rows.skip(line, "", skipBlank, "blank row")
-            case .invalid(let rejection):
-                let raw = list.rawPhone()
-                if checksList { check.invalid(line, raw: raw, rejection) }
-                try rows.skip(line, raw, "invalid number", rejection.reason)
-            case .number(let number):
-                if let first = try duplicates?.firstLine(ifDuplicate: line) {
-                    if checksList { check.duplicate(line, number, of: first) }
-                    try rows.skip(line, number.e164, skipDuplicate, "duplicate of line \(first)")
-                } else if state.ledger.isOptedOut(number) {
-                    if checksList { check.optedOut(line, number) }
-                    try rows.skip(line, number.e164, skipOptedOut, optedOutReason(number))
-                } else {
-                    if checksList { check.textable() }
-                    try rows.emit(number, line: line, fields: { list.trimmed($0) })
-                }
+                report("campaign \(outputName): \(rowsRead) rows read (\(percent)%), \(toSend) to send")
             }
         }
-        return check
+        do {
+            try CampaignPipeline.run(list: list, duplicates: duplicates, context: context, writer: &writer,
+                                     options: .current, progress: progress)
+        } catch let error as InputError {
+            throw CampaignRejection(reasons: ["list \"\(template.list ?? "")\" cannot be used: \(recipients.listDisplay): \(error.description)"])
+        }
     }
 
     /// Publish: link index durable first; then each file in `OutputNames.campaignTable` order

@@ -1,0 +1,258 @@
+// Campaign pipeline: the pass over a campaign's list on every core, written in input order.
+// Input: the open list (read to its end here), its duplicates (found before: DuplicateLines), the
+// read-only row context, the campaign's output files, `Options` (worker threads, rows a chunk).
+// Output: every row appended to the send, links and skipped files in list order, byte for byte
+// what one thread writes; the figures (`CampaignTally`) and the list check.
+// How: this thread reads the CSV (sequential by nature: a quoted field may span lines) and copies
+// each row's needed cells (the phone cell and the message's columns, trimmed) into a chunk;
+// worker threads classify, check and render whole chunks (CampaignRowOutput); the ordered writer
+// (`CampaignOrderedWriter`, on this thread) appends finished chunks to the files strictly by
+// sequence number. At most 2 × workers + 2 chunks exist at once: memory does not grow with the
+// list. With 0 workers everything runs on this thread (the reference the tests compare with).
+// Failures: `InputError` for a list that cannot be read (the workers are stopped and joined
+// first), `OptoutError` for I/O.
+
+import OptoutPhone
+import OptoutBase
+import Foundation
+
+enum CampaignPipeline {
+    struct Options {
+        var workers: Int
+        var chunkRows: Int
+
+        /// Both cores by default; OPTOUT_CAMPAIGN_WORKERS / OPTOUT_CAMPAIGN_CHUNK_ROWS override
+        /// (tests compare 0 workers with several and tiny chunks).
+        static var current: Options {
+            let env = ProcessInfo.processInfo.environment
+            let workers = env["OPTOUT_CAMPAIGN_WORKERS"].flatMap { Int($0) }.map { max(0, min($0, 64)) }
+                ?? max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
+            let rows = env["OPTOUT_CAMPAIGN_CHUNK_ROWS"].flatMap { Int($0) }.map { max(1, $0) } ?? 2048
+            return Options(workers: workers, chunkRows: rows)
+        }
+    }
+
+    /// Runs the pass; `progress` is called on this thread every 65,536 rows read with the rows
+    /// read and the rows to send written so far.
+    static func run(list: ContactListReader, duplicates: DuplicateLines?, context: CampaignRowContext,
+                    writer: inout CampaignOrderedWriter, options: Options,
+                    progress: ((_ rowsRead: Int, _ toSend: Int) -> Void)?) throws {
+        // The cells a row needs: its phone cell (slot 0), then each column the message uses.
+        var columns = [list.phoneColumn]
+        for piece in context.message.pieces where piece.kind == .column && !columns.contains(piece.column) {
+            columns.append(piece.column)
+        }
+        var slotOf = [Int](repeating: -1, count: (columns.max() ?? 0) + 1)
+        for (slot, column) in columns.enumerated() { slotOf[column] = slot }
+        let layout = CampaignChunk.Layout(columns: columns, slotOf: slotOf)
+
+        let queue = ChunkQueue()
+        for _ in 0..<options.workers {
+            queue.started()
+            let thread = Thread { [queue] in
+                while let chunk = queue.take() {
+                    chunk.process(context)
+                    queue.finish(chunk)
+                }
+                queue.exited()
+            }
+            thread.stackSize = 4 << 20
+            thread.start()
+        }
+        defer { queue.closeAndJoin() }
+
+        let maxInFlight = 2 * options.workers + 2
+        var spare: [CampaignChunk] = []
+        var inFlight = 0, nextToWrite = 0, sequence = 0, rowsRead = 0
+        var atEnd = false
+        func writeFinished(wait: Bool) throws(OptoutError) -> Bool {
+            guard let chunk = queue.finished(sequence: nextToWrite, wait: wait) else { return false }
+            try writer.publish(chunk)
+            nextToWrite += 1
+            inFlight -= 1
+            spare.append(chunk)
+            return true
+        }
+        while !atEnd {
+            let chunk = spare.popLast() ?? CampaignChunk(layout)
+            chunk.reset(sequence: sequence)
+            while chunk.count < options.chunkRows {
+                guard try list.next() else { atEnd = true; break }
+                let line = list.line
+                let first = try duplicates?.firstLine(ifDuplicate: line) ?? 0
+                chunk.add(list, line: line, duplicateOf: first)
+                rowsRead += 1
+                if rowsRead & 0xFFFF == 0, let progress { progress(rowsRead, writer.tally.toSend) }
+            }
+            if chunk.count == 0 { spare.append(chunk); break }
+            sequence += 1
+            if options.workers == 0 {
+                chunk.process(context)
+                try writer.publish(chunk)
+                nextToWrite += 1
+                spare.append(chunk)
+                continue
+            }
+            queue.put(chunk)
+            inFlight += 1
+            while try writeFinished(wait: false) {}
+            while inFlight >= maxInFlight { _ = try writeFinished(wait: true) }
+        }
+        while inFlight > 0 { _ = try writeFinished(wait: true) }
+    }
+}
+
+/// Rows of a list read by the pipeline's reader: their lines, duplicate marks and needed cells;
+/// then, once a worker processed them, their output.
+final class CampaignChunk: @unchecked Sendable {
+    struct Layout {
+        /// Columns copied per row (the phone column first).
+        var columns: [Int]
+        /// Column index → slot in `columns`, or -1.
+        var slotOf: [Int]
+    }
+    let layout: Layout
+    private(set) var sequence = 0
+    private(set) var count = 0
+    private var lines: [Int] = []
+    private var duplicateOf: [Int] = []
+    private var blank: [Bool] = []
+    private var bytes: [UInt8] = []
+    /// Field k of row r ends at ends[r × slots + k] in `bytes` and starts where the one before ends.
+    private var ends: [Int] = []
+    var output = CampaignRowOutput()
+
+    init(_ layout: Layout) { self.layout = layout }
+
+    func reset(sequence: Int) {
+        self.sequence = sequence
+        count = 0
+        lines.removeAll(keepingCapacity: true)
+        duplicateOf.removeAll(keepingCapacity: true)
+        blank.removeAll(keepingCapacity: true)
+        bytes.removeAll(keepingCapacity: true)
+        ends.removeAll(keepingCapacity: true)
+        output.reset()
+    }
+
+    /// Copies the list's current row.
+    func add(_ list: ContactListReader, line: Int, duplicateOf first: Int) {
+        lines.append(line)
+        duplicateOf.append(first)
+        var phoneEmpty = false
+        for (slot, column) in layout.columns.enumerated() {
+            let cell = list.trimmed(column)
+            if slot == 0 { phoneEmpty = cell.isEmpty }
+            bytes.append(contentsOf: cell)
+            ends.append(bytes.count)
+        }
+        blank.append(phoneEmpty && list.isBlankRow())
+        count += 1
+    }
+
+    /// Classifies and renders every row (on a worker thread, or the reader's with 0 workers).
+    func process(_ context: CampaignRowContext) {
+        var out = CampaignRowOutput()
+        swap(&out, &output)
+        let slots = layout.columns.count
+        let slotOf = layout.slotOf
+        bytes.withUnsafeBufferPointer { all in
+            ends.withUnsafeBufferPointer { ends in
+                for r in 0..<count {
+                    let base = r * slots
+                    func cell(_ slot: Int) -> UnsafeBufferPointer<UInt8> {
+                        let i = base + slot
+                        let start = i == 0 ? 0 : ends[i - 1]
+                        return UnsafeBufferPointer(rebasing: all[start..<ends[i]])
+                    }
+                    out.listRow(line: lines[r], phone: cell(0), rowIsBlank: blank[r], duplicateOf: duplicateOf[r], context: context) { column in
+                        column < slotOf.count && slotOf[column] >= 0 ? cell(slotOf[column]) : UnsafeBufferPointer(start: nil, count: 0)
+                    }
+                }
+            }
+        }
+        swap(&out, &output)
+    }
+}
+
+/// The ordered writer: appends processed chunks' rows to the campaign's files, in the order the
+/// pipeline hands them over (input order), and adds up their figures and list check.
+struct CampaignOrderedWriter {
+    let outputs: CampaignOutputs
+    var tally = CampaignTally()
+    var check = ListCheck()
+
+    init(outputs: CampaignOutputs) { self.outputs = outputs }
+
+    mutating func publish(_ chunk: CampaignChunk) throws(OptoutError) {
+        try publish(chunk.output)
+    }
+
+    mutating func publish(_ rows: CampaignRowOutput) throws(OptoutError) {
+        tally.add(rows.tally)
+        check.append(rows.check)
+        if !rows.send.isEmpty { try outputs.sendFile.write(rows.send) }
+        if !rows.links.isEmpty { try outputs.linksFile?.write(rows.links) }
+        if !rows.skipped.isEmpty { try outputs.skippedFile.write(rows.skipped) }
+    }
+}
+
+/// Chunks waiting for a worker, and chunks processed, under one lock.
+final class ChunkQueue: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var todo: [CampaignChunk] = []
+    private var done: [CampaignChunk] = []
+    private var closed = false
+    private var running = 0
+
+    func started() { condition.lock(); running += 1; condition.unlock() }
+
+    func exited() {
+        condition.lock()
+        running -= 1
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func put(_ chunk: CampaignChunk) {
+        condition.lock()
+        todo.append(chunk)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The oldest chunk waiting, or nil once closed and empty (the worker then exits).
+    func take() -> CampaignChunk? {
+        condition.lock()
+        defer { condition.unlock() }
+        while todo.isEmpty && !closed { condition.wait() }
+        return todo.isEmpty ? nil : todo.removeFirst()
+    }
+
+    func finish(_ chunk: CampaignChunk) {
+        condition.lock()
+        done.append(chunk)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The processed chunk of that sequence number, waiting for it when asked to.
+    func finished(sequence: Int, wait: Bool) -> CampaignChunk? {
+        condition.lock()
+        defer { condition.unlock() }
+        while true {
+            if let i = done.firstIndex(where: { $0.sequence == sequence }) { return done.remove(at: i) }
+            if !wait { return nil }
+            condition.wait()
+        }
+    }
+
+    /// No more chunks: the workers finish what is queued and exit; returns once all have.
+    func closeAndJoin() {
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        while running > 0 { condition.wait() }
+        condition.unlock()
+    }
+}
