@@ -2,7 +2,8 @@
 // Input: a list file (read with ContactListReader), optionally the link index. Output: a
 // `DuplicateLines` cursor answering, for rows asked in file order, "is this line a duplicate, and of
 // which line?", and (optionally) the list's numbers that the link index does not hold yet.
-// How: one pass writes (number, line) pairs into P partition files by a hash of the number; each
+// How: one pass (phone cells parsed on worker threads, OrderedWorkers) writes (number, line) pairs
+// in list order into P partition files by a hash of the number; each
 // partition is then deduplicated with a small in-memory table; duplicates are written per partition
 // in line order and merged back by line. Memory is bounded by the partition size (about 8 MB of
 // list per partition), not by the number of rows. Temp files live in .optout/tmp/ and are removed.
@@ -225,16 +226,31 @@ package enum DuplicateFinder {
             if linkIndexPath != nil { linked.append(try PartitionWriter(path: "\(dir)/linked-\(k)")) }
         }
         // Pass 1: the list's numbers (and the index's) by partition.
+        // The phone cells are parsed on worker threads (PhoneCellChunk), partitioned in list order.
         let reader = try open()
-        while try reader.next() {
-            if case .number(let number) = reader.number() {
-                let line = UInt32(truncatingIfNeeded: reader.line)
+        let options = CampaignPipeline.Options.current
+        let workers = OrderedWorkers<PhoneCellChunk>(workers: options.workers) { $0.process() }
+        defer { workers.close() }
+        func partitionNumbers(_ chunk: PhoneCellChunk) throws(OptoutError) {
+            for i in 0..<chunk.numbers.count {
+                let value = chunk.numbers[i], line = chunk.numberLines[i]
                 // 12 bytes: the value (50 bits) with the line's low 14 bits, then the line's high bits.
-                let writer = rows[partition(number.value, mask)]
-                try writer.append(number.value | UInt64(line & 0x3FFF) << 50, bytes: 8)
+                let writer = rows[partition(value, mask)]
+                try writer.append(value | UInt64(line & 0x3FFF) << 50, bytes: 8)
                 try writer.append(UInt64(line >> 14), bytes: 4)
             }
         }
+        var atEnd = false
+        while !atEnd {
+            let chunk = workers.spare() ?? PhoneCellChunk(parser: reader.phoneParser)
+            chunk.reset()
+            while chunk.count < options.chunkRows {
+                guard try reader.next() else { atEnd = true; break }
+                chunk.add(reader.trimmed(reader.phoneColumn), line: reader.line)
+            }
+            if chunk.count > 0 { try workers.submit(chunk, deliver: partitionNumbers) }
+        }
+        try workers.finish(deliver: partitionNumbers)
         if let linkIndexPath {
             var failure: OptoutError?
             try LinkIndex.forEachNumber(path: linkIndexPath) { value in
@@ -278,6 +294,51 @@ package enum DuplicateFinder {
             unlink(rows[k].path)
         }
         return try DuplicateLines(paths: dupPaths, duplicates: duplicates)
+    }
+}
+
+/// A stretch of a list's phone cells, copied by the reader and parsed on a worker thread into
+/// the numbers found and their lines (blank and invalid cells give none).
+final class PhoneCellChunk: @unchecked Sendable {
+    let parser: PhoneNumberParser
+    private(set) var count = 0
+    private var lines: [UInt32] = []
+    private var bytes: [UInt8] = []
+    private var ends: [Int] = []
+    private(set) var numbers: [UInt64] = []
+    private(set) var numberLines: [UInt32] = []
+
+    init(parser: PhoneNumberParser) { self.parser = parser }
+
+    func reset() {
+        count = 0
+        lines.removeAll(keepingCapacity: true)
+        bytes.removeAll(keepingCapacity: true)
+        ends.removeAll(keepingCapacity: true)
+        numbers.removeAll(keepingCapacity: true)
+        numberLines.removeAll(keepingCapacity: true)
+    }
+
+    func add(_ cell: UnsafeBufferPointer<UInt8>, line: Int) {
+        count += 1
+        if cell.isEmpty { return }
+        lines.append(UInt32(truncatingIfNeeded: line))
+        bytes.append(contentsOf: cell)
+        ends.append(bytes.count)
+    }
+
+    func process() {
+        bytes.withUnsafeBufferPointer { all in
+            var start = 0
+            for i in 0..<ends.count {
+                let cell = UnsafeBufferPointer(rebasing: all[start..<ends[i]])
+                start = ends[i]
+                if case .number(let number) = ContactListReader.classify(cell, rowIsBlank: false, parser: parser) {
+                    numbers.append(number.value)
+                    numberLines.append(lines[i])
+                }
+            }
+        }
     }
 }
 

@@ -6,8 +6,8 @@
 // How: this thread reads the CSV (sequential by nature: a quoted field may span lines) and copies
 // each row's needed cells (the phone cell and the message's columns, trimmed) into a chunk;
 // worker threads classify, check and render whole chunks (CampaignRowOutput); the ordered writer
-// (`CampaignOrderedWriter`, on this thread) appends finished chunks to the files strictly by
-// sequence number. At most 2 × workers + 2 chunks exist at once: memory does not grow with the
+// (`CampaignOrderedWriter`, on this thread) appends finished chunks to the files in list order
+// (OrderedWorkers). At most 2 × workers + 2 chunks are in flight: memory does not grow with the
 // list. With 0 workers everything runs on this thread (the reference the tests compare with).
 // Failures: `InputError` for a list that cannot be read (the workers are stopped and joined
 // first), `OptoutError` for I/O.
@@ -46,36 +46,14 @@ enum CampaignPipeline {
         for (slot, column) in columns.enumerated() { slotOf[column] = slot }
         let layout = CampaignChunk.Layout(columns: columns, slotOf: slotOf)
 
-        let queue = ChunkQueue()
-        for _ in 0..<options.workers {
-            queue.started()
-            let thread = Thread { [queue] in
-                while let chunk = queue.take() {
-                    chunk.process(context)
-                    queue.finish(chunk)
-                }
-                queue.exited()
-            }
-            thread.stackSize = 4 << 20
-            thread.start()
-        }
-        defer { queue.closeAndJoin() }
-
-        let maxInFlight = 2 * options.workers + 2
-        var spare: [CampaignChunk] = []
-        var inFlight = 0, nextToWrite = 0, sequence = 0, rowsRead = 0
+        let workers = OrderedWorkers<CampaignChunk>(workers: options.workers) { $0.process(context) }
+        defer { workers.close() }
+        func publish(_ chunk: CampaignChunk) throws(OptoutError) { try writer.publish(chunk) }
+        var rowsRead = 0
         var atEnd = false
-        func writeFinished(wait: Bool) throws(OptoutError) -> Bool {
-            guard let chunk = queue.finished(sequence: nextToWrite, wait: wait) else { return false }
-            try writer.publish(chunk)
-            nextToWrite += 1
-            inFlight -= 1
-            spare.append(chunk)
-            return true
-        }
         while !atEnd {
-            let chunk = spare.popLast() ?? CampaignChunk(layout)
-            chunk.reset(sequence: sequence)
+            let chunk = workers.spare() ?? CampaignChunk(layout)
+            chunk.reset()
             while chunk.count < options.chunkRows {
                 guard try list.next() else { atEnd = true; break }
                 let line = list.line
@@ -84,21 +62,9 @@ enum CampaignPipeline {
                 rowsRead += 1
                 if rowsRead & 0xFFFF == 0, let progress { progress(rowsRead, writer.tally.toSend) }
             }
-            if chunk.count == 0 { spare.append(chunk); break }
-            sequence += 1
-            if options.workers == 0 {
-                chunk.process(context)
-                try writer.publish(chunk)
-                nextToWrite += 1
-                spare.append(chunk)
-                continue
-            }
-            queue.put(chunk)
-            inFlight += 1
-            while try writeFinished(wait: false) {}
-            while inFlight >= maxInFlight { _ = try writeFinished(wait: true) }
+            if chunk.count > 0 { try workers.submit(chunk, deliver: publish) }
         }
-        while inFlight > 0 { _ = try writeFinished(wait: true) }
+        try workers.finish(deliver: publish)
     }
 }
 
@@ -112,7 +78,6 @@ final class CampaignChunk: @unchecked Sendable {
         var slotOf: [Int]
     }
     let layout: Layout
-    private(set) var sequence = 0
     private(set) var count = 0
     private var lines: [Int] = []
     private var duplicateOf: [Int] = []
@@ -124,8 +89,7 @@ final class CampaignChunk: @unchecked Sendable {
 
     init(_ layout: Layout) { self.layout = layout }
 
-    func reset(sequence: Int) {
-        self.sequence = sequence
+    func reset() {
         count = 0
         lines.removeAll(keepingCapacity: true)
         duplicateOf.removeAll(keepingCapacity: true)
@@ -194,65 +158,5 @@ struct CampaignOrderedWriter {
         if !rows.send.isEmpty { try outputs.sendFile.write(rows.send) }
         if !rows.links.isEmpty { try outputs.linksFile?.write(rows.links) }
         if !rows.skipped.isEmpty { try outputs.skippedFile.write(rows.skipped) }
-    }
-}
-
-/// Chunks waiting for a worker, and chunks processed, under one lock.
-final class ChunkQueue: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var todo: [CampaignChunk] = []
-    private var done: [CampaignChunk] = []
-    private var closed = false
-    private var running = 0
-
-    func started() { condition.lock(); running += 1; condition.unlock() }
-
-    func exited() {
-        condition.lock()
-        running -= 1
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    func put(_ chunk: CampaignChunk) {
-        condition.lock()
-        todo.append(chunk)
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    /// The oldest chunk waiting, or nil once closed and empty (the worker then exits).
-    func take() -> CampaignChunk? {
-        condition.lock()
-        defer { condition.unlock() }
-        while todo.isEmpty && !closed { condition.wait() }
-        return todo.isEmpty ? nil : todo.removeFirst()
-    }
-
-    func finish(_ chunk: CampaignChunk) {
-        condition.lock()
-        done.append(chunk)
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    /// The processed chunk of that sequence number, waiting for it when asked to.
-    func finished(sequence: Int, wait: Bool) -> CampaignChunk? {
-        condition.lock()
-        defer { condition.unlock() }
-        while true {
-            if let i = done.firstIndex(where: { $0.sequence == sequence }) { return done.remove(at: i) }
-            if !wait { return nil }
-            condition.wait()
-        }
-    }
-
-    /// No more chunks: the workers finish what is queued and exit; returns once all have.
-    func closeAndJoin() {
-        condition.lock()
-        closed = true
-        condition.broadcast()
-        while running > 0 { condition.wait() }
-        condition.unlock()
     }
 }
