@@ -3,7 +3,7 @@
 // Input: `workers` (0: process on the calling thread, at once), the work of one chunk, chunks
 // from `submit`. Output: each processed chunk passed to `deliver`, strictly in submission order,
 // on the calling thread; processed chunks come back through `spare()` for reuse. At most
-// 2 × workers + 2 chunks are in flight (`submit` waits), so memory is bounded by the chunk size.
+// 2 × workers + 2 chunks (or as set) are in flight (`submit` waits), so memory is bounded by the chunk size.
 // Failures: what `deliver` throws (call `close()` in any case: it stops and joins the threads).
 
 import Foundation
@@ -15,14 +15,17 @@ package final class OrderedWorkers<Chunk: AnyObject & Sendable>: @unchecked Send
     private var closed = false
     private var running = 0
     private let workers: Int
+    private let inFlight: Int
     private let process: @Sendable (Chunk) -> Void
     // Calling thread only.
     private var submitted = 0
     private var delivered = 0
     private var spares: [Chunk] = []
 
-    package init(workers: Int, process: @escaping @Sendable (Chunk) -> Void) {
+    /// `inFlight`: chunks submitted and not yet delivered at most (default 2 × workers + 2).
+    package init(workers: Int, inFlight: Int? = nil, process: @escaping @Sendable (Chunk) -> Void) {
         self.workers = max(0, workers)
+        self.inFlight = max(1, inFlight ?? 2 * max(0, workers) + 2)
         self.process = process
         for _ in 0..<self.workers {
             running += 1
@@ -62,7 +65,7 @@ package final class OrderedWorkers<Chunk: AnyObject & Sendable>: @unchecked Send
         condition.broadcast()
         condition.unlock()
         submitted += 1
-        while let next = finished(wait: submitted - delivered >= 2 * workers + 2) { try hand(next, deliver) }
+        while let next = finished(wait: submitted - delivered >= inFlight) { try hand(next, deliver) }
     }
 
     /// Delivers every chunk still in flight, in order.

@@ -142,7 +142,7 @@ package enum DuplicateFinder {
     }
 
     /// Buffered appends to one partition file.
-    private final class PartitionWriter {
+    final class PartitionWriter {
         let path: String
         let fd: Int32
         var buffer: [UInt8] = []
@@ -205,8 +205,14 @@ package enum DuplicateFinder {
                  linkIndexPath: linkIndexPath, partitionCount: partitionCount, newNumber: newNumber)
     }
 
+    /// The same, the link entries of new numbers made on the worker threads (`newEntries`).
+    package static func find(list: ContactListReader, tempRoot: String, linkIndexPath: String, newEntries: NewLinkEntries) throws -> DuplicateLines {
+        try find(list: { () throws(InputError) in list }, listPath: list.path, tempRoot: tempRoot,
+                 linkIndexPath: linkIndexPath, partitionCount: nil, newEntries: newEntries, newNumber: { _ in })
+    }
+
     static func find(list open: () throws(InputError) -> ContactListReader, listPath: String, tempRoot: String,
-                     linkIndexPath: String?, partitionCount: Int?,
+                     linkIndexPath: String?, partitionCount: Int?, newEntries: NewLinkEntries? = nil,
                      newNumber: (PhoneNumber) throws(OptoutError) -> Void) throws -> DuplicateLines {
         let size = (try? FileSize.of(listPath)) ?? 0
         let p = partitionCount ?? partitions(forListBytes: size)
@@ -259,16 +265,67 @@ package enum DuplicateFinder {
             }
             if let failure { throw failure }
         }
-        // Pass 2: each partition on its own.
+        // Pass 2: each partition on its own, on the worker threads; results taken in partition order.
+        let jobs = OrderedWorkers<PartitionJob>(workers: options.workers, inFlight: options.workers + 1) { $0.process() }
+        defer { jobs.close() }
         var dupPaths: [String] = []
         var duplicates = 0
+        func take(_ job: PartitionJob) throws(OptoutError) {
+            if let failure = job.failure { throw failure }
+            dupPaths.append(job.dupsPath)
+            duplicates += job.duplicates
+            if let newEntries {
+                try newEntries.write(job.encoded, job.newCount)
+            } else {
+                for value in job.newValues { try newNumber(PhoneNumber(unchecked: value)) }
+            }
+        }
         for k in 0..<p {
-            let data = try rows[k].readAll()
+            try jobs.submit(PartitionJob(rows: rows[k], linked: linkIndexPath != nil ? linked[k] : nil, dupsPath: "\(dir)/dups-\(k)",
+                                         encode: newEntries?.encode), deliver: take)
+        }
+        try jobs.finish(deliver: take)
+        return try DuplicateLines(paths: dupPaths, duplicates: duplicates)
+    }
+}
+
+/// What the partition workers make for each number new to the link index (`encode`, on a worker
+/// thread), and where it goes (`write`, on the calling thread, in partition order, with the count).
+package struct NewLinkEntries {
+    package var encode: @Sendable (PhoneNumber, inout [UInt8]) -> Void
+    package var write: ([UInt8], Int) throws(OptoutError) -> Void
+
+    package init(encode: @escaping @Sendable (PhoneNumber, inout [UInt8]) -> Void, write: @escaping ([UInt8], Int) throws(OptoutError) -> Void) {
+        (self.encode, self.write) = (encode, write)
+    }
+}
+
+/// One partition deduplicated on a worker thread: its duplicates file written, the numbers new to
+/// the link index (values, or their encoded entries), or the failure.
+final class PartitionJob: @unchecked Sendable {
+    let rows: DuplicateFinder.PartitionWriter
+    let linked: DuplicateFinder.PartitionWriter?
+    let dupsPath: String
+    let encode: (@Sendable (PhoneNumber, inout [UInt8]) -> Void)?
+    var duplicates = 0
+    var newValues: [UInt64] = []
+    var encoded: [UInt8] = []
+    var newCount = 0
+    var failure: OptoutError?
+
+    init(rows: DuplicateFinder.PartitionWriter, linked: DuplicateFinder.PartitionWriter?, dupsPath: String,
+         encode: (@Sendable (PhoneNumber, inout [UInt8]) -> Void)?) {
+        (self.rows, self.linked, self.dupsPath, self.encode) = (rows, linked, dupsPath, encode)
+    }
+
+    func process() {
+        do throws(OptoutError) {
+            let data = try rows.readAll()
             let n = data.count / 12  // 12 bytes per row
             var seen = NumberTable(capacity: max(16, n))
             var known = NumberTable(capacity: 16)
-            if linkIndexPath != nil {
-                let linkedData = try linked[k].readAll()
+            if let linked {
+                let linkedData = try linked.readAll()
                 known = NumberTable(capacity: max(16, linkedData.count / 8))
                 linkedData.withUnsafeBytes { raw in
                     for i in 0..<(linkedData.count / 8) {
@@ -276,7 +333,7 @@ package enum DuplicateFinder {
                     }
                 }
             }
-            let dups = try PartitionWriter(path: "\(dir)/dups-\(k)")
+            let dups = try DuplicateFinder.PartitionWriter(path: dupsPath)
             for i in 0..<n {
                 let packed = data.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: i * 12, as: UInt64.self).littleEndian }
                 let high = data.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: i * 12 + 8, as: UInt32.self).littleEndian }
@@ -285,15 +342,16 @@ package enum DuplicateFinder {
                 if let first = seen.insertOrFind(value, payload: line) {
                     try dups.append(UInt64(line) | UInt64(first) << 32, bytes: 8)
                     duplicates += 1
-                } else if linkIndexPath != nil, known.find(value) == nil {
-                    try newNumber(PhoneNumber(unchecked: value))
+                } else if linked != nil, known.find(value) == nil {
+                    newCount += 1
+                    if let encode { encode(PhoneNumber(unchecked: value), &encoded) } else { newValues.append(value) }
                 }
             }
             try dups.flush()
-            dupPaths.append(dups.path)
-            unlink(rows[k].path)
+            unlink(rows.path)
+        } catch {
+            failure = error
         }
-        return try DuplicateLines(paths: dupPaths, duplicates: duplicates)
     }
 }
 

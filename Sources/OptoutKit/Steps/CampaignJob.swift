@@ -98,17 +98,15 @@ package enum CampaignJob {
                                links: (LinkTokens, LinkIndex)?) throws -> DuplicateLines? {
         guard let list = recipients.list else { return nil }
         let ws = state.workspace
-        var scratch: [UInt8] = []
         let duplicates: DuplicateLines
         do {
-            duplicates = try DuplicateFinder.find(
-                list: list, tempRoot: ws.tempFolder,
-                linkIndexPath: links != nil ? ws.linkIndexFile : nil
-            ) { (number: PhoneNumber) throws(OptoutError) in
-                guard let links else { return }
-                scratch.removeAll(keepingCapacity: true)
-                links.0.appendToken(for: number, to: &scratch)
-                try links.1.append(number, token: scratch)
+            if let (tokens, index) = links {
+                // New numbers' index entries are made on the worker threads, appended in order here.
+                duplicates = try DuplicateFinder.find(list: list, tempRoot: ws.tempFolder, linkIndexPath: ws.linkIndexFile, newEntries: NewLinkEntries(
+                    encode: { number, out in LinkIndex.encodeEntry(number, tokens: tokens, into: &out) },
+                    write: { (encoded: [UInt8], count: Int) throws(OptoutError) in try index.append(encoded: encoded, count: count) }))
+            } else {
+                duplicates = try DuplicateFinder.find(list: list, tempRoot: ws.tempFolder)
             }
             recipients.list = try list.rewound()
         } catch let error as InputError {
