@@ -51,17 +51,20 @@ enum CampaignPipeline {
         func publish(_ chunk: CampaignChunk) throws(OptoutError) { try writer.publish(chunk) }
         var rowsRead = 0
         var atEnd = false
+        var rows = CampaignChunk.Rows()
         while !atEnd {
             let chunk = workers.spare() ?? CampaignChunk(layout)
             chunk.reset()
-            while chunk.count < options.chunkRows {
+            swap(&rows, &chunk.rows)
+            while rows.count < options.chunkRows {
                 guard try list.next() else { atEnd = true; break }
                 let line = list.line
                 let first = try duplicates?.firstLine(ifDuplicate: line) ?? 0
-                chunk.add(list, line: line, duplicateOf: first)
+                rows.add(list, columns: columns, line: line, duplicateOf: first)
                 rowsRead += 1
                 if rowsRead & 0xFFFF == 0, let progress { progress(rowsRead, writer.tally.toSend) }
             }
+            swap(&rows, &chunk.rows)
             if chunk.count > 0 { try workers.submit(chunk, deliver: publish) }
         }
         try workers.finish(deliver: publish)
@@ -77,41 +80,55 @@ final class CampaignChunk: @unchecked Sendable {
         /// Column index → slot in `columns`, or -1.
         var slotOf: [Int]
     }
+
+    /// The copied rows, a plain value: the reader fills it as a local variable (no exclusivity
+    /// check per access, as on a class's properties).
+    struct Rows {
+        var count = 0
+        var lines: [Int] = []
+        var duplicateOf: [Int] = []
+        var blank: [Bool] = []
+        var bytes: [UInt8] = []
+        /// Field k of row r ends at ends[r × slots + k] in `bytes` and starts where the one before ends.
+        var ends: [Int] = []
+
+        mutating func removeAll() {
+            count = 0
+            lines.removeAll(keepingCapacity: true)
+            duplicateOf.removeAll(keepingCapacity: true)
+            blank.removeAll(keepingCapacity: true)
+            bytes.removeAll(keepingCapacity: true)
+            ends.removeAll(keepingCapacity: true)
+        }
+
+        /// Copies the list's current row.
+        @inline(__always)
+        mutating func add(_ list: ContactListReader, columns: [Int], line: Int, duplicateOf first: Int) {
+            lines.append(line)
+            duplicateOf.append(first)
+            let phone = list.trimmed(columns[0])
+            bytes.append(contentsOf: phone)
+            ends.append(bytes.count)
+            for k in 1..<columns.count {
+                bytes.append(contentsOf: list.trimmed(columns[k]))
+                ends.append(bytes.count)
+            }
+            blank.append(phone.isEmpty && list.isBlankRow())
+            count += 1
+        }
+    }
+
     let layout: Layout
-    private(set) var count = 0
-    private var lines: [Int] = []
-    private var duplicateOf: [Int] = []
-    private var blank: [Bool] = []
-    private var bytes: [UInt8] = []
-    /// Field k of row r ends at ends[r × slots + k] in `bytes` and starts where the one before ends.
-    private var ends: [Int] = []
+    var rows = Rows()
     var output = CampaignRowOutput()
 
     init(_ layout: Layout) { self.layout = layout }
 
-    func reset() {
-        count = 0
-        lines.removeAll(keepingCapacity: true)
-        duplicateOf.removeAll(keepingCapacity: true)
-        blank.removeAll(keepingCapacity: true)
-        bytes.removeAll(keepingCapacity: true)
-        ends.removeAll(keepingCapacity: true)
-        output.reset()
-    }
+    var count: Int { rows.count }
 
-    /// Copies the list's current row.
-    func add(_ list: ContactListReader, line: Int, duplicateOf first: Int) {
-        lines.append(line)
-        duplicateOf.append(first)
-        var phoneEmpty = false
-        for (slot, column) in layout.columns.enumerated() {
-            let cell = list.trimmed(column)
-            if slot == 0 { phoneEmpty = cell.isEmpty }
-            bytes.append(contentsOf: cell)
-            ends.append(bytes.count)
-        }
-        blank.append(phoneEmpty && list.isBlankRow())
-        count += 1
+    func reset() {
+        rows.removeAll()
+        output.reset()
     }
 
     /// Classifies and renders every row (on a worker thread, or the reader's with 0 workers).
@@ -120,16 +137,17 @@ final class CampaignChunk: @unchecked Sendable {
         swap(&out, &output)
         let slots = layout.columns.count
         let slotOf = layout.slotOf
-        bytes.withUnsafeBufferPointer { all in
-            ends.withUnsafeBufferPointer { ends in
-                for r in 0..<count {
+        let rows = self.rows
+        rows.bytes.withUnsafeBufferPointer { all in
+            rows.ends.withUnsafeBufferPointer { ends in
+                for r in 0..<rows.count {
                     let base = r * slots
                     func cell(_ slot: Int) -> UnsafeBufferPointer<UInt8> {
                         let i = base + slot
                         let start = i == 0 ? 0 : ends[i - 1]
                         return UnsafeBufferPointer(rebasing: all[start..<ends[i]])
                     }
-                    out.listRow(line: lines[r], phone: cell(0), rowIsBlank: blank[r], duplicateOf: duplicateOf[r], context: context) { column in
+                    out.listRow(line: rows.lines[r], phone: cell(0), rowIsBlank: rows.blank[r], duplicateOf: rows.duplicateOf[r], context: context) { column in
                         column < slotOf.count && slotOf[column] >= 0 ? cell(slotOf[column]) : UnsafeBufferPointer(start: nil, count: 0)
                     }
                 }
@@ -155,8 +173,8 @@ struct CampaignOrderedWriter {
     mutating func publish(_ rows: CampaignRowOutput) throws(OptoutError) {
         tally.add(rows.tally)
         check.append(rows.check)
-        if !rows.send.isEmpty { try outputs.sendFile.write(rows.send) }
-        if !rows.links.isEmpty { try outputs.linksFile?.write(rows.links) }
-        if !rows.skipped.isEmpty { try outputs.skippedFile.write(rows.skipped) }
+        if !rows.send.isEmpty { try outputs.sendFile.writeBlock(rows.send) }
+        if !rows.links.isEmpty { try outputs.linksFile?.writeBlock(rows.links) }
+        if !rows.skipped.isEmpty { try outputs.skippedFile.writeBlock(rows.skipped) }
     }
 }
