@@ -57,7 +57,7 @@ package final class OrderedWorkers<Chunk: AnyObject & Sendable>: @unchecked Send
             submitted += 1
             delivered += 1
             try deliver(chunk)
-            spares.append(chunk)
+            keepSpare(chunk)
             return
         }
         condition.lock()
@@ -85,7 +85,12 @@ package final class OrderedWorkers<Chunk: AnyObject & Sendable>: @unchecked Send
     private func hand<E: Error>(_ chunk: Chunk, _ deliver: (Chunk) throws(E) -> Void) throws(E) {
         delivered += 1
         try deliver(chunk)
-        spares.append(chunk)
+        keepSpare(chunk)
+    }
+
+    /// Keeps a delivered chunk for reuse, as many as can be in flight (more would only hold memory).
+    private func keepSpare(_ chunk: Chunk) {
+        if spares.count < inFlight { spares.append(chunk) }
     }
 
     private func take() -> (Int, Chunk)? {

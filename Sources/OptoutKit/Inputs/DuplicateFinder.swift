@@ -279,6 +279,7 @@ package enum DuplicateFinder {
             } else {
                 for value in job.newValues { try newNumber(PhoneNumber(unchecked: value)) }
             }
+            job.release()
         }
         for k in 0..<p {
             try jobs.submit(PartitionJob(rows: rows[k], linked: linkIndexPath != nil ? linked[k] : nil, dupsPath: "\(dir)/dups-\(k)",
@@ -316,6 +317,12 @@ final class PartitionJob: @unchecked Sendable {
     init(rows: DuplicateFinder.PartitionWriter, linked: DuplicateFinder.PartitionWriter?, dupsPath: String,
          encode: (@Sendable (PhoneNumber, inout [UInt8]) -> Void)?) {
         (self.rows, self.linked, self.dupsPath, self.encode) = (rows, linked, dupsPath, encode)
+    }
+
+    /// Drops the results once taken (a partition's entries are megabytes).
+    func release() {
+        newValues = []
+        encoded = []
     }
 
     func process() {
