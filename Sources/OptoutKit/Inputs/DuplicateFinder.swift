@@ -5,8 +5,8 @@
 // How: one pass (phone cells parsed on worker threads, OrderedWorkers) writes (number, line) pairs
 // in list order into P partition files by a hash of the number; each
 // partition is then deduplicated with a small in-memory table; duplicates are written per partition
-// in line order and merged back by line. Memory is bounded by the partition size (about 8 MB of
-// list per partition), not by the number of rows. Temp files live in .optout/tmp/ and are removed.
+// in line order and merged back by line. Memory is bounded by the partition size (about 4 MB of
+// list per partition, one per worker at a time), not by the number of rows. Temp files live in .optout/tmp/ and are removed.
 // Failures: `InputError` for a list that cannot be read, `OptoutError` for temp-file I/O.
 
 import OptoutPhone
@@ -127,10 +127,11 @@ package final class DuplicateLines {
 }
 
 package enum DuplicateFinder {
-    /// Partition count for a list of `bytes`: about 8 MB of list each, a power of two, 1...512.
+    /// Partition count for a list of `bytes`: about 4 MB of list each (one partition per worker is
+    /// in memory at a time), a power of two, 1...512.
     static func partitions(forListBytes bytes: Int) -> Int {
         var p = 1
-        while p < 512 && p * (8 << 20) < bytes { p <<= 1 }
+        while p < 512 && p * (4 << 20) < bytes { p <<= 1 }
         return p
     }
 
@@ -266,7 +267,7 @@ package enum DuplicateFinder {
             if let failure { throw failure }
         }
         // Pass 2: each partition on its own, on the worker threads; results taken in partition order.
-        let jobs = OrderedWorkers<PartitionJob>(workers: options.workers, inFlight: options.workers + 1) { $0.process() }
+        let jobs = OrderedWorkers<PartitionJob>(workers: options.workers, inFlight: max(1, options.workers)) { $0.process() }
         defer { jobs.close() }
         var dupPaths: [String] = []
         var duplicates = 0
