@@ -160,8 +160,7 @@ package enum DuplicateFinder {
 
         @inline(__always)
         func append(_ value: UInt64, bytes: Int) throws(OptoutError) {
-            var v = value
-            for _ in 0..<bytes { buffer.append(UInt8(truncatingIfNeeded: v)); v >>= 8 }
+            withUnsafeBytes(of: value.littleEndian) { buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: $0[0..<bytes])) }
             count += 1
             if buffer.count >= 60 << 10 { try flush() }
         }
