@@ -135,9 +135,8 @@ struct CampaignRowOutput {
             if context.checksList { check.blank(line) }
             skip(line, "", .blank, "blank row")
         case .invalid(let rejection):
-            let raw = String(decoding: phone, as: UTF8.self)
-            if context.checksList { check.invalid(line, raw: raw, rejection) }
-            skip(line, raw, .invalid, rejection.reason)
+            if context.checksList { check.invalid(line, raw: String(decoding: phone, as: UTF8.self), rejection) }
+            skip(line, phone: phone, .invalid, rejection.reason)
         case .number(let number):
             if duplicateOf > 0 {
                 if context.checksList { check.duplicate(line, number, of: duplicateOf) }
@@ -153,9 +152,20 @@ struct CampaignRowOutput {
     }
 
     mutating func skip(_ line: Int, _ phone: String, _ kind: CampaignSkip, _ reason: String) {
+        var phone = phone
+        phone.withUTF8 { skip(line, phone: $0, kind, reason) }
+    }
+
+    /// A skipped row: line, phone cell, reason, as `CSVWriter(.people).appendRow` writes them
+    /// (the line is digits: never quoted nor guarded), without a String per field.
+    mutating func skip(_ line: Int, phone: UnsafeBufferPointer<UInt8>, _ kind: CampaignSkip, _ reason: String) {
         tally.skipped[kind.rawValue] += 1
         row.removeAll(keepingCapacity: true)
-        Self.people.appendRow([String(line), phone, reason], to: &row)
+        appendDecimal(line, to: &row)
+        Self.people.appendField(phone, to: &row)
+        var reason = reason
+        reason.withUTF8 { Self.people.appendField($0, to: &row) }
+        Self.people.endRow(to: &row)
         skipped.append(contentsOf: row)
     }
 
