@@ -4,7 +4,8 @@
 // Output: every row appended to the send, links and skipped files in list order, byte for byte
 // what one thread writes; the figures (`CampaignTally`) and the list check.
 // How: this thread reads the CSV (sequential by nature: a quoted field may span lines) and copies
-// each row's needed cells (the phone cell and the message's columns, trimmed) into a chunk;
+// each row's needed cells (the phone cell, the message's columns and, for the feature hooks,
+// the `state` and country cells; trimmed) into a chunk;
 // worker threads classify, check and render whole chunks (CampaignRowOutput); the ordered writer
 // (`CampaignOrderedWriter`, on this thread) appends finished chunks to the files in list order
 // (OrderedWorkers). At most 2 × workers + 2 chunks are in flight: memory does not grow with the
