@@ -1,12 +1,13 @@
 // optout-bench: measures the hot path in a release build.
-//   swift run -c release optout-bench [campaign] [--rows N] [--suppressions M] [--keep]
+//   swift run -c release optout-bench [campaign] [--rows N] [--suppressions M] [--stops S] [--second] [--keep]
 //   swift run -c release optout-bench phone [--count N]
 //   swift run -c release optout-bench deliver [--count N] [--concurrency C]
 //   swift run -c release optout-bench import [--rows N]   /   stops [--count N]   (IntakeBenchmark)
 //   swift run -c release optout-bench inflate [--mb N]
-// `campaign` builds an N-row list (default 1,000,000) and M suppressions (default N/10) in a
-// temporary workspace, runs `optout run` on it and prints wall time, rows/s and peak memory
-// (getrusage ru_maxrss). Figures are printed, never asserted.
+// `campaign` (CampaignBenchmark.swift) builds an N-row list (default 1,000,000) and M suppressions
+// (default N/10) in a temporary workspace, runs the `optout run` binary on it and prints wall
+// time, rows/s, MB/s and the run's peak RSS; `--second` then runs a second campaign over the same
+// list, when the link index already holds every number. Figures are printed, never asserted.
 
 import OptoutPhone
 import OptoutBase
@@ -97,34 +98,6 @@ func seedLedger(root: String, count: Int) {
     } catch {
         fatalError("seeding the ledger failed: \(error)")
     }
-}
-
-func campaignBench(_ args: [String]) {
-    let rows = option("--rows", args, default: 1_000_000)
-    let suppressions = option("--suppressions", args, default: rows / 10)
-    let stops = option("--stops", args, default: 1000)
-    let root = NSTemporaryDirectory() + "optout-bench-\(getpid())"
-    _ = try? InitJob.run(dir: root)
-    try? Durable.writeFile("\(root)/inbox/settings.json", "{\"default_country\": \"GB\", \"optout_link_base\": \"https://ex.co/u/\", \"price_per_segment\": 0.04}")
-    print("workspace \(root): \(suppressions) suppressions already in the ledger; writing \(rows) list rows and \(stops) STOP messages...")
-    seedLedger(root: root, count: suppressions)
-    writeList(path: "\(root)/inbox/lists/bench.csv", rows: rows)
-    writeStops(path: "\(root)/inbox/stops/bench-stops.csv", count: stops)
-    try? Durable.writeFile("\(root)/inbox/campaigns/bench.txt", "list: bench\nsender: ACME\n\nHi {first_name|there}, 20% off this weekend in {city}! Reply STOP or {optout}\n")
-    let listBytes = (try? FileManager.default.attributesOfItem(atPath: "\(root)/inbox/lists/bench.csv")[.size] as? Int) ?? 0
-    let start = startClock()
-    do {
-        let report = try RunJob.run(root: root, options: RunOptions(settleSeconds: 0))
-        let wall = seconds(start)
-        let c = report.campaigns.first
-        print(String(format: "run: %.2f s wall for %d rows (%.1f MB list) against %d suppressions, + %d STOP messages", wall, rows, Double(listBytes) / 1e6, suppressions, stops))
-        print(String(format: "     %.0f rows/s end to end (intake, list check, campaign, suppressions.csv)", Double(rows) / wall))
-        print("     sent \(c?.toSend ?? 0), skipped \(c?.skipped ?? [:]), new opt-outs \(report.newOptOuts)")
-        print(String(format: "peak memory (ru_maxrss): %.1f MB", peakMemoryMB()))
-    } catch {
-        print("run failed: \(error)")
-    }
-    if !args.contains("--keep") { try? FileManager.default.removeItem(atPath: root) }
 }
 
 let args = Array(CommandLine.arguments.dropFirst())

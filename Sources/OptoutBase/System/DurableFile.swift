@@ -216,6 +216,14 @@ package final class AtomicFile {
         if buffer.count >= flushThreshold { try flush() }
     }
 
+    /// Appends a block: a large one (64 KiB or more) goes straight to the file after what is
+    /// buffered, without being copied.
+    package func writeBlock(_ bytes: [UInt8]) throws(OptoutError) {
+        if bytes.count < 64 << 10 { return try write(bytes) }
+        try flush()
+        try Durable.writeAll(fd, bytes, path: path)
+    }
+
     package func write(_ text: String) throws(OptoutError) {
         buffer.append(contentsOf: text.utf8)
         if buffer.count >= flushThreshold { try flush() }

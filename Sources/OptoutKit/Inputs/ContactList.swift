@@ -163,15 +163,33 @@ package final class ContactListReader {
     /// The phone column of the current row, parsed.
     package func number() -> RowNumber {
         let raw = trimmed(phoneColumn)
-        if raw.isEmpty {
-            for i in 0..<reader.fieldCount where !trimmed(i).isEmpty { return .invalid(.empty) }
-            return .blank
-        }
-        switch country.map({ $0.parse(phone: raw, country: trimmed($0.index)) }) ?? parser.parse(raw) {  // country column (issue 14)
+        return ContactListReader.classify(raw, rowIsBlank: raw.isEmpty && isBlankRow(), parser: parser,
+                                          country: country, countryCell: country.map { trimmed($0.index) })  // country column (issue 14)
+    }
+
+    /// THE place a list's phone cell becomes a number: a trimmed cell, and whether every field of
+    /// its row is empty (asked only when the cell is), → blank, a number, or why not.
+    /// Country column hook (issue 14): with `country` (a CountryColumn, one per thread: it caches),
+    /// the row's trimmed country cell picks the region the cell is parsed for.
+    @inline(__always)
+    package static func classify(_ raw: UnsafeBufferPointer<UInt8>, rowIsBlank: Bool, parser: PhoneNumberParser,
+                                 country: CountryColumn? = nil, countryCell: UnsafeBufferPointer<UInt8>? = nil) -> RowNumber {
+        if raw.isEmpty { return rowIsBlank ? .blank : .invalid(.empty) }
+        let parsed = if let country { country.parse(phone: raw, country: countryCell ?? UnsafeBufferPointer(start: nil, count: 0)) } else { parser.parse(raw) }
+        switch parsed {
         case .success(let number): return .number(number)
         case .failure(let rejection): return .invalid(rejection)
         }
     }
+
+    /// Every field of the current row is empty once trimmed.
+    package func isBlankRow() -> Bool {
+        for i in 0..<reader.fieldCount where !trimmed(i).isEmpty { return false }
+        return true
+    }
+
+    /// The parser the phone cells are read with.
+    package var phoneParser: PhoneNumberParser { parser }
 
     /// Field i of the current row without surrounding spaces/tabs (valid until `next()`).
     package func trimmed(_ i: Int) -> UnsafeBufferPointer<UInt8> {

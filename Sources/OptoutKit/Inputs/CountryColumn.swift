@@ -9,7 +9,8 @@
 // does not recognise makes the row's number invalid ("country column: \"Narnia\" is not a
 // country"). A number written with `+` or an international prefix keeps its own country.
 // Input: the list's header and sampled rows; per row, the phone and country cells' bytes. Output:
-// the number parsed for the row's region (a parser per region, made once). Failures: none (an
+// the number parsed for the row's region (a parser per region, made once per copy: an instance
+// caches without locks, so each worker thread parses through its own `copy()`). Failures: none (an
 // unrecognised cell is a `PhoneRejection.unknownCountry`).
 
 import OptoutPhone
@@ -33,6 +34,10 @@ package final class CountryColumn {
         self.index = index
         self.base = base
     }
+
+    /// A column of the same index with caches of its own: the caches are not locked, so each
+    /// thread that parses (a campaign or duplicate-finder chunk) uses its own copy.
+    package func copy() -> CountryColumn { CountryColumn(index: index, base: base) }
 
     /// The country column of a list, or nil (with why it is not used, when a header names one).
     /// `sample`: the sampled data rows (the header row excluded).

@@ -2,10 +2,11 @@
 // Input: a list file (read with ContactListReader), optionally the link index. Output: a
 // `DuplicateLines` cursor answering, for rows asked in file order, "is this line a duplicate, and of
 // which line?", and (optionally) the list's numbers that the link index does not hold yet.
-// How: one pass writes (number, line) pairs into P partition files by a hash of the number; each
+// How: one pass (phone cells parsed on worker threads, OrderedWorkers) writes (number, line) pairs
+// in list order into P partition files by a hash of the number; each
 // partition is then deduplicated with a small in-memory table; duplicates are written per partition
-// in line order and merged back by line. Memory is bounded by the partition size (about 8 MB of
-// list per partition), not by the number of rows. Temp files live in .optout/tmp/ and are removed.
+// in line order and merged back by line. Memory is bounded by the partition size (about 4 MB of
+// list per partition, one per worker at a time), not by the number of rows. Temp files live in .optout/tmp/ and are removed.
 // Failures: `InputError` for a list that cannot be read, `OptoutError` for temp-file I/O.
 
 import OptoutPhone
@@ -126,10 +127,11 @@ package final class DuplicateLines {
 }
 
 package enum DuplicateFinder {
-    /// Partition count for a list of `bytes`: about 8 MB of list each, a power of two, 1...512.
+    /// Partition count for a list of `bytes`: about 4 MB of list each (one partition per worker is
+    /// in memory at a time), a power of two, 1...512.
     static func partitions(forListBytes bytes: Int) -> Int {
         var p = 1
-        while p < 512 && p * (8 << 20) < bytes { p <<= 1 }
+        while p < 512 && p * (4 << 20) < bytes { p <<= 1 }
         return p
     }
 
@@ -141,7 +143,7 @@ package enum DuplicateFinder {
     }
 
     /// Buffered appends to one partition file.
-    private final class PartitionWriter {
+    final class PartitionWriter {
         let path: String
         let fd: Int32
         var buffer: [UInt8] = []
@@ -158,8 +160,7 @@ package enum DuplicateFinder {
 
         @inline(__always)
         func append(_ value: UInt64, bytes: Int) throws(OptoutError) {
-            var v = value
-            for _ in 0..<bytes { buffer.append(UInt8(truncatingIfNeeded: v)); v >>= 8 }
+            withUnsafeBytes(of: value.littleEndian) { buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: $0[0..<bytes])) }
             count += 1
             if buffer.count >= 60 << 10 { try flush() }
         }
@@ -204,8 +205,14 @@ package enum DuplicateFinder {
                  linkIndexPath: linkIndexPath, partitionCount: partitionCount, newNumber: newNumber)
     }
 
+    /// The same, the link entries of new numbers made on the worker threads (`newEntries`).
+    package static func find(list: ContactListReader, tempRoot: String, linkIndexPath: String, newEntries: NewLinkEntries) throws -> DuplicateLines {
+        try find(list: { () throws(InputError) in list }, listPath: list.path, tempRoot: tempRoot,
+                 linkIndexPath: linkIndexPath, partitionCount: nil, newEntries: newEntries, newNumber: { _ in })
+    }
+
     static func find(list open: () throws(InputError) -> ContactListReader, listPath: String, tempRoot: String,
-                     linkIndexPath: String?, partitionCount: Int?,
+                     linkIndexPath: String?, partitionCount: Int?, newEntries: NewLinkEntries? = nil,
                      newNumber: (PhoneNumber) throws(OptoutError) -> Void) throws -> DuplicateLines {
         let size = (try? FileSize.of(listPath)) ?? 0
         let p = partitionCount ?? partitions(forListBytes: size)
@@ -225,16 +232,32 @@ package enum DuplicateFinder {
             if linkIndexPath != nil { linked.append(try PartitionWriter(path: "\(dir)/linked-\(k)")) }
         }
         // Pass 1: the list's numbers (and the index's) by partition.
+        // The phone cells are parsed on worker threads (PhoneCellChunk), partitioned in list order.
         let reader = try open()
-        while try reader.next() {
-            if case .number(let number) = reader.number() {
-                let line = UInt32(truncatingIfNeeded: reader.line)
+        let options = CampaignPipeline.Options.current
+        let workers = OrderedWorkers<PhoneCellChunk>(workers: options.workers) { $0.process() }
+        defer { workers.close() }
+        func partitionNumbers(_ chunk: PhoneCellChunk) throws(OptoutError) {
+            for i in 0..<chunk.numbers.count {
+                let value = chunk.numbers[i], line = chunk.numberLines[i]
                 // 12 bytes: the value (50 bits) with the line's low 14 bits, then the line's high bits.
-                let writer = rows[partition(number.value, mask)]
-                try writer.append(number.value | UInt64(line & 0x3FFF) << 50, bytes: 8)
+                let writer = rows[partition(value, mask)]
+                try writer.append(value | UInt64(line & 0x3FFF) << 50, bytes: 8)
                 try writer.append(UInt64(line >> 14), bytes: 4)
             }
         }
+        var atEnd = false
+        while !atEnd {
+            let chunk = workers.spare() ?? PhoneCellChunk(parser: reader.phoneParser, country: reader.country)
+            chunk.reset()
+            while chunk.count < options.chunkRows {
+                guard try reader.next() else { atEnd = true; break }
+                chunk.add(reader.trimmed(reader.phoneColumn), line: reader.line,
+                          country: reader.country.map { reader.trimmed($0.index) })  // country column hook (issue 14)
+            }
+            if chunk.count > 0 { try workers.submit(chunk, deliver: partitionNumbers) }
+        }
+        try workers.finish(deliver: partitionNumbers)
         if let linkIndexPath {
             var failure: OptoutError?
             try LinkIndex.forEachNumber(path: linkIndexPath) { value in
@@ -243,16 +266,74 @@ package enum DuplicateFinder {
             }
             if let failure { throw failure }
         }
-        // Pass 2: each partition on its own.
+        // Pass 2: each partition on its own, on the worker threads; results taken in partition order.
+        let jobs = OrderedWorkers<PartitionJob>(workers: options.workers, inFlight: max(1, options.workers)) { $0.process() }
+        defer { jobs.close() }
         var dupPaths: [String] = []
         var duplicates = 0
+        func take(_ job: PartitionJob) throws(OptoutError) {
+            if let failure = job.failure { throw failure }
+            dupPaths.append(job.dupsPath)
+            duplicates += job.duplicates
+            if let newEntries {
+                try newEntries.write(job.encoded, job.newCount)
+            } else {
+                for value in job.newValues { try newNumber(PhoneNumber(unchecked: value)) }
+            }
+            job.release()
+        }
         for k in 0..<p {
-            let data = try rows[k].readAll()
+            try jobs.submit(PartitionJob(rows: rows[k], linked: linkIndexPath != nil ? linked[k] : nil, dupsPath: "\(dir)/dups-\(k)",
+                                         encode: newEntries?.encode), deliver: take)
+        }
+        try jobs.finish(deliver: take)
+        return try DuplicateLines(paths: dupPaths, duplicates: duplicates)
+    }
+}
+
+/// What the partition workers make for each number new to the link index (`encode`, on a worker
+/// thread), and where it goes (`write`, on the calling thread, in partition order, with the count).
+package struct NewLinkEntries {
+    package var encode: @Sendable (PhoneNumber, inout [UInt8]) -> Void
+    package var write: ([UInt8], Int) throws(OptoutError) -> Void
+
+    package init(encode: @escaping @Sendable (PhoneNumber, inout [UInt8]) -> Void, write: @escaping ([UInt8], Int) throws(OptoutError) -> Void) {
+        (self.encode, self.write) = (encode, write)
+    }
+}
+
+/// One partition deduplicated on a worker thread: its duplicates file written, the numbers new to
+/// the link index (values, or their encoded entries), or the failure.
+final class PartitionJob: @unchecked Sendable {
+    let rows: DuplicateFinder.PartitionWriter
+    let linked: DuplicateFinder.PartitionWriter?
+    let dupsPath: String
+    let encode: (@Sendable (PhoneNumber, inout [UInt8]) -> Void)?
+    var duplicates = 0
+    var newValues: [UInt64] = []
+    var encoded: [UInt8] = []
+    var newCount = 0
+    var failure: OptoutError?
+
+    init(rows: DuplicateFinder.PartitionWriter, linked: DuplicateFinder.PartitionWriter?, dupsPath: String,
+         encode: (@Sendable (PhoneNumber, inout [UInt8]) -> Void)?) {
+        (self.rows, self.linked, self.dupsPath, self.encode) = (rows, linked, dupsPath, encode)
+    }
+
+    /// Drops the results once taken (a partition's entries are megabytes).
+    func release() {
+        newValues = []
+        encoded = []
+    }
+
+    func process() {
+        do throws(OptoutError) {
+            let data = try rows.readAll()
             let n = data.count / 12  // 12 bytes per row
             var seen = NumberTable(capacity: max(16, n))
             var known = NumberTable(capacity: 16)
-            if linkIndexPath != nil {
-                let linkedData = try linked[k].readAll()
+            if let linked {
+                let linkedData = try linked.readAll()
                 known = NumberTable(capacity: max(16, linkedData.count / 8))
                 linkedData.withUnsafeBytes { raw in
                     for i in 0..<(linkedData.count / 8) {
@@ -260,7 +341,7 @@ package enum DuplicateFinder {
                     }
                 }
             }
-            let dups = try PartitionWriter(path: "\(dir)/dups-\(k)")
+            let dups = try DuplicateFinder.PartitionWriter(path: dupsPath)
             for i in 0..<n {
                 let packed = data.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: i * 12, as: UInt64.self).littleEndian }
                 let high = data.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: i * 12 + 8, as: UInt32.self).littleEndian }
@@ -269,15 +350,81 @@ package enum DuplicateFinder {
                 if let first = seen.insertOrFind(value, payload: line) {
                     try dups.append(UInt64(line) | UInt64(first) << 32, bytes: 8)
                     duplicates += 1
-                } else if linkIndexPath != nil, known.find(value) == nil {
-                    try newNumber(PhoneNumber(unchecked: value))
+                } else if linked != nil, known.find(value) == nil {
+                    newCount += 1
+                    if let encode { encode(PhoneNumber(unchecked: value), &encoded) } else { newValues.append(value) }
                 }
             }
             try dups.flush()
-            dupPaths.append(dups.path)
-            unlink(rows[k].path)
+            unlink(rows.path)
+        } catch {
+            failure = error
         }
-        return try DuplicateLines(paths: dupPaths, duplicates: duplicates)
+    }
+}
+
+/// A stretch of a list's phone cells, copied by the reader and parsed on a worker thread into
+/// the numbers found and their lines (blank and invalid cells give none).
+final class PhoneCellChunk: @unchecked Sendable {
+    let parser: PhoneNumberParser
+    private(set) var count = 0
+    private var lines: [UInt32] = []
+    private var bytes: [UInt8] = []
+    private var ends: [Int] = []
+    private(set) var numbers: [UInt64] = []
+    private(set) var numberLines: [UInt32] = []
+
+    /// Country column hook (issue 14): this chunk's own copy (its caches are not shared between
+    /// threads), and each kept cell's country cell, in `countryBytes` up to `countryEnds[i]`.
+    let country: CountryColumn?
+    private var countryBytes: [UInt8] = []
+    private var countryEnds: [Int] = []
+
+    init(parser: PhoneNumberParser, country: CountryColumn? = nil) {
+        self.parser = parser
+        self.country = country?.copy()
+    }
+
+    func reset() {
+        count = 0
+        lines.removeAll(keepingCapacity: true)
+        bytes.removeAll(keepingCapacity: true)
+        ends.removeAll(keepingCapacity: true)
+        numbers.removeAll(keepingCapacity: true)
+        numberLines.removeAll(keepingCapacity: true)
+        countryBytes.removeAll(keepingCapacity: true)
+        countryEnds.removeAll(keepingCapacity: true)
+    }
+
+    func add(_ cell: UnsafeBufferPointer<UInt8>, line: Int, country countryCell: UnsafeBufferPointer<UInt8>? = nil) {
+        count += 1
+        if cell.isEmpty { return }
+        lines.append(UInt32(truncatingIfNeeded: line))
+        bytes.append(contentsOf: cell)
+        ends.append(bytes.count)
+        if country != nil {
+            if let countryCell { countryBytes.append(contentsOf: countryCell) }
+            countryEnds.append(countryBytes.count)
+        }
+    }
+
+    func process() {
+        bytes.withUnsafeBufferPointer { all in
+            countryBytes.withUnsafeBufferPointer { countries in
+                var start = 0
+                for i in 0..<ends.count {
+                    let cell = UnsafeBufferPointer(rebasing: all[start..<ends[i]])
+                    start = ends[i]
+                    // Country column hook (issue 14): the row's country cell, when the list has the column.
+                    let countryCell = country == nil ? nil : UnsafeBufferPointer(rebasing: countries[(i == 0 ? 0 : countryEnds[i - 1])..<countryEnds[i]])
+                    if case .number(let number) = ContactListReader.classify(cell, rowIsBlank: false, parser: parser,
+                                                                             country: country, countryCell: countryCell) {
+                        numbers.append(number.value)
+                        numberLines.append(lines[i])
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -48,6 +48,31 @@ package final class LinkIndex {
         }
     }
 
+    /// The record of a new entry (as `append` writes it), made on any thread: CRC32 in 8 lowercase
+    /// hex digits, TAB, `token\tE.164`, LF.
+    package static func encodeEntry(_ number: PhoneNumber, tokens: LinkTokens, into out: inout [UInt8]) {
+        let crcAt = out.count
+        out.append(contentsOf: [0, 0, 0, 0, 0, 0, 0, 0, 0x09])
+        let payloadAt = out.count
+        tokens.appendToken(for: number, to: &out)
+        out.append(0x09)
+        number.appendE164(to: &out)
+        let crc = out.withUnsafeBytes { CRC32.checksum(UnsafeRawBufferPointer(rebasing: $0[payloadAt...])) }
+        for i in 0..<8 { out[crcAt + i] = hexDigits[Int((crc >> UInt32(28 - 4 * i)) & 0xF)] }
+        out.append(0x0A)
+    }
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// Adds `count` entries encoded by `encodeEntry`, for numbers the caller knows are not indexed.
+    package func append(encoded: [UInt8], count: Int) throws(OptoutError) {
+        appended += count
+        pending.append(contentsOf: encoded)
+        if pending.count > 1 << 20 {
+            try file.append(encoded: pending)
+            pending.removeAll(keepingCapacity: true)
+        }
+    }
+
     /// Adds an entry unless the number is already indexed (loads the index's numbers on first use:
     /// for small jobs; campaigns use `append` with DuplicateFinder instead).
     package func add(_ number: PhoneNumber, token: String) throws(OptoutError) {

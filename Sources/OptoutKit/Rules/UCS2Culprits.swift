@@ -1,6 +1,7 @@
 // UCS-2 culprits: which characters forced a campaign's messages out of GSM-7 into UCS-2, and what
 // that cost (issue 14 item 3). Fed only with the messages that came out UCS-2 (rare), from the
-// campaign's emit path (CampaignRows.emit, one hook line), before the max_segments check, so a
+// campaign's emit path (CampaignRowOutput.recipient, one hook line, on a worker thread; the
+// workers' figures are added up in list order with `add`), before the max_segments check, so a
 // message skipped as too long is counted too.
 // Input: a rendered message (UTF-8 bytes) and its segment count. Output: per culprit character the
 // messages that held it; messages affected; extra segments of the sent ones (segments as sent
@@ -43,6 +44,15 @@ package struct UCS2Culprits: Sendable, Equatable {
         } else {
             extraSegments += count.segments - gsmSegments
         }
+    }
+
+    /// Adds the figures of other messages (another chunk of the same campaign).
+    package mutating func add(_ other: UCS2Culprits) {
+        guard !other.isEmpty else { return }
+        for (value, count) in other.characters { characters[value, default: 0] += count }
+        messages += other.messages
+        extraSegments += other.extraSegments
+        tooLongOnlyByUCS2 += other.tooLongOnlyByUCS2
     }
 
     /// Names people can recognise for characters that look like others or like nothing.

@@ -64,16 +64,22 @@ package enum CampaignJob {
             log.diagnostics += opened.problems
         }
         let duplicates = try findDuplicates(&recipients, template: template, state: state, links: links)
-        var rows = CampaignRows(outputs: outputs, message: message, links: links, linkBase: Array((settings.optoutLinkBase ?? "").utf8),
-                                maxSegments: maxSegments, summary: summary)
+        let context = CampaignRowContext(message: message, tokens: links?.0, linkBase: Array((settings.optoutLinkBase ?? "").utf8),
+                                         maxSegments: maxSegments, ledger: state.ledger, parser: state.parser,
+                                         checksList: deferredList != nil)
+        context.country = recipients.list?.country  // country column hook (issue 14)
+        var writer = CampaignOrderedWriter(outputs: outputs)
         // issue 17 hook: the numbers sent, kept as .optout/campaigns/<name>.keys (finished in publish).
-        rows.keys = CampaignKeys(path: state.workspace.campaignKeysFile(outputName), tempRoot: state.workspace.tempFolder)
+        writer.keys = CampaignKeys(path: state.workspace.campaignKeysFile(outputName), tempRoot: state.workspace.tempFolder)
+        context.recordsKeys = true
         // Quiet hours hook (issue 16): a scheduled campaign's rows go to send/later/ or the held report.
-        rows.scheduled = try ScheduledSend.forCampaign(template, name: outputName, state: state, list: recipients.list)
-        let check = try pass(recipients, template: template, duplicates: duplicates, checksList: deferredList != nil,
-                             outputName: outputName, state: state, rows: &rows)
-        summary = rows.summary
-        rows.scheduled?.fill(&summary)  // quiet hours hook
+        writer.scheduled = try ScheduledSend.forCampaign(template, name: outputName, state: state, list: recipients.list)
+        context.router = writer.scheduled?.router
+        try pass(recipients, template: template, duplicates: duplicates, context: context,
+                 outputName: outputName, state: state, writer: &writer)
+        writer.tally.apply(to: &summary)
+        let check = writer.check
+        writer.scheduled?.fill(&summary)  // quiet hours hook
         if let warning = summary.ucs2.warning(recipients: summary.toSend + (summary.skipped[skipTooLong] ?? 0)) { summary.warnings.append(warning) }  // UCS-2 culprits (issue 14)
         if summary.toSend == 0 && summary.rowsRead > 0 {
             summary.warnings.append("nobody to send to: every row was skipped")
@@ -86,7 +92,7 @@ package enum CampaignJob {
                 .map { state.display($0.reportPath) }  // nil: this workbook sheet's report was written before (issue 14)
         }
         try publish(outputs, summary: &summary, links: links, template: template, templatePath: state.display(planned.file.path),
-                    recipients: recipients, maxSegments: maxSegments, state: state, keys: rows.keys, scheduled: rows.scheduled)
+                    recipients: recipients, maxSegments: maxSegments, state: state, keys: writer.keys, scheduled: writer.scheduled)
         return CampaignBuild(summary: summary, listReport: listReport, listReportIsDefault: recipients.sheetFile?.isDefaultSheet ?? true)
     }
 
@@ -106,17 +112,15 @@ package enum CampaignJob {
                                links: (LinkTokens, LinkIndex)?) throws -> DuplicateLines? {
         guard let list = recipients.list else { return nil }
         let ws = state.workspace
-        var scratch: [UInt8] = []
         let duplicates: DuplicateLines
         do {
-            duplicates = try DuplicateFinder.find(
-                list: list, tempRoot: ws.tempFolder,
-                linkIndexPath: links != nil ? ws.linkIndexFile : nil
-            ) { (number: PhoneNumber) throws(OptoutError) in
-                guard let links else { return }
-                scratch.removeAll(keepingCapacity: true)
-                links.0.appendToken(for: number, to: &scratch)
-                try links.1.append(number, token: scratch)
+            if let (tokens, index) = links {
+                // New numbers' index entries are made on the worker threads, appended in order here.
+                duplicates = try DuplicateFinder.find(list: list, tempRoot: ws.tempFolder, linkIndexPath: ws.linkIndexFile, newEntries: NewLinkEntries(
+                    encode: { number, out in LinkIndex.encodeEntry(number, tokens: tokens, into: &out) },
+                    write: { (encoded: [UInt8], count: Int) throws(OptoutError) in try index.append(encoded: encoded, count: count) }))
+            } else {
+                duplicates = try DuplicateFinder.find(list: list, tempRoot: ws.tempFolder)
             }
             recipients.list = try list.rewound()
         } catch let error as InputError {
@@ -127,60 +131,36 @@ package enum CampaignJob {
         return duplicates
     }
 
-    /// The pass over the recipients: every row rendered or skipped; the list's check filled
-    /// when its report is written from this pass.
-    static func pass(_ recipients: CampaignRecipients, template: CampaignTemplate, duplicates: DuplicateLines?, checksList: Bool,
-                     outputName: String, state: RunState, rows: inout CampaignRows) throws -> ListCheck {
-        var check = ListCheck()
-        func optedOutReason(_ number: PhoneNumber) -> String {
-            guard let since = state.ledger.state.state(of: number) else { return "opted out" }
-            return "opted out on \(since.since.iso8601) (\(since.source.webhookName ?? "import"))"
-        }
+    /// The pass over the recipients (CampaignPipeline for a list): every row rendered or skipped,
+    /// written in order through `writer`; its check filled when the list report is due.
+    static func pass(_ recipients: CampaignRecipients, template: CampaignTemplate, duplicates: DuplicateLines?,
+                     context: CampaignRowContext, outputName: String, state: RunState, writer: inout CampaignOrderedWriter) throws {
         if let single = recipients.single {
-            rows.summary.rowsRead = 1
+            var rows = CampaignRowOutput(context)  // the campaign's routing (quiet hours) too
+            rows.tally.rows = 1
+            let line = template.toLine ?? 1
             if state.ledger.isOptedOut(single) {
-                try rows.skip(template.toLine ?? 1, single.e164, skipOptedOut, optedOutReason(single))
+                rows.skip(line, single.e164, .optedOut, context.optedOutReason(single))
             } else {
-                try rows.emit(single, line: template.toLine ?? 1, fields: { _ in UnsafeBufferPointer(start: nil, count: 0) })
+                rows.recipient(single, line: line, context: context, fields: { _ in UnsafeBufferPointer(start: nil, count: 0) })
             }
-            return check
+            try writer.publish(rows)
+            return
         }
-        guard let list = recipients.list else { return check }
+        guard let list = recipients.list else { return }
         let listBytes = (try? FileSize.of(recipients.listPath)) ?? 0
-        while true {
-            let more: Bool
-            do { more = try list.next() } catch {
-                throw CampaignRejection(reasons: ["list \"\(template.list ?? "")\" cannot be used: \(recipients.listDisplay): \(error.description)"])
-            }
-            if !more { break }
-            rows.summary.rowsRead += 1
-            if rows.summary.rowsRead & 0xFFFF == 0, let progress = state.progress {
+        let progress = state.progress.map { report in
+            { (rowsRead: Int, toSend: Int) in
                 let percent = listBytes > 0 ? min(99, list.bytesRead * 100 / listBytes) : 0
-                progress("campaign \(outputName): \(rows.summary.rowsRead) rows read (\(percent)%), \(rows.summary.toSend) to send")
-            }
-            let line = list.line
-            switch list.number() {
-            case .blank:
-                if checksList { check.blank(line) }
-                try rows.skip(line, "", skipBlank, "blank row")
-            case .invalid(let rejection):
-                let raw = list.rawPhone()
-                if checksList { check.invalid(line, raw: raw, rejection) }
-                try rows.skip(line, raw, "invalid number", rejection.reason)
-            case .number(let number):
-                if let first = try duplicates?.firstLine(ifDuplicate: line) {
-                    if checksList { check.duplicate(line, number, of: first) }
-                    try rows.skip(line, number.e164, skipDuplicate, "duplicate of line \(first)")
-                } else if state.ledger.isOptedOut(number) {
-                    if checksList { check.optedOut(line, number) }
-                    try rows.skip(line, number.e164, skipOptedOut, optedOutReason(number))
-                } else {
-                    if checksList { check.textable() }
-                    try rows.emit(number, line: line, fields: { list.trimmed($0) })
-                }
+                report("campaign \(outputName): \(rowsRead) rows read (\(percent)%), \(toSend) to send")
             }
         }
-        return check
+        do {
+            try CampaignPipeline.run(list: list, duplicates: duplicates, context: context, writer: &writer,
+                                     options: .current, progress: progress)
+        } catch let error as InputError {
+            throw CampaignRejection(reasons: ["list \"\(template.list ?? "")\" cannot be used: \(recipients.listDisplay): \(error.description)"])
+        }
     }
 
     /// Publish: link index durable first; then each file in `OutputNames.campaignTable` order

@@ -1,7 +1,8 @@
 // Preview job (issue 14 item 3): each campaign template in inbox/previews/ built as it would be
 // sent now — the same recipients, duplicates, opt-outs (the ledger as this run left it), message
 // rendering, segments and skip reasons as CampaignJob, through its pieces (CampaignRecipients,
-// MessagePieces, CampaignJob.findDuplicates and .pass, CampaignRows with a `CampaignSink`) — but
+// MessagePieces, CampaignJob.findDuplicates and .pass: the campaign pipeline, its ordered writer
+// handing each chunk's first rows and histogram to `PreviewRows` instead of files) — but
 // nothing is consumed (the template stays), no send file, link index, link key or journal claim is
 // written: link tokens are computed with the account's key (a throwaway one when there is none yet;
 // tokens have one length, so segments agree).
@@ -17,14 +18,6 @@ import OptoutPhone
 import OptoutBase
 import Foundation
 
-/// Where a campaign build's rows go instead of its output files: the preview hook of CampaignRows.
-package protocol CampaignSink: AnyObject {
-    /// Tokens for {optout} links (computed only; nil when the message has no link).
-    var tokens: LinkTokens? { get }
-    func skipped(line: Int, phone: String, category: String, reason: String)
-    func message(_ number: PhoneNumber, line: Int, text: [UInt8], count: SegmentCount)
-}
-
 /// One rendered message as a preview shows it.
 package struct PreviewMessage: Sendable, Equatable {
     package var line: Int
@@ -35,26 +28,20 @@ package struct PreviewMessage: Sendable, Equatable {
 }
 
 /// A preview's rows: the segments histogram, the first messages and the first skipped rows.
-package final class PreviewRows: CampaignSink {
+package final class PreviewRows {
     package static let shown = 20
-    package let tokens: LinkTokens?
     /// Segments per message → messages.
     package var histogram: [Int: Int] = [:]
     package var messages: [PreviewMessage] = []
     package var skips: [(line: Int, phone: String, reason: String)] = []
 
-    init(tokens: LinkTokens?) { self.tokens = tokens }
+    init() {}
 
-    package func skipped(line: Int, phone: String, category: String, reason: String) {
-        if skips.count < Self.shown { skips.append((line, phone, reason)) }
-    }
-
-    package func message(_ number: PhoneNumber, line: Int, text: [UInt8], count: SegmentCount) {
-        histogram[count.segments, default: 0] += 1
-        if messages.count < Self.shown {
-            messages.append(PreviewMessage(line: line, phone: number.e164, text: String(decoding: text, as: UTF8.self),
-                                           segments: count.segments, encoding: count.encoding))
-        }
+    /// Adds the next rows (a chunk of the pass, in list order: CampaignOrderedWriter).
+    func add(_ rows: PreviewCollected) {
+        for (segments, count) in rows.histogram { histogram[segments, default: 0] += count }
+        messages.append(contentsOf: rows.messages.prefix(max(0, Self.shown - messages.count)))
+        skips.append(contentsOf: rows.skips.prefix(max(0, Self.shown - skips.count)))
     }
 }
 
@@ -197,13 +184,17 @@ package enum PreviewJob {
                 }
             }
             let duplicates = try CampaignJob.findDuplicates(&recipients, template: template, state: state, links: nil)
-            let sink = PreviewRows(tokens: tokens)
-            var rows = CampaignRows(outputs: nil, message: message, links: nil, linkBase: Array((settings.optoutLinkBase ?? "").utf8),
-                                    maxSegments: maxSegments, summary: summary)
-            rows.sink = sink
-            _ = try CampaignJob.pass(recipients, template: template, duplicates: duplicates, checksList: false,
-                                     outputName: name, state: state, rows: &rows)
-            summary = rows.summary
+            // The same pass as a send (CampaignPipeline); tokens computed, never recorded.
+            let sink = PreviewRows()
+            let context = CampaignRowContext(message: message, tokens: tokens, linkBase: Array((settings.optoutLinkBase ?? "").utf8),
+                                             maxSegments: maxSegments, ledger: state.ledger, parser: state.parser, checksList: false)
+            context.country = recipients.list?.country
+            context.collectsPreview = true
+            var writer = CampaignOrderedWriter(outputs: nil)
+            writer.preview = sink
+            try CampaignJob.pass(recipients, template: template, duplicates: duplicates, context: context,
+                                 outputName: name, state: state, writer: &writer)
+            writer.tally.apply(to: &summary)
             if let warning = summary.ucs2.warning(recipients: summary.toSend + (summary.skipped[CampaignJob.skipTooLong] ?? 0)) { summary.warnings.append(warning) }
             if summary.toSend == 0 && summary.rowsRead > 0 {
                 summary.warnings.append("nobody to send to: every row was skipped")

@@ -3,7 +3,8 @@
 // time, or to the held report.
 // Input: the campaign's output name, the instant the search starts from (`SendAt.instant`), the
 // settings' `send_windows`, the list's `state` column (if any); then per recipient its number,
-// its `state` cell and the send-file row already rendered (CampaignRows.emit).
+// its `state` cell and the send-file row already rendered (routed on the campaign pipeline's
+// workers through `Router` copies, written in list order by CampaignOrderedWriter).
 // Output (each an AtomicFile, opened on first use; groups are few: one per distinct time):
 //   outbox/send/later/<name>@<YYYYMMDDTHHMMSSZ>.csv  phone,message,segments,encoding (a send file)
 //   outbox/reports/<name>-held.csv                   line,phone,reason (people CSV: BOM, CRLF, formula guard)
@@ -45,7 +46,8 @@ package final class ScheduledSend {
     let windows: [String: [SendWindow]]
     /// Index of the list's `state` column, if it has one.
     package let stateColumn: Int?
-    private var decisions: [SendWindowRules.Target: SendWindows.Decision] = [:]
+    /// The routing of this campaign (its cache of decisions); workers route through copies.
+    private var routing: Router
     private var files: [Int64: AtomicFile] = [:]
     private var counts: [Int64: Int] = [:]
     private var heldFile: AtomicFile?
@@ -58,7 +60,48 @@ package final class ScheduledSend {
                  stateColumn: Int?) throws(CampaignRejection) {
         try Self.checkName(name)
         (self.name, self.root, self.start, self.sendAt, self.windows, self.stateColumn) = (name, root, start, sendAt, windows, stateColumn)
+        routing = Router(start: start, windows: windows, stateColumn: stateColumn)
     }
+
+    /// Where recipients go, as a value: the campaign pipeline gives each worker's output its own
+    /// copy (the decision cache is not shared between threads; decisions are pure, so copies agree).
+    package struct Router {
+        let start: Timestamp
+        let windows: [String: [SendWindow]]
+        /// Index of the list's `state` column, if it has one.
+        package let stateColumn: Int?
+        private var decisions: [SendWindowRules.Target: SendWindows.Decision] = [:]
+
+        init(start: Timestamp, windows: [String: [SendWindow]], stateColumn: Int?) {
+            (self.start, self.windows, self.stateColumn) = (start, windows, stateColumn)
+        }
+
+        /// Where the recipient `number` goes; `state` is its `state` cell (nil without the column).
+        package mutating func route(_ number: PhoneNumber, state cell: String?) -> Route {
+            var state: String? = nil
+            if let cell {
+                switch SendWindowRules.stateColumn(cell) {
+                case .success(let code): state = code
+                case .failure(let error): return .skip(error.reason)
+                }
+            }
+            let target = SendWindowRules.target(for: number, state: state, settings: windows)
+            let decision: SendWindows.Decision
+            if let known = decisions[target] {
+                decision = known
+            } else {
+                decision = SendWindows.decide(after: Date(timeIntervalSince1970: TimeInterval(start.seconds)), zones: target.zones, rules: target.rules)
+                decisions[target] = decision
+            }
+            switch decision {
+            case .send(let date): return .at(Timestamp(seconds: Int64(date.timeIntervalSince1970.rounded(.up))))
+            case .held(let why): return .held(why.reason)
+            }
+        }
+    }
+
+    /// A copy of the routing for one worker (CampaignRowOutput).
+    package var router: Router { routing }
 
     /// The scheduler of a campaign whose template (or, without a header, settings) gives `send_at`,
     /// or nil (no `send_at`, or "now": the campaign is built exactly as before).
@@ -94,26 +137,9 @@ package final class ScheduledSend {
     }
 
     /// Where the recipient `number` goes; `state` is its `state` cell (nil without the column).
+    /// On the calling thread only (the campaign pipeline's workers use `router` copies).
     package func route(_ number: PhoneNumber, state cell: String?) -> Route {
-        var state: String? = nil
-        if let cell {
-            switch SendWindowRules.stateColumn(cell) {
-            case .success(let code): state = code
-            case .failure(let error): return .skip(error.reason)
-            }
-        }
-        let target = SendWindowRules.target(for: number, state: state, settings: windows)
-        let decision: SendWindows.Decision
-        if let known = decisions[target] {
-            decision = known
-        } else {
-            decision = SendWindows.decide(after: Date(timeIntervalSince1970: TimeInterval(start.seconds)), zones: target.zones, rules: target.rules)
-            decisions[target] = decision
-        }
-        switch decision {
-        case .send(let date): return .at(Timestamp(seconds: Int64(date.timeIntervalSince1970.rounded(.up))))
-        case .held(let why): return .held(why.reason)
-        }
+        routing.route(number, state: cell)
     }
 
     /// Appends a rendered send-file row (with its newline) to the file of `time`.

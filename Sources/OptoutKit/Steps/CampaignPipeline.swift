@@ -1,0 +1,209 @@
+// Campaign pipeline: the pass over a campaign's list on every core, written in input order.
+// Input: the open list (read to its end here), its duplicates (found before: DuplicateLines), the
+// read-only row context, the campaign's output files, `Options` (worker threads, rows a chunk).
+// Output: every row appended to the send, links and skipped files in list order, byte for byte
+// what one thread writes; the figures (`CampaignTally`) and the list check.
+// How: this thread reads the CSV (sequential by nature: a quoted field may span lines) and copies
+// each row's needed cells (the phone cell, the message's columns and, for the feature hooks,
+// the `state` and country cells; trimmed) into a chunk;
+// worker threads classify, check and render whole chunks (CampaignRowOutput); the ordered writer
+// (`CampaignOrderedWriter`, on this thread) appends finished chunks to the files in list order
+// (OrderedWorkers). At most 2 × workers + 2 chunks are in flight: memory does not grow with the
+// list. With 0 workers everything runs on this thread (the reference the tests compare with).
+// Failures: `InputError` for a list that cannot be read (the workers are stopped and joined
+// first), `OptoutError` for I/O.
+
+import OptoutPhone
+import OptoutBase
+import Foundation
+
+enum CampaignPipeline {
+    struct Options {
+        var workers: Int
+        var chunkRows: Int
+
+        /// Both cores by default; OPTOUT_CAMPAIGN_WORKERS / OPTOUT_CAMPAIGN_CHUNK_ROWS override
+        /// (tests compare 0 workers with several and tiny chunks).
+        static var current: Options {
+            let env = ProcessInfo.processInfo.environment
+            let workers = env["OPTOUT_CAMPAIGN_WORKERS"].flatMap { Int($0) }.map { max(0, min($0, 64)) }
+                ?? max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
+            let rows = env["OPTOUT_CAMPAIGN_CHUNK_ROWS"].flatMap { Int($0) }.map { max(1, $0) } ?? 2048
+            return Options(workers: workers, chunkRows: rows)
+        }
+    }
+
+    /// Runs the pass; `progress` is called on this thread every 65,536 rows read with the rows
+    /// read and the rows to send written so far.
+    static func run(list: ContactListReader, duplicates: DuplicateLines?, context: CampaignRowContext,
+                    writer: inout CampaignOrderedWriter, options: Options,
+                    progress: ((_ rowsRead: Int, _ toSend: Int) -> Void)?) throws {
+        // The cells a row needs: its phone cell (slot 0), then each column the message uses.
+        var columns = [list.phoneColumn]
+        for piece in context.message.pieces where piece.kind == .column && !columns.contains(piece.column) {
+            columns.append(piece.column)
+        }
+        // Feature hooks: the row's `state` cell (quiet hours, issue 16) and country cell (issue 14).
+        for column in [context.router?.stateColumn, context.country?.index] {
+            if let column, !columns.contains(column) { columns.append(column) }
+        }
+        var slotOf = [Int](repeating: -1, count: (columns.max() ?? 0) + 1)
+        for (slot, column) in columns.enumerated() { slotOf[column] = slot }
+        let layout = CampaignChunk.Layout(columns: columns, slotOf: slotOf, countrySlot: context.country.map { slotOf[$0.index] })
+
+        let workers = OrderedWorkers<CampaignChunk>(workers: options.workers) { $0.process(context) }
+        defer { workers.close() }
+        func publish(_ chunk: CampaignChunk) throws(OptoutError) { try writer.publish(chunk) }
+        var rowsRead = 0
+        var atEnd = false
+        var rows = CampaignChunk.Rows()
+        while !atEnd {
+            let chunk = workers.spare() ?? CampaignChunk(layout, context: context)
+            chunk.reset()
+            swap(&rows, &chunk.rows)
+            while rows.count < options.chunkRows {
+                guard try list.next() else { atEnd = true; break }
+                let line = list.line
+                let first = try duplicates?.firstLine(ifDuplicate: line) ?? 0
+                rows.add(list, columns: columns, line: line, duplicateOf: first)
+                rowsRead += 1
+                if rowsRead & 0xFFFF == 0, let progress { progress(rowsRead, writer.tally.toSend) }
+            }
+            swap(&rows, &chunk.rows)
+            if chunk.count > 0 { try workers.submit(chunk, deliver: publish) }
+        }
+        try workers.finish(deliver: publish)
+    }
+}
+
+/// Rows of a list read by the pipeline's reader: their lines, duplicate marks and needed cells;
+/// then, once a worker processed them, their output.
+final class CampaignChunk: @unchecked Sendable {
+    struct Layout {
+        /// Columns copied per row (the phone column first).
+        var columns: [Int]
+        /// Column index → slot in `columns`, or -1.
+        var slotOf: [Int]
+        /// The country column's slot (issue 14), if the list has one.
+        var countrySlot: Int? = nil
+    }
+
+    /// The copied rows, a plain value: the reader fills it as a local variable (no exclusivity
+    /// check per access, as on a class's properties).
+    struct Rows {
+        var count = 0
+        var lines: [Int] = []
+        var duplicateOf: [Int] = []
+        var blank: [Bool] = []
+        var bytes: [UInt8] = []
+        /// Field k of row r ends at ends[r × slots + k] in `bytes` and starts where the one before ends.
+        var ends: [Int] = []
+
+        mutating func removeAll() {
+            count = 0
+            lines.removeAll(keepingCapacity: true)
+            duplicateOf.removeAll(keepingCapacity: true)
+            blank.removeAll(keepingCapacity: true)
+            bytes.removeAll(keepingCapacity: true)
+            ends.removeAll(keepingCapacity: true)
+        }
+
+        /// Copies the list's current row.
+        @inline(__always)
+        mutating func add(_ list: ContactListReader, columns: [Int], line: Int, duplicateOf first: Int) {
+            lines.append(line)
+            duplicateOf.append(first)
+            let phone = list.trimmed(columns[0])
+            bytes.append(contentsOf: phone)
+            ends.append(bytes.count)
+            for k in 1..<columns.count {
+                bytes.append(contentsOf: list.trimmed(columns[k]))
+                ends.append(bytes.count)
+            }
+            blank.append(phone.isEmpty && list.isBlankRow())
+            count += 1
+        }
+    }
+
+    let layout: Layout
+    var rows = Rows()
+    var output: CampaignRowOutput
+
+    init(_ layout: Layout, context: CampaignRowContext) {
+        self.layout = layout
+        output = CampaignRowOutput(context)  // its own copies of the context's caches
+    }
+
+    var count: Int { rows.count }
+
+    func reset() {
+        rows.removeAll()
+        output.reset()
+    }
+
+    /// Classifies and renders every row (on a worker thread, or the reader's with 0 workers).
+    func process(_ context: CampaignRowContext) {
+        var out = CampaignRowOutput()
+        swap(&out, &output)
+        let slots = layout.columns.count
+        let slotOf = layout.slotOf
+        let countrySlot = layout.countrySlot
+        let rows = self.rows
+        rows.bytes.withUnsafeBufferPointer { all in
+            rows.ends.withUnsafeBufferPointer { ends in
+                for r in 0..<rows.count {
+                    let base = r * slots
+                    func cell(_ slot: Int) -> UnsafeBufferPointer<UInt8> {
+                        let i = base + slot
+                        let start = i == 0 ? 0 : ends[i - 1]
+                        return UnsafeBufferPointer(rebasing: all[start..<ends[i]])
+                    }
+                    out.listRow(line: rows.lines[r], phone: cell(0), rowIsBlank: rows.blank[r], duplicateOf: rows.duplicateOf[r], context: context,
+                                  countryCell: countrySlot.map(cell)) { column in
+                        column < slotOf.count && slotOf[column] >= 0 ? cell(slotOf[column]) : UnsafeBufferPointer(start: nil, count: 0)
+                    }
+                }
+            }
+        }
+        swap(&out, &output)
+    }
+}
+
+/// The ordered writer: appends processed chunks' rows to the campaign's files, in the order the
+/// pipeline hands them over (input order), and adds up their figures and list check.
+/// Feature hooks: the numbers sent go to `keys` (issue 17); a scheduled campaign's send rows go to
+/// the send file of their time and its held rows to the held report (`scheduled`, issue 16); a
+/// preview's rows go to `preview` and no file is written (`outputs` is nil then, issue 14).
+struct CampaignOrderedWriter {
+    let outputs: CampaignOutputs?
+    var keys: CampaignKeys? = nil
+    var scheduled: ScheduledSend? = nil
+    var preview: PreviewRows? = nil
+    var tally = CampaignTally()
+    var check = ListCheck()
+
+    init(outputs: CampaignOutputs?) { self.outputs = outputs }
+
+    mutating func publish(_ chunk: CampaignChunk) throws(OptoutError) {
+        try publish(chunk.output)
+    }
+
+    mutating func publish(_ rows: CampaignRowOutput) throws(OptoutError) {
+        tally.add(rows.tally)
+        check.append(rows.check)
+        if let preview { preview.add(rows.preview); return }  // preview hook: no file
+        if let keys { for key in rows.keys { try keys.append(key) } }  // issue 17 hook
+        if let scheduled {  // quiet hours hook: each send row into the file of its time; held rows
+            var start = 0
+            for (seconds, end) in rows.slots {
+                try scheduled.write(Array(rows.send[start..<end]), at: Timestamp(seconds: seconds))
+                start = end
+            }
+            for held in rows.held { try scheduled.hold(line: held.line, phone: held.phone, reason: held.reason) }
+        } else if !rows.send.isEmpty {
+            try outputs?.sendFile.writeBlock(rows.send)
+        }
+        if !rows.links.isEmpty { try outputs?.linksFile?.writeBlock(rows.links) }
+        if !rows.skipped.isEmpty { try outputs?.skippedFile.writeBlock(rows.skipped) }
+    }
+}

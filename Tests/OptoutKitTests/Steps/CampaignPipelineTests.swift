@@ -1,0 +1,98 @@
+// The campaign pipeline (Steps/CampaignPipeline.swift) on several threads writes byte for byte
+// what it writes on one: the real binary runs the same 200k-row workspace with 0 workers, and
+// with 2 and 3 workers and tiny or odd chunk sizes (duplicates, quoted line breaks and every
+// skip reason then fall across chunk boundaries).
+
+import Foundation
+import Testing
+import OptoutBase
+import OptoutTestSupport
+
+@Suite struct CampaignPipelineTests {
+    static let settings = """
+    { "default_country": "US", "optout_link_base": "https://acme.link/u/", "settle_seconds": 0 }
+    """
+
+    /// A 200k-row list with every row kind, deterministic.
+    static func list(rows: Int) -> (list: String, stops: String) {
+        var out = "first_name,phone,city,note\r\n"
+        var stops = "from,timestamp,text\n"
+        var state: UInt64 = 42
+        func next() -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return state >> 33 }
+        let names = ["Amelia", "Zoë", "Łukasz", "李娜", "José", "Olivia", "", "Noah", "Ава", "Chloé"]
+        var recent: [String] = []
+        for i in 0..<rows {
+            let exchange = 200 + Int(next() % 700), subscriber = Int(next() % 10000)
+            let digits = "212\(exchange)\(String(format: "%04d", subscriber))"
+            var phone: String
+            switch i % 4 {
+            case 0: phone = "+1 212-\(exchange)-\(String(format: "%04d", subscriber))"
+            case 1: phone = "(212) \(exchange)-\(String(format: "%04d", subscriber))"
+            case 2: phone = digits
+            default: phone = "1-212-\(exchange)-\(String(format: "%04d", subscriber))"
+            }
+            let name = names[Int(next() % UInt64(names.count))]
+            var city = "Leeds"
+            let kind = next() % 100
+            switch kind {
+            case 0..<3: phone = recent.isEmpty ? phone : recent[Int(next() % UInt64(recent.count))]  // a duplicate, often a few rows back
+            case 3..<5: phone = "12345"                                          // invalid
+            case 5: phone = "not a number"
+            case 6: out += ",,,\r\n"; continue                                   // blank row
+            case 7: phone = ""                                                   // no phone, other fields set
+            case 8: city = "\"Line one\r\nline \"\"two\"\"\""                    // quoted, line break, quotes
+            case 9: stops += "+1\(digits),2026-11-25T18:02:11Z,STOP\n"           // opted out
+            case 10: city = String(repeating: "Llanfair", count: 60)             // message too long
+            default: break
+            }
+            if kind >= 3 { recent.append(phone); if recent.count > 40 { recent.removeFirst() } }
+            out += "\(name),\(phone),\(city),n\(i)\r\n"
+        }
+        return (out, stops)
+    }
+
+    static let outputs = ["outbox/send/promo.csv", "outbox/links/promo.csv", "outbox/reports/promo-skipped.csv",
+                          "outbox/reports/promo.txt", "outbox/reports/list-big.txt"]
+
+    @Test func severalWorkersWriteWhatOneThreadWrites() throws {
+        if let reason = OptoutCLI.missingReason { print(reason); return }
+        let base = NSTemporaryDirectory() + "optout-pipeline-" + UUID().uuidString
+        defer { Tree.remove(base) }
+        let reference = base + "/reference"
+        _ = try OptoutCLI.run(["init", reference])
+        try Tree.write("\(reference)/inbox/settings.json", Self.settings)
+        let (list, stops) = Self.list(rows: 200_000)
+        try Tree.write("\(reference)/inbox/stops/tollfree.csv", stops)
+        // The link key is made by a first run, so that every copy shares it (and its tokens).
+        try Tree.write("\(reference)/inbox/lists/seed.csv", "phone\n+12127364100\n")
+        try Tree.write("\(reference)/inbox/campaigns/first.txt", "list: seed\n\nHello, reply STOP or {optout}\n")
+        #expect(try OptoutCLI.runWorkspace(reference).status == 0)
+        try Tree.write("\(reference)/inbox/lists/big.csv", list)
+        try Tree.write("\(reference)/inbox/campaigns/promo.txt",
+                       "list: big\nmax_segments: 2\n\nHi {first_name|there} from {city}, order ships. Reply STOP or {optout}\n")
+        let trials = [("2", "2", "7"), ("3", "3", "1000")]
+        for (name, _, _) in trials { try Tree.copy(reference, to: base + "/" + name) }
+
+        let one = try OptoutCLI.runWorkspace(reference, environment: ["OPTOUT_CAMPAIGN_WORKERS": "0"])
+        #expect(one.status == 0, "\(one.stderr)")
+        let expected = Self.outputs.map { Tree.read("\(reference)/\($0)") }
+        // The reference holds every row kind (so equal files prove something).
+        let skipped = try #require(expected[2])
+        for reason in ["duplicate of line", "opted out on", "blank row", "message too long", ",not a number,", ",12345,"] {
+            #expect(skipped.contains(reason), "no row skipped as \(reason)")
+        }
+        let send = try #require(expected[0])
+        #expect(send.contains("UCS-2") && send.contains("GSM-7") && send.contains("Line one\r\nline \"\"two\"\""))
+        #expect(send.split(separator: "\n").count > 150_000)
+
+        for (name, workers, chunk) in trials {
+            let run = try OptoutCLI.runWorkspace(base + "/" + name,
+                                                 environment: ["OPTOUT_CAMPAIGN_WORKERS": workers, "OPTOUT_CAMPAIGN_CHUNK_ROWS": chunk])
+            #expect(run.status == 0, "\(run.stderr)")
+            for (file, want) in zip(Self.outputs, expected) {
+                let got = Tree.read("\(base)/\(name)/\(file)")
+                #expect(got != nil && got == want, "\(file) differs with \(workers) workers, chunks of \(chunk) rows")
+            }
+        }
+    }
+}
