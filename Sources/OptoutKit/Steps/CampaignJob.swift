@@ -172,7 +172,7 @@ package enum CampaignJob {
         // issue 17 hook: the record of numbers sent is durable before any output appears.
         try keys?.finish(CampaignKeysFacts(name: summary.name, builtAt: state.now, template: templatePath, rowsSent: summary.toSend, ledgerSeq: state.ledger.lastSeq))
         if let scheduled {  // quiet hours hook: the timed send files and the held report instead of the send file
-            summary.outputs += scheduled.groups.map(\.path) + (scheduled.heldPath.map { [$0] } ?? [])
+            summary.outputs += scheduled.groups.map(\.path) + [scheduled.heldPath, scheduled.heldWorkbookPath].compactMap { $0 }
         } else {
             summary.outputs.append(state.display(outputs.sendPath))
         }
@@ -193,6 +193,7 @@ package enum CampaignJob {
             case .skippedWorkbook: try PeopleWorkbookTwin.write(csvPath: outputs.skippedPath, modified: state.now, sheetName: "skipped")
             case .send: if scheduled == nil { try outputs.sendFile.commit() }
             case .held: try scheduled?.commitHeld()  // quiet hours hook (ScheduledSend)
+            case .heldWorkbook: break  // written by commitHeld, right after the held report
             case .later: try scheduled?.commitLater()
             }
         }

@@ -18,7 +18,8 @@ package enum InterruptedCampaign {
         [ws.campaignKeysFile(name), "\(ws.linksFolder)/\(name).csv", "\(ws.sendFolder)/\(name).csv",
          "\(ws.reportsFolder)/\(name)-skipped.csv", "\(ws.reportsFolder)/\(name)-skipped.xlsx", "\(ws.reportsFolder)/\(name).txt"]
             // Quiet hours: a scheduled campaign's held report and timed send files (ScheduledSend).
-            + ["\(ws.root)/\(OutputNames.campaignPath(.held, name: name))"] + ScheduledSend.existingFiles(name: name, root: ws.root)
+            + ["\(ws.root)/\(OutputNames.campaignPath(.held, name: name))", "\(ws.root)/\(OutputNames.campaignPath(.heldWorkbook, name: name))"]
+            + ScheduledSend.existingFiles(name: name, root: ws.root)
     }
 
     /// Removes what an earlier, interrupted attempt of this campaign published (called when the

@@ -185,10 +185,15 @@ package final class ScheduledSend {
 
     /// The held report's path (relative to the root), when a recipient was held.
     package var heldPath: String? { heldRows > 0 ? OutputNames.campaignPath(.held, name: name) : nil }
+    /// The held report's .xlsx twin, when there is a held report.
+    package var heldWorkbookPath: String? { heldPath.map { PeopleWorkbookTwin.path(for: $0) } }
 
     /// Publishes the held report (when a recipient was held).
     package func commitHeld() throws(OptoutError) {
-        try heldFile?.commit()
+        guard let heldFile else { return }
+        try heldFile.commit()
+        // Its .xlsx twin, for people (PeopleWorkbookTwin), right after it.
+        try PeopleWorkbookTwin.write(csvPath: "\(root)/\(OutputNames.campaignPath(.held, name: name))", modified: start, sheetName: "held")
     }
 
     /// Publishes the send files, earliest first; then removes this campaign's send files of other

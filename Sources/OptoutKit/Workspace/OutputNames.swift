@@ -36,7 +36,7 @@ package struct OutputName: Sendable {
 package enum CampaignOutput: Sendable, Equatable {
     case links, report, skipped, skippedWorkbook, send
     /// Quiet hours (ScheduledSend): recipients held for an unknown zone, and the scheduled send files.
-    case held, later
+    case held, heldWorkbook, later
 }
 
 package enum OutputNames {
@@ -58,6 +58,7 @@ package enum OutputNames {
         (.skippedWorkbook, OutputName(folder: "outbox/reports", pattern: "<name>-skipped.xlsx")),
         // A scheduled campaign (send_at) writes these two instead of the send file (ScheduledSend).
         (.held, OutputName(folder: "outbox/reports", pattern: "<name>-held.csv")),
+        (.heldWorkbook, OutputName(folder: "outbox/reports", pattern: "<name>-held.xlsx")),
         (.send, OutputName(folder: "outbox/send", pattern: "<name>.csv")),
         (.later, OutputName(folder: "outbox/send/later", pattern: "<name>@<time>.csv")),
     ]

@@ -8,6 +8,7 @@
 // ("next 10:00 ..."), a bad send_at header rejected with its line, and no send_at = no change.
 import Foundation
 import Testing
+@testable import OptoutBase
 @testable import OptoutKit
 import OptoutTestSupport
 
@@ -106,6 +107,12 @@ import OptoutTestSupport
         #expect(held.hasPrefix("\u{FEFF}line,phone,reason\r\n"))
         #expect(held.contains("13,'+15555550123,time zone unknown for this number while a sending-hours rule applies; not sent (fail closed)\r\n"), "\(held)")
         #expect(held.split(separator: "\r\n").count == 2)
+        // Its .xlsx twin holds the same cells (the number as text, no guard apostrophe).
+        let heldBook = try SheetWorkbooks.open(path: "\(root)/outbox/reports/sunday-held.xlsx")
+        var heldCells: [[String]] = []
+        try heldBook.read(heldBook.sheets[0]) { heldCells.append($0.cells) }
+        #expect(heldCells == (try WorkbookTwinEndToEndTests.records(Array(held.utf8), unguard: true)))
+        #expect(heldCells.last?[1] == "+15555550123")
         // The invalid state is skipped with its reason (fail closed).
         let skipped = try #require(Tree.read("\(root)/outbox/reports/sunday-skipped.csv"))
         #expect(skipped.contains("12,'+14155550111,\"state \"\"Texas\"\" is not a two-letter US state code (e.g. TX); the row's sending hours cannot be checked\"\r\n"), "\(skipped)")

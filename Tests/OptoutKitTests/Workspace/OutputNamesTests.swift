@@ -174,13 +174,13 @@ import OptoutTestSupport
 @Suite struct CampaignPublishOrderTests {
     @Test func theCampaignTableIsInPublishOrderWithTheSendFileLast() {
         // A scheduled campaign (quiet hours) writes its held report, then its timed send files, instead of the send file.
-        #expect(OutputNames.campaignTable.map(\.kind) == [.links, .report, .skipped, .skippedWorkbook, .held, .send, .later])
+        #expect(OutputNames.campaignTable.map(\.kind) == [.links, .report, .skipped, .skippedWorkbook, .held, .heldWorkbook, .send, .later])
         #expect(OutputNames.campaignPath(.skippedWorkbook, name: "spring") == "outbox/reports/spring-skipped.xlsx")
         #expect(OutputNames.laterPath(name: "spring", time: "20261129T143000Z") == "outbox/send/later/spring@20261129T143000Z.csv")
         #expect(OutputNames.campaignPath(.held, name: "spring") == "outbox/reports/spring-held.csv")
         #expect(OutputNames.campaignPath(.send, name: "spring") == "outbox/send/spring.csv")
         #expect(OutputNames.campaignPath(.skipped, name: "spring") == "outbox/reports/spring-skipped.csv")
-        #expect(OutputNames.campaign.map(\.pattern) == ["<name>.csv", "<name>.txt", "<name>-skipped.csv", "<name>-skipped.xlsx", "<name>-held.csv", "<name>.csv"])
+        #expect(OutputNames.campaign.map(\.pattern) == ["<name>.csv", "<name>.txt", "<name>-skipped.csv", "<name>-skipped.xlsx", "<name>-held.csv", "<name>-held.xlsx", "<name>.csv"])
         // Every campaign name fits 212 bytes (-skipped.xlsx); a scheduled one, whose files carry "@<time>", 204.
         #expect(OutputNames.longestCampaignName == 212)
         #expect(OutputNames.longestScheduledCampaignName == 204)
