@@ -153,6 +153,9 @@ package final class ContactListReader {
 
     /// Line of the current row.
     package var line: Int { reader.line }
+    /// The row a spreadsheet shows for the current row (a `sep=` line and the extra lines of a
+    /// multi-line cell are not rows): what list reports and skipped rows name (issue 14 item 5).
+    package var row: Int { reader.row }
     package var bytesRead: Int { reader.bytesRead }
 
     /// Advances to the next data row; false at the end. Throws for a file-level CSV error.

@@ -1,7 +1,7 @@
 // Duplicate finder: which rows of a contact list repeat an earlier row's number, in bounded memory.
 // Input: a list file (read with ContactListReader), optionally the link index. Output: a
 // `DuplicateLines` cursor answering, for rows asked in file order, "is this line a duplicate, and of
-// which line?", and (optionally) the list's numbers that the link index does not hold yet.
+// which line?" (lines are the rows a spreadsheet shows: ContactListReader.row), and (optionally) the list's numbers that the link index does not hold yet.
 // How: one pass (phone cells parsed on worker threads, OrderedWorkers) writes (number, line) pairs
 // in list order into P partition files by a hash of the number; each
 // partition is then deduplicated with a small in-memory table; duplicates are written per partition
@@ -252,7 +252,7 @@ package enum DuplicateFinder {
             chunk.reset()
             while chunk.count < options.chunkRows {
                 guard try reader.next() else { atEnd = true; break }
-                chunk.add(reader.trimmed(reader.phoneColumn), line: reader.line,
+                chunk.add(reader.trimmed(reader.phoneColumn), line: reader.row,
                           country: reader.country.map { reader.trimmed($0.index) })  // country column hook (issue 14)
             }
             if chunk.count > 0 { try workers.submit(chunk, deliver: partitionNumbers) }

@@ -63,7 +63,7 @@ enum CampaignPipeline {
             swap(&rows, &chunk.rows)
             while rows.count < options.chunkRows {
                 guard try list.next() else { atEnd = true; break }
-                let line = list.line
+                let line = list.row  // the spreadsheet's row, as DuplicateFinder numbers them
                 let first = try duplicates?.firstLine(ifDuplicate: line) ?? 0
                 rows.add(list, columns: columns, line: line, duplicateOf: first)
                 rowsRead += 1

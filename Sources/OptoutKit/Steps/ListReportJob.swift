@@ -67,7 +67,7 @@ package enum ListReportJob {
         }
         do {
             while try reader.next() {
-                let line = reader.line
+                let line = reader.row  // the spreadsheet's row (issue 14 item 5)
                 switch reader.number() {
                 case .blank: check.blank(line)
                 case .invalid(let rejection): check.invalid(line, raw: reader.rawPhone(), rejection)
