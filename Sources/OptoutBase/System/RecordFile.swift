@@ -122,16 +122,7 @@ package final class RecordFile {
         var window = min(size, 1 << 16)
         while window > 0 {
             let start = size - window
-            var bytes = [UInt8](repeating: 0, count: window)
-            var offset = 0
-            while offset < window {
-                let got = valueOrErrno { bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + offset, window - offset, off_t(start + offset)) } }
-                switch got {
-                case .success(let n) where n > 0: offset += n
-                case .success: throw .io(path: path, reason: "the file shrank while it was read")
-                case .failure(let failure): throw .io(path: path, reason: failure.description)
-                }
-            }
+            let bytes = try preadFully(fd, count: window, at: start, path: path, endedEarly: "the file shrank while it was read")
             // Complete lines of the window, last first (the first is partial unless the window starts the file).
             var lineEnd = bytes.lastIndex(of: 0x0A)
             while let end = lineEnd {

@@ -39,3 +39,19 @@ package func valueOrErrno<I: FixedWidthInteger>(retryOnInterrupt: Bool = true, _
         return .failure(Errno(code))
     }
 }
+
+/// Reads exactly `count` bytes of `fd` at `offset` (pread(2), short reads and EINTR retried).
+/// Failures: `OptoutError.io` naming `path`, with `endedEarly` when the file has fewer bytes.
+package func preadFully(_ fd: Int32, count: Int, at offset: Int, path: String, endedEarly: String) throws(OptoutError) -> [UInt8] {
+    var bytes = [UInt8](repeating: 0, count: count)
+    var got = 0
+    while got < count {
+        let result = valueOrErrno { bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + got, count - got, off_t(offset + got)) } }
+        switch result {
+        case .success(let n) where n > 0: got += n
+        case .success: throw .io(path: path, reason: endedEarly)
+        case .failure(let failure): throw .io(path: path, reason: failure.description)
+        }
+    }
+    return bytes
+}

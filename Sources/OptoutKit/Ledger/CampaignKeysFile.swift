@@ -56,17 +56,7 @@ package final class CampaignKeysFile {
     }
 
     private static func read(_ fd: Int32, at offset: Int, count: Int, path: String) throws(OptoutError) -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: count)
-        var got = 0
-        while got < count {
-            let result = valueOrErrno { bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + got, count - got, off_t(offset + got)) } }
-            switch result {
-            case .success(let n) where n > 0: got += n
-            case .success: throw .io(path: path, reason: "the file ended early")
-            case .failure(let failure): throw .io(path: path, reason: failure.description)
-            }
-        }
-        return bytes
+        try preadFully(fd, count: count, at: offset, path: path, endedEarly: "the file ended early")
     }
 
     /// The key at `index` (0-based, ascending).
