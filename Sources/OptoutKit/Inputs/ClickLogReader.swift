@@ -3,7 +3,7 @@
 //   - an nginx/Apache access log in "combined" (or "common") format, plain text:
 //       127.0.0.1 - - [26/Nov/2026:17:40:45 +0000] "POST /u/Ab3dE5gH7j HTTP/1.1" 200 612 "-" "Mozilla/5.0 ..."
 //     (gzip-compressed logs, access.log.2.gz, are decompressed first: CompressedLog);
-//   - or CSV with a header: time and token or url, optional method/action, user_agent, ip, status.
+//   - or CSV with a header: time and token or url, a method/action column (without one the file is rejected: a view cannot be told from a confirmation), optional user_agent, ip, status.
 // Output: one `ClickRequest` per log line or row, handed to a visitor (streaming: nothing per line
 // is kept here), and row problems (unreadable lines) as diagnostics. What a request means (view,
 // confirmation, bot, unknown token) is decided by ClickIntake, not here.
@@ -55,8 +55,6 @@ package struct ClickLogSummary: Sendable {
     package var format: ClickLogFormat = .combined
     package var lines = 0
     package var rowProblems: [Diagnostic] = []
-    /// CSV only: the file had no method/action column, so no row could be a confirmation.
-    package var noActionColumn = false
 }
 
 package struct ClickLogReader {
@@ -255,11 +253,14 @@ package struct ClickLogReader {
             guard let time = ColumnNames.find(ColumnNames.time, in: headers) else {
                 throw InputError(line: reader.line, reason: "no time column (expected time, timestamp or date; found \(Diagnostics.list(headers)))")
             }
-            let action = ColumnNames.find(ClickLogReader.actionColumns, in: headers)
+            // Without a method or action column a view cannot be told from a confirmed opt-out:
+            // the file is rejected whole (fail open for opt-outs: a person adds the column).
+            guard let action = ColumnNames.find(ClickLogReader.actionColumns, in: headers) else {
+                throw InputError(line: reader.line, reason: "no method or action column (found \(Diagnostics.list(headers))): a view cannot be told from a confirmed opt-out, so nothing from this file was used; add an action column (\"confirm\" for a confirmed opt-out, \"view\" for a view) and drop the file again")
+            }
             let agent = ColumnNames.find(ClickLogReader.agentColumns, in: headers)
             let ip = ColumnNames.find(ClickLogReader.ipColumns, in: headers)
             let status = ColumnNames.find(ClickLogReader.statusColumns, in: headers)
-            summary.noActionColumn = action == nil
             while try reader.next() {
                 if reader.fieldCount == 1 && reader.field(0).isEmpty { continue }
                 func value(_ index: Int?) -> String {
@@ -269,8 +270,7 @@ package struct ClickLogReader {
                 let target = token.map { value($0) } ?? value(url)
                 let method = value(action)
                 let word = method.lowercased().filter { $0.isLetter }
-                let kind: ClickAction = action == nil ? .view
-                    : ClickLogReader.confirmWords.contains(word) ? .confirm
+                let kind: ClickAction = ClickLogReader.confirmWords.contains(word) ? .confirm
                     : ClickLogReader.viewWords.contains(word) ? .view : .other
                 let rawTime = value(time)
                 summary.lines += 1
@@ -285,10 +285,6 @@ package struct ClickLogReader {
             throw error
         } catch {
             throw InputError(line: nil, reason: "\(error)")
-        }
-        if summary.noActionColumn {
-            summary.rowProblems.append(Diagnostic(.error, SourceLocation(file: displayName),
-                "no method or action column: its \(Diagnostics.count(summary.lines, "row")) \(summary.lines == 1 ? "was" : "were") counted as \(summary.lines == 1 ? "a view" : "views"), none as confirmations; add an action column with \"confirm\" for confirmed opt-outs and drop the file again"))
         }
         return summary
     }

@@ -78,6 +78,12 @@ package enum CampaignJob {
         try pass(recipients, template: template, duplicates: duplicates, context: context,
                  outputName: outputName, state: state, writer: &writer)
         writer.tally.apply(to: &summary)
+        // A list with no row, or no row with a valid number, is not sent to: rejected (ListUsability).
+        if let list = recipients.list, let reason = ListUsability.unusableReason(
+            rows: writer.tally.rows, blank: writer.tally.skipped[CampaignSkip.blank.rawValue], invalid: writer.tally.skipped[CampaignSkip.invalid.rawValue],
+            phoneColumn: ListFormat(list).phoneColumnName, problems: writer.check.problems) {
+            throw CampaignRejection(reasons: ["list \"\(template.list ?? "")\" cannot be used: \(recipients.listDisplay): \(reason)"])
+        }
         let check = writer.check
         writer.scheduled?.fill(&summary)  // quiet hours hook
         if let warning = summary.ucs2.warning(recipients: summary.toSend + (summary.skipped[skipTooLong] ?? 0)) { summary.warnings.append(warning) }  // UCS-2 culprits (issue 14)

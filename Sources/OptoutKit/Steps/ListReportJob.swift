@@ -3,8 +3,8 @@
 // the list). Output: outbox/reports/list-<name>.txt — rows, textable numbers, and every row-level
 // problem with its line (blank, invalid, spreadsheet damage, duplicate, opted out) — written once
 // per version of the list (a changed list gets list-<name>-2.txt, never overwriting).
-// Failures: a file-level problem (no phone column, undecodable, unterminated quote) moves the list
-// to inbox/lists/rejected/ with <file>.error.txt.
+// Failures: a file-level problem (no phone column, undecodable, unterminated quote, no row with a
+// valid number: ListUsability) moves the list to inbox/lists/rejected/ with <file>.error.txt.
 
 import OptoutPhone
 import OptoutBase
@@ -85,6 +85,11 @@ package enum ListReportJob {
             throw error
         } catch {
             try log.reject(file, kind: .lists, reasons: ["\(error)"], in: ws)
+            return nil
+        }
+        // No row, or no row with a valid number: the wrong file or column, rejected whole (ListUsability).
+        if let reason = check.unusableReason(phoneColumn: ListFormat(reader).phoneColumnName) {
+            try log.reject(file, kind: .lists, reasons: [reason], in: ws)
             return nil
         }
         return try write(file, reader: reader, check: check, state: state, sheet: source.sheetFile)

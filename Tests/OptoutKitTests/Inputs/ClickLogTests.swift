@@ -149,12 +149,18 @@ let browserAgent = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 
         #expect(t.list("outbox/reports").filter { $0.hasPrefix("clicks-") }.count == 2)
     }
 
-    @Test func csvWithoutAnActionColumnCountsViewsAndSaysSo() throws {
+    @Test func csvWithoutAnActionColumnIsRejectedWhole() throws {
         let (t, links) = try campaignWorkspace()
         try t.write("inbox/clicks/tokens.csv", "time,token\n2026-11-26T17:00:00Z,\(links[0][1])\n")
         let report = try t.run()
+        // A view cannot be told from a confirmation: nothing is used, a person is told why.
         #expect(report.newOptOuts == 0)
-        #expect(report.diagnostics.contains { $0.severity == .error && $0.message.contains("no method or action column") })
+        #expect(report.rejectedInputs == 1)
+        #expect(t.list("inbox/clicks/rejected").contains("tokens.csv"))
+        let why = t.read("inbox/clicks/rejected/tokens.csv.error.txt") ?? ""
+        #expect(why.contains("line 1: no method or action column (found time, token)"))
+        #expect(why.contains("add an action column"))
+        #expect(!t.list("outbox/reports").contains { $0.hasPrefix("clicks-") })
     }
 
     /// gzip -c of `text` (the system tool, as logrotate uses); nil when it is missing.
