@@ -45,8 +45,13 @@ final class CampaignRowContext: @unchecked Sendable {
     }
 
     func optedOutReason(_ number: PhoneNumber) -> String {
-        guard let since = ledger.state.state(of: number) else { return "opted out" }
-        return "opted out on \(since.since.iso8601) (\(since.source.webhookName ?? "import"))"
+        guard let state = ledger.state.state(of: number) else { return "opted out" }
+        return Self.optedOutReason(state)
+    }
+
+    /// The reason of a row skipped as opted out: it depends on the time and source only.
+    static func optedOutReason(_ state: NumberState) -> String {
+        "opted out on \(state.since.iso8601) (\(state.source.webhookName ?? "import"))"
     }
 }
 
@@ -136,6 +141,7 @@ struct CampaignRowOutput {
     private var country: CountryColumn?
     private var router: ScheduledSend.Router?
     private var text: [UInt8] = []
+    private var lastOptOut: (since: Timestamp, source: EventSource, reason: String)? = nil
     private var row: [UInt8] = []
     private static let machine = CSVWriter(audience: .machine)
     private static let people = CSVWriter(audience: .people)
@@ -207,12 +213,22 @@ struct CampaignRowOutput {
                 skip(line, number.e164, .duplicate, "duplicate of line \(duplicateOf)")
             } else if context.ledger.isOptedOut(number) {
                 if context.checksList { check.optedOut(line, number) }
-                skip(line, number.e164, .optedOut, context.optedOutReason(number))
+                skip(line, number.e164, .optedOut, optedOutReason(number, context: context))
             } else {
                 if context.checksList { check.textable() }
                 recipient(number, line: line, context: context, fields: fields)
             }
         }
+    }
+
+    /// `CampaignRowContext.optedOutReason`, the last one reused while the time and source are the
+    /// same (an import opts out thousands of numbers at one time): one String per distinct opt-out.
+    private mutating func optedOutReason(_ number: PhoneNumber, context: CampaignRowContext) -> String {
+        guard let state = context.ledger.state.state(of: number) else { return "opted out" }
+        if let last = lastOptOut, last.since == state.since, last.source == state.source { return last.reason }
+        let reason = CampaignRowContext.optedOutReason(state)
+        lastOptOut = (state.since, state.source, reason)
+        return reason
     }
 
     mutating func skip(_ line: Int, _ phone: String, _ kind: CampaignSkip, _ reason: String) {
