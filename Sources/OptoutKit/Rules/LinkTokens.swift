@@ -49,14 +49,23 @@ package struct LinkTokens: Sendable {
     /// no buffer on the heap, the shared 16-byte prefix hashed once).
     @inline(__always)
     package func writeToken(e164: UnsafeRawBufferPointer, to out: UnsafeMutablePointer<UInt8>) {
-        var value = prf.tag(UnsafeRawBufferPointer(rebasing: e164[1...]))  // the digits after "+"
+        let value = prf.tag(UnsafeRawBufferPointer(rebasing: e164[1...]))  // the digits after "+"
+        // The last 10 base-62 digits of the tag, as two independent 5-digit halves in 32 bits
+        // (62^5 < 2^32): the same digits as dividing the tag by 62 ten times, half the latency.
+        let tail = value % LinkTokens.base62Power10
+        var high = UInt32(truncatingIfNeeded: tail / LinkTokens.base62Power5)
+        var low = UInt32(truncatingIfNeeded: tail % LinkTokens.base62Power5)
         let alphabet = LinkTokens.alphabet.utf8Start
-        for i in stride(from: LinkTokens.length - 1, through: 0, by: -1) {
-            let q = value / 62
-            out[i] = alphabet[Int(truncatingIfNeeded: value &- q &* 62)]
-            value = q
+        for i in stride(from: 4, through: 0, by: -1) {
+            let qh = high / 62, ql = low / 62
+            out[i] = alphabet[Int(truncatingIfNeeded: high &- qh &* 62)]
+            out[i + 5] = alphabet[Int(truncatingIfNeeded: low &- ql &* 62)]
+            high = qh
+            low = ql
         }
     }
+    private static let base62Power5: UInt64 = 916_132_832  // 62^5
+    private static let base62Power10: UInt64 = 839_299_365_868_340_224  // 62^10
 
     /// The token for a number, as bytes appended to `out`.
     package func appendToken(for number: PhoneNumber, to out: inout [UInt8]) {

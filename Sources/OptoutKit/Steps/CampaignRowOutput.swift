@@ -210,10 +210,10 @@ struct CampaignRowOutput {
         case .number(let number):
             if duplicateOf > 0 {
                 if context.checksList { check.duplicate(line, number, of: duplicateOf) }
-                skip(line, number.e164, .duplicate, "duplicate of line \(duplicateOf)")
+                skip(line, number, .duplicate, "duplicate of line \(duplicateOf)")
             } else if context.ledger.isOptedOut(number) {
                 if context.checksList { check.optedOut(line, number) }
-                skip(line, number.e164, .optedOut, optedOutReason(number, context: context))
+                skip(line, number, .optedOut, optedOutReason(number, context: context))
             } else {
                 if context.checksList { check.textable() }
                 recipient(number, line: line, context: context, fields: fields)
@@ -229,6 +229,15 @@ struct CampaignRowOutput {
         let reason = CampaignRowContext.optedOutReason(state)
         lastOptOut = (state.since, state.source, reason)
         return reason
+    }
+
+    /// A skipped row of a number: its E.164 form written on the stack (no String).
+    mutating func skip(_ line: Int, _ number: PhoneNumber, _ kind: CampaignSkip, _ reason: String) {
+        var stack: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &stack) { raw in
+            let p = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            skip(line, phone: UnsafeBufferPointer(start: p, count: number.writeE164(to: p)), kind, reason)
+        }
     }
 
     mutating func skip(_ line: Int, _ phone: String, _ kind: CampaignSkip, _ reason: String) {
@@ -258,7 +267,7 @@ struct CampaignRowOutput {
         if router != nil {
             let cell = router!.stateColumn.map { String(decoding: fields($0), as: UTF8.self) }
             switch router!.route(number, state: cell) {
-            case .skip(let reason): skip(line, number.e164, .invalidState, reason); return
+            case .skip(let reason): skip(line, number, .invalidState, reason); return
             case .held(let reason): held.append((line, number.e164, reason)); return
             case .at(let time): slot = time.seconds
             }
@@ -298,7 +307,7 @@ struct CampaignRowOutput {
         }
         if count.encoding == .ucs2 { text.withUnsafeBytes { tally.ucs2.record(utf8: $0, count: count, maxSegments: context.maxSegments) } }  // UCS-2 culprits (issue 14)
         if let maxSegments = context.maxSegments, count.segments > maxSegments {
-            skip(line, number.e164, .tooLong, "message too long: \(count.segments) segments (max_segments is \(maxSegments))")
+            skip(line, number, .tooLong, "message too long: \(count.segments) segments (max_segments is \(maxSegments))")
             return
         }
         let linkBase = context.linkBase
