@@ -10,6 +10,10 @@
 // the keys of numbers sent, quiet-hours routing (held rows, each send row's time) and a preview's
 // first rows; the caching parts (CountryColumn, ScheduledSend.Router) are copied per output, so
 // worker threads never share them.
+// Per recipient (issue 13): the number's E.164 bytes and token are written once on the stack, the
+// message is measured from its pieces (`MessagePieces.measure`: only the cells are scanned) and
+// written straight into the send row; it is rendered whole only when a hook needs its text
+// (UCS-2 culprits, previews) or its segments depend on where a pair falls.
 // Failures: none (appends only; the writer does the I/O).
 
 import OptoutPhone
