@@ -1,5 +1,6 @@
-// Reading E.164 numbers that optout itself wrote ("+447911123456") from state-file bytes.
-// Input: bytes. Output: the number's value, or nil when the bytes are not "+" and 2...15 digits.
+// Reading E.164 numbers that optout itself wrote ("+447911123456") from state-file bytes, and
+// writing them as bytes. Input: bytes, or a number. Output: the number's value, or nil when the
+// bytes are not "+" and 2...15 digits; "+<digits>" written at a pointer or appended to a buffer.
 
 extension PhoneNumber {
     /// Fast, strict reader for numbers in optout's own files (not for user input: use the parser).
@@ -16,9 +17,53 @@ extension PhoneNumber {
 }
 
 extension PhoneNumber {
-    /// Appends "+<digits>" to a byte buffer without making a String.
+    /// Two ASCII digits per value 0...99, for writing numbers two digits per division.
+    static let digitPairs: StaticString = "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
+
+    /// Writes "+<digits>" at `out` (room for 21 bytes) and returns the bytes written: two digits
+    /// per division, no buffer on the heap.
+    @inline(__always)
+    package func writeE164(to out: UnsafeMutablePointer<UInt8>) -> Int {
+        var digits = 1
+        var bound: UInt64 = 10
+        while value >= bound && digits < 20 { digits &+= 1; bound = bound &* 10 }
+        out[0] = UInt8(ascii: "+")
+        let pairs = PhoneNumber.digitPairs.utf8Start
+        var v = value
+        var end = digits + 1
+        while v >= 100 {
+            let q = v / 100
+            let r = Int(truncatingIfNeeded: v &- q &* 100) &* 2
+            out[end - 1] = pairs[r + 1]
+            out[end - 2] = pairs[r]
+            end &-= 2
+            v = q
+        }
+        if v >= 10 {
+            let r = Int(truncatingIfNeeded: v) &* 2
+            out[end - 1] = pairs[r + 1]
+            out[end - 2] = pairs[r]
+        } else {
+            out[end - 1] = UInt8(truncatingIfNeeded: v) &+ 0x30
+        }
+        return digits + 1
+    }
+
+    /// Appends "+<digits>" to a byte buffer without making a String (at most the last 16 digits,
+    /// as always: E.164 has at most 15).
     @inline(__always)
     package func appendE164(to out: inout [UInt8]) {
+        guard value < 10_000_000_000_000_000 else { return appendE164Digitwise(to: &out) }
+        var buffer: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &buffer) { raw in
+            let p = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            out.append(contentsOf: UnsafeBufferPointer(start: p, count: writeE164(to: p)))
+        }
+    }
+
+    /// The reference writer (one digit per division), kept for numbers of more than 16 digits and
+    /// for the tests of `writeE164`.
+    package func appendE164Digitwise(to out: inout [UInt8]) {
         out.append(UInt8(ascii: "+"))
         var digits: (UInt64, UInt64) = (0, 0)
         withUnsafeMutableBytes(of: &digits) { d in

@@ -80,6 +80,40 @@ package struct CSVWriter: Sendable {
         out.append(CSVWriter.quote)
     }
 
+    /// Bits of `quoting`: the field holds the delimiter, `"`, CR or LF (so it is quoted), and it
+    /// holds `"` (doubled inside the quotes).
+    package static let needsQuotes: UInt8 = 1, hasQuote: UInt8 = 2
+
+    /// What `appendField` makes of these bytes' content, for a field written in pieces (a leading
+    /// or trailing space, which quotes too, is the caller's to check): `needsQuotes`, `hasQuote`.
+    @inline(__always)
+    package func quoting(_ field: UnsafeBufferPointer<UInt8>) -> UInt8 {
+        var flags: UInt8 = 0
+        for b in field where b == delimiter || b == CSVWriter.quote || b == CSVWriter.cr || b == CSVWriter.lf {
+            flags |= b == CSVWriter.quote ? CSVWriter.needsQuotes | CSVWriter.hasQuote : CSVWriter.needsQuotes
+        }
+        return flags
+    }
+
+    /// Writes `field` at `out` as the inside of a quoted field (every `"` doubled when `hasQuote`);
+    /// returns where it ends. Room: twice the field's length.
+    @inline(__always)
+    package static func writeQuotedInside(_ field: UnsafeBufferPointer<UInt8>, hasQuote: Bool,
+                                          to out: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        guard let base = field.baseAddress, field.count > 0 else { return out }
+        guard hasQuote else {
+            out.update(from: base, count: field.count)
+            return out + field.count
+        }
+        var o = out
+        for b in field {
+            o.pointee = b
+            o += 1
+            if b == quote { o.pointee = b; o += 1 }
+        }
+        return o
+    }
+
     /// Appends the fields as one row (after any fields already in the row), then ends the row.
     package func appendRow(_ fields: [String], to out: inout [UInt8]) {
         for field in fields { appendField(field, to: &out) }

@@ -106,6 +106,89 @@ package enum Segments {
         return parts
     }
 
+    // MARK: - Counting a message from its pieces
+
+    /// The figures of one piece of a message (a literal, a field, a link), so that a message
+    /// rendered from pieces is counted by adding them up (`SegmentPiece.count`): only the pieces
+    /// that change per message are scanned. Exactly `count(utf8:)` of the whole message whenever
+    /// `count` answers; it answers nil (the caller then counts the whole message) when a piece is
+    /// not well-formed UTF-8 (its bytes could join a neighbour's), or when a multipart message
+    /// holds an extension character (GSM-7) or a surrogate pair (UCS-2), where greedy packing
+    /// depends on where the pair falls.
+    package struct Piece: Sendable, Equatable {
+        /// Septets if the piece is GSM-7 (extension characters count 2).
+        package var septets = 0
+        /// UTF-16 code units.
+        package var units = 0
+        /// `notGSM`, `hasExtension`, `hasSurrogates`, `malformed`.
+        package var flags: UInt8 = 0
+        package static let notGSM: UInt8 = 1, hasExtension: UInt8 = 2, hasSurrogates: UInt8 = 4, malformed: UInt8 = 8
+
+        package init() {}
+
+        /// Scans one piece (its own bytes only).
+        package init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+            guard let base = bytes.baseAddress else { return }
+            let n = bytes.count
+            var i = 0, septets = 0, units = 0
+            var flags: UInt8 = 0
+            while i < n {
+                let b0 = UInt32(base[i])
+                if b0 < 0x80 {
+                    let cost = gsmCost(b0)
+                    if cost == 0 { flags |= Piece.notGSM } else if cost == 2 { flags |= Piece.hasExtension }
+                    septets &+= Int(cost)
+                    units &+= 1
+                    i &+= 1
+                    continue
+                }
+                // Multi-byte: the lead byte's length, every continuation byte present, or malformed.
+                let length = b0 < 0xC2 ? 0 : b0 < 0xE0 ? 2 : b0 < 0xF0 ? 3 : b0 < 0xF5 ? 4 : 0
+                guard length > 0, i + length <= n else { flags |= Piece.malformed; break }
+                var ok = true
+                for k in 1..<length where base[i + k] & 0xC0 != 0x80 { ok = false }
+                guard ok else { flags |= Piece.malformed; break }
+                let cost: UInt8
+                if length == 2 {
+                    cost = gsmCost((b0 & 0x1F) << 6 | (UInt32(base[i + 1]) & 0x3F))
+                } else if length == 3 {
+                    cost = b0 == 0xE2 && base[i + 1] == 0x82 && base[i + 2] == 0xAC ? 2 : 0  // the euro sign
+                } else {
+                    cost = 0
+                    flags |= Piece.hasSurrogates
+                    units &+= 1  // two UTF-16 units
+                }
+                if cost == 0 { flags |= Piece.notGSM } else if cost == 2 { flags |= Piece.hasExtension }
+                septets &+= Int(cost)
+                units &+= 1
+                i &+= length
+            }
+            (self.septets, self.units, self.flags) = (septets, units, flags)
+        }
+
+        /// The figures of this piece followed by `other`.
+        @inline(__always)
+        package mutating func add(_ other: Piece) {
+            septets &+= other.septets
+            units &+= other.units
+            flags |= other.flags
+        }
+
+        /// The count of the whole message these pieces make up, or nil: count the rendered message.
+        @inline(__always)
+        package var count: SegmentCount? {
+            if flags & Piece.malformed != 0 { return nil }
+            if flags & Piece.notGSM == 0 {
+                if septets <= gsm7SingleLimit { return SegmentCount(encoding: .gsm7, units: septets, segments: 1) }
+                if flags & Piece.hasExtension != 0 { return nil }
+                return SegmentCount(encoding: .gsm7, units: septets, segments: (septets + gsm7PartLimit - 1) / gsm7PartLimit)
+            }
+            if units <= ucs2SingleLimit { return SegmentCount(encoding: .ucs2, units: units, segments: 1) }
+            if flags & Piece.hasSurrogates != 0 { return nil }
+            return SegmentCount(encoding: .ucs2, units: units, segments: (units + ucs2PartLimit - 1) / ucs2PartLimit)
+        }
+    }
+
     // MARK: - Character table
 
     // Bit n set = scalar (base + n) is in the GSM-7 default alphabet (basic) or the extension

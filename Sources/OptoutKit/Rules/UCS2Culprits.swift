@@ -25,6 +25,59 @@ package struct UCS2Culprits: Sendable, Equatable {
     /// Records one UCS-2 message; `sent`: false when it is skipped as too long.
     package mutating func record(utf8 bytes: UnsafeRawBufferPointer, count: SegmentCount, maxSegments: Int?) {
         guard count.encoding == .ucs2 else { return }
+        guard let (seen, gsmSegments) = Self.scan(bytes) else {
+            return recordDecoding(utf8: bytes, count: count, maxSegments: maxSegments)  // malformed UTF-8
+        }
+        tally(seen: seen, gsmSegments: gsmSegments, count: count, maxSegments: maxSegments)
+    }
+
+    /// The culprits of well-formed UTF-8, and the GSM-7 segments of the message with each culprit
+    /// one septet, straight from the bytes; nil for malformed UTF-8 (then `recordDecoding`).
+    static func scan(_ bytes: UnsafeRawBufferPointer) -> (seen: [UInt32], gsmSegments: Int)? {
+        var seen: [UInt32] = []
+        let n = bytes.count
+        var i = 0, septets = 0, parts = 1, used = 0
+        while i < n {
+            let b0 = UInt32(bytes[i])
+            let value: UInt32
+            if b0 < 0x80 {
+                value = b0
+                i += 1
+            } else {
+                // Strict UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF).
+                let length = b0 >= 0xC2 && b0 <= 0xDF ? 2 : b0 >= 0xE0 && b0 <= 0xEF ? 3 : b0 >= 0xF0 && b0 <= 0xF4 ? 4 : 0
+                guard length > 0, i + length <= n else { return nil }
+                let b1 = UInt32(bytes[i + 1])
+                let low: UInt32 = b0 == 0xE0 ? 0xA0 : b0 == 0xF0 ? 0x90 : 0x80
+                let high: UInt32 = b0 == 0xED ? 0x9F : b0 == 0xF4 ? 0x8F : 0xBF
+                guard b1 >= low, b1 <= high else { return nil }
+                var v = (b0 & (0xFF >> UInt32(length + 1))) << 6 | (b1 & 0x3F)
+                for k in 2..<max(2, length) {
+                    let b = UInt32(bytes[i + k])
+                    guard b & 0xC0 == 0x80 else { return nil }
+                    v = v << 6 | (b & 0x3F)
+                }
+                value = v
+                i += length
+            }
+            var cost = Int(Segments.gsmCost(value))
+            if cost == 0 {
+                if !seen.contains(value) { seen.append(value) }
+                cost = 1  // as if it were "?"
+            }
+            septets += cost
+            if used + cost > Segments.gsm7PartLimit {
+                parts += 1
+                used = cost
+            } else {
+                used += cost
+            }
+        }
+        return (seen, septets <= Segments.gsm7SingleLimit ? 1 : parts)
+    }
+
+    /// `record` through a String (malformed sequences read as U+FFFD, as String decoding does).
+    mutating func recordDecoding(utf8 bytes: UnsafeRawBufferPointer, count: SegmentCount, maxSegments: Int?) {
         var seen: [UInt32] = []
         var asGSM: [UInt8] = []
         asGSM.reserveCapacity(bytes.count)
@@ -36,9 +89,12 @@ package struct UCS2Culprits: Sendable, Equatable {
                 asGSM.append(contentsOf: String(scalar).utf8)
             }
         }
+        tally(seen: seen, gsmSegments: Segments.count(utf8: asGSM).segments, count: count, maxSegments: maxSegments)
+    }
+
+    private mutating func tally(seen: [UInt32], gsmSegments: Int, count: SegmentCount, maxSegments: Int?) {
         for value in seen { characters[value, default: 0] += 1 }
         messages += 1
-        let gsmSegments = Segments.count(utf8: asGSM).segments
         if let maxSegments, count.segments > maxSegments {
             if gsmSegments <= maxSegments { tooLongOnlyByUCS2 += 1 }
         } else {

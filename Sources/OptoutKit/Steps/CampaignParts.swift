@@ -48,14 +48,75 @@ struct CampaignRecipients {
 
 /// The message with placeholders resolved to columns, as plain values over one byte buffer
 /// (literal text and fallbacks): rendering a row then does no reference counting.
+/// Per row, the message is measured from its pieces (`measure`: segment figures, CSV quoting,
+/// length; only the columns' cells are scanned) and written straight into the send row
+/// (`writeCSVField`), byte for byte what `render` + `Segments.count` + `CSVWriter.appendField` give.
 struct MessagePieces {
-    struct Piece { enum Kind { case bytes, column, link }; var kind: Kind; var start = 0; var end = 0; var column = 0; var hasFallback = false }
+    struct Piece {
+        enum Kind { case bytes, column, link }
+        var kind: Kind; var start = 0; var end = 0; var column = 0; var hasFallback = false
+        /// The literal's (text, or a column's fallback) segment figures and CSV quoting.
+        var figures = Segments.Piece()
+        var quoting: UInt8 = 0
+    }
     var literals: [UInt8] = []
     var pieces: [Piece] = []
 
+    /// The opt-out link of every row (the base, then a token of fixed length and alphabet).
+    struct LinkFacts {
+        var figures = Segments.Piece()
+        var quoting: UInt8 = 0
+        var bytes = 0
+        var first: UInt8 = 0, last: UInt8 = 0
+
+        /// `sampleToken`: any token (all share length and alphabet), empty without tokens.
+        init(base: [UInt8], sampleToken: [UInt8]) {
+            let url = base + sampleToken
+            url.withUnsafeBufferPointer { u in
+                figures = Segments.Piece(utf8: u)
+                quoting = CSVWriter(audience: .machine).quoting(u)
+            }
+            bytes = url.count
+            first = url.first ?? 0
+            last = url.last ?? 0
+        }
+
+        /// Writes the url (base + token) as `CSVWriter(.machine).appendField` writes it after a
+        /// delimiter, at `out`; returns where it ends. Room: 2 × base + token + 2.
+        @inline(__always)
+        func writeURLField(base: UnsafeBufferPointer<UInt8>, token: UnsafeBufferPointer<UInt8>,
+                           to out: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+            let space = UInt8(ascii: " ")
+            let quoted = quoting & CSVWriter.needsQuotes != 0 || first == space || last == space
+            var o = out
+            if quoted { o.pointee = UInt8(ascii: "\""); o += 1 }
+            o = CSVWriter.writeQuotedInside(base, hasQuote: quoting & CSVWriter.hasQuote != 0, to: o)
+            o = CSVWriter.writeQuotedInside(token, hasQuote: false, to: o)
+            if quoted { o.pointee = UInt8(ascii: "\""); o += 1 }
+            return o
+        }
+    }
+
+    /// What one row's message is made of, before it is written.
+    struct Measure {
+        var figures = Segments.Piece()
+        /// `CSVWriter.needsQuotes` / `hasQuote` of the whole message, a leading or trailing space included.
+        var quoting: UInt8 = 0
+        var bytes = 0
+    }
+
     init(_ template: CampaignTemplate, list: ContactListReader?) throws {
         var unknown: [String] = []
-        for part in template.parts {
+        self.init(parts: template.parts, unknown: &unknown) { list?.columnIndex($0) }
+        if !unknown.isEmpty, let list {
+            let names = Diagnostics.list(unknown.map { "{\($0)}" }, noun: "placeholders")
+            throw CampaignRejection(reasons: ["line \(template.bodyLine): unknown placeholder \(names); columns of list \"\(template.list ?? "")\": \(Diagnostics.list(list.columns)) (and {optout})"])
+        }
+    }
+
+    /// The pieces of `parts`, each field resolved by `columnIndex`; `unknown`: the names it did not know.
+    init(parts: [TemplatePart], unknown: inout [String], columnIndex: (String) -> Int?) {
+        for part in parts {
             switch part {
             case .text(let t):
                 pieces.append(Piece(kind: .bytes, start: literals.count, end: literals.count + t.utf8.count))
@@ -63,7 +124,7 @@ struct MessagePieces {
             case .optOutLink:
                 pieces.append(Piece(kind: .link))
             case .field(let name, let fallback):
-                if let index = list?.columnIndex(name) {
+                if let index = columnIndex(name) {
                     let f = Array((fallback ?? "").utf8)
                     pieces.append(Piece(kind: .column, start: literals.count, end: literals.count + f.count, column: index, hasFallback: fallback != nil))
                     literals.append(contentsOf: f)
@@ -72,14 +133,18 @@ struct MessagePieces {
                 }
             }
         }
-        if !unknown.isEmpty, let list {
-            let names = Diagnostics.list(unknown.map { "{\($0)}" }, noun: "placeholders")
-            throw CampaignRejection(reasons: ["line \(template.bodyLine): unknown placeholder \(names); columns of list \"\(template.list ?? "")\": \(Diagnostics.list(list.columns)) (and {optout})"])
+        let csv = CSVWriter(audience: .machine)
+        literals.withUnsafeBufferPointer { lit in
+            for i in pieces.indices where pieces[i].kind != .link {
+                let bytes = UnsafeBufferPointer(rebasing: lit[pieces[i].start..<pieces[i].end])
+                pieces[i].figures = Segments.Piece(utf8: bytes)
+                pieces[i].quoting = csv.quoting(bytes)
+            }
         }
     }
 
     /// Renders one recipient's message into `message` (cleared first).
-    func render(into message: inout [UInt8], linkBase: [UInt8], token: [UInt8], fields: (Int) -> UnsafeBufferPointer<UInt8>) {
+    func render(into message: inout [UInt8], linkBase: [UInt8], token: UnsafeBufferPointer<UInt8>, fields: (Int) -> UnsafeBufferPointer<UInt8>) {
         message.removeAll(keepingCapacity: true)
         literals.withUnsafeBufferPointer { lit in
             for piece in pieces {
@@ -99,6 +164,85 @@ struct MessagePieces {
                 }
             }
         }
+    }
+}
+
+extension MessagePieces {
+    /// The message of one row, measured from its pieces: the literals' figures were found once,
+    /// only the columns' cells are scanned. `link`: the figures, quoting and length of the link
+    /// (base and token), its first and last bytes.
+    @inline(__always)
+    func measure(link: LinkFacts, fields: (Int) -> UnsafeBufferPointer<UInt8>) -> Measure {
+        var m = Measure()
+        var first: UInt8? = nil, last: UInt8 = 0
+        let csv = CSVWriter(audience: .machine)
+        literals.withUnsafeBufferPointer { lit in
+            for piece in pieces {
+                switch piece.kind {
+                case .bytes:
+                    guard piece.end > piece.start else { continue }
+                    m.figures.add(piece.figures)
+                    m.quoting |= piece.quoting
+                    m.bytes += piece.end - piece.start
+                    if first == nil { first = lit[piece.start] }
+                    last = lit[piece.end - 1]
+                case .column:
+                    let value = fields(piece.column)
+                    if value.isEmpty {
+                        guard piece.hasFallback, piece.end > piece.start else { continue }
+                        m.figures.add(piece.figures)
+                        m.quoting |= piece.quoting
+                        m.bytes += piece.end - piece.start
+                        if first == nil { first = lit[piece.start] }
+                        last = lit[piece.end - 1]
+                    } else {
+                        m.figures.add(Segments.Piece(utf8: value))
+                        m.quoting |= csv.quoting(value)
+                        m.bytes += value.count
+                        if first == nil { first = value[0] }
+                        last = value[value.count - 1]
+                    }
+                case .link:
+                    guard link.bytes > 0 else { continue }
+                    m.figures.add(link.figures)
+                    m.quoting |= link.quoting
+                    m.bytes += link.bytes
+                    if first == nil { first = link.first }
+                    last = link.last
+                }
+            }
+        }
+        let space = UInt8(ascii: " ")
+        if first == space || (m.bytes > 0 && last == space) { m.quoting |= CSVWriter.needsQuotes }
+        return m
+    }
+
+    /// Writes the message as `CSVWriter(.machine).appendField` writes it after a delimiter
+    /// (quoted as `measure` found), at `out`; returns where it ends. Room: 2 × bytes + 2.
+    @inline(__always)
+    func writeCSVField(_ measure: Measure, linkBase: UnsafeBufferPointer<UInt8>, token: UnsafeBufferPointer<UInt8>,
+                       fields: (Int) -> UnsafeBufferPointer<UInt8>, to out: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        let quoted = measure.quoting & CSVWriter.needsQuotes != 0
+        let doubles = measure.quoting & CSVWriter.hasQuote != 0
+        var o = out
+        if quoted { o.pointee = UInt8(ascii: "\""); o += 1 }
+        literals.withUnsafeBufferPointer { lit in
+            for piece in pieces {
+                switch piece.kind {
+                case .bytes:
+                    o = CSVWriter.writeQuotedInside(UnsafeBufferPointer(rebasing: lit[piece.start..<piece.end]), hasQuote: doubles, to: o)
+                case .column:
+                    let value = fields(piece.column)
+                    let bytes = value.isEmpty && piece.hasFallback ? UnsafeBufferPointer(rebasing: lit[piece.start..<piece.end]) : value
+                    o = CSVWriter.writeQuotedInside(bytes, hasQuote: doubles, to: o)
+                case .link:
+                    o = CSVWriter.writeQuotedInside(linkBase, hasQuote: doubles, to: o)
+                    o = CSVWriter.writeQuotedInside(token, hasQuote: false, to: o)
+                }
+            }
+        }
+        if quoted { o.pointee = UInt8(ascii: "\""); o += 1 }
+        return o
     }
 }
 

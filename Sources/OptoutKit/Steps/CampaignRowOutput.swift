@@ -10,6 +10,10 @@
 // the keys of numbers sent, quiet-hours routing (held rows, each send row's time) and a preview's
 // first rows; the caching parts (CountryColumn, ScheduledSend.Router) are copied per output, so
 // worker threads never share them.
+// Per recipient (issue 13): the number's E.164 bytes and token are written once on the stack, the
+// message is measured from its pieces (`MessagePieces.measure`: only the cells are scanned) and
+// written straight into the send row; it is rendered whole only when a hook needs its text
+// (UCS-2 culprits, previews) or its segments depend on where a pair falls.
 // Failures: none (appends only; the writer does the I/O).
 
 import OptoutPhone
@@ -25,6 +29,8 @@ final class CampaignRowContext: @unchecked Sendable {
     let ledger: Ledger
     let parser: PhoneNumberParser
     let checksList: Bool
+    /// The link's figures for `MessagePieces.measure` (every token has the same length and alphabet).
+    let link: MessagePieces.LinkFacts
     // Feature hooks, set before the pass and read-only during it:
     /// Country column (issue 14): each output parses through its own copy (CountryColumn caches).
     var country: CountryColumn?
@@ -39,11 +45,17 @@ final class CampaignRowContext: @unchecked Sendable {
          parser: PhoneNumberParser, checksList: Bool) {
         (self.message, self.tokens, self.linkBase, self.maxSegments) = (message, tokens, linkBase, maxSegments)
         (self.ledger, self.parser, self.checksList) = (ledger, parser, checksList)
+        link = MessagePieces.LinkFacts(base: linkBase, sampleToken: tokens == nil ? [] : [UInt8](repeating: UInt8(ascii: "0"), count: LinkTokens.length))
     }
 
     func optedOutReason(_ number: PhoneNumber) -> String {
-        guard let since = ledger.state.state(of: number) else { return "opted out" }
-        return "opted out on \(since.since.iso8601) (\(since.source.webhookName ?? "import"))"
+        guard let state = ledger.state.state(of: number) else { return "opted out" }
+        return Self.optedOutReason(state)
+    }
+
+    /// The reason of a row skipped as opted out: it depends on the time and source only.
+    static func optedOutReason(_ state: NumberState) -> String {
+        "opted out on \(state.since.iso8601) (\(state.source.webhookName ?? "import"))"
     }
 }
 
@@ -133,13 +145,36 @@ struct CampaignRowOutput {
     private var country: CountryColumn?
     private var router: ScheduledSend.Router?
     private var text: [UInt8] = []
+    private var lastOptOut: (since: Timestamp, source: EventSource, reason: String)? = nil
     private var row: [UInt8] = []
-    private var token: [UInt8] = []
-    private var url: [UInt8] = []
     private static let machine = CSVWriter(audience: .machine)
     private static let people = CSVWriter(audience: .people)
     private static let comma = UInt8(ascii: ","), newline = UInt8(ascii: "\n")
-    private static let gsmName = Array("GSM-7".utf8), ucsName = Array("UCS-2".utf8)
+    private static let gsmName: StaticString = "GSM-7", ucsName: StaticString = "UCS-2"
+
+    @inline(__always)
+    private static func put(_ bytes: UnsafeBufferPointer<UInt8>, at out: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        guard let base = bytes.baseAddress else { return out }
+        out.update(from: base, count: bytes.count)
+        return out + bytes.count
+    }
+
+    @inline(__always)
+    private static func put(_ text: StaticString, at out: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        out.update(from: text.utf8Start, count: text.utf8CodeUnitCount)
+        return out + text.utf8CodeUnitCount
+    }
+
+    /// The decimal digits of a non-negative number (at most 20 bytes).
+    @inline(__always)
+    private static func putDecimal(_ number: Int, at out: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        if number < 10 { out.pointee = UInt8(truncatingIfNeeded: number) &+ 0x30; return out + 1 }
+        var digits = 0, rest = number
+        repeat { digits += 1; rest /= 10 } while rest > 0
+        rest = number
+        for i in stride(from: digits - 1, through: 0, by: -1) { out[i] = UInt8(truncatingIfNeeded: rest % 10) &+ 0x30; rest /= 10 }
+        return out + digits
+    }
 
     /// `context`: the campaign whose country column and routing this output copies (nil: none).
     init(_ context: CampaignRowContext? = nil) {
@@ -148,7 +183,6 @@ struct CampaignRowOutput {
         preview.collects = context?.collectsPreview ?? false
         text.reserveCapacity(1024)
         row.reserveCapacity(2048)
-        token.reserveCapacity(LinkTokens.length)
     }
 
     mutating func reset() {
@@ -180,14 +214,33 @@ struct CampaignRowOutput {
         case .number(let number):
             if duplicateOf > 0 {
                 if context.checksList { check.duplicate(line, number, of: duplicateOf) }
-                skip(line, number.e164, .duplicate, "duplicate of line \(duplicateOf)")
+                skip(line, number, .duplicate, "duplicate of line \(duplicateOf)")
             } else if context.ledger.isOptedOut(number) {
                 if context.checksList { check.optedOut(line, number) }
-                skip(line, number.e164, .optedOut, context.optedOutReason(number))
+                skip(line, number, .optedOut, optedOutReason(number, context: context))
             } else {
                 if context.checksList { check.textable() }
                 recipient(number, line: line, context: context, fields: fields)
             }
+        }
+    }
+
+    /// `CampaignRowContext.optedOutReason`, the last one reused while the time and source are the
+    /// same (an import opts out thousands of numbers at one time): one String per distinct opt-out.
+    private mutating func optedOutReason(_ number: PhoneNumber, context: CampaignRowContext) -> String {
+        guard let state = context.ledger.state.state(of: number) else { return "opted out" }
+        if let last = lastOptOut, last.since == state.since, last.source == state.source { return last.reason }
+        let reason = CampaignRowContext.optedOutReason(state)
+        lastOptOut = (state.since, state.source, reason)
+        return reason
+    }
+
+    /// A skipped row of a number: its E.164 form written on the stack (no String).
+    mutating func skip(_ line: Int, _ number: PhoneNumber, _ kind: CampaignSkip, _ reason: String) {
+        var stack: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &stack) { raw in
+            let p = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            skip(line, phone: UnsafeBufferPointer(start: p, count: number.writeE164(to: p)), kind, reason)
         }
     }
 
@@ -218,47 +271,83 @@ struct CampaignRowOutput {
         if router != nil {
             let cell = router!.stateColumn.map { String(decoding: fields($0), as: UTF8.self) }
             switch router!.route(number, state: cell) {
-            case .skip(let reason): skip(line, number.e164, .invalidState, reason); return
+            case .skip(let reason): skip(line, number, .invalidState, reason); return
             case .held(let reason): held.append((line, number.e164, reason)); return
             case .at(let time): slot = time.seconds
             }
         }
-        token.removeAll(keepingCapacity: true)
-        if let tokens = context.tokens { tokens.appendToken(for: number, to: &token) }
-        context.message.render(into: &text, linkBase: context.linkBase, token: token, fields: fields)
-        let count = text.withUnsafeBytes { Segments.count(utf8: $0) }
+        // The number's E.164 bytes and its token, written once on the stack for all uses.
+        var stack: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &stack) { raw in
+            let e164 = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            let e164Count = number.writeE164(to: e164)
+            var tokenCount = 0
+            if let tokens = context.tokens {
+                tokens.writeToken(e164: UnsafeRawBufferPointer(start: e164, count: e164Count), to: e164 + 24)
+                tokenCount = LinkTokens.length
+            }
+            emit(number, line: line, e164: UnsafeBufferPointer(start: e164, count: e164Count),
+                 token: UnsafeBufferPointer(start: e164 + 24, count: tokenCount), slot: slot, context: context, fields: fields)
+        }
+    }
+
+    /// The rest of `recipient`: the message measured from its pieces (rendered only when a hook
+    /// needs its text or its count needs the whole message), then the rows written on the stack.
+    @inline(__always)
+    private mutating func emit(_ number: PhoneNumber, line: Int, e164: UnsafeBufferPointer<UInt8>, token: UnsafeBufferPointer<UInt8>,
+                               slot: Int64?, context: CampaignRowContext, fields: (Int) -> UnsafeBufferPointer<UInt8>) {
+        let measure = context.message.measure(link: context.link, fields: fields)
+        var rendered = false
+        let count: SegmentCount
+        if let fast = measure.figures.count {
+            count = fast
+        } else {
+            context.message.render(into: &text, linkBase: context.linkBase, token: token, fields: fields)
+            rendered = true
+            count = text.withUnsafeBytes { Segments.count(utf8: $0) }
+        }
+        if count.encoding == .ucs2 || preview.collects, !rendered {
+            context.message.render(into: &text, linkBase: context.linkBase, token: token, fields: fields)
+        }
         if count.encoding == .ucs2 { text.withUnsafeBytes { tally.ucs2.record(utf8: $0, count: count, maxSegments: context.maxSegments) } }  // UCS-2 culprits (issue 14)
         if let maxSegments = context.maxSegments, count.segments > maxSegments {
-            skip(line, number.e164, .tooLong, "message too long: \(count.segments) segments (max_segments is \(maxSegments))")
+            skip(line, number, .tooLong, "message too long: \(count.segments) segments (max_segments is \(maxSegments))")
             return
         }
-        if context.tokens != nil {
-            url.removeAll(keepingCapacity: true)
-            url.append(contentsOf: context.linkBase)
-            url.append(contentsOf: token)
-            if tally.sampleLink == nil { tally.sampleLink = url }
-            row.removeAll(keepingCapacity: true)
-            number.appendE164(to: &row)
-            row.append(Self.comma)
-            row.append(contentsOf: token)
-            url.withUnsafeBufferPointer { Self.machine.appendField($0, to: &row) }  // writes its delimiter
-            row.append(Self.newline)
-            links.append(contentsOf: row)
+        let linkBase = context.linkBase
+        // Room for the longer row: the send row's message may double (quotes), so may the link's base.
+        let room = 64 + 2 * (measure.bytes + linkBase.count)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: room) { buffer in
+            let start = buffer.baseAddress!
+            linkBase.withUnsafeBufferPointer { base in
+                if context.tokens != nil {
+                    // phone,token,url — the url as CSVWriter(.machine).appendField writes it.
+                    var o = Self.put(e164, at: start)
+                    o.pointee = Self.comma; o += 1
+                    o = Self.put(token, at: o)
+                    o.pointee = Self.comma; o += 1
+                    o = context.link.writeURLField(base: base, token: token, to: o)
+                    o.pointee = Self.newline; o += 1
+                    links.append(contentsOf: UnsafeBufferPointer(start: start, count: o - start))
+                    if tally.sampleLink == nil { tally.sampleLink = Array(base) + Array(token) }
+                }
+                // phone,message,segments,encoding
+                var o = Self.put(e164, at: start)
+                o.pointee = Self.comma; o += 1
+                o = context.message.writeCSVField(measure, linkBase: base, token: token, fields: fields, to: o)
+                o.pointee = Self.comma; o += 1
+                o = Self.putDecimal(count.segments, at: o)
+                o.pointee = Self.comma; o += 1
+                o = Self.put(count.encoding == .gsm7 ? Self.gsmName : Self.ucsName, at: o)
+                o.pointee = Self.newline; o += 1
+                send.append(contentsOf: UnsafeBufferPointer(start: start, count: o - start))
+            }
         }
         tally.toSend += 1
         if context.recordsKeys { keys.append(number.value) }  // issue 17 hook: the campaign's record of numbers sent
         if preview.collects { preview.message(number, line: line, text: text, count: count) }  // preview hook (issue 14)
         tally.segments += count.segments
         if count.encoding == .gsm7 { tally.gsmMessages += 1 } else { tally.ucsMessages += 1 }
-        row.removeAll(keepingCapacity: true)
-        number.appendE164(to: &row)
-        text.withUnsafeBufferPointer { Self.machine.appendField($0, to: &row) }  // writes its delimiter
-        row.append(Self.comma)
-        appendDecimal(count.segments, to: &row)
-        row.append(Self.comma)
-        row.append(contentsOf: count.encoding == .gsm7 ? Self.gsmName : Self.ucsName)
-        row.append(Self.newline)
-        send.append(contentsOf: row)
         if let slot { slots.append((slot, send.count)) }  // quiet hours hook: the row's send file
     }
 }

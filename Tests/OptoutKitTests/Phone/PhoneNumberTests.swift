@@ -7,6 +7,21 @@ import Testing
 import OptoutTestSupport
 
 @Suite struct PhoneNumberTests {
+    /// The two-digits-a-division writer gives the bytes of the digit-by-digit one and of `e164`.
+    @Test func writeE164IsTheDigitwiseWriter() {
+        var values: [UInt64] = [0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, 447_911_123_456, 999_999_999_999_999, 1_000_000_000_000_000, 9_999_999_999_999_999]
+        var state: UInt64 = 3
+        for _ in 0..<5000 { state = state &* 6364136223846793005 &+ 1442695040888963407; values.append((state >> 10) % 10_000_000_000_000_000 >> (state % 40)) }
+        for value in values {
+            let number = PhoneNumber(unchecked: value)
+            var fast: [UInt8] = [], slow: [UInt8] = []
+            number.appendE164(to: &fast)
+            number.appendE164Digitwise(to: &slow)
+            #expect(fast == slow, "\(value)")
+            #expect(String(decoding: fast, as: UTF8.self) == number.e164, "\(value)")
+        }
+    }
+
     static func parse(_ input: String, _ region: String?, mobileOnly: Bool = false) -> String {
         switch PhoneNumberParser(defaultRegion: region, mobileOnly: mobileOnly).parse(input) {
         case .success(let number): return number.e164

@@ -15,6 +15,36 @@ import Testing
         return culprits
     }
 
+    /// The byte scan records what the String-decoding reference records, message by message:
+    /// culprits, extra segments, too long only by UCS-2 (malformed bytes take the reference path).
+    @Test func theByteScanRecordsWhatDecodingRecords() {
+        let pieces: [[UInt8]] = [
+            Array("Hi Zoë, ça va? ".utf8), Array("€{}".utf8), Array("李娜".utf8), Array("😀".utf8), Array("\u{2019}".utf8),
+            Array(String(repeating: "a", count: 150).utf8), Array(String(repeating: "ж", count: 40).utf8), Array("`\t".utf8),
+            [0xE0, 0x80, 0x80], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xC0, 0xAF], [0xE2, 0x82], [0xFF], [0x80],
+        ]
+        var checked = 0
+        for p in pieces {
+            for q in pieces {
+                for r in pieces {
+                    let message = p + q + r
+                    let count = Segments.count(utf8: message)
+                    guard count.encoding == .ucs2 else { continue }
+                    for maxSegments in [nil, 1, 2, 3] as [Int?] {
+                        var fast = UCS2Culprits(), reference = UCS2Culprits()
+                        message.withUnsafeBytes {
+                            fast.record(utf8: $0, count: count, maxSegments: maxSegments)
+                            reference.recordDecoding(utf8: $0, count: count, maxSegments: maxSegments)
+                        }
+                        #expect(fast == reference, "\(message) max \(String(describing: maxSegments))")
+                        checked += 1
+                    }
+                }
+            }
+        }
+        #expect(checked > 1000)
+    }
+
     @Test func namesTheCharactersAndCountsTheCost() {
         let body = String(repeating: "a", count: 100)
         // 101 characters: 2 UCS-2 segments, 1 as GSM-7.
