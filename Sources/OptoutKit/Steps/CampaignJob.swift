@@ -75,8 +75,13 @@ package enum CampaignJob {
         // Quiet hours hook (issue 16): a scheduled campaign's rows go to send/later/ or the held report.
         writer.scheduled = try ScheduledSend.forCampaign(template, name: outputName, state: state, list: recipients.list)
         context.router = writer.scheduled?.router
+        // The link index's new entries are made durable on a thread of their own while the pass
+        // runs (the pass only reads the link key); publish syncs it again before any output.
+        let indexSync = links.map { links in OutputThread.start { () throws(OptoutError) in try links.1.sync() } }
+        defer { indexSync?.close() }
         try pass(recipients, template: template, duplicates: duplicates, context: context,
                  outputName: outputName, state: state, writer: &writer)
+        try indexSync?.finish()
         writer.tally.apply(to: &summary)
         let check = writer.check
         writer.scheduled?.fill(&summary)  // quiet hours hook
@@ -126,8 +131,8 @@ package enum CampaignJob {
         } catch let error as InputError {
             throw CampaignRejection(reasons: ["list \"\(template.list ?? "")\" cannot be used: \(recipients.listDisplay): \(error.description)"])
         }
-        // The link index holds every token before any send file that uses it can appear.
-        if let links { try links.1.sync() }
+        // The link index holds every token before any send file that uses it can appear: synced
+        // during the pass (build) and again in publish.
         return duplicates
     }
 
@@ -168,6 +173,13 @@ package enum CampaignJob {
     static func publish(_ outputs: CampaignOutputs, summary: inout CampaignSummary, links: (LinkTokens, LinkIndex)?,
                         template: CampaignTemplate, templatePath: String, recipients: CampaignRecipients,
                         maxSegments: Int?, state: RunState, keys: CampaignKeys? = nil, scheduled: ScheduledSend? = nil) throws(OptoutError) {
+        // The links, skipped and send temp files are fsynced on threads of their own while the
+        // keys file, the report and the skipped rows' twin are made (each file is left alone here
+        // until its thread is done; its commit still fsyncs before the rename, in table order).
+        let linksSync = outputs.linksFile.map { file in OutputThread.start { () throws(OptoutError) in try file.syncTemp() } }
+        let skippedSync = OutputThread.start { () throws(OptoutError) in try outputs.skippedFile.syncTemp() }
+        let sendSync = scheduled == nil ? OutputThread.start { () throws(OptoutError) in try outputs.sendFile.syncTemp() } : nil
+        defer { for thread in [linksSync, skippedSync, sendSync] { thread?.close() } }
         if let links { try links.1.sync() }
         // issue 17 hook: the record of numbers sent is durable before any output appears.
         try keys?.finish(CampaignKeysFacts(name: summary.name, builtAt: state.now, template: templatePath, rowsSent: summary.toSend, ledgerSeq: state.ledger.lastSeq))
@@ -186,12 +198,12 @@ package enum CampaignJob {
                                                settings: state.settings, maxSegments: maxSegments, now: state.now)
         for entry in OutputNames.campaignTable {
             switch entry.kind {
-            case .links: try outputs.linksFile?.commit()
+            case .links: try linksSync?.finish(); try outputs.linksFile?.commit()
             case .report: try Durable.writeFile(outputs.reportPath, report)
-            case .skipped: try outputs.skippedFile.commit()
+            case .skipped: try skippedSync.finish(); try outputs.skippedFile.commit()
             // F14 hook: the skipped rows' .xlsx twin, read back from the CSV just published.
             case .skippedWorkbook: try PeopleWorkbookTwin.write(csvPath: outputs.skippedPath, modified: state.now, sheetName: "skipped")
-            case .send: if scheduled == nil { try outputs.sendFile.commit() }
+            case .send: if scheduled == nil { try sendSync?.finish(); try outputs.sendFile.commit() }
             case .held: try scheduled?.commitHeld()  // quiet hours hook (ScheduledSend)
             case .heldWorkbook: break  // written by commitHeld, right after the held report
             case .later: try scheduled?.commitLater()

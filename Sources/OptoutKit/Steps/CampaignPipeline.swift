@@ -7,9 +7,10 @@
 // each row's needed cells (the phone cell, the message's columns and, for the feature hooks,
 // the `state` and country cells; trimmed) into a chunk;
 // worker threads classify, check and render whole chunks (CampaignRowOutput); the ordered writer
-// (`CampaignOrderedWriter`, on this thread) appends finished chunks to the files in list order
-// (OrderedWorkers). At most 2 × workers + 2 chunks are in flight: memory does not grow with the
-// list. With 0 workers everything runs on this thread (the reference the tests compare with).
+// (`CampaignOrderedWriter`, on this thread) takes finished chunks in list order (OrderedWorkers)
+// and hands their blocks to the output thread (OutputThread), which appends them to the files, so
+// that reading and writing overlap. At most 2 × workers + 2 chunks are in flight and 4 chunks'
+// blocks queued for writing: memory does not grow with the list. With 0 workers everything runs on this thread (the reference the tests compare with).
 // Failures: `InputError` for a list that cannot be read (the workers are stopped and joined
 // first), `OptoutError` for I/O.
 
@@ -53,6 +54,13 @@ enum CampaignPipeline {
 
         let workers = OrderedWorkers<CampaignChunk>(workers: options.workers) { $0.process(context) }
         defer { workers.close() }
+        // The output thread (with workers): the ordered writer hands it each chunk's blocks, so
+        // this thread reads on while they are written. Stopped before this returns, also on a throw.
+        if options.workers > 0 && writer.outputs != nil && writer.preview == nil { writer.output = OutputThread(limit: 4) }
+        defer {
+            writer.output?.close()
+            writer.output = nil
+        }
         func publish(_ chunk: CampaignChunk) throws(OptoutError) { try writer.publish(chunk) }
         var rowsRead = 0
         var atEnd = false
@@ -73,6 +81,7 @@ enum CampaignPipeline {
             if chunk.count > 0 { try workers.submit(chunk, deliver: publish) }
         }
         try workers.finish(deliver: publish)
+        try writer.output?.finish()  // every block written (or the first write's error)
     }
 }
 
@@ -184,8 +193,40 @@ struct CampaignOrderedWriter {
 
     init(outputs: CampaignOutputs?) { self.outputs = outputs }
 
+    /// With `output` set (CampaignPipeline, with workers), the chunk's send, links and skipped
+    /// blocks and its keys move to the output thread (the chunk gets recycled empty buffers in
+    /// exchange) and are written there, in the order handed over; a write's failure is thrown by
+    /// a later publish or by the output thread's `finish()`.
+    var output: OutputThread? = nil
+    private let pool = OutputBlocks()
+
     mutating func publish(_ chunk: CampaignChunk) throws(OptoutError) {
-        try publish(chunk.output)
+        guard let output, let files = outputs else { return try publish(chunk.output) }
+        tally.add(chunk.output.tally)
+        check.append(chunk.output.check)
+        let block = pool.take()
+        if scheduled == nil { swap(&block.send, &chunk.output.send) }
+        swap(&block.links, &chunk.output.links)
+        swap(&block.skipped, &chunk.output.skipped)
+        let keys = self.keys
+        if keys != nil { swap(&block.keys, &chunk.output.keys) }
+        let pool = self.pool
+        try output.submit { () throws(OptoutError) in
+            if let keys { for key in block.keys { try keys.append(key) } }
+            if !block.send.isEmpty { try files.sendFile.writeBlock(block.send) }
+            if !block.links.isEmpty { try files.linksFile?.writeBlock(block.links) }
+            if !block.skipped.isEmpty { try files.skippedFile.writeBlock(block.skipped) }
+            pool.give(block)
+        }
+        if let scheduled {  // quiet hours hook: its send files and held report written here
+            let rows = chunk.output
+            var start = 0
+            for (seconds, end) in rows.slots {
+                try scheduled.write(Array(rows.send[start..<end]), at: Timestamp(seconds: seconds))
+                start = end
+            }
+            for held in rows.held { try scheduled.hold(line: held.line, phone: held.phone, reason: held.reason) }
+        }
     }
 
     mutating func publish(_ rows: CampaignRowOutput) throws(OptoutError) {
@@ -205,5 +246,34 @@ struct CampaignOrderedWriter {
         }
         if !rows.links.isEmpty { try outputs?.linksFile?.writeBlock(rows.links) }
         if !rows.skipped.isEmpty { try outputs?.skippedFile.writeBlock(rows.skipped) }
+    }
+}
+
+/// The blocks of one chunk on their way to the output thread, and the spare ones (emptied, their
+/// capacity kept) that chunks take in exchange: no allocation per chunk once the pass runs.
+final class OutputBlocks: @unchecked Sendable {
+    final class Block: @unchecked Sendable {
+        var send: [UInt8] = []
+        var links: [UInt8] = []
+        var skipped: [UInt8] = []
+        var keys: [UInt64] = []
+    }
+    private let lock = NSLock()
+    private var spare: [Block] = []
+
+    func take() -> Block {
+        lock.lock()
+        defer { lock.unlock() }
+        return spare.popLast() ?? Block()
+    }
+
+    func give(_ block: Block) {
+        block.send.removeAll(keepingCapacity: true)
+        block.links.removeAll(keepingCapacity: true)
+        block.skipped.removeAll(keepingCapacity: true)
+        block.keys.removeAll(keepingCapacity: true)
+        lock.lock()
+        if spare.count < 16 { spare.append(block) }
+        lock.unlock()
     }
 }

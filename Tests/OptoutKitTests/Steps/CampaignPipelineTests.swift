@@ -95,4 +95,46 @@ import OptoutTestSupport
             }
         }
     }
+
+    /// A write that fails on the output thread (the send file over the file-size limit: EFBIG, with
+    /// SIGXFSZ ignored) stops the pass: exit 73 (cannot write) naming the send file, and no campaign file is
+    /// published (nor a temp file left), with workers (output thread) as with none.
+    @Test func aFailedWriteStopsThePassAndPublishesNothing() throws {
+        guard let binary = OptoutCLI.path else { print(OptoutCLI.missingReason ?? ""); return }
+        let base = NSTemporaryDirectory() + "optout-pipeline-efbig-" + UUID().uuidString
+        defer { Tree.remove(base) }
+        let reference = base + "/reference"
+        _ = try OptoutCLI.run(["init", reference])
+        try Tree.write("\(reference)/inbox/settings.json", Self.settings)
+        try Tree.write("\(reference)/inbox/lists/big.csv", Self.list(rows: 60_000).list)
+        try Tree.write("\(reference)/inbox/campaigns/promo.txt", "list: big\n\nHi {first_name|there} from {city}, order ships. Reply STOP to opt out\n")
+        for workers in ["0", "2"] {
+            let root = base + "/w" + workers
+            try Tree.copy(reference, to: root)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            // 3 MiB: the ledger fits, the send file (about 6 MB) does not.
+            process.arguments = ["-c", "trap '' XFSZ; ulimit -f 3072; exec \"$0\" run --root \"$1\"", binary, root]
+            var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("OPTOUT_") }
+            environment["OPTOUT_NOW"] = "2026-11-26T12:00:00Z"
+            environment["OPTOUT_CAMPAIGN_WORKERS"] = workers
+            environment["OPTOUT_CAMPAIGN_CHUNK_ROWS"] = "100"
+            process.environment = environment
+            let errPath = base + "/err-" + workers
+            _ = FileManager.default.createFile(atPath: errPath, contents: nil)
+            let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+            process.standardError = err
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            try err.close()
+            let stderr = Tree.read(errPath) ?? ""
+            #expect(process.terminationReason == .exit && process.terminationStatus == 73, "workers \(workers): \(process.terminationStatus) \(stderr)")
+            #expect(stderr.contains("outbox/send/promo.csv"), "workers \(workers): \(stderr)")
+            for folder in ["outbox/send", "outbox/links", "outbox/reports"] {
+                let names = (try? FileManager.default.contentsOfDirectory(atPath: "\(root)/\(folder)")) ?? []
+                #expect(names.filter { $0.contains("promo") }.isEmpty, "workers \(workers): \(folder) holds \(names)")
+            }
+        }
+    }
 }
