@@ -7,6 +7,8 @@
 // partition is then deduplicated with a small in-memory table; duplicates are written per partition
 // in line order and merged back by line. Memory is bounded by the partition size (about 4 MB of
 // list per partition, one per worker at a time), not by the number of rows. Temp files live in .optout/tmp/ and are removed.
+// With a `CampaignRowSpool`, the same pass also keeps each row's needed cells for the campaign's
+// pass (the list is parsed once).
 // Failures: `InputError` for a list that cannot be read, `OptoutError` for temp-file I/O.
 
 import OptoutPhone
@@ -29,6 +31,8 @@ package final class DuplicateLines {
     private var streams: [Stream] = []
     private var heap: [Int] = []   // indices into streams, min-heap by line
     package let duplicates: Int
+    /// The rows' needed cells, kept by the same pass (CampaignRowSpool), when asked for.
+    var spool: CampaignRowSpool?
 
     init(paths: [String], duplicates: Int) throws(OptoutError) {
         self.duplicates = duplicates
@@ -205,14 +209,16 @@ package enum DuplicateFinder {
                  linkIndexPath: linkIndexPath, partitionCount: partitionCount, newNumber: newNumber)
     }
 
-    /// The same, the link entries of new numbers made on the worker threads (`newEntries`).
-    package static func find(list: ContactListReader, tempRoot: String, linkIndexPath: String, newEntries: NewLinkEntries) throws -> DuplicateLines {
+    /// The same, the link entries of new numbers made on the worker threads (`newEntries`), the
+    /// rows' cells kept in `spool` when given (the campaign's pass reads them instead of the list).
+    static func find(list: ContactListReader, tempRoot: String, linkIndexPath: String?, newEntries: NewLinkEntries?,
+                     spool: CampaignRowSpool?) throws -> DuplicateLines {
         try find(list: { () throws(InputError) in list }, listPath: list.path, tempRoot: tempRoot,
-                 linkIndexPath: linkIndexPath, partitionCount: nil, newEntries: newEntries, newNumber: { _ in })
+                 linkIndexPath: linkIndexPath, partitionCount: nil, newEntries: newEntries, spool: spool, newNumber: { _ in })
     }
 
     static func find(list open: () throws(InputError) -> ContactListReader, listPath: String, tempRoot: String,
-                     linkIndexPath: String?, partitionCount: Int?, newEntries: NewLinkEntries? = nil,
+                     linkIndexPath: String?, partitionCount: Int?, newEntries: NewLinkEntries? = nil, spool: CampaignRowSpool? = nil,
                      newNumber: (PhoneNumber) throws(OptoutError) -> Void) throws -> DuplicateLines {
         let size = (try? FileSize.of(listPath)) ?? 0
         let p = partitionCount ?? partitions(forListBytes: size)
@@ -247,6 +253,8 @@ package enum DuplicateFinder {
             }
         }
         var atEnd = false
+        var spooled = CampaignChunk.Rows()  // the rows' needed cells, for the spool (in list order)
+        let spoolColumns = spool?.columns ?? []
         while !atEnd {
             let chunk = workers.spare() ?? PhoneCellChunk(parser: reader.phoneParser, country: reader.country)
             chunk.reset()
@@ -254,10 +262,16 @@ package enum DuplicateFinder {
                 guard try reader.next() else { atEnd = true; break }
                 chunk.add(reader.trimmed(reader.phoneColumn), line: reader.row,
                           country: reader.country.map { reader.trimmed($0.index) })  // country column hook (issue 14)
+                if let spool {
+                    spooled.add(reader, columns: spoolColumns, line: reader.row, duplicateOf: 0)
+                    if spooled.bytes.count >= 8 << 20 { try spool.append(&spooled) }
+                }
             }
+            try spool?.append(&spooled)
             if chunk.count > 0 { try workers.submit(chunk, deliver: partitionNumbers) }
         }
         try workers.finish(deliver: partitionNumbers)
+        try spool?.finishWriting()
         if let linkIndexPath {
             var failure: OptoutError?
             try LinkIndex.forEachNumber(path: linkIndexPath) { value in
@@ -287,7 +301,9 @@ package enum DuplicateFinder {
                                          encode: newEntries?.encode), deliver: take)
         }
         try jobs.finish(deliver: take)
-        return try DuplicateLines(paths: dupPaths, duplicates: duplicates)
+        let lines = try DuplicateLines(paths: dupPaths, duplicates: duplicates)
+        lines.spool = spool
+        return lines
     }
 }
 

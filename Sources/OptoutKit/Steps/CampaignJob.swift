@@ -63,7 +63,14 @@ package enum CampaignJob {
             links = opened.links
             log.diagnostics += opened.problems
         }
-        let duplicates = try findDuplicates(&recipients, template: template, state: state, links: links)
+        // The list parsed once: the duplicates pass keeps the cells the campaign's pass needs
+        // (the state column for quiet hours, when the list has one; OPTOUT_CAMPAIGN_SPOOL=0: parse again).
+        let spoolColumns = recipients.list.flatMap { list in
+            ProcessInfo.processInfo.environment["OPTOUT_CAMPAIGN_SPOOL"] == "0" ? nil
+                : CampaignPipeline.columns(phone: list.phoneColumn, message: message,
+                                           extra: [list.columnIndex(ScheduledSend.stateColumnName), list.country?.index])
+        }
+        let duplicates = try findDuplicates(&recipients, template: template, state: state, links: links, spoolColumns: spoolColumns)
         let context = CampaignRowContext(message: message, tokens: links?.0, linkBase: Array((settings.optoutLinkBase ?? "").utf8),
                                          maxSegments: maxSegments, ledger: state.ledger, parser: state.parser,
                                          checksList: deferredList != nil)
@@ -114,19 +121,18 @@ package enum CampaignJob {
     /// Duplicates (and numbers new to the link index) in bounded memory, before the main pass;
     /// the list is then read again from its start, through the same open file.
     static func findDuplicates(_ recipients: inout CampaignRecipients, template: CampaignTemplate, state: RunState,
-                               links: (LinkTokens, LinkIndex)?) throws -> DuplicateLines? {
+                               links: (LinkTokens, LinkIndex)?, spoolColumns: [Int]? = nil) throws -> DuplicateLines? {
         guard let list = recipients.list else { return nil }
         let ws = state.workspace
         let duplicates: DuplicateLines
         do {
-            if let (tokens, index) = links {
-                // New numbers' index entries are made on the worker threads, appended in order here.
-                duplicates = try DuplicateFinder.find(list: list, tempRoot: ws.tempFolder, linkIndexPath: ws.linkIndexFile, newEntries: NewLinkEntries(
-                    encode: { number, out in LinkIndex.encodeEntry(number, tokens: tokens, into: &out) },
-                    write: { (encoded: [UInt8], count: Int) throws(OptoutError) in try index.append(encoded: encoded, count: count) }))
-            } else {
-                duplicates = try DuplicateFinder.find(list: list, tempRoot: ws.tempFolder)
-            }
+            let spool = try spoolColumns.map { columns throws(OptoutError) in try CampaignRowSpool(columns: columns, tempRoot: ws.tempFolder) }
+            // New numbers' index entries are made on the worker threads, appended in order here.
+            let newEntries = links.map { (tokens, index) in NewLinkEntries(
+                encode: { number, out in LinkIndex.encodeEntry(number, tokens: tokens, into: &out) },
+                write: { (encoded: [UInt8], count: Int) throws(OptoutError) in try index.append(encoded: encoded, count: count) }) }
+            duplicates = try DuplicateFinder.find(list: list, tempRoot: ws.tempFolder, linkIndexPath: links == nil ? nil : ws.linkIndexFile,
+                                                  newEntries: newEntries, spool: spool)
             recipients.list = try list.rewound()
         } catch let error as InputError {
             throw CampaignRejection(reasons: ["list \"\(template.list ?? "")\" cannot be used: \(recipients.listDisplay): \(error.description)"])
@@ -154,9 +160,10 @@ package enum CampaignJob {
         }
         guard let list = recipients.list else { return }
         let listBytes = (try? FileSize.of(recipients.listPath)) ?? 0
+        let spool = duplicates?.spool
         let progress = state.progress.map { report in
             { (rowsRead: Int, toSend: Int) in
-                let percent = listBytes > 0 ? min(99, list.bytesRead * 100 / listBytes) : 0
+                let percent = if let spool, spool.readOffset > 0 { spool.percentRead } else { listBytes > 0 ? min(99, list.bytesRead * 100 / listBytes) : 0 }
                 report("campaign \(outputName): \(rowsRead) rows read (\(percent)%), \(toSend) to send")
             }
         }

@@ -3,7 +3,8 @@
 // read-only row context, the campaign's output files, `Options` (worker threads, rows a chunk).
 // Output: every row appended to the send, links and skipped files in list order, byte for byte
 // what one thread writes; the figures (`CampaignTally`) and the list check.
-// How: this thread reads the CSV (sequential by nature: a quoted field may span lines) and copies
+// How: this thread reads the rows the duplicates pass kept (CampaignRowSpool: the list is parsed
+// once), or else reads the CSV (sequential by nature: a quoted field may span lines) and copies
 // each row's needed cells (the phone cell, the message's columns and, for the feature hooks,
 // the `state` and country cells; trimmed) into a chunk;
 // worker threads classify, check and render whole chunks (CampaignRowOutput); the ordered writer
@@ -19,6 +20,19 @@ import OptoutBase
 import Foundation
 
 enum CampaignPipeline {
+    /// The list columns a row's pass needs: its phone cell (slot 0), each column the message uses,
+    /// then `extra` (feature hooks), each once.
+    static func columns(phone: Int, message: MessagePieces, extra: [Int?]) -> [Int] {
+        var columns = [phone]
+        for piece in message.pieces where piece.kind == .column && !columns.contains(piece.column) {
+            columns.append(piece.column)
+        }
+        for column in extra {
+            if let column, !columns.contains(column) { columns.append(column) }
+        }
+        return columns
+    }
+
     struct Options {
         var workers: Int
         var chunkRows: Int
@@ -39,15 +53,11 @@ enum CampaignPipeline {
     static func run(list: ContactListReader, duplicates: DuplicateLines?, context: CampaignRowContext,
                     writer: inout CampaignOrderedWriter, options: Options,
                     progress: ((_ rowsRead: Int, _ toSend: Int) -> Void)?) throws {
-        // The cells a row needs: its phone cell (slot 0), then each column the message uses.
-        var columns = [list.phoneColumn]
-        for piece in context.message.pieces where piece.kind == .column && !columns.contains(piece.column) {
-            columns.append(piece.column)
-        }
         // Feature hooks: the row's `state` cell (quiet hours, issue 16) and country cell (issue 14).
-        for column in [context.router?.stateColumn, context.country?.index] {
-            if let column, !columns.contains(column) { columns.append(column) }
-        }
+        var columns = Self.columns(phone: list.phoneColumn, message: context.message, extra: [context.router?.stateColumn, context.country?.index])
+        // The rows as the duplicates pass kept them (CampaignRowSpool), when it kept every cell needed.
+        let spool = duplicates?.spool.flatMap { spool in columns.allSatisfy(spool.columns.contains) ? spool : nil }
+        if let spool { columns = spool.columns }
         var slotOf = [Int](repeating: -1, count: (columns.max() ?? 0) + 1)
         for (slot, column) in columns.enumerated() { slotOf[column] = slot }
         let layout = CampaignChunk.Layout(columns: columns, slotOf: slotOf, countrySlot: context.country.map { slotOf[$0.index] })
@@ -69,7 +79,19 @@ enum CampaignPipeline {
             let chunk = workers.spare() ?? CampaignChunk(layout, context: context)
             chunk.reset()
             swap(&rows, &chunk.rows)
-            while rows.count < options.chunkRows {
+            if let spool {  // the list parsed once: this chunk as the duplicates pass kept it
+                if try spool.read(into: &rows) {
+                    if let duplicates {
+                        for r in 0..<rows.count { rows.duplicateOf[r] = try duplicates.firstLine(ifDuplicate: rows.lines[r]) ?? 0 }
+                    }
+                    let before = rowsRead
+                    rowsRead += rows.count
+                    if before >> 16 != rowsRead >> 16, let progress { progress(rowsRead, writer.tally.toSend) }
+                } else {
+                    atEnd = true
+                }
+            }
+            while spool == nil && rows.count < options.chunkRows {
                 guard try list.next() else { atEnd = true; break }
                 let line = list.row  // the spreadsheet's row, as DuplicateFinder numbers them
                 let first = try duplicates?.firstLine(ifDuplicate: line) ?? 0
