@@ -244,6 +244,7 @@ package enum DuplicateFinder {
         let workers = OrderedWorkers<PhoneCellChunk>(workers: options.workers) { $0.process() }
         defer { workers.close() }
         func partitionNumbers(_ chunk: PhoneCellChunk) throws(OptoutError) {
+            try spool?.append(&chunk.spooled)  // in list order, with the numbers parsed
             for i in 0..<chunk.numbers.count {
                 let value = chunk.numbers[i], line = chunk.numberLines[i]
                 // 12 bytes: the value (50 bits) with the line's low 14 bits, then the line's high bits.
@@ -258,16 +259,14 @@ package enum DuplicateFinder {
         while !atEnd {
             let chunk = workers.spare() ?? PhoneCellChunk(parser: reader.phoneParser, country: reader.country)
             chunk.reset()
-            while chunk.count < options.chunkRows {
+            swap(&spooled, &chunk.spooled)
+            while chunk.count < options.chunkRows && spooled.bytes.count < 8 << 20 {
                 guard try reader.next() else { atEnd = true; break }
                 chunk.add(reader.trimmed(reader.phoneColumn), line: reader.row,
                           country: reader.country.map { reader.trimmed($0.index) })  // country column hook (issue 14)
-                if let spool {
-                    spooled.add(reader, columns: spoolColumns, line: reader.row, duplicateOf: 0)
-                    if spooled.bytes.count >= 8 << 20 { try spool.append(&spooled) }
-                }
+                if spool != nil { spooled.add(reader, columns: spoolColumns, line: reader.row, duplicateOf: 0) }
             }
-            try spool?.append(&spooled)
+            swap(&spooled, &chunk.spooled)
             if chunk.count > 0 { try workers.submit(chunk, deliver: partitionNumbers) }
         }
         try workers.finish(deliver: partitionNumbers)
@@ -389,6 +388,9 @@ final class PhoneCellChunk: @unchecked Sendable {
     private var ends: [Int] = []
     private(set) var numbers: [UInt64] = []
     private(set) var numberLines: [UInt32] = []
+    /// The same rows' needed cells for the campaign's pass (CampaignRowSpool), when spooled: each
+    /// row's parsed number is set in their `numbers` by `process`.
+    var spooled = CampaignChunk.Rows()
 
     /// Country column hook (issue 14): this chunk's own copy (its caches are not shared between
     /// threads), and each kept cell's country cell, in `countryBytes` up to `countryEnds[i]`.
@@ -410,6 +412,7 @@ final class PhoneCellChunk: @unchecked Sendable {
         numberLines.removeAll(keepingCapacity: true)
         countryBytes.removeAll(keepingCapacity: true)
         countryEnds.removeAll(keepingCapacity: true)
+        spooled.removeAll()
     }
 
     func add(_ cell: UnsafeBufferPointer<UInt8>, line: Int, country countryCell: UnsafeBufferPointer<UInt8>? = nil) {
@@ -439,6 +442,15 @@ final class PhoneCellChunk: @unchecked Sendable {
                         numberLines.append(lines[i])
                     }
                 }
+            }
+        }
+        // Each spooled row's number (rows and numbers both in line order; lines are distinct).
+        if spooled.count > 0 {
+            var j = 0
+            for r in 0..<spooled.count {
+                let line = spooled.lines[r]
+                while j < numbers.count && Int(numberLines[j]) < line { j += 1 }
+                spooled.numbers.append(j < numbers.count && Int(numberLines[j]) == line ? numbers[j] : 0)
             }
         }
     }

@@ -130,6 +130,9 @@ final class CampaignChunk: @unchecked Sendable {
         var bytes: [UInt8] = []
         /// Field k of row r ends at ends[r × slots + k] in `bytes` and starts where the one before ends.
         var ends: [Int] = []
+        /// Per row, the number the duplicates pass parsed from its phone cell (PhoneNumber.value),
+        /// 0 for none (blank or invalid: parsed again); empty when not known (the CSV read again).
+        var numbers: [UInt64] = []
 
         mutating func removeAll() {
             count = 0
@@ -138,6 +141,7 @@ final class CampaignChunk: @unchecked Sendable {
             blank.removeAll(keepingCapacity: true)
             bytes.removeAll(keepingCapacity: true)
             ends.removeAll(keepingCapacity: true)
+            numbers.removeAll(keepingCapacity: true)
         }
 
         /// Copies the list's current row.
@@ -190,8 +194,9 @@ final class CampaignChunk: @unchecked Sendable {
                         let start = i == 0 ? 0 : ends[i - 1]
                         return UnsafeBufferPointer(rebasing: all[start..<ends[i]])
                     }
+                    let known = rows.numbers.isEmpty ? 0 : rows.numbers[r]  // parsed by the duplicates pass
                     out.listRow(line: rows.lines[r], phone: cell(0), rowIsBlank: rows.blank[r], duplicateOf: rows.duplicateOf[r], context: context,
-                                  countryCell: countrySlot.map(cell)) { column in
+                                  countryCell: countrySlot.map(cell), known: known != 0 ? PhoneNumber(unchecked: known) : nil) { column in
                         column < slotOf.count && slotOf[column] >= 0 ? cell(slotOf[column]) : UnsafeBufferPointer(start: nil, count: 0)
                     }
                 }

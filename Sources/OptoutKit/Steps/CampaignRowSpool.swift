@@ -3,11 +3,12 @@
 // and country cells) into chunks and appends them here, in list order; the campaign's pass
 // (CampaignPipeline) then reads those chunks back instead of parsing the CSV a second time.
 // Input: `columns` (the list columns kept per row, the phone column first), chunks of rows.
-// Output: the same chunks, in the same order (lines, blank marks, cells), read back by `read`.
+// Output: the same chunks, in the same order (lines, blank marks, parsed numbers, cells), read back by `read`.
 // Storage: one temp file in .optout/tmp, unlinked at once (nothing outlives the process), written
 // on a thread of its own (OutputThread) while the reader parses on; per chunk a 12-byte header
 // (rows, cells per row, cell bytes; UInt32 LE), each row's line (UInt32), blank mark (1 byte),
-// its cells' ends (UInt32 each), then the cell bytes. Memory: a few chunks, never the list.
+// the number parsed from its phone cell (UInt64, 0 for none), its cells' ends (UInt32 each), then
+// the cell bytes. Memory: a few chunks, never the list.
 // Failures: `OptoutError` naming the temp file (cannot create, write or read it, or a chunk read
 // back that does not match what was written).
 
@@ -78,6 +79,10 @@ final class CampaignRowSpool: @unchecked Sendable {
         put(rows.count); put(slots); put(rows.bytes.count)
         for line in rows.lines { put(line) }
         for blank in rows.blank { encoded.append(blank ? 1 : 0) }
+        for r in 0..<rows.count {
+            let value = r < rows.numbers.count ? rows.numbers[r] : 0
+            put(Int(truncatingIfNeeded: value & 0xFFFF_FFFF)); put(Int(truncatingIfNeeded: value >> 32))
+        }
         for end in rows.ends { put(end) }
         try Durable.writeAll(fd, encoded, path: path)
         try Durable.writeAll(fd, rows.bytes, path: path)
@@ -92,7 +97,7 @@ final class CampaignRowSpool: @unchecked Sendable {
         try readFully(12)
         let count = word(0), slots = word(4), cellBytes = word(8)
         guard slots == columns.count else { throw .io(path: path, reason: "the spooled rows read back do not match what was written") }
-        let meta = count * (5 + 4 * slots)
+        let meta = count * (13 + 4 * slots)
         try readFully(meta + cellBytes)
         rows.count = count
         rows.lines.reserveCapacity(count)
@@ -100,7 +105,10 @@ final class CampaignRowSpool: @unchecked Sendable {
         rows.duplicateOf.append(contentsOf: repeatElement(0, count: count))
         let blankAt = 4 * count
         for r in 0..<count { rows.blank.append(scratch[blankAt + r] != 0) }
-        let endsAt = 5 * count
+        let numbersAt = 5 * count
+        rows.numbers.reserveCapacity(count)
+        for r in 0..<count { rows.numbers.append(UInt64(word(numbersAt + 8 * r)) | UInt64(word(numbersAt + 8 * r + 4)) << 32) }
+        let endsAt = 13 * count
         for k in 0..<(count * slots) { rows.ends.append(word(endsAt + 4 * k)) }
         scratch.withUnsafeBufferPointer { rows.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: $0[meta..<(meta + cellBytes)])) }
         return true
