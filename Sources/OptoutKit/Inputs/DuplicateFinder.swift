@@ -2,7 +2,8 @@
 // Input: a list file (read with ContactListReader), optionally the link index. Output: a
 // `DuplicateLines` cursor answering, for rows asked in file order, "is this line a duplicate, and of
 // which line?" (lines are the rows a spreadsheet shows: ContactListReader.row), and (optionally) the list's numbers that the link index does not hold yet.
-// How: one pass (phone cells parsed on worker threads, OrderedWorkers) writes (number, line) pairs
+// How: one pass (phone cells parsed on worker threads, OrderedWorkers; the partition files written
+// on a thread of their own, the link index read on another) writes (number, line) pairs
 // in list order into P partition files by a hash of the number; each
 // partition is then deduplicated with a small in-memory table; duplicates are written per partition
 // in line order and merged back by line. Memory is bounded by the partition size (about 4 MB of
@@ -13,6 +14,7 @@
 
 import OptoutPhone
 import OptoutBase
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -243,14 +245,42 @@ package enum DuplicateFinder {
         let options = CampaignPipeline.Options.current
         let workers = OrderedWorkers<PhoneCellChunk>(workers: options.workers) { $0.process() }
         defer { workers.close() }
-        func partitionNumbers(_ chunk: PhoneCellChunk) throws(OptoutError) {
-            try spool?.append(&chunk.spooled)  // in list order, with the numbers parsed
-            for i in 0..<chunk.numbers.count {
-                let value = chunk.numbers[i], line = chunk.numberLines[i]
+        // With workers, the link index is read into its partitions on a thread of its own while
+        // the list is read, and the list's partitions are written by a second one (in list order:
+        // a number's first row must come first in its partition): this thread only reads.
+        let threads = options.workers > 0
+        func scanLinkIndex(_ path: String) throws(OptoutError) {
+            var failure: OptoutError?
+            try LinkIndex.forEachNumber(path: path) { value in
+                if failure != nil { return }
+                do throws(OptoutError) { try linked[partition(value, mask)].append(value, bytes: 8) } catch { failure = error }
+            }
+            if let failure { throw failure }
+        }
+        let linkedScan = threads ? linkIndexPath.map { path in OutputThread.start { () throws(OptoutError) in try scanLinkIndex(path) } } : nil
+        defer { linkedScan?.close() }
+        let writers = rows
+        func writeNumbers(_ numbers: [UInt64], _ lines: [UInt32]) throws(OptoutError) {
+            for i in 0..<numbers.count {
+                let value = numbers[i], line = lines[i]
                 // 12 bytes: the value (50 bits) with the line's low 14 bits, then the line's high bits.
-                let writer = rows[partition(value, mask)]
+                let writer = writers[partition(value, mask)]
                 try writer.append(value | UInt64(line & 0x3FFF) << 50, bytes: 8)
                 try writer.append(UInt64(line >> 14), bytes: 4)
+            }
+        }
+        let sink = threads ? OutputThread(limit: 4) : nil
+        defer { sink?.close() }
+        let spares = SpareNumbers()
+        func partitionNumbers(_ chunk: PhoneCellChunk) throws(OptoutError) {
+            try spool?.append(&chunk.spooled)  // in list order, with the numbers parsed
+            guard let sink else { return try writeNumbers(chunk.numbers, chunk.numberLines) }
+            let box = spares.take()
+            swap(&box.numbers, &chunk.numbers)
+            swap(&box.lines, &chunk.numberLines)
+            try sink.submit { () throws(OptoutError) in
+                try writeNumbers(box.numbers, box.lines)
+                spares.give(box)
             }
         }
         var atEnd = false
@@ -270,15 +300,9 @@ package enum DuplicateFinder {
             if chunk.count > 0 { try workers.submit(chunk, deliver: partitionNumbers) }
         }
         try workers.finish(deliver: partitionNumbers)
+        try sink?.finish()
         try spool?.finishWriting()
-        if let linkIndexPath {
-            var failure: OptoutError?
-            try LinkIndex.forEachNumber(path: linkIndexPath) { value in
-                if failure != nil { return }
-                do throws(OptoutError) { try linked[partition(value, mask)].append(value, bytes: 8) } catch { failure = error }
-            }
-            if let failure { throw failure }
-        }
+        if let linkedScan { try linkedScan.finish() } else if let linkIndexPath { try scanLinkIndex(linkIndexPath) }
         // Pass 2: each partition on its own, on the worker threads; results taken in partition order.
         let jobs = OrderedWorkers<PartitionJob>(workers: options.workers, inFlight: max(1, options.workers)) { $0.process() }
         defer { jobs.close() }
@@ -386,8 +410,9 @@ final class PhoneCellChunk: @unchecked Sendable {
     private var lines: [UInt32] = []
     private var bytes: [UInt8] = []
     private var ends: [Int] = []
-    private(set) var numbers: [UInt64] = []
-    private(set) var numberLines: [UInt32] = []
+    /// The numbers found and their lines (handed to the partition thread in exchange for spare buffers).
+    var numbers: [UInt64] = []
+    var numberLines: [UInt32] = []
     /// The same rows' needed cells for the campaign's pass (CampaignRowSpool), when spooled: each
     /// row's parsed number is set in their `numbers` by `process`.
     var spooled = CampaignChunk.Rows()
@@ -453,6 +478,31 @@ final class PhoneCellChunk: @unchecked Sendable {
                 spooled.numbers.append(j < numbers.count && Int(numberLines[j]) == line ? numbers[j] : 0)
             }
         }
+    }
+}
+
+/// A chunk's numbers on their way to the partition thread, and the spare buffers (emptied, their
+/// capacity kept) that chunks take in exchange.
+final class SpareNumbers: @unchecked Sendable {
+    final class Box: @unchecked Sendable {
+        var numbers: [UInt64] = []
+        var lines: [UInt32] = []
+    }
+    private let lock = NSLock()
+    private var spare: [Box] = []
+
+    func take() -> Box {
+        lock.lock()
+        defer { lock.unlock() }
+        return spare.popLast() ?? Box()
+    }
+
+    func give(_ box: Box) {
+        box.numbers.removeAll(keepingCapacity: true)
+        box.lines.removeAll(keepingCapacity: true)
+        lock.lock()
+        if spare.count < 8 { spare.append(box) }
+        lock.unlock()
     }
 }
 
