@@ -308,12 +308,21 @@ package enum DuplicateFinder {
         defer { jobs.close() }
         var dupPaths: [String] = []
         var duplicates = 0
+        // With workers, the new link-index entries are appended (in partition order) on a thread of their own.
+        let indexWriter = threads && newEntries != nil ? OutputThread(limit: 2) : nil
+        defer { indexWriter?.close() }
         func take(_ job: PartitionJob) throws(OptoutError) {
             if let failure = job.failure { throw failure }
             dupPaths.append(job.dupsPath)
             duplicates += job.duplicates
             if let newEntries {
-                try newEntries.write(job.encoded, job.newCount)
+                if let indexWriter {
+                    let encoded = job.encoded, count = job.newCount
+                    job.release()
+                    try indexWriter.submit { () throws(OptoutError) in try newEntries.write(encoded, count) }
+                } else {
+                    try newEntries.write(job.encoded, job.newCount)
+                }
             } else {
                 for value in job.newValues { try newNumber(PhoneNumber(unchecked: value)) }
             }
@@ -324,6 +333,7 @@ package enum DuplicateFinder {
                                          encode: newEntries?.encode), deliver: take)
         }
         try jobs.finish(deliver: take)
+        try indexWriter?.finish()
         let lines = try DuplicateLines(paths: dupPaths, duplicates: duplicates)
         lines.spool = spool
         return lines
@@ -331,7 +341,7 @@ package enum DuplicateFinder {
 }
 
 /// What the partition workers make for each number new to the link index (`encode`, on a worker
-/// thread), and where it goes (`write`, on the calling thread, in partition order, with the count).
+/// thread), and where it goes (`write`, in partition order, with the count: on the calling thread, or with workers on a thread of its own).
 package struct NewLinkEntries {
     package var encode: @Sendable (PhoneNumber, inout [UInt8]) -> Void
     package var write: ([UInt8], Int) throws(OptoutError) -> Void
