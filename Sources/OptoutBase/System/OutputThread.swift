@@ -14,7 +14,8 @@ import Foundation
 package final class OutputThread: @unchecked Sendable {
     package typealias Job = () throws(OptoutError) -> Void
     private let condition = NSCondition()
-    private var queue: [Job] = []
+    /// Jobs handed over; a job taken is released at once (its slot set to nil: what it holds is freed).
+    private var queue: [Job?] = []
     private var head = 0
     private var busy = false
     private var closed = false
@@ -75,7 +76,8 @@ package final class OutputThread: @unchecked Sendable {
         while true {
             while queue.count == head && !closed { condition.wait() }
             if closed { break }
-            let job = queue[head]
+            let job = queue[head]!
+            queue[head] = nil
             head += 1
             if head > 64 && head * 2 > queue.count { queue.removeFirst(head); head = 0 }
             if failure != nil { continue }  // after a failure nothing more runs

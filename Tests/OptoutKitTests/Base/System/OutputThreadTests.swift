@@ -61,4 +61,20 @@ import OptoutBase
         #expect(throws: OptoutError.self) { try failing.finish() }
         failing.close()
     }
+
+    /// What a job holds is freed once it ran, not when the queue is next compacted (a campaign's
+    /// link-index entries are megabytes a job: kept, they grew the peak memory past 200 MB).
+    @Test func aJobIsReleasedOnceItRan() throws {
+        final class Payload: @unchecked Sendable { var bytes = [UInt8](repeating: 1, count: 1024) }
+        weak var weakPayload: Payload?
+        let output = OutputThread(limit: 4)
+        defer { output.close() }
+        do {
+            let payload = Payload()
+            weakPayload = payload
+            try output.submit { () throws(OptoutError) in _ = payload.bytes.count }
+        }
+        try output.finish()
+        #expect(weakPayload == nil)
+    }
 }
