@@ -241,6 +241,14 @@ package final class AtomicFile {
         buffer.removeAll(keepingCapacity: true)
     }
 
+    /// Issue 13 hook (campaign publish): writes what is buffered and fsyncs the temp file, on any
+    /// one thread while no other touches this file, so that the fsync overlaps other work;
+    /// `commit` still fsyncs (then at little cost) before its rename.
+    package func syncTemp() throws(OptoutError) {
+        try flush()
+        if fsync(fd) != 0 { throw Durable.writeError(path) }
+    }
+
     /// Makes the file durable and visible at its final path.
     package func commit() throws(OptoutError) { try commit(as: path) }
 

@@ -2,15 +2,19 @@
 // Input: a list file (read with ContactListReader), optionally the link index. Output: a
 // `DuplicateLines` cursor answering, for rows asked in file order, "is this line a duplicate, and of
 // which line?" (lines are the rows a spreadsheet shows: ContactListReader.row), and (optionally) the list's numbers that the link index does not hold yet.
-// How: one pass (phone cells parsed on worker threads, OrderedWorkers) writes (number, line) pairs
+// How: one pass (phone cells parsed on worker threads, OrderedWorkers; the partition files written
+// on a thread of their own, the link index read on another) writes (number, line) pairs
 // in list order into P partition files by a hash of the number; each
 // partition is then deduplicated with a small in-memory table; duplicates are written per partition
 // in line order and merged back by line. Memory is bounded by the partition size (about 4 MB of
 // list per partition, one per worker at a time), not by the number of rows. Temp files live in .optout/tmp/ and are removed.
+// With a `CampaignRowSpool`, the same pass also keeps each row's needed cells for the campaign's
+// pass (the list is parsed once).
 // Failures: `InputError` for a list that cannot be read, `OptoutError` for temp-file I/O.
 
 import OptoutPhone
 import OptoutBase
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -29,6 +33,8 @@ package final class DuplicateLines {
     private var streams: [Stream] = []
     private var heap: [Int] = []   // indices into streams, min-heap by line
     package let duplicates: Int
+    /// The rows' needed cells, kept by the same pass (CampaignRowSpool), when asked for.
+    var spool: CampaignRowSpool?
 
     init(paths: [String], duplicates: Int) throws(OptoutError) {
         self.duplicates = duplicates
@@ -205,14 +211,16 @@ package enum DuplicateFinder {
                  linkIndexPath: linkIndexPath, partitionCount: partitionCount, newNumber: newNumber)
     }
 
-    /// The same, the link entries of new numbers made on the worker threads (`newEntries`).
-    package static func find(list: ContactListReader, tempRoot: String, linkIndexPath: String, newEntries: NewLinkEntries) throws -> DuplicateLines {
+    /// The same, the link entries of new numbers made on the worker threads (`newEntries`), the
+    /// rows' cells kept in `spool` when given (the campaign's pass reads them instead of the list).
+    static func find(list: ContactListReader, tempRoot: String, linkIndexPath: String?, newEntries: NewLinkEntries?,
+                     spool: CampaignRowSpool?) throws -> DuplicateLines {
         try find(list: { () throws(InputError) in list }, listPath: list.path, tempRoot: tempRoot,
-                 linkIndexPath: linkIndexPath, partitionCount: nil, newEntries: newEntries, newNumber: { _ in })
+                 linkIndexPath: linkIndexPath, partitionCount: nil, newEntries: newEntries, spool: spool, newNumber: { _ in })
     }
 
     static func find(list open: () throws(InputError) -> ContactListReader, listPath: String, tempRoot: String,
-                     linkIndexPath: String?, partitionCount: Int?, newEntries: NewLinkEntries? = nil,
+                     linkIndexPath: String?, partitionCount: Int?, newEntries: NewLinkEntries? = nil, spool: CampaignRowSpool? = nil,
                      newNumber: (PhoneNumber) throws(OptoutError) -> Void) throws -> DuplicateLines {
         let size = (try? FileSize.of(listPath)) ?? 0
         let p = partitionCount ?? partitions(forListBytes: size)
@@ -237,46 +245,84 @@ package enum DuplicateFinder {
         let options = CampaignPipeline.Options.current
         let workers = OrderedWorkers<PhoneCellChunk>(workers: options.workers) { $0.process() }
         defer { workers.close() }
-        func partitionNumbers(_ chunk: PhoneCellChunk) throws(OptoutError) {
-            for i in 0..<chunk.numbers.count {
-                let value = chunk.numbers[i], line = chunk.numberLines[i]
-                // 12 bytes: the value (50 bits) with the line's low 14 bits, then the line's high bits.
-                let writer = rows[partition(value, mask)]
-                try writer.append(value | UInt64(line & 0x3FFF) << 50, bytes: 8)
-                try writer.append(UInt64(line >> 14), bytes: 4)
-            }
-        }
-        var atEnd = false
-        while !atEnd {
-            let chunk = workers.spare() ?? PhoneCellChunk(parser: reader.phoneParser, country: reader.country)
-            chunk.reset()
-            while chunk.count < options.chunkRows {
-                guard try reader.next() else { atEnd = true; break }
-                chunk.add(reader.trimmed(reader.phoneColumn), line: reader.row,
-                          country: reader.country.map { reader.trimmed($0.index) })  // country column hook (issue 14)
-            }
-            if chunk.count > 0 { try workers.submit(chunk, deliver: partitionNumbers) }
-        }
-        try workers.finish(deliver: partitionNumbers)
-        if let linkIndexPath {
+        // With workers, the link index is read into its partitions on a thread of its own while
+        // the list is read, and the list's partitions are written by a second one (in list order:
+        // a number's first row must come first in its partition): this thread only reads.
+        let threads = options.workers > 0
+        func scanLinkIndex(_ path: String) throws(OptoutError) {
             var failure: OptoutError?
-            try LinkIndex.forEachNumber(path: linkIndexPath) { value in
+            try LinkIndex.forEachNumber(path: path) { value in
                 if failure != nil { return }
                 do throws(OptoutError) { try linked[partition(value, mask)].append(value, bytes: 8) } catch { failure = error }
             }
             if let failure { throw failure }
         }
+        let linkedScan = threads ? linkIndexPath.map { path in OutputThread.start { () throws(OptoutError) in try scanLinkIndex(path) } } : nil
+        defer { linkedScan?.close() }
+        let writers = rows
+        func writeNumbers(_ numbers: [UInt64], _ lines: [UInt32]) throws(OptoutError) {
+            for i in 0..<numbers.count {
+                let value = numbers[i], line = lines[i]
+                // 12 bytes: the value (50 bits) with the line's low 14 bits, then the line's high bits.
+                let writer = writers[partition(value, mask)]
+                try writer.append(value | UInt64(line & 0x3FFF) << 50, bytes: 8)
+                try writer.append(UInt64(line >> 14), bytes: 4)
+            }
+        }
+        let sink = threads ? OutputThread(limit: 4) : nil
+        defer { sink?.close() }
+        let spares = SpareNumbers()
+        func partitionNumbers(_ chunk: PhoneCellChunk) throws(OptoutError) {
+            try spool?.append(&chunk.spooled)  // in list order, with the numbers parsed
+            guard let sink else { return try writeNumbers(chunk.numbers, chunk.numberLines) }
+            let box = spares.take()
+            swap(&box.numbers, &chunk.numbers)
+            swap(&box.lines, &chunk.numberLines)
+            try sink.submit { () throws(OptoutError) in
+                try writeNumbers(box.numbers, box.lines)
+                spares.give(box)
+            }
+        }
+        var atEnd = false
+        var spooled = CampaignChunk.Rows()  // the rows' needed cells, for the spool (in list order)
+        let spoolColumns = spool?.columns ?? []
+        while !atEnd {
+            let chunk = workers.spare() ?? PhoneCellChunk(parser: reader.phoneParser, country: reader.country)
+            chunk.reset()
+            swap(&spooled, &chunk.spooled)
+            while chunk.count < options.chunkRows && spooled.bytes.count < 8 << 20 {
+                guard try reader.next() else { atEnd = true; break }
+                chunk.add(reader.trimmed(reader.phoneColumn), line: reader.row,
+                          country: reader.country.map { reader.trimmed($0.index) })  // country column hook (issue 14)
+                if spool != nil { spooled.add(reader, columns: spoolColumns, line: reader.row, duplicateOf: 0) }
+            }
+            swap(&spooled, &chunk.spooled)
+            if chunk.count > 0 { try workers.submit(chunk, deliver: partitionNumbers) }
+        }
+        try workers.finish(deliver: partitionNumbers)
+        try sink?.finish()
+        try spool?.finishWriting()
+        if let linkedScan { try linkedScan.finish() } else if let linkIndexPath { try scanLinkIndex(linkIndexPath) }
         // Pass 2: each partition on its own, on the worker threads; results taken in partition order.
         let jobs = OrderedWorkers<PartitionJob>(workers: options.workers, inFlight: max(1, options.workers)) { $0.process() }
         defer { jobs.close() }
         var dupPaths: [String] = []
         var duplicates = 0
+        // With workers, the new link-index entries are appended (in partition order) on a thread of their own.
+        let indexWriter = threads && newEntries != nil ? OutputThread(limit: 2) : nil
+        defer { indexWriter?.close() }
         func take(_ job: PartitionJob) throws(OptoutError) {
             if let failure = job.failure { throw failure }
             dupPaths.append(job.dupsPath)
             duplicates += job.duplicates
             if let newEntries {
-                try newEntries.write(job.encoded, job.newCount)
+                if let indexWriter {
+                    let encoded = job.encoded, count = job.newCount
+                    job.release()
+                    try indexWriter.submit { () throws(OptoutError) in try newEntries.write(encoded, count) }
+                } else {
+                    try newEntries.write(job.encoded, job.newCount)
+                }
             } else {
                 for value in job.newValues { try newNumber(PhoneNumber(unchecked: value)) }
             }
@@ -287,12 +333,15 @@ package enum DuplicateFinder {
                                          encode: newEntries?.encode), deliver: take)
         }
         try jobs.finish(deliver: take)
-        return try DuplicateLines(paths: dupPaths, duplicates: duplicates)
+        try indexWriter?.finish()
+        let lines = try DuplicateLines(paths: dupPaths, duplicates: duplicates)
+        lines.spool = spool
+        return lines
     }
 }
 
 /// What the partition workers make for each number new to the link index (`encode`, on a worker
-/// thread), and where it goes (`write`, on the calling thread, in partition order, with the count).
+/// thread), and where it goes (`write`, in partition order, with the count: on the calling thread, or with workers on a thread of its own).
 package struct NewLinkEntries {
     package var encode: @Sendable (PhoneNumber, inout [UInt8]) -> Void
     package var write: ([UInt8], Int) throws(OptoutError) -> Void
@@ -371,8 +420,12 @@ final class PhoneCellChunk: @unchecked Sendable {
     private var lines: [UInt32] = []
     private var bytes: [UInt8] = []
     private var ends: [Int] = []
-    private(set) var numbers: [UInt64] = []
-    private(set) var numberLines: [UInt32] = []
+    /// The numbers found and their lines (handed to the partition thread in exchange for spare buffers).
+    var numbers: [UInt64] = []
+    var numberLines: [UInt32] = []
+    /// The same rows' needed cells for the campaign's pass (CampaignRowSpool), when spooled: each
+    /// row's parsed number is set in their `numbers` by `process`.
+    var spooled = CampaignChunk.Rows()
 
     /// Country column hook (issue 14): this chunk's own copy (its caches are not shared between
     /// threads), and each kept cell's country cell, in `countryBytes` up to `countryEnds[i]`.
@@ -394,6 +447,7 @@ final class PhoneCellChunk: @unchecked Sendable {
         numberLines.removeAll(keepingCapacity: true)
         countryBytes.removeAll(keepingCapacity: true)
         countryEnds.removeAll(keepingCapacity: true)
+        spooled.removeAll()
     }
 
     func add(_ cell: UnsafeBufferPointer<UInt8>, line: Int, country countryCell: UnsafeBufferPointer<UInt8>? = nil) {
@@ -425,6 +479,40 @@ final class PhoneCellChunk: @unchecked Sendable {
                 }
             }
         }
+        // Each spooled row's number (rows and numbers both in line order; lines are distinct).
+        if spooled.count > 0 {
+            var j = 0
+            for r in 0..<spooled.count {
+                let line = spooled.lines[r]
+                while j < numbers.count && Int(numberLines[j]) < line { j += 1 }
+                spooled.numbers.append(j < numbers.count && Int(numberLines[j]) == line ? numbers[j] : 0)
+            }
+        }
+    }
+}
+
+/// A chunk's numbers on their way to the partition thread, and the spare buffers (emptied, their
+/// capacity kept) that chunks take in exchange.
+final class SpareNumbers: @unchecked Sendable {
+    final class Box: @unchecked Sendable {
+        var numbers: [UInt64] = []
+        var lines: [UInt32] = []
+    }
+    private let lock = NSLock()
+    private var spare: [Box] = []
+
+    func take() -> Box {
+        lock.lock()
+        defer { lock.unlock() }
+        return spare.popLast() ?? Box()
+    }
+
+    func give(_ box: Box) {
+        box.numbers.removeAll(keepingCapacity: true)
+        box.lines.removeAll(keepingCapacity: true)
+        lock.lock()
+        if spare.count < 8 { spare.append(box) }
+        lock.unlock()
     }
 }
 

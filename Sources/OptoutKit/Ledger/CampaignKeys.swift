@@ -87,6 +87,12 @@ package final class CampaignKeys {
         if buffer.count >= runKeys { try spill() }
     }
 
+    /// Sorts the keys kept in memory (the campaign's output thread calls it once the pass is over,
+    /// so that `finish`, on the publishing thread, finds them in order: its sort is then one scan).
+    package func sortPending() {
+        buffer.sort()
+    }
+
     /// Sorts the buffer and writes it to a new (already unlinked) temp file.
     private func spill() throws(OptoutError) {
         buffer.sort()

@@ -63,7 +63,14 @@ package enum CampaignJob {
             links = opened.links
             log.diagnostics += opened.problems
         }
-        let duplicates = try findDuplicates(&recipients, template: template, state: state, links: links)
+        // The list parsed once: the duplicates pass keeps the cells the campaign's pass needs
+        // (the state column for quiet hours, when the list has one; OPTOUT_CAMPAIGN_SPOOL=0: parse again).
+        let spoolColumns = recipients.list.flatMap { list in
+            ProcessInfo.processInfo.environment["OPTOUT_CAMPAIGN_SPOOL"] == "0" ? nil
+                : CampaignPipeline.columns(phone: list.phoneColumn, message: message,
+                                           extra: [list.columnIndex(ScheduledSend.stateColumnName), list.country?.index])
+        }
+        let duplicates = try findDuplicates(&recipients, template: template, state: state, links: links, spoolColumns: spoolColumns)
         let context = CampaignRowContext(message: message, tokens: links?.0, linkBase: Array((settings.optoutLinkBase ?? "").utf8),
                                          maxSegments: maxSegments, ledger: state.ledger, parser: state.parser,
                                          checksList: deferredList != nil)
@@ -75,8 +82,13 @@ package enum CampaignJob {
         // Quiet hours hook (issue 16): a scheduled campaign's rows go to send/later/ or the held report.
         writer.scheduled = try ScheduledSend.forCampaign(template, name: outputName, state: state, list: recipients.list)
         context.router = writer.scheduled?.router
+        // The link index's new entries are made durable on a thread of their own while the pass
+        // runs (the pass only reads the link key); publish syncs it again before any output.
+        let indexSync = links.map { links in OutputThread.start { () throws(OptoutError) in try links.1.sync() } }
+        defer { indexSync?.close() }
         try pass(recipients, template: template, duplicates: duplicates, context: context,
                  outputName: outputName, state: state, writer: &writer)
+        try indexSync?.finish()
         writer.tally.apply(to: &summary)
         // A list with no row, or no row with a valid number, is not sent to: rejected (ListUsability).
         if let list = recipients.list, let reason = ListUsability.unusableReason(
@@ -115,25 +127,24 @@ package enum CampaignJob {
     /// Duplicates (and numbers new to the link index) in bounded memory, before the main pass;
     /// the list is then read again from its start, through the same open file.
     static func findDuplicates(_ recipients: inout CampaignRecipients, template: CampaignTemplate, state: RunState,
-                               links: (LinkTokens, LinkIndex)?) throws -> DuplicateLines? {
+                               links: (LinkTokens, LinkIndex)?, spoolColumns: [Int]? = nil) throws -> DuplicateLines? {
         guard let list = recipients.list else { return nil }
         let ws = state.workspace
         let duplicates: DuplicateLines
         do {
-            if let (tokens, index) = links {
-                // New numbers' index entries are made on the worker threads, appended in order here.
-                duplicates = try DuplicateFinder.find(list: list, tempRoot: ws.tempFolder, linkIndexPath: ws.linkIndexFile, newEntries: NewLinkEntries(
-                    encode: { number, out in LinkIndex.encodeEntry(number, tokens: tokens, into: &out) },
-                    write: { (encoded: [UInt8], count: Int) throws(OptoutError) in try index.append(encoded: encoded, count: count) }))
-            } else {
-                duplicates = try DuplicateFinder.find(list: list, tempRoot: ws.tempFolder)
-            }
+            let spool = try spoolColumns.map { columns throws(OptoutError) in try CampaignRowSpool(columns: columns, tempRoot: ws.tempFolder) }
+            // New numbers' index entries are made on the worker threads, appended in order here.
+            let newEntries = links.map { (tokens, index) in NewLinkEntries(
+                encode: { number, out in LinkIndex.encodeEntry(number, tokens: tokens, into: &out) },
+                write: { (encoded: [UInt8], count: Int) throws(OptoutError) in try index.append(encoded: encoded, count: count) }) }
+            duplicates = try DuplicateFinder.find(list: list, tempRoot: ws.tempFolder, linkIndexPath: links == nil ? nil : ws.linkIndexFile,
+                                                  newEntries: newEntries, spool: spool)
             recipients.list = try list.rewound()
         } catch let error as InputError {
             throw CampaignRejection(reasons: ["list \"\(template.list ?? "")\" cannot be used: \(recipients.listDisplay): \(error.description)"])
         }
-        // The link index holds every token before any send file that uses it can appear.
-        if let links { try links.1.sync() }
+        // The link index holds every token before any send file that uses it can appear: synced
+        // during the pass (build) and again in publish.
         return duplicates
     }
 
@@ -155,9 +166,10 @@ package enum CampaignJob {
         }
         guard let list = recipients.list else { return }
         let listBytes = (try? FileSize.of(recipients.listPath)) ?? 0
+        let spool = duplicates?.spool
         let progress = state.progress.map { report in
             { (rowsRead: Int, toSend: Int) in
-                let percent = listBytes > 0 ? min(99, list.bytesRead * 100 / listBytes) : 0
+                let percent = if let spool, spool.readOffset > 0 { spool.percentRead } else { listBytes > 0 ? min(99, list.bytesRead * 100 / listBytes) : 0 }
                 report("campaign \(outputName): \(rowsRead) rows read (\(percent)%), \(toSend) to send")
             }
         }
@@ -174,6 +186,13 @@ package enum CampaignJob {
     static func publish(_ outputs: CampaignOutputs, summary: inout CampaignSummary, links: (LinkTokens, LinkIndex)?,
                         template: CampaignTemplate, templatePath: String, recipients: CampaignRecipients,
                         maxSegments: Int?, state: RunState, keys: CampaignKeys? = nil, scheduled: ScheduledSend? = nil) throws(OptoutError) {
+        // The links, skipped and send temp files are fsynced on threads of their own while the
+        // keys file, the report and the skipped rows' twin are made (each file is left alone here
+        // until its thread is done; its commit still fsyncs before the rename, in table order).
+        let linksSync = outputs.linksFile.map { file in OutputThread.start { () throws(OptoutError) in try file.syncTemp() } }
+        let skippedSync = OutputThread.start { () throws(OptoutError) in try outputs.skippedFile.syncTemp() }
+        let sendSync = scheduled == nil ? OutputThread.start { () throws(OptoutError) in try outputs.sendFile.syncTemp() } : nil
+        defer { for thread in [linksSync, skippedSync, sendSync] { thread?.close() } }
         if let links { try links.1.sync() }
         // issue 17 hook: the record of numbers sent is durable before any output appears.
         try keys?.finish(CampaignKeysFacts(name: summary.name, builtAt: state.now, template: templatePath, rowsSent: summary.toSend, ledgerSeq: state.ledger.lastSeq))
@@ -192,12 +211,12 @@ package enum CampaignJob {
                                                settings: state.settings, maxSegments: maxSegments, now: state.now)
         for entry in OutputNames.campaignTable {
             switch entry.kind {
-            case .links: try outputs.linksFile?.commit()
+            case .links: try linksSync?.finish(); try outputs.linksFile?.commit()
             case .report: try Durable.writeFile(outputs.reportPath, report)
-            case .skipped: try outputs.skippedFile.commit()
+            case .skipped: try skippedSync.finish(); try outputs.skippedFile.commit()
             // F14 hook: the skipped rows' .xlsx twin, read back from the CSV just published.
             case .skippedWorkbook: try PeopleWorkbookTwin.write(csvPath: outputs.skippedPath, modified: state.now, sheetName: "skipped")
-            case .send: if scheduled == nil { try outputs.sendFile.commit() }
+            case .send: if scheduled == nil { try sendSync?.finish(); try outputs.sendFile.commit() }
             case .held: try scheduled?.commitHeld()  // quiet hours hook (ScheduledSend)
             case .heldWorkbook: break  // written by commitHeld, right after the held report
             case .later: try scheduled?.commitLater()

@@ -3,13 +3,15 @@
 // read-only row context, the campaign's output files, `Options` (worker threads, rows a chunk).
 // Output: every row appended to the send, links and skipped files in list order, byte for byte
 // what one thread writes; the figures (`CampaignTally`) and the list check.
-// How: this thread reads the CSV (sequential by nature: a quoted field may span lines) and copies
+// How: this thread reads the rows the duplicates pass kept (CampaignRowSpool: the list is parsed
+// once), or else reads the CSV (sequential by nature: a quoted field may span lines) and copies
 // each row's needed cells (the phone cell, the message's columns and, for the feature hooks,
 // the `state` and country cells; trimmed) into a chunk;
 // worker threads classify, check and render whole chunks (CampaignRowOutput); the ordered writer
-// (`CampaignOrderedWriter`, on this thread) appends finished chunks to the files in list order
-// (OrderedWorkers). At most 2 × workers + 2 chunks are in flight: memory does not grow with the
-// list. With 0 workers everything runs on this thread (the reference the tests compare with).
+// (`CampaignOrderedWriter`, on this thread) takes finished chunks in list order (OrderedWorkers)
+// and hands their blocks to the output thread (OutputThread), which appends them to the files, so
+// that reading and writing overlap. At most 2 × workers + 2 chunks are in flight and 4 chunks'
+// blocks queued for writing: memory does not grow with the list. With 0 workers everything runs on this thread (the reference the tests compare with).
 // Failures: `InputError` for a list that cannot be read (the workers are stopped and joined
 // first), `OptoutError` for I/O.
 
@@ -18,6 +20,19 @@ import OptoutBase
 import Foundation
 
 enum CampaignPipeline {
+    /// The list columns a row's pass needs: its phone cell (slot 0), each column the message uses,
+    /// then `extra` (feature hooks), each once.
+    static func columns(phone: Int, message: MessagePieces, extra: [Int?]) -> [Int] {
+        var columns = [phone]
+        for piece in message.pieces where piece.kind == .column && !columns.contains(piece.column) {
+            columns.append(piece.column)
+        }
+        for column in extra {
+            if let column, !columns.contains(column) { columns.append(column) }
+        }
+        return columns
+    }
+
     struct Options {
         var workers: Int
         var chunkRows: Int
@@ -38,21 +53,24 @@ enum CampaignPipeline {
     static func run(list: ContactListReader, duplicates: DuplicateLines?, context: CampaignRowContext,
                     writer: inout CampaignOrderedWriter, options: Options,
                     progress: ((_ rowsRead: Int, _ toSend: Int) -> Void)?) throws {
-        // The cells a row needs: its phone cell (slot 0), then each column the message uses.
-        var columns = [list.phoneColumn]
-        for piece in context.message.pieces where piece.kind == .column && !columns.contains(piece.column) {
-            columns.append(piece.column)
-        }
         // Feature hooks: the row's `state` cell (quiet hours, issue 16) and country cell (issue 14).
-        for column in [context.router?.stateColumn, context.country?.index] {
-            if let column, !columns.contains(column) { columns.append(column) }
-        }
+        var columns = Self.columns(phone: list.phoneColumn, message: context.message, extra: [context.router?.stateColumn, context.country?.index])
+        // The rows as the duplicates pass kept them (CampaignRowSpool), when it kept every cell needed.
+        let spool = duplicates?.spool.flatMap { spool in columns.allSatisfy(spool.columns.contains) ? spool : nil }
+        if let spool { columns = spool.columns }
         var slotOf = [Int](repeating: -1, count: (columns.max() ?? 0) + 1)
         for (slot, column) in columns.enumerated() { slotOf[column] = slot }
         let layout = CampaignChunk.Layout(columns: columns, slotOf: slotOf, countrySlot: context.country.map { slotOf[$0.index] })
 
         let workers = OrderedWorkers<CampaignChunk>(workers: options.workers) { $0.process(context) }
         defer { workers.close() }
+        // The output thread (with workers): the ordered writer hands it each chunk's blocks, so
+        // this thread reads on while they are written. Stopped before this returns, also on a throw.
+        if options.workers > 0 && writer.outputs != nil && writer.preview == nil { writer.output = OutputThread(limit: 4) }
+        defer {
+            writer.output?.close()
+            writer.output = nil
+        }
         func publish(_ chunk: CampaignChunk) throws(OptoutError) { try writer.publish(chunk) }
         var rowsRead = 0
         var atEnd = false
@@ -61,7 +79,19 @@ enum CampaignPipeline {
             let chunk = workers.spare() ?? CampaignChunk(layout, context: context)
             chunk.reset()
             swap(&rows, &chunk.rows)
-            while rows.count < options.chunkRows {
+            if let spool {  // the list parsed once: this chunk as the duplicates pass kept it
+                if try spool.read(into: &rows) {
+                    if let duplicates {
+                        for r in 0..<rows.count { rows.duplicateOf[r] = try duplicates.firstLine(ifDuplicate: rows.lines[r]) ?? 0 }
+                    }
+                    let before = rowsRead
+                    rowsRead += rows.count
+                    if before >> 16 != rowsRead >> 16, let progress { progress(rowsRead, writer.tally.toSend) }
+                } else {
+                    atEnd = true
+                }
+            }
+            while spool == nil && rows.count < options.chunkRows {
                 guard try list.next() else { atEnd = true; break }
                 let line = list.row  // the spreadsheet's row, as DuplicateFinder numbers them
                 let first = try duplicates?.firstLine(ifDuplicate: line) ?? 0
@@ -73,6 +103,8 @@ enum CampaignPipeline {
             if chunk.count > 0 { try workers.submit(chunk, deliver: publish) }
         }
         try workers.finish(deliver: publish)
+        if let output = writer.output, let keys = writer.keys { try output.submit { keys.sortPending() } }
+        try writer.output?.finish()  // every block written (or the first write's error)
     }
 }
 
@@ -98,6 +130,9 @@ final class CampaignChunk: @unchecked Sendable {
         var bytes: [UInt8] = []
         /// Field k of row r ends at ends[r × slots + k] in `bytes` and starts where the one before ends.
         var ends: [Int] = []
+        /// Per row, the number the duplicates pass parsed from its phone cell (PhoneNumber.value),
+        /// 0 for none (blank or invalid: parsed again); empty when not known (the CSV read again).
+        var numbers: [UInt64] = []
 
         mutating func removeAll() {
             count = 0
@@ -106,6 +141,7 @@ final class CampaignChunk: @unchecked Sendable {
             blank.removeAll(keepingCapacity: true)
             bytes.removeAll(keepingCapacity: true)
             ends.removeAll(keepingCapacity: true)
+            numbers.removeAll(keepingCapacity: true)
         }
 
         /// Copies the list's current row.
@@ -158,8 +194,9 @@ final class CampaignChunk: @unchecked Sendable {
                         let start = i == 0 ? 0 : ends[i - 1]
                         return UnsafeBufferPointer(rebasing: all[start..<ends[i]])
                     }
+                    let known = rows.numbers.isEmpty ? 0 : rows.numbers[r]  // parsed by the duplicates pass
                     out.listRow(line: rows.lines[r], phone: cell(0), rowIsBlank: rows.blank[r], duplicateOf: rows.duplicateOf[r], context: context,
-                                  countryCell: countrySlot.map(cell)) { column in
+                                  countryCell: countrySlot.map(cell), known: known != 0 ? PhoneNumber(unchecked: known) : nil) { column in
                         column < slotOf.count && slotOf[column] >= 0 ? cell(slotOf[column]) : UnsafeBufferPointer(start: nil, count: 0)
                     }
                 }
@@ -184,8 +221,40 @@ struct CampaignOrderedWriter {
 
     init(outputs: CampaignOutputs?) { self.outputs = outputs }
 
+    /// With `output` set (CampaignPipeline, with workers), the chunk's send, links and skipped
+    /// blocks and its keys move to the output thread (the chunk gets recycled empty buffers in
+    /// exchange) and are written there, in the order handed over; a write's failure is thrown by
+    /// a later publish or by the output thread's `finish()`.
+    var output: OutputThread? = nil
+    private let pool = OutputBlocks()
+
     mutating func publish(_ chunk: CampaignChunk) throws(OptoutError) {
-        try publish(chunk.output)
+        guard let output, let files = outputs else { return try publish(chunk.output) }
+        tally.add(chunk.output.tally)
+        check.append(chunk.output.check)
+        let block = pool.take()
+        if scheduled == nil { swap(&block.send, &chunk.output.send) }
+        swap(&block.links, &chunk.output.links)
+        swap(&block.skipped, &chunk.output.skipped)
+        let keys = self.keys
+        if keys != nil { swap(&block.keys, &chunk.output.keys) }
+        let pool = self.pool
+        try output.submit { () throws(OptoutError) in
+            if let keys { for key in block.keys { try keys.append(key) } }
+            if !block.send.isEmpty { try files.sendFile.writeBlock(block.send) }
+            if !block.links.isEmpty { try files.linksFile?.writeBlock(block.links) }
+            if !block.skipped.isEmpty { try files.skippedFile.writeBlock(block.skipped) }
+            pool.give(block)
+        }
+        if let scheduled {  // quiet hours hook: its send files and held report written here
+            let rows = chunk.output
+            var start = 0
+            for (seconds, end) in rows.slots {
+                try scheduled.write(Array(rows.send[start..<end]), at: Timestamp(seconds: seconds))
+                start = end
+            }
+            for held in rows.held { try scheduled.hold(line: held.line, phone: held.phone, reason: held.reason) }
+        }
     }
 
     mutating func publish(_ rows: CampaignRowOutput) throws(OptoutError) {
@@ -205,5 +274,34 @@ struct CampaignOrderedWriter {
         }
         if !rows.links.isEmpty { try outputs?.linksFile?.writeBlock(rows.links) }
         if !rows.skipped.isEmpty { try outputs?.skippedFile.writeBlock(rows.skipped) }
+    }
+}
+
+/// The blocks of one chunk on their way to the output thread, and the spare ones (emptied, their
+/// capacity kept) that chunks take in exchange: no allocation per chunk once the pass runs.
+final class OutputBlocks: @unchecked Sendable {
+    final class Block: @unchecked Sendable {
+        var send: [UInt8] = []
+        var links: [UInt8] = []
+        var skipped: [UInt8] = []
+        var keys: [UInt64] = []
+    }
+    private let lock = NSLock()
+    private var spare: [Block] = []
+
+    func take() -> Block {
+        lock.lock()
+        defer { lock.unlock() }
+        return spare.popLast() ?? Block()
+    }
+
+    func give(_ block: Block) {
+        block.send.removeAll(keepingCapacity: true)
+        block.links.removeAll(keepingCapacity: true)
+        block.skipped.removeAll(keepingCapacity: true)
+        block.keys.removeAll(keepingCapacity: true)
+        lock.lock()
+        if spare.count < 16 { spare.append(block) }
+        lock.unlock()
     }
 }

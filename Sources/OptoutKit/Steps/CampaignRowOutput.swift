@@ -201,10 +201,12 @@ struct CampaignRowOutput {
     /// `duplicateOf`: the line of the first row with the same number, or 0.
     /// `countryCell`: the row's country cell when the list has a country column (issue 14).
     mutating func listRow(line: Int, phone: UnsafeBufferPointer<UInt8>, rowIsBlank: Bool, duplicateOf: Int,
-                          context: CampaignRowContext, countryCell: UnsafeBufferPointer<UInt8>? = nil,
+                          context: CampaignRowContext, countryCell: UnsafeBufferPointer<UInt8>? = nil, known: PhoneNumber? = nil,
                           fields: (Int) -> UnsafeBufferPointer<UInt8>) {
         tally.rows += 1
-        switch ContactListReader.classify(phone, rowIsBlank: rowIsBlank, parser: context.parser, country: country, countryCell: countryCell) {
+        // Issue 13 hook (helper A): `known`, the number the duplicates pass parsed from this cell (CampaignRowSpool), is not parsed again.
+        let number = if let known { RowNumber.number(known) } else { ContactListReader.classify(phone, rowIsBlank: rowIsBlank, parser: context.parser, country: country, countryCell: countryCell) }
+        switch number {
         case .blank:
             if context.checksList { check.blank(line) }
             skip(line, "", .blank, "blank row")

@@ -39,6 +39,26 @@ import OptoutTestSupport
         return Call(name: name, fdPath: fdPath, paths: paths)
     }
 
+    /// A call that another thread interrupted (issue 13: fsyncs and writes run on several threads)
+    /// is traced as "<pid> name(args <unfinished ...>" then "<pid> <... name resumed>rest": joined
+    /// into one line, placed where it returned.
+    static func joinResumed(_ lines: [Substring]) -> [Substring] {
+        var pending: [String: String] = [:]
+        var out: [Substring] = []
+        for raw in lines {
+            let line = String(raw)
+            let pid = String(line.prefix { $0 != " " })
+            if let cut = line.range(of: " <unfinished ...>") {
+                pending[pid] = String(line[..<cut.lowerBound])
+            } else if let resumed = line.range(of: " resumed>"), let start = pending.removeValue(forKey: pid) {
+                out.append(Substring(start + String(line[resumed.upperBound...])))
+            } else {
+                out.append(raw)
+            }
+        }
+        return out
+    }
+
     @Test func everyPublishingRenameFollowsASyncOfItsBytes() throws {
         guard cliAvailable(), let optout = OptoutCLI.path else { return }
         let strace = ["/usr/bin/strace", "/bin/strace"].first { FileManager.default.isExecutableFile(atPath: $0) }
@@ -65,7 +85,7 @@ import OptoutTestSupport
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
         #expect(t.rows("outbox/send/sale.csv").count == 2)    // Ben and Cat: the campaign ran
-        let calls = (try String(contentsOfFile: trace, encoding: .utf8)).split(separator: "\n").compactMap(Self.parse)
+        let calls = Self.joinResumed((try String(contentsOfFile: trace, encoding: .utf8)).split(separator: "\n")).compactMap(Self.parse)
         var lastWrite: [String: Int] = [:], lastFsync: [String: Int] = [:]
         var lastSyncfs = -1
         var published: [String] = []

@@ -72,7 +72,7 @@ import OptoutTestSupport
         let trials = [("2", "7"), ("3", "64")]
         for (workers, _) in trials { try Tree.copy(reference, to: base + "/w" + workers) }
 
-        let one = try OptoutCLI.runWorkspace(reference, now: Self.now, environment: ["OPTOUT_CAMPAIGN_WORKERS": "0"])
+        let one = try OptoutCLI.runWorkspace(reference, now: Self.now, environment: ["OPTOUT_CAMPAIGN_WORKERS": "0", "OPTOUT_CAMPAIGN_SPOOL": "0"])
         #expect(one.status == 0, "\(one.stderr)")
         let expected = Self.outputs(reference)
         // The reference shows every feature (so equal files prove something).

@@ -1,7 +1,8 @@
 // The campaign pipeline (Steps/CampaignPipeline.swift) on several threads writes byte for byte
-// what it writes on one: the real binary runs the same 200k-row workspace with 0 workers, and
-// with 2 and 3 workers and tiny or odd chunk sizes (duplicates, quoted line breaks and every
-// skip reason then fall across chunk boundaries).
+// what it writes on one: the real binary runs the same 200k-row workspace with 0 workers and the
+// list parsed twice (the reference), and with 2 and 3 workers (the output thread) and tiny or odd
+// chunk sizes, the list parsed once (the row spool) or twice (duplicates, quoted line breaks and
+// every skip reason then fall across chunk boundaries).
 
 import Foundation
 import Testing
@@ -70,10 +71,12 @@ import OptoutTestSupport
         try Tree.write("\(reference)/inbox/lists/big.csv", list)
         try Tree.write("\(reference)/inbox/campaigns/promo.txt",
                        "list: big\nmax_segments: 2\n\nHi {first_name|there} from {city}, order ships. Reply STOP or {optout}\n")
-        let trials = [("2", "2", "7"), ("3", "3", "1000")]
-        for (name, _, _) in trials { try Tree.copy(reference, to: base + "/" + name) }
+        // (name, workers, rows a chunk, the list parsed once through the row spool)
+        let trials = [("2", "2", "7", "1"), ("3", "3", "1000", "1"), ("2-parsed-twice", "2", "300", "0"), ("0-spool", "0", "500", "1")]
+        for (name, _, _, _) in trials { try Tree.copy(reference, to: base + "/" + name) }
 
-        let one = try OptoutCLI.runWorkspace(reference, environment: ["OPTOUT_CAMPAIGN_WORKERS": "0"])
+        // The reference: one thread, no output thread, the list parsed twice (no row spool).
+        let one = try OptoutCLI.runWorkspace(reference, environment: ["OPTOUT_CAMPAIGN_WORKERS": "0", "OPTOUT_CAMPAIGN_SPOOL": "0"])
         #expect(one.status == 0, "\(one.stderr)")
         let expected = Self.outputs.map { Tree.read("\(reference)/\($0)") }
         // The reference holds every row kind (so equal files prove something).
@@ -85,13 +88,61 @@ import OptoutTestSupport
         #expect(send.contains("UCS-2") && send.contains("GSM-7") && send.contains("Line one\r\nline \"\"two\"\""))
         #expect(send.split(separator: "\n").count > 150_000)
 
-        for (name, workers, chunk) in trials {
-            let run = try OptoutCLI.runWorkspace(base + "/" + name,
-                                                 environment: ["OPTOUT_CAMPAIGN_WORKERS": workers, "OPTOUT_CAMPAIGN_CHUNK_ROWS": chunk])
+        for (name, workers, chunk, spool) in trials {
+            let run = try OptoutCLI.runWorkspace(base + "/" + name, environment: [
+                "OPTOUT_CAMPAIGN_WORKERS": workers, "OPTOUT_CAMPAIGN_CHUNK_ROWS": chunk, "OPTOUT_CAMPAIGN_SPOOL": spool])
             #expect(run.status == 0, "\(run.stderr)")
             for (file, want) in zip(Self.outputs, expected) {
                 let got = Tree.read("\(base)/\(name)/\(file)")
-                #expect(got != nil && got == want, "\(file) differs with \(workers) workers, chunks of \(chunk) rows")
+                #expect(got != nil && got == want, "\(file) differs with \(workers) workers, chunks of \(chunk) rows, spool \(spool)")
+            }
+        }
+    }
+
+    /// A write that fails on the output thread (the send file over the file-size limit: EFBIG, with
+    /// SIGXFSZ ignored) stops the pass: exit 73 (cannot write) naming the send file, and no campaign file is
+    /// published (nor a temp file left), with workers (output thread) as with none; the same when
+    /// the row spool's write fails (on the spool's thread, during the duplicates pass).
+    @Test func aFailedWriteStopsThePassAndPublishesNothing() throws {
+        guard let binary = OptoutCLI.path else { print(OptoutCLI.missingReason ?? ""); return }
+        let base = NSTemporaryDirectory() + "optout-pipeline-efbig-" + UUID().uuidString
+        defer { Tree.remove(base) }
+        let reference = base + "/reference"
+        _ = try OptoutCLI.run(["init", reference])
+        try Tree.write("\(reference)/inbox/settings.json", Self.settings)
+        try Tree.write("\(reference)/inbox/lists/big.csv", Self.list(rows: 60_000).list)
+        try Tree.write("\(reference)/inbox/campaigns/promo.txt", "list: big\n\nHi {first_name|there} from {city}, order ships. Reply STOP to opt out\n")
+        // (workers, row spool, the file named): without the spool the send file fails first (on
+        // the output thread with workers); with it, the spool (about 3 MB, on its own thread).
+        for (workers, spool, named) in [("0", "0", "outbox/send/promo.csv"), ("2", "0", "outbox/send/promo.csv"), ("2", "1", ".optout/tmp/rows-")] {
+            let root = base + "/w" + workers + "-" + spool
+            try Tree.copy(reference, to: root)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            // 3 MiB: the ledger fits, the send file (about 6 MB) does not.
+            process.arguments = ["-c", "trap '' XFSZ; ulimit -f 3072; exec \"$0\" run --root \"$1\"", binary, root]
+            var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("OPTOUT_") }
+            environment["OPTOUT_NOW"] = "2026-11-26T12:00:00Z"
+            environment["OPTOUT_CAMPAIGN_WORKERS"] = workers
+            environment["OPTOUT_CAMPAIGN_CHUNK_ROWS"] = "100"
+            environment["OPTOUT_CAMPAIGN_SPOOL"] = spool
+            process.environment = environment
+            let errPath = root + "-err"
+            _ = FileManager.default.createFile(atPath: errPath, contents: nil)
+            let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+            process.standardError = err
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            try err.close()
+            let stderr = Tree.read(errPath) ?? ""
+            #expect(process.terminationReason == .exit && process.terminationStatus == 73, "workers \(workers): \(process.terminationStatus) \(stderr)")
+            #expect(stderr.contains(named), "workers \(workers), spool \(spool): \(stderr)")
+            let temps = (try? FileManager.default.contentsOfDirectory(atPath: root + "/.optout/tmp")) ?? []
+            #expect(temps.isEmpty, "workers \(workers), spool \(spool): left in .optout/tmp: \(temps)")
+            for folder in ["outbox/send", "outbox/links", "outbox/reports"] {
+                let names = (try? FileManager.default.contentsOfDirectory(atPath: "\(root)/\(folder)")) ?? []
+                #expect(names.filter { $0.contains("promo") }.isEmpty, "workers \(workers): \(folder) holds \(names)")
             }
         }
     }
