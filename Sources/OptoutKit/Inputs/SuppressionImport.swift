@@ -113,7 +113,7 @@ package struct SuppressionImport: OptOutInputReader {
             contents.rows += 1
             let time = timeColumn.map { String(decoding: reader.trimmed($0), as: UTF8.self) }
             let text = String(decoding: raw, as: UTF8.self)
-            rows.add(line: reader.line, sender: text, kind: .optOut, rule: rule, time: time, text: text)
+            rows.add(line: reader.line, row: reader.row, sender: text, kind: .optOut, rule: rule, time: time, text: text)
             if rows.count >= batchRows, !drain() { break }
         }
         if sinkFailure == nil { _ = drain() }

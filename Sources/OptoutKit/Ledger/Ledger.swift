@@ -33,6 +33,9 @@ package struct IncomingEvent: Sendable {
     /// The time was read from the row itself, unambiguous and not clamped (EventTimes). Such an
     /// event is also matched against records written before time texts were kept.
     package var timeTrusted = true
+    /// The row a spreadsheet shows, only when it differs from `line` (a `sep=` line, a cell
+    /// holding a line break: SpreadsheetRow); written after the record's fields, never hashed.
+    package var row: Int? = nil
 
     package init(kind: EventKind, number: PhoneNumber, time: Timestamp, source: EventSource, rule: String,
                 file: String, line: Int, inputHash: String, text: String, detail: String = "") {
@@ -137,7 +140,7 @@ package final class Ledger {
         LedgerRecord(seq: seq, kind: event.kind, effect: effect, number: event.number, eventTime: event.time,
                      recordedTime: recordedAt, source: event.source, rule: event.rule, file: event.file,
                      line: event.line, inputHash: event.inputHash, text: event.text, detail: event.detail,
-                     timeText: event.timeText ?? event.time.iso8601)
+                     timeText: event.timeText ?? event.time.iso8601, row: event.row)
     }
 
     /// The identities of every intact record, read once from disk on first use.
