@@ -97,6 +97,9 @@ package final class Ledger {
     /// The evidence keys of every record, loaded on the first `record` (a run that records
     /// nothing, such as a campaign run, never hashes or holds them).
     private var identities: IdentitySet?
+    /// The ledger holds v1 records (known when the identities are loaded): only then can an event
+    /// match a record by its v1 identity, so only then is that identity computed (issue 13).
+    private var hasV1Records = false
     /// lastSeq when opened, and the applied opt-outs other than imports recorded since (what
     /// webhook payloads need after a normal run, without reading the ledger back).
     private var seqAtOpen: Int64 = 0
@@ -148,7 +151,10 @@ package final class Ledger {
         if let identities { return identities }
         var set = IdentitySet()
         try RecordFile.scan(path) { payload, _ in
-            if let fields = LedgerRecord.Replay(payload, identity: true) { set.insert(fields.identity) }
+            if let fields = LedgerRecord.Replay(payload, identity: true) {
+                set.insert(fields.identity)
+                if fields.isV1 { hasV1Records = true }
+            }
         }
         identities = set
         return set
@@ -242,7 +248,7 @@ package final class Ledger {
             let identity = LedgerRecord.identity(number: event.number.value, timeText: timeText.utf8, kind: event.kind,
                                                  source: event.source, text: event.text.utf8, detail: event.detail.utf8)
             if known.contains(identity) { continue }
-            if event.timeTrusted,
+            if event.timeTrusted, hasV1Records,
                known.contains(LedgerRecord.identity(number: event.number.value, time: event.time, kind: event.kind, source: event.source,
                                                     text: event.text.utf8, detail: event.detail.utf8)) { continue }
             let effect = state.effect(of: event.kind, number: event.number, at: event.time, source: event.source)

@@ -196,6 +196,8 @@ extension LedgerRecord {
         var recordedTime: Timestamp
         /// 0 unless asked for (hashing the evidence is most of the cost of a replay).
         var identity: UInt64 = 0
+        /// A record of the first format (its identity is a v1 identity).
+        var isV1 = false
 
         init?(_ payload: UnsafeBufferPointer<UInt8>, identity wanted: Bool = true) {
             // Field boundaries without an array per record: tabs[i] is the index of the tab ending
@@ -230,6 +232,7 @@ extension LedgerRecord {
             number = PhoneNumber(unchecked: value)
             self.time = time
             self.source = source
+            isV1 = !v2
             if !wanted { return }
             // Escaped fields are unescaped first; most contain no backslash and are hashed in place.
             func raw(_ i: Int) -> [UInt8]? { field(i).contains(0x5C) ? Array(TabFields.unescape(field(i)).utf8) : nil }

@@ -2,7 +2,8 @@
 // rows), so a spreadsheet user opens cells as written: a phone number is a text cell with no
 // apostrophe, times are dates, line numbers are numbers (XLSXWriter).
 // Input: the CSV's path (UTF-8 with BOM, CRLF, as CSVWriter(audience: .people) writes it),
-// streamed; the run time the workbook's ZIP entries carry (same CSV and time, same bytes).
+// read twice, streamed (widths and rows first, XLSXMeasure; then the rows, streamed straight into
+// the workbook); the run time the workbook's ZIP entries carry (same CSV and time, same bytes).
 // Output: `<stem>.xlsx` beside it, written whole (temp, fsync, rename), and what it holds (rows
 // beyond Excel's 1,048,576 are counted and named in the sheet's last row; `overLimitWarning` says
 // so for a report). The people-CSV guard apostrophe (CSVWriter's formula and scientific-notation
@@ -43,13 +44,22 @@ package enum PeopleWorkbookTwin {
         let target = path(for: csvPath)
         let csvName = Durable.baseName(csvPath)
         do {
-            let reader = try CSVReader(path: csvPath, delimiter: UInt8(ascii: ","))
-            guard try reader.next() else { throw OptoutError.internalError("\(csvPath): a people CSV without its header row") }
-            let headers = (0..<reader.fieldCount).map { reader.string($0) }
-            let writer = try XLSXWriter(path: target, columns: headers.map { XLSXColumn($0, kind($0)) }, sheetName: sheetName,
-                                        modified: modified, rowLimit: rowLimit) { omitted in
-                "\(grouped(omitted)) more row\(omitted == 1 ? " is" : "s are") not in this workbook (a sheet holds at most \(grouped(XLSXWriter.excelRowLimit)) rows): \(csvName) holds every row"
+            // First pass: the widths and rows (XLSXMeasure), so the second streams the sheet
+            // straight into the workbook (issue 13: one write of its bytes, no temp copy).
+            let measuring = try CSVReader(path: csvPath, delimiter: UInt8(ascii: ","))
+            guard try measuring.next() else { throw OptoutError.internalError("\(csvPath): a people CSV without its header row") }
+            let headers = (0..<measuring.fieldCount).map { measuring.string($0) }
+            let columns = headers.map { XLSXColumn($0, kind($0)) }
+            var measure = XLSXMeasure(columns: columns, rowLimit: rowLimit)
+            while try measuring.next() {
+                measure.add { i in i < measuring.fieldCount ? unguarded(measuring.field(i)) : UnsafeBufferPointer(start: nil, count: 0) }
             }
+            let reader = try CSVReader(path: csvPath, delimiter: UInt8(ascii: ","))
+            _ = try reader.next()
+            let writer = try XLSXWriter(path: target, columns: columns, sheetName: sheetName,
+                                        modified: modified, rowLimit: rowLimit, overflowNote: { omitted in
+                "\(grouped(omitted)) more row\(omitted == 1 ? " is" : "s are") not in this workbook (a sheet holds at most \(grouped(XLSXWriter.excelRowLimit)) rows): \(csvName) holds every row"
+            }, layout: measure.layout)
             while try reader.next() {
                 try writer.appendRow { i in i < reader.fieldCount ? unguarded(reader.field(i)) : UnsafeBufferPointer(start: nil, count: 0) }
             }
