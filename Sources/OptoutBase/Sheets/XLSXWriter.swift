@@ -127,10 +127,20 @@ package final class XLSXWriter {
     /// The first row that did not fit, kept: when it is the only one, it takes the note's place.
     private var pending: [UInt8]?
     private let letters: [[UInt8]]
-    private var rowNumber: [UInt8] = []
     private var committed = false
+    /// The current row's number in decimal digits (for the cell references).
+    private let rowDigits = UnsafeMutablePointer<UInt8>.allocate(capacity: 24)
+    private var rowDigitCount = 0
+    /// Column letters, flat: column i is letterBytes[letterStart[i] ..< + letterCount[i]].
+    private let letterBytes: UnsafeMutablePointer<UInt8>
+    private let letterStart: [Int]
+    private let letterCount: [Int]
+    private let kinds: [XLSXColumn.Kind]
+    /// Where a row is made before it is appended to `buffer`.
+    private var scratch = RawBytes(capacity: 1 << 16)
     /// The last date cell and its serial's text (a report's rows often share their time).
-    private var lastDate: [UInt8] = []
+    private let lastDate = UnsafeMutablePointer<UInt8>.allocate(capacity: 32)
+    private var lastDateCount = 0
     private var lastSerial: [UInt8] = []
     /// Streaming with a layout: widths are known, not measured again.
     private var measuring: Bool { layout == nil }
@@ -157,7 +167,17 @@ package final class XLSXWriter {
         self.rowLimit = rowLimit
         self.overflowNote = overflowNote
         self.layout = layout
-        letters = (0..<columns.count).map(XLSXWriter.columnLetters)
+        let letters = (0..<columns.count).map(XLSXWriter.columnLetters)
+        self.letters = letters
+        kinds = columns.map(\.kind)
+        letterCount = letters.map(\.count)
+        var starts: [Int] = []
+        var total = 0
+        for l in letters { starts.append(total); total += l.count }
+        letterStart = starts
+        let flat = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, total))
+        for (i, l) in letters.enumerated() { (flat + starts[i]).initialize(from: l, count: l.count) }
+        letterBytes = flat
         widths = layout?.widths ?? columns.map { $0.kind == .date ? 20 : 0 }
         out = try AtomicFile(path: path)
         buffer.reserveCapacity(Self.flushBytes + 65536)
@@ -184,7 +204,7 @@ package final class XLSXWriter {
         appendRowOpen(1, into: &header)
         for (i, column) in columns.enumerated() {
             var text = column.header
-            text.withUTF8 { appendText($0, column: i, style: Self.headerStyle, into: &header) }
+            text.withUTF8 { appendText($0, column: i, style: " s=\"2\"", into: &header) }
         }
         header.append(contentsOf: Self.rowClose)
         buffer.append(contentsOf: header)
@@ -192,6 +212,10 @@ package final class XLSXWriter {
     }
 
     deinit {
+        rowDigits.deallocate()
+        lastDate.deallocate()
+        letterBytes.deallocate()
+        scratch.free()
         if fd >= 0 { close(fd) }
         try? writeBehind?.finish()   // not committed: the thread ends, the temp file goes with AtomicFile
     }
@@ -240,7 +264,7 @@ package final class XLSXWriter {
             var row: [UInt8] = []
             appendRowOpen(sheetRows, into: &row)
             var text = overflowNote(result.omitted)
-            text.withUTF8 { appendText($0, column: 0, style: [], into: &row, measure: false) }
+            text.withUTF8 { appendText($0, column: 0, style: "", into: &row, measure: false) }
             row.append(contentsOf: Self.rowClose)
             buffer.append(contentsOf: row)
         }
@@ -301,75 +325,92 @@ package final class XLSXWriter {
 
     private static let rowClose = Array("</row>".utf8)
 
-    /// Appends `<row r="n">`, leaving n's digits in `rowNumber` for the cell references.
+    /// Appends `<row r="n">`, leaving n's digits in `rowDigits` for the cell references.
     private func appendRowOpen(_ n: Int, into out: inout [UInt8]) {
-        rowNumber.removeAll(keepingCapacity: true)
-        appendDecimal(n, &rowNumber)
-        out.append(contentsOf: "<row r=\"".utf8)
-        out.append(contentsOf: rowNumber)
-        out.append(contentsOf: "\">".utf8)
+        scratch.removeAll()
+        rawRowOpen(n, into: &scratch)
+        out.append(contentsOf: scratch.bytes)
     }
 
+    private func rawRowOpen(_ n: Int, into out: inout RawBytes) {
+        var digits = 0
+        var v = n
+        repeat { digits += 1; v /= 10 } while v > 0
+        v = n
+        for k in stride(from: digits - 1, through: 0, by: -1) {
+            rowDigits[k] = UInt8(ascii: "0") &+ UInt8(v % 10)
+            v /= 10
+        }
+        rowDigitCount = digits
+        out.put("<row r=\"")
+        out.put(UnsafeBufferPointer(start: rowDigits, count: rowDigitCount))
+        out.put("\">")
+    }
+
+    /// One data row, made in `scratch` through a pointer (no Array append per piece: issue 13)
+    /// and appended to `out` at once.
     private func appendCells(_ cell: (Int) -> UnsafeBufferPointer<UInt8>, row n: Int, into out: inout [UInt8]) {
-        appendRowOpen(n, into: &out)
+        scratch.removeAll()
+        rawRowOpen(n, into: &scratch)
         for i in 0..<columns.count {
             let value = cell(i)
             if value.isEmpty { continue }
-            switch columns[i].kind {
+            switch kinds[i] {
             case .integer where Self.isInteger(value):
-                openCell(i, [], into: &out)
-                out.append(contentsOf: Self.openValue)
-                out.append(contentsOf: value)
-                out.append(contentsOf: Self.closeValue)
+                rawOpenCell(i, "", into: &scratch)
+                scratch.put("><v>")
+                scratch.put(value)
+                scratch.put("</v></c>")
                 if measuring { widths[i] = max(widths[i], value.count) }
             case .date:
-                if value.elementsEqual(lastDate) {
-                    appendDate(column: i, into: &out)
-                } else if let serial = Self.dateSerial(value) {
-                    lastDate.removeAll(keepingCapacity: true)
-                    lastDate.append(contentsOf: value)
+                if value.count == lastDateCount, memcmp(value.baseAddress!, lastDate, lastDateCount) == 0 {
+                    rawDate(column: i, into: &scratch)
+                } else if value.count <= 32, let serial = Self.dateSerial(value) {
+                    lastDateCount = value.count
+                    lastDate.update(from: value.baseAddress!, count: value.count)
                     lastSerial = Array(serial.description.utf8)
-                    appendDate(column: i, into: &out)
+                    rawDate(column: i, into: &scratch)
                 } else {
-                    appendText(value, column: i, style: [], into: &out)
+                    rawText(value, column: i, style: "", into: &scratch)
                 }
             default:
-                appendText(value, column: i, style: [], into: &out)
+                rawText(value, column: i, style: "", into: &scratch)
             }
         }
-        out.append(contentsOf: Self.rowClose)
+        scratch.put("</row>")
+        out.append(contentsOf: scratch.bytes)
     }
 
     /// The date cell of `lastSerial`.
     @inline(__always)
-    private func appendDate(column: Int, into out: inout [UInt8]) {
-        openCell(column, Self.dateStyle, into: &out)
-        out.append(contentsOf: Self.openValue)
-        out.append(contentsOf: lastSerial)
-        out.append(contentsOf: Self.closeValue)
+    private func rawDate(column: Int, into out: inout RawBytes) {
+        rawOpenCell(column, " s=\"1\"", into: &out)
+        out.put("><v>")
+        lastSerial.withUnsafeBufferPointer { out.put($0) }
+        out.put("</v></c>")
     }
-
-    private static let openCellBytes = Array("<c r=\"".utf8)
-    private static let openValue = Array("><v>".utf8)
-    private static let closeValue = Array("</v></c>".utf8)
-    private static let dateStyle = Array(" s=\"1\"".utf8)
-    private static let headerStyle = Array(" s=\"2\"".utf8)
 
     /// `<c r="B12"` + style (the caller closes the tag).
     @inline(__always)
-    private func openCell(_ column: Int, _ style: [UInt8], into out: inout [UInt8]) {
-        out.append(contentsOf: Self.openCellBytes)
-        out.append(contentsOf: letters[column])
-        out.append(contentsOf: rowNumber)
-        out.append(UInt8(ascii: "\""))
-        if !style.isEmpty { out.append(contentsOf: style) }
+    private func rawOpenCell(_ column: Int, _ style: StaticString, into out: inout RawBytes) {
+        out.put("<c r=\"")
+        out.put(UnsafeBufferPointer(start: letterBytes + letterStart[column], count: letterCount[column]))
+        out.put(UnsafeBufferPointer(start: rowDigits, count: rowDigitCount))
+        out.put(UInt8(ascii: "\""))
+        out.put(style)
     }
 
     /// An inline-string cell holding `value` (escaped), measured for the column width.
-    private func appendText(_ value: UnsafeBufferPointer<UInt8>, column: Int, style: [UInt8], into out: inout [UInt8], measure: Bool = true) {
-        openCell(column, style, into: &out)
+    private func appendText(_ value: UnsafeBufferPointer<UInt8>, column: Int, style: StaticString, into out: inout [UInt8], measure: Bool = true) {
+        scratch.removeAll()
+        rawText(value, column: column, style: style, into: &scratch, measure: measure)
+        out.append(contentsOf: scratch.bytes)
+    }
+
+    private func rawText(_ value: UnsafeBufferPointer<UInt8>, column: Int, style: StaticString, into out: inout RawBytes, measure: Bool = true) {
+        rawOpenCell(column, style, into: &out)
         let preserve = value.first.map(Self.isXMLSpace) == true || value.last.map(Self.isXMLSpace) == true
-        out.append(contentsOf: preserve ? Self.openPreserved : Self.openText)
+        out.put(preserve ? " t=\"inlineStr\"><is><t xml:space=\"preserve\">" : " t=\"inlineStr\"><is><t>")
         // One pass over the bytes: ASCII or not, and whether anything needs escaping.
         var high = false, special = false
         Self.escapeClass.withUnsafeBufferPointer { table in
@@ -380,16 +421,16 @@ package final class XLSXWriter {
         var characters = 0
         if !high {
             characters = value.count
-            if special { Self.appendEscaped(value, into: &out) } else { out.append(contentsOf: value) }
+            if special { Self.rawEscaped(value, into: &out) } else { out.put(value) }
         } else if Self.isCleanUTF8(value) {
             if measuring && measure { characters = Self.textWidth(value) }
-            if special { Self.appendEscaped(value, into: &out) } else { out.append(contentsOf: value) }
+            if special { Self.rawEscaped(value, into: &out) } else { out.put(value) }
         } else {
             let repaired = Self.repaired(value)
             if measuring && measure { characters = String(decoding: repaired, as: UTF8.self).count }
-            repaired.withUnsafeBufferPointer { Self.appendEscaped($0, into: &out) }
+            repaired.withUnsafeBufferPointer { Self.rawEscaped($0, into: &out) }
         }
-        out.append(contentsOf: Self.closeText)
+        out.put("</t></is></c>")
         if measuring && measure { widths[column] = max(widths[column], characters) }
     }
 
@@ -426,9 +467,6 @@ package final class XLSXWriter {
         (b == 0x26 || b == 0x3C || b == 0x3E || (b < 0x20 && b != 0x09 && b != 0x0A) || b == 0x5F) ? 1 : 0
     }
 
-    private static let openText = Array(" t=\"inlineStr\"><is><t>".utf8)
-    private static let openPreserved = Array(" t=\"inlineStr\"><is><t xml:space=\"preserve\">".utf8)
-    private static let closeText = Array("</t></is></c>".utf8)
 
     @inline(__always)
     private static func isXMLSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
@@ -436,6 +474,13 @@ package final class XLSXWriter {
     /// Escapes text content: & < >, control characters (and CR, which XML would turn into LF) as
     /// `_xHHHH_`, and the `_` of a literal `_xHHHH_` as `_x005F_`.
     static func appendEscaped(_ value: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+        var raw = RawBytes(capacity: 7 * value.count + 16)
+        defer { raw.free() }
+        rawEscaped(value, into: &raw)
+        out.append(contentsOf: raw.bytes)
+    }
+
+    static func rawEscaped(_ value: UnsafeBufferPointer<UInt8>, into out: inout RawBytes) {
         var runStart = 0
         var i = 0
         let n = value.count
@@ -444,22 +489,22 @@ package final class XLSXWriter {
             let special = b == UInt8(ascii: "&") || b == UInt8(ascii: "<") || b == UInt8(ascii: ">")
                 || (b < 0x20 && b != 0x09 && b != 0x0A) || (b == UInt8(ascii: "_") && isHexEscape(value, at: i))
             if special {
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: value[runStart..<i]))
+                out.put(UnsafeBufferPointer(rebasing: value[runStart..<i]))
                 switch b {
-                case UInt8(ascii: "&"): out.append(contentsOf: "&amp;".utf8)
-                case UInt8(ascii: "<"): out.append(contentsOf: "&lt;".utf8)
-                case UInt8(ascii: ">"): out.append(contentsOf: "&gt;".utf8)
+                case UInt8(ascii: "&"): out.put("&amp;")
+                case UInt8(ascii: "<"): out.put("&lt;")
+                case UInt8(ascii: ">"): out.put("&gt;")
                 default:
-                    out.append(contentsOf: "_x00".utf8)
-                    out.append(upperHex[Int(b >> 4)])
-                    out.append(upperHex[Int(b & 0x0F)])
-                    out.append(UInt8(ascii: "_"))
+                    out.put("_x00")
+                    out.put(upperHex[Int(b >> 4)])
+                    out.put(upperHex[Int(b & 0x0F)])
+                    out.put(UInt8(ascii: "_"))
                 }
                 runStart = i + 1
             }
             i += 1
         }
-        out.append(contentsOf: UnsafeBufferPointer(rebasing: value[runStart..<n]))
+        out.put(UnsafeBufferPointer(rebasing: value[runStart..<n]))
     }
 
     /// True when `_xHHHH_` (four hex digits) starts at `i`.
@@ -595,4 +640,50 @@ private let upperHex: [UInt8] = Array("0123456789ABCDEF".utf8)
 private func withBuffers(_ arrays: [[UInt8]], _ index: Int, _ done: [UnsafeBufferPointer<UInt8>], _ body: ([UnsafeBufferPointer<UInt8>]) -> Void) {
     if index == arrays.count { body(done); return }
     arrays[index].withUnsafeBufferPointer { withBuffers(arrays, index + 1, done + [$0], body) }
+}
+
+/// A growable byte buffer written through a pointer, checked for room on each put but without
+/// Array's per-append overhead (the sheet's rows, issue 13). Freed by its owner (`free`).
+struct RawBytes {
+    private(set) var base: UnsafeMutablePointer<UInt8>
+    private(set) var count = 0
+    private var capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = max(16, capacity)
+        base = .allocate(capacity: self.capacity)
+    }
+
+    func free() { base.deallocate() }
+
+    var bytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base, count: count) }
+
+    mutating func removeAll() { count = 0 }
+
+    private mutating func grow(_ need: Int) {
+        let bigger = Swift.max(need, capacity * 2)
+        let fresh = UnsafeMutablePointer<UInt8>.allocate(capacity: bigger)
+        fresh.update(from: base, count: count)
+        base.deallocate()
+        base = fresh
+        capacity = bigger
+    }
+
+    @inline(__always) mutating func put(_ byte: UInt8) {
+        if count == capacity { grow(count + 1) }
+        base[count] = byte
+        count += 1
+    }
+
+    @inline(__always) mutating func put(_ bytes: UnsafeBufferPointer<UInt8>) {
+        let n = bytes.count
+        if n == 0 { return }
+        if count + n > capacity { grow(count + n) }
+        (base + count).update(from: bytes.baseAddress!, count: n)
+        count += n
+    }
+
+    @inline(__always) mutating func put(_ text: StaticString) {
+        put(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
 }
