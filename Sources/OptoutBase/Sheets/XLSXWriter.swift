@@ -145,7 +145,7 @@ package final class XLSXWriter {
     /// Streaming with a layout: widths are known, not measured again.
     private var measuring: Bool { layout == nil }
     /// Bytes of rows buffered before they are written (and checksummed).
-    private static let flushBytes = 4 << 20
+    private static let flushBytes = 1 << 20
 
     /// Opens the workbook's temp files.
     /// - Parameters:
