@@ -84,3 +84,80 @@ package final class WriteBehind: @unchecked Sendable {
         if let failure { throw failure }
     }
 }
+
+/// Jobs run one after another, in submission order, on one background thread (at most `depth`
+/// waiting: `submit` waits). The first job that fails stops the later ones; its error is thrown
+/// by the next `submit` or `drain`. `close()` (or deinit of the owner) ends the thread.
+package final class SerialThread: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var jobs: [() throws(OptoutError) -> Void] = []
+    private var running = false
+    private var failure: OptoutError?
+    private var closed = false
+    private var ended = false
+    private let depth: Int
+
+    package init(depth: Int = 2) {
+        self.depth = max(1, depth)
+        let thread = Thread { [self] in run() }
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+
+    private func run() {
+        while true {
+            condition.lock()
+            while jobs.isEmpty && !closed { condition.wait() }
+            if jobs.isEmpty {
+                ended = true
+                condition.broadcast()
+                condition.unlock()
+                return
+            }
+            let job = jobs.removeFirst()
+            running = true
+            let failed = failure != nil
+            condition.unlock()
+            var error: OptoutError?
+            if !failed {
+                do throws(OptoutError) { try job() } catch let e { error = e }
+            }
+            condition.lock()
+            running = false
+            if let error, failure == nil { failure = error }
+            condition.broadcast()
+            condition.unlock()
+        }
+    }
+
+    /// Queues a job (waits while `depth` jobs wait); throws the first failure so far instead.
+    package func submit(_ job: @escaping () throws(OptoutError) -> Void) throws(OptoutError) {
+        condition.lock()
+        while jobs.count >= depth && failure == nil { condition.wait() }
+        if let failure {
+            condition.unlock()
+            throw failure
+        }
+        jobs.append(job)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Waits until every job queued has run; throws the first failure.
+    package func drain() throws(OptoutError) {
+        condition.lock()
+        while !jobs.isEmpty || running { condition.wait() }
+        let failure = self.failure
+        condition.unlock()
+        if let failure { throw failure }
+    }
+
+    /// Ends the thread once the queued jobs have run.
+    package func close() {
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        while !ended { condition.wait() }
+        condition.unlock()
+    }
+}
