@@ -4,6 +4,9 @@
 // descriptor in chunks, never whole), and one modification time for every entry (so the same
 // entries and time give the same bytes). Output: local headers, data, central directory and end
 // record appended to the AtomicFile; the caller commits it. CRC-32 per entry (OptoutBase CRC32).
+// A streamed entry (`beginStreamed`, `streamed`, `endStreamed`) is written as its bytes come, its
+// CRC computed as written and its local header's CRC and sizes patched in place at the end
+// (AtomicFile.overwrite): the same bytes as `add` of the whole, with one write of the data.
 // No ZIP64, no data descriptors: an entry or an archive over 4 GiB - 1, or more than 65,535
 // entries, fails with a reason. Failures: `OptoutError` (I/O, or the limits above).
 
@@ -67,8 +70,52 @@ package struct ZipWriter {
         offset += total
     }
 
+    /// The entry being streamed: its name, local header offset, CRC and size so far.
+    private var open: (name: [UInt8], header: UInt64, crc: UInt32, size: UInt64)?
+
+    /// Starts an entry whose bytes come in pieces (`streamed`); its local header is written now
+    /// with a zero CRC and sizes and patched by `endStreamed`.
+    package mutating func beginStreamed(name: String) throws(OptoutError) {
+        precondition(open == nil)
+        guard offset <= ZipWriter.sizeLimit else { throw tooLarge("the archive") }
+        guard entries < 0xFFFF else { throw .io(path: file.path, reason: "more than 65,535 entries in one ZIP") }
+        let nameBytes = Array(name.utf8)
+        var local: [UInt8] = []
+        le32(0x0403_4B50, &local)
+        common(nameBytes, size: 0, crc: 0, &local)
+        local.append(contentsOf: nameBytes)
+        try file.write(local)
+        open = (nameBytes, offset, 0, 0)
+        offset += UInt64(local.count)
+    }
+
+    /// Appends bytes of the streamed entry (a large block goes to the file without a copy).
+    package mutating func streamed(_ bytes: [UInt8]) throws(OptoutError) {
+        guard var entry = open else { preconditionFailure("no streamed entry") }
+        entry.crc = CRC32.checksum(bytes, seed: entry.crc)
+        entry.size += UInt64(bytes.count)
+        open = entry
+        try file.writeBlock(bytes)
+    }
+
+    /// Ends the streamed entry: its CRC and sizes patched into its local header, its central entry added.
+    package mutating func endStreamed() throws(OptoutError) {
+        guard let entry = open else { preconditionFailure("no streamed entry") }
+        open = nil
+        guard entry.size <= ZipWriter.sizeLimit else { throw tooLarge(String(decoding: entry.name, as: UTF8.self)) }
+        var patch: [UInt8] = []
+        le32(entry.crc, &patch)
+        le32(UInt32(entry.size), &patch)
+        le32(UInt32(entry.size), &patch)
+        try file.overwrite(patch, at: Int(entry.header) + 14)   // after signature, version, flags, method, time, date
+        appendCentral(entry.name, size: entry.size, crc: entry.crc, at: entry.header)
+        offset += entry.size
+        entries += 1
+    }
+
     /// Writes the central directory and the end record. The caller then commits the file.
     package mutating func finish() throws(OptoutError) {
+        precondition(open == nil, "a streamed entry was not ended")
         guard offset + UInt64(central.count) <= ZipWriter.sizeLimit else { throw tooLarge("the archive") }
         var end: [UInt8] = []
         le32(0x0605_4B50, &end)
@@ -92,6 +139,14 @@ package struct ZipWriter {
         le32(0x0403_4B50, &local)
         common(nameBytes, size: size, crc: crc, &local)
         local.append(contentsOf: nameBytes)
+        appendCentral(nameBytes, size: size, crc: crc, at: offset)
+        try file.write(local)
+        offset += UInt64(local.count)
+        entries += 1
+    }
+
+    /// The central directory entry of an entry whose local header is at `header`.
+    private mutating func appendCentral(_ nameBytes: [UInt8], size: UInt64, crc: UInt32, at header: UInt64) {
         le32(0x0201_4B50, &central)
         le16(20, &central)  // made by: version 2.0, MS-DOS attributes
         common(nameBytes, size: size, crc: crc, &central)
@@ -99,11 +154,8 @@ package struct ZipWriter {
         le16(0, &central)  // disk number
         le16(0, &central)  // internal attributes
         le32(0, &central)  // external attributes
-        le32(UInt32(offset), &central)
+        le32(UInt32(header), &central)
         central.append(contentsOf: nameBytes)
-        try file.write(local)
-        offset += UInt64(local.count)
-        entries += 1
     }
 
     /// The fields local and central headers share: version needed .. extra field length.

@@ -3,13 +3,13 @@
 //
 // Input: bytes, optionally a seed (the checksum of the bytes before, for incremental use:
 // checksum(b, seed: checksum(a)) == checksum(a + b)). Output: the 32-bit checksum. Failures:
-// none. Table-driven, eight bytes per step ("slicing by 8", tables built once on first use).
+// none. Table-driven, sixteen bytes per step ("slicing by 16", tables built once on first use).
 
 /// CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320), compatible with zlib's `crc32`.
 package enum CRC32 {
-    /// Eight 256-entry tables: table k gives the CRC contribution of a byte followed by k zeros.
+    /// Sixteen 256-entry tables: table k gives the CRC contribution of a byte followed by k zeros.
     private static let tables: [UInt32] = {
-        var t = [UInt32](repeating: 0, count: 8 * 256)
+        var t = [UInt32](repeating: 0, count: 16 * 256)
         for n in 0..<256 {
             var c = UInt32(n)
             for _ in 0..<8 { c = c & 1 != 0 ? (c >> 1) ^ 0xEDB8_8320 : c >> 1 }
@@ -17,7 +17,7 @@ package enum CRC32 {
         }
         for n in 0..<256 {
             var c = t[n]
-            for k in 1..<8 {
+            for k in 1..<16 {
                 c = (c >> 8) ^ t[Int(c & 0xFF)]
                 t[k * 256 + n] = c
             }
@@ -29,20 +29,26 @@ package enum CRC32 {
     package static func checksum(_ bytes: UnsafeRawBufferPointer, seed: UInt32 = 0) -> UInt32 {
         var c = ~seed
         let n = bytes.count
-        tables.withUnsafeBufferPointer { t in
+        guard n > 0, let base = bytes.baseAddress else { return seed }
+        tables.withUnsafeBufferPointer { tb in
+            let t = tb.baseAddress!
+            @inline(__always) func at(_ k: Int, _ v: UInt32) -> UInt32 { t[k &* 256 &+ Int(v & 0xFF)] }
             var p = 0
-            while n - p >= 8 {
-                let lo = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: p, as: UInt32.self)) ^ c
-                let hi = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: p + 4, as: UInt32.self))
-                c = t[7 * 256 + Int(lo & 0xFF)] ^ t[6 * 256 + Int((lo >> 8) & 0xFF)]
-                    ^ t[5 * 256 + Int((lo >> 16) & 0xFF)] ^ t[4 * 256 + Int(lo >> 24)]
-                    ^ t[3 * 256 + Int(hi & 0xFF)] ^ t[2 * 256 + Int((hi >> 8) & 0xFF)]
-                    ^ t[256 + Int((hi >> 16) & 0xFF)] ^ t[Int(hi >> 24)]
-                p += 8
+            // Sixteen bytes a step ("slicing by 16"): four words, each byte through its own table.
+            while n &- p >= 16 {
+                let w0 = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: p, as: UInt32.self)) ^ c
+                let w1 = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: p &+ 4, as: UInt32.self))
+                let w2 = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: p &+ 8, as: UInt32.self))
+                let w3 = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: p &+ 12, as: UInt32.self))
+                c = at(15, w0) ^ at(14, w0 >> 8) ^ at(13, w0 >> 16) ^ at(12, w0 >> 24)
+                    ^ at(11, w1) ^ at(10, w1 >> 8) ^ at(9, w1 >> 16) ^ at(8, w1 >> 24)
+                    ^ at(7, w2) ^ at(6, w2 >> 8) ^ at(5, w2 >> 16) ^ at(4, w2 >> 24)
+                    ^ at(3, w3) ^ at(2, w3 >> 8) ^ at(1, w3 >> 16) ^ at(0, w3 >> 24)
+                p &+= 16
             }
             while p < n {
-                c = (c >> 8) ^ t[Int((c ^ UInt32(bytes[p])) & 0xFF)]
-                p += 1
+                c = (c >> 8) ^ t[Int((c ^ UInt32(base.load(fromByteOffset: p, as: UInt8.self))) & 0xFF)]
+                p &+= 1
             }
         }
         return ~c

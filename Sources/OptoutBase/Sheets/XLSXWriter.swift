@@ -7,8 +7,12 @@
 // the widest value seen (capped), ISO 8601 UTC times in date columns as real dates shown as
 // 2026-11-27T12:32:58Z, digits-only integers in integer columns as numbers. Byte-identical for
 // the same rows and `modified` time (every ZIP entry carries it).
-// Streaming: the sheet's rows go to an unlinked temp file beside the output (never held in
-// memory) and are copied into the ZIP on commit, after the column widths are known.
+// Streaming: with its layout known beforehand (`XLSXMeasure`, a first pass over the same rows:
+// column widths and row count), the sheet's XML is streamed straight into its stored ZIP entry,
+// the CRC computed as written and the entry's local header patched at the end (one write of the
+// bytes, issue 13), on a write-behind thread while the next rows are made (WriteBehind). Without a layout, the rows go to an unlinked temp file beside the output
+// (never held in memory) and are copied into the ZIP on commit, after the widths are known; both
+// ways give the same bytes.
 // Excel's row limit (1,048,576 rows): rows beyond it are counted, not written, and the sheet's
 // last row says how many are missing (`overflowNote`); `commit` returns the count for reports.
 // Cell text: &, <, > escaped; control characters and a literal `_xHHHH_` written as `_xHHHH_`
@@ -39,6 +43,54 @@ package struct XLSXColumn: Sendable, Equatable {
     }
 }
 
+/// What the sheet's XML needs before its rows: the column widths and the number of sheet rows
+/// (measured by `XLSXMeasure` from the same rows, so the writer can stream them).
+package struct XLSXLayout: Sendable, Equatable {
+    package var widths: [Int]
+    package var sheetRows: Int
+}
+
+/// A first pass over the rows a writer will get: the widths and rows it would find (same rules,
+/// same rows measured: those that fit, and the first that does not).
+package struct XLSXMeasure {
+    private let kinds: [XLSXColumn.Kind]
+    private let rowLimit: Int
+    private var widths: [Int]
+    private var dataRows = 0
+
+    package init(columns: [XLSXColumn], rowLimit: Int = XLSXWriter.excelRowLimit) {
+        precondition(!columns.isEmpty && rowLimit >= 3)
+        kinds = columns.map(\.kind)
+        self.rowLimit = rowLimit
+        widths = columns.map { column in
+            var header = column.header
+            let w = header.withUTF8 { XLSXWriter.textWidth($0) }
+            return max(column.kind == .date ? 20 : 0, w)
+        }
+    }
+
+    /// Measures one data row (`cell(i)` as for `XLSXWriter.appendRow`).
+    package mutating func add(_ cell: (Int) -> UnsafeBufferPointer<UInt8>) {
+        dataRows += 1
+        // The writer measures the rows it writes and the first one that does not fit (kept back).
+        guard dataRows <= rowLimit - 1 else { return }
+        for i in 0..<kinds.count {
+            let value = cell(i)
+            if value.isEmpty { continue }
+            if let w = XLSXWriter.cellWidth(value, kinds[i]), w > widths[i] { widths[i] = w }
+        }
+    }
+
+    package var layout: XLSXLayout {
+        XLSXLayout(widths: widths, sheetRows: dataRows <= rowLimit - 2 ? 1 + dataRows : rowLimit)
+    }
+}
+
+/// The ZIP of a streamed workbook, shared with its write-behind thread.
+private final class ZipBox: @unchecked Sendable {
+    var zip: ZipWriter?
+}
+
 /// What a committed workbook holds.
 package struct XLSXResult: Sendable, Equatable {
     /// Data rows written (not counting the header or the overflow note).
@@ -60,8 +112,13 @@ package final class XLSXWriter {
     private let modified: Timestamp
     private let rowLimit: Int
     private let overflowNote: (Int) -> String
-    private let tempPath: String
-    private var fd: Int32
+    /// The temp file of the rows (-1 when streaming straight into the ZIP).
+    private var fd: Int32 = -1
+    /// Streaming: the ZIP being written, its sheet entry open (touched by the write-behind
+    /// thread until it finishes); the layout promised.
+    private let zipBox = ZipBox()
+    private var writeBehind: WriteBehind?
+    private let layout: XLSXLayout?
     private var buffer: [UInt8] = []
     private var size: UInt64 = 0
     private var widths: [Int]
@@ -70,8 +127,25 @@ package final class XLSXWriter {
     /// The first row that did not fit, kept: when it is the only one, it takes the note's place.
     private var pending: [UInt8]?
     private let letters: [[UInt8]]
-    private var rowNumber: [UInt8] = []
     private var committed = false
+    /// The current row's number in decimal digits (for the cell references).
+    private let rowDigits = UnsafeMutablePointer<UInt8>.allocate(capacity: 24)
+    private var rowDigitCount = 0
+    /// Column letters, flat: column i is letterBytes[letterStart[i] ..< + letterCount[i]].
+    private let letterBytes: UnsafeMutablePointer<UInt8>
+    private let letterStart: [Int]
+    private let letterCount: [Int]
+    private let kinds: [XLSXColumn.Kind]
+    /// Where a row is made before it is appended to `buffer`.
+    private var scratch = RawBytes(capacity: 1 << 16)
+    /// The last date cell and its serial's text (a report's rows often share their time).
+    private let lastDate = UnsafeMutablePointer<UInt8>.allocate(capacity: 32)
+    private var lastDateCount = 0
+    private var lastSerial: [UInt8] = []
+    /// Streaming with a layout: widths are known, not measured again.
+    private var measuring: Bool { layout == nil }
+    /// Bytes of rows buffered before they are written (and checksummed).
+    private static let flushBytes = 1 << 20
 
     /// Opens the workbook's temp files.
     /// - Parameters:
@@ -79,23 +153,53 @@ package final class XLSXWriter {
     ///   - sheetName: the tab's name (characters Excel refuses become `_`, cut to 31).
     ///   - rowLimit: rows per sheet including the header (Excel's, unless a test sets fewer).
     ///   - overflowNote: the last row's text when rows did not fit, given how many.
+    ///   - layout: the widths and rows `XLSXMeasure` found in the same rows: the sheet is then
+    ///     streamed into the ZIP (no temp file); the rows given must be those measured.
     package init(path: String, columns: [XLSXColumn], sheetName: String, modified: Timestamp,
                  rowLimit: Int = XLSXWriter.excelRowLimit,
-                 overflowNote: @escaping (Int) -> String = { "\($0) more rows are not in this workbook: a sheet holds at most 1,048,576 rows" }) throws(OptoutError) {
+                 overflowNote: @escaping (Int) -> String = { "\($0) more rows are not in this workbook: a sheet holds at most 1,048,576 rows" },
+                 layout: XLSXLayout? = nil) throws(OptoutError) {
         precondition(!columns.isEmpty && rowLimit >= 3)
+        precondition(layout.map { $0.widths.count == columns.count } ?? true)
         self.columns = columns
         self.sheetName = XLSXWriter.safeSheetName(sheetName)
         self.modified = modified
         self.rowLimit = rowLimit
         self.overflowNote = overflowNote
-        letters = (0..<columns.count).map(XLSXWriter.columnLetters)
-        widths = columns.map { $0.kind == .date ? 20 : 0 }
+        self.layout = layout
+        let letters = (0..<columns.count).map(XLSXWriter.columnLetters)
+        self.letters = letters
+        kinds = columns.map(\.kind)
+        letterCount = letters.map(\.count)
+        var starts: [Int] = []
+        var total = 0
+        for l in letters { starts.append(total); total += l.count }
+        letterStart = starts
+        let flat = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, total))
+        for (i, l) in letters.enumerated() { (flat + starts[i]).initialize(from: l, count: l.count) }
+        letterBytes = flat
+        widths = layout?.widths ?? columns.map { $0.kind == .date ? 20 : 0 }
         out = try AtomicFile(path: path)
-        tempPath = "\(Durable.parent(of: path))/.\(Durable.baseName(path)).sheet-\(getpid())-\(Hex.encode(Durable.randomBytes(4)))"
-        fd = open(tempPath, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        if fd < 0 { throw Durable.writeError(path) }
-        unlink(tempPath)  // the open descriptor keeps it; nothing is left behind by a crash
-        buffer.reserveCapacity((1 << 20) + 65536)
+        buffer.reserveCapacity(Self.flushBytes + 65536)
+        if let layout {
+            var zip = ZipWriter(file: out, modified: modified)
+            try addFixedParts(&zip)
+            try zip.beginStreamed(name: Self.sheetPart)
+            sheetRows = layout.sheetRows   // the prefix names the final dimension
+            buffer.append(contentsOf: sheetPrefix.utf8)
+            zipBox.zip = zip
+            // The entry's bytes are checksummed and written on another thread while the next
+            // rows are made (the box is the thread's until `finish`).
+            let box = zipBox
+            writeBehind = WriteBehind(depth: 2, capacity: Self.flushBytes + 65536) { bytes throws(OptoutError) in
+                try box.zip!.streamed(bytes)
+            }
+        } else {
+            let tempPath = "\(Durable.parent(of: path))/.\(Durable.baseName(path)).sheet-\(getpid())-\(Hex.encode(Durable.randomBytes(4)))"
+            fd = open(tempPath, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            if fd < 0 { throw Durable.writeError(path) }
+            unlink(tempPath)  // the open descriptor keeps it; nothing is left behind by a crash
+        }
         var header: [UInt8] = []
         appendRowOpen(1, into: &header)
         for (i, column) in columns.enumerated() {
@@ -107,7 +211,14 @@ package final class XLSXWriter {
         sheetRows = 1
     }
 
-    deinit { if fd >= 0 { close(fd) } }
+    deinit {
+        rowDigits.deallocate()
+        lastDate.deallocate()
+        letterBytes.deallocate()
+        scratch.free()
+        if fd >= 0 { close(fd) }
+        try? writeBehind?.finish()   // not committed: the thread ends, the temp file goes with AtomicFile
+    }
 
     /// Appends one data row: `cell(i)` gives column i's UTF-8 bytes (missing columns: pass empty).
     package func appendRow(_ cell: (Int) -> UnsafeBufferPointer<UInt8>) throws(OptoutError) {
@@ -126,7 +237,7 @@ package final class XLSXWriter {
         sheetRows += 1
         result.rows += 1
         appendCells(cell, row: sheetRows, into: &buffer)
-        if buffer.count >= 1 << 20 { try flush() }
+        if buffer.count >= Self.flushBytes { try flush() }
     }
 
     /// Appends one data row of Strings.
@@ -157,15 +268,29 @@ package final class XLSXWriter {
             row.append(contentsOf: Self.rowClose)
             buffer.append(contentsOf: row)
         }
+        if let writeBehind {
+            // Streamed: the rows given must be those measured (else the dimension written first is wrong).
+            guard let layout, sheetRows == layout.sheetRows else {
+                try? writeBehind.finish()
+                self.writeBehind = nil
+                throw .internalError("\(out.path): \(sheetRows) sheet rows written, \(layout?.sheetRows ?? 0) measured")
+            }
+            buffer.append(contentsOf: Self.sheetSuffix)
+            try writeBehind.submit(&buffer)
+            self.writeBehind = nil
+            try writeBehind.finish()
+            var zip = zipBox.zip!
+            zipBox.zip = nil
+            try zip.endStreamed()
+            try zip.finish()
+            try out.commit()
+            return result
+        }
         try flush()
         var zip = ZipWriter(file: out, modified: modified)
-        try zip.add(name: "[Content_Types].xml", bytes: Array(Self.contentTypes.utf8))
-        try zip.add(name: "_rels/.rels", bytes: Array(Self.rootRels.utf8))
-        try zip.add(name: "xl/workbook.xml", bytes: Array(workbookXML.utf8))
-        try zip.add(name: "xl/_rels/workbook.xml.rels", bytes: Array(Self.workbookRels.utf8))
-        try zip.add(name: "xl/styles.xml", bytes: Array(Self.styles.utf8))
-        try zip.add(name: "xl/worksheets/sheet1.xml", prefix: Array(sheetPrefix.utf8), fd: fd, size: size,
-                    suffix: Array("</sheetData></worksheet>".utf8), path: out.path)
+        try addFixedParts(&zip)
+        try zip.add(name: Self.sheetPart, prefix: Array(sheetPrefix.utf8), fd: fd, size: size,
+                    suffix: Self.sheetSuffix, path: out.path)
         try zip.finish()
         close(fd)
         fd = -1
@@ -173,10 +298,26 @@ package final class XLSXWriter {
         return result
     }
 
+    private static let sheetPart = "xl/worksheets/sheet1.xml"
+    private static let sheetSuffix = Array("</sheetData></worksheet>".utf8)
+
+    /// The parts before the sheet, in the order every workbook of this writer has them.
+    private func addFixedParts(_ zip: inout ZipWriter) throws(OptoutError) {
+        try zip.add(name: "[Content_Types].xml", bytes: Array(Self.contentTypes.utf8))
+        try zip.add(name: "_rels/.rels", bytes: Array(Self.rootRels.utf8))
+        try zip.add(name: "xl/workbook.xml", bytes: Array(workbookXML.utf8))
+        try zip.add(name: "xl/_rels/workbook.xml.rels", bytes: Array(Self.workbookRels.utf8))
+        try zip.add(name: "xl/styles.xml", bytes: Array(Self.styles.utf8))
+    }
+
     // MARK: rows and cells
 
     private func flush() throws(OptoutError) {
         if buffer.isEmpty { return }
+        if let writeBehind {
+            try writeBehind.submit(&buffer)
+            return
+        }
         try Durable.writeAll(fd, buffer, path: out.path)
         size += UInt64(buffer.count)
         buffer.removeAll(keepingCapacity: true)
@@ -184,77 +325,148 @@ package final class XLSXWriter {
 
     private static let rowClose = Array("</row>".utf8)
 
-    /// Appends `<row r="n">`, leaving n's digits in `rowNumber` for the cell references.
+    /// Appends `<row r="n">`, leaving n's digits in `rowDigits` for the cell references.
     private func appendRowOpen(_ n: Int, into out: inout [UInt8]) {
-        rowNumber.removeAll(keepingCapacity: true)
-        appendDecimal(n, &rowNumber)
-        out.append(contentsOf: "<row r=\"".utf8)
-        out.append(contentsOf: rowNumber)
-        out.append(contentsOf: "\">".utf8)
+        scratch.removeAll()
+        rawRowOpen(n, into: &scratch)
+        out.append(contentsOf: scratch.bytes)
     }
 
+    private func rawRowOpen(_ n: Int, into out: inout RawBytes) {
+        var digits = 0
+        var v = n
+        repeat { digits += 1; v /= 10 } while v > 0
+        v = n
+        for k in stride(from: digits - 1, through: 0, by: -1) {
+            rowDigits[k] = UInt8(ascii: "0") &+ UInt8(v % 10)
+            v /= 10
+        }
+        rowDigitCount = digits
+        out.put("<row r=\"")
+        out.put(UnsafeBufferPointer(start: rowDigits, count: rowDigitCount))
+        out.put("\">")
+    }
+
+    /// One data row, made in `scratch` through a pointer (no Array append per piece: issue 13)
+    /// and appended to `out` at once.
     private func appendCells(_ cell: (Int) -> UnsafeBufferPointer<UInt8>, row n: Int, into out: inout [UInt8]) {
-        appendRowOpen(n, into: &out)
+        scratch.removeAll()
+        rawRowOpen(n, into: &scratch)
         for i in 0..<columns.count {
             let value = cell(i)
             if value.isEmpty { continue }
-            switch columns[i].kind {
+            switch kinds[i] {
             case .integer where Self.isInteger(value):
-                openCell(i, "", into: &out)
-                out.append(contentsOf: "><v>".utf8)
-                out.append(contentsOf: value)
-                out.append(contentsOf: "</v></c>".utf8)
-                widths[i] = max(widths[i], value.count)
+                rawOpenCell(i, "", into: &scratch)
+                scratch.put("><v>")
+                scratch.put(value)
+                scratch.put("</v></c>")
+                if measuring { widths[i] = max(widths[i], value.count) }
             case .date:
-                if let serial = Self.dateSerial(value) {
-                    openCell(i, " s=\"1\"", into: &out)
-                    out.append(contentsOf: "><v>".utf8)
-                    out.append(contentsOf: serial.description.utf8)
-                    out.append(contentsOf: "</v></c>".utf8)
+                if value.count == lastDateCount, memcmp(value.baseAddress!, lastDate, lastDateCount) == 0 {
+                    rawDate(column: i, into: &scratch)
+                } else if value.count <= 32, let serial = Self.dateSerial(value) {
+                    lastDateCount = value.count
+                    lastDate.update(from: value.baseAddress!, count: value.count)
+                    lastSerial = Array(serial.description.utf8)
+                    rawDate(column: i, into: &scratch)
                 } else {
-                    appendText(value, column: i, style: "", into: &out)
+                    rawText(value, column: i, style: "", into: &scratch)
                 }
             default:
-                appendText(value, column: i, style: "", into: &out)
+                rawText(value, column: i, style: "", into: &scratch)
             }
         }
-        out.append(contentsOf: Self.rowClose)
+        scratch.put("</row>")
+        out.append(contentsOf: scratch.bytes)
+    }
+
+    /// The date cell of `lastSerial`.
+    @inline(__always)
+    private func rawDate(column: Int, into out: inout RawBytes) {
+        rawOpenCell(column, " s=\"1\"", into: &out)
+        out.put("><v>")
+        lastSerial.withUnsafeBufferPointer { out.put($0) }
+        out.put("</v></c>")
     }
 
     /// `<c r="B12"` + style (the caller closes the tag).
     @inline(__always)
-    private func openCell(_ column: Int, _ style: String, into out: inout [UInt8]) {
-        out.append(contentsOf: "<c r=\"".utf8)
-        out.append(contentsOf: letters[column])
-        out.append(contentsOf: rowNumber)
-        out.append(UInt8(ascii: "\""))
-        if !style.isEmpty { out.append(contentsOf: style.utf8) }
+    private func rawOpenCell(_ column: Int, _ style: StaticString, into out: inout RawBytes) {
+        out.put("<c r=\"")
+        out.put(UnsafeBufferPointer(start: letterBytes + letterStart[column], count: letterCount[column]))
+        out.put(UnsafeBufferPointer(start: rowDigits, count: rowDigitCount))
+        out.put(UInt8(ascii: "\""))
+        out.put(style)
     }
 
     /// An inline-string cell holding `value` (escaped), measured for the column width.
-    private func appendText(_ value: UnsafeBufferPointer<UInt8>, column: Int, style: String, into out: inout [UInt8], measure: Bool = true) {
-        openCell(column, style, into: &out)
-        let preserve = value.first.map(Self.isXMLSpace) == true || value.last.map(Self.isXMLSpace) == true
-        out.append(contentsOf: preserve ? Self.openPreserved : Self.openText)
-        var characters = 0
-        if value.allSatisfy({ $0 < 0x80 }) {
-            characters = value.count
-            Self.appendEscaped(value, into: &out)
-        } else if let text = String(validating: value, as: UTF8.self), !text.unicodeScalars.contains(where: { $0.value == 0xFFFE || $0.value == 0xFFFF }) {
-            characters = text.count
-            Self.appendEscaped(value, into: &out)
-        } else {
-            let repaired = Array(String(decoding: value, as: UTF8.self).unicodeScalars.map { $0.value == 0xFFFE || $0.value == 0xFFFF ? "\u{FFFD}" : $0 }.map(String.init).joined().utf8)
-            characters = String(decoding: repaired, as: UTF8.self).count
-            repaired.withUnsafeBufferPointer { Self.appendEscaped($0, into: &out) }
-        }
-        out.append(contentsOf: Self.closeText)
-        if measure { widths[column] = max(widths[column], characters) }
+    private func appendText(_ value: UnsafeBufferPointer<UInt8>, column: Int, style: StaticString, into out: inout [UInt8], measure: Bool = true) {
+        scratch.removeAll()
+        rawText(value, column: column, style: style, into: &scratch, measure: measure)
+        out.append(contentsOf: scratch.bytes)
     }
 
-    private static let openText = Array(" t=\"inlineStr\"><is><t>".utf8)
-    private static let openPreserved = Array(" t=\"inlineStr\"><is><t xml:space=\"preserve\">".utf8)
-    private static let closeText = Array("</t></is></c>".utf8)
+    private func rawText(_ value: UnsafeBufferPointer<UInt8>, column: Int, style: StaticString, into out: inout RawBytes, measure: Bool = true) {
+        rawOpenCell(column, style, into: &out)
+        let preserve = value.first.map(Self.isXMLSpace) == true || value.last.map(Self.isXMLSpace) == true
+        out.put(preserve ? " t=\"inlineStr\"><is><t xml:space=\"preserve\">" : " t=\"inlineStr\"><is><t>")
+        // One pass over the bytes: ASCII or not, and whether anything needs escaping.
+        var high = false, special = false
+        Self.escapeClass.withUnsafeBufferPointer { table in
+            for b in value {
+                if b >= 0x80 { high = true } else if table[Int(b)] != 0 { special = true }
+            }
+        }
+        var characters = 0
+        if !high {
+            characters = value.count
+            if special { Self.rawEscaped(value, into: &out) } else { out.put(value) }
+        } else if Self.isCleanUTF8(value) {
+            if measuring && measure { characters = Self.textWidth(value) }
+            if special { Self.rawEscaped(value, into: &out) } else { out.put(value) }
+        } else {
+            let repaired = Self.repaired(value)
+            if measuring && measure { characters = String(decoding: repaired, as: UTF8.self).count }
+            repaired.withUnsafeBufferPointer { Self.rawEscaped($0, into: &out) }
+        }
+        out.put("</t></is></c>")
+        if measuring && measure { widths[column] = max(widths[column], characters) }
+    }
+
+    /// Valid UTF-8 without U+FFFE or U+FFFF (which XML does not allow): written as is.
+    static func isCleanUTF8(_ value: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let text = String(validating: value, as: UTF8.self) else { return false }
+        return !text.unicodeScalars.contains(where: { $0.value == 0xFFFE || $0.value == 0xFFFF })
+    }
+
+    /// Invalid UTF-8, U+FFFE and U+FFFF replaced by U+FFFD.
+    static func repaired(_ value: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        Array(String(decoding: value, as: UTF8.self).unicodeScalars.map { $0.value == 0xFFFE || $0.value == 0xFFFF ? "\u{FFFD}" : $0 }.map(String.init).joined().utf8)
+    }
+
+    /// The width a text cell is measured by: its characters as written (after repair).
+    static func textWidth(_ value: UnsafeBufferPointer<UInt8>) -> Int {
+        if value.allSatisfy({ $0 < 0x80 }) { return value.count }
+        if isCleanUTF8(value) { return String(decoding: value, as: UTF8.self).count }
+        return String(decoding: repaired(value), as: UTF8.self).count
+    }
+
+    /// The width a data cell of `kind` is measured by (nil: not measured, a date).
+    static func cellWidth(_ value: UnsafeBufferPointer<UInt8>, _ kind: XLSXColumn.Kind) -> Int? {
+        switch kind {
+        case .integer where isInteger(value): return value.count
+        case .date where dateSerial(value) != nil: return nil
+        default: return textWidth(value)
+        }
+    }
+
+    /// Per ASCII byte: 1 when text content may need an escape (& < >, control characters but
+    /// TAB and LF, and `_`, which starts a literal `_xHHHH_`), else 0.
+    private static let escapeClass: [UInt8] = (0..<128).map { b in
+        (b == 0x26 || b == 0x3C || b == 0x3E || (b < 0x20 && b != 0x09 && b != 0x0A) || b == 0x5F) ? 1 : 0
+    }
+
 
     @inline(__always)
     private static func isXMLSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
@@ -262,6 +474,13 @@ package final class XLSXWriter {
     /// Escapes text content: & < >, control characters (and CR, which XML would turn into LF) as
     /// `_xHHHH_`, and the `_` of a literal `_xHHHH_` as `_x005F_`.
     static func appendEscaped(_ value: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+        var raw = RawBytes(capacity: 7 * value.count + 16)
+        defer { raw.free() }
+        rawEscaped(value, into: &raw)
+        out.append(contentsOf: raw.bytes)
+    }
+
+    static func rawEscaped(_ value: UnsafeBufferPointer<UInt8>, into out: inout RawBytes) {
         var runStart = 0
         var i = 0
         let n = value.count
@@ -270,22 +489,22 @@ package final class XLSXWriter {
             let special = b == UInt8(ascii: "&") || b == UInt8(ascii: "<") || b == UInt8(ascii: ">")
                 || (b < 0x20 && b != 0x09 && b != 0x0A) || (b == UInt8(ascii: "_") && isHexEscape(value, at: i))
             if special {
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: value[runStart..<i]))
+                out.put(UnsafeBufferPointer(rebasing: value[runStart..<i]))
                 switch b {
-                case UInt8(ascii: "&"): out.append(contentsOf: "&amp;".utf8)
-                case UInt8(ascii: "<"): out.append(contentsOf: "&lt;".utf8)
-                case UInt8(ascii: ">"): out.append(contentsOf: "&gt;".utf8)
+                case UInt8(ascii: "&"): out.put("&amp;")
+                case UInt8(ascii: "<"): out.put("&lt;")
+                case UInt8(ascii: ">"): out.put("&gt;")
                 default:
-                    out.append(contentsOf: "_x00".utf8)
-                    out.append(upperHex[Int(b >> 4)])
-                    out.append(upperHex[Int(b & 0x0F)])
-                    out.append(UInt8(ascii: "_"))
+                    out.put("_x00")
+                    out.put(upperHex[Int(b >> 4)])
+                    out.put(upperHex[Int(b & 0x0F)])
+                    out.put(UInt8(ascii: "_"))
                 }
                 runStart = i + 1
             }
             i += 1
         }
-        out.append(contentsOf: UnsafeBufferPointer(rebasing: value[runStart..<n]))
+        out.put(UnsafeBufferPointer(rebasing: value[runStart..<n]))
     }
 
     /// True when `_xHHHH_` (four hex digits) starts at `i`.
@@ -421,4 +640,50 @@ private let upperHex: [UInt8] = Array("0123456789ABCDEF".utf8)
 private func withBuffers(_ arrays: [[UInt8]], _ index: Int, _ done: [UnsafeBufferPointer<UInt8>], _ body: ([UnsafeBufferPointer<UInt8>]) -> Void) {
     if index == arrays.count { body(done); return }
     arrays[index].withUnsafeBufferPointer { withBuffers(arrays, index + 1, done + [$0], body) }
+}
+
+/// A growable byte buffer written through a pointer, checked for room on each put but without
+/// Array's per-append overhead (the sheet's rows, issue 13). Freed by its owner (`free`).
+struct RawBytes {
+    private(set) var base: UnsafeMutablePointer<UInt8>
+    private(set) var count = 0
+    private var capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = max(16, capacity)
+        base = .allocate(capacity: self.capacity)
+    }
+
+    func free() { base.deallocate() }
+
+    var bytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base, count: count) }
+
+    mutating func removeAll() { count = 0 }
+
+    private mutating func grow(_ need: Int) {
+        let bigger = Swift.max(need, capacity * 2)
+        let fresh = UnsafeMutablePointer<UInt8>.allocate(capacity: bigger)
+        fresh.update(from: base, count: count)
+        base.deallocate()
+        base = fresh
+        capacity = bigger
+    }
+
+    @inline(__always) mutating func put(_ byte: UInt8) {
+        if count == capacity { grow(count + 1) }
+        base[count] = byte
+        count += 1
+    }
+
+    @inline(__always) mutating func put(_ bytes: UnsafeBufferPointer<UInt8>) {
+        let n = bytes.count
+        if n == 0 { return }
+        if count + n > capacity { grow(count + n) }
+        (base + count).update(from: bytes.baseAddress!, count: n)
+        count += n
+    }
+
+    @inline(__always) mutating func put(_ text: StaticString) {
+        put(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
 }

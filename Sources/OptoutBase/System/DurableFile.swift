@@ -249,6 +249,18 @@ package final class AtomicFile {
         if fsync(fd) != 0 { throw Durable.writeError(path) }
     }
 
+    /// Hook (helper C, issue 13: ZipWriter's streamed entries): overwrites bytes already appended,
+    /// at `offset` from the file's start (a header patched once its CRC and size are known).
+    package func overwrite(_ bytes: [UInt8], at offset: Int) throws(OptoutError) {
+        try flush()
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + done, bytes.count - done, off_t(offset + done)) }
+            if n < 0 { if errno == EINTR { continue }; throw Durable.writeError(path) }
+            done += n
+        }
+    }
+
     /// Makes the file durable and visible at its final path.
     package func commit() throws(OptoutError) { try commit(as: path) }
 

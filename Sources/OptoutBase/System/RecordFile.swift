@@ -85,13 +85,12 @@ package final class RecordFile {
             pending.append(contentsOf: chunk)
             var start = 0
             pending.withUnsafeBufferPointer { buffer in
-                var i = 0
-                while i < buffer.count {
-                    if buffer[i] == 0x0A {
-                        handle(UnsafeBufferPointer(rebasing: buffer[start..<i]), end: consumed + i + 1)
-                        start = i + 1
-                    }
-                    i += 1
+                guard let base = buffer.baseAddress else { return }
+                // Line ends found with memchr (vectorised), not byte by byte (issue 13).
+                while start < buffer.count, let hit = memchr(base + start, 0x0A, buffer.count - start) {
+                    let i = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                    handle(UnsafeBufferPointer(rebasing: buffer[start..<i]), end: consumed + i + 1)
+                    start = i + 1
                 }
             }
             pending.removeFirst(start)

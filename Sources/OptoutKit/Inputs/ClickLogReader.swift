@@ -43,6 +43,9 @@ package struct ClickRequest: Sendable {
     /// line), so an empty one ("-") was sent empty; false for CSV rows and common-format lines,
     /// where an empty user agent only means none was logged.
     package var agentLogged = false
+    /// The row a spreadsheet shows, for CSV logs (CSVReader.row; SpreadsheetRow keeps it only
+    /// when it differs from `line`); nil for access logs (a line is a request).
+    package var row: Int? = nil
 }
 
 package enum ClickLogFormat: String, Sendable {
@@ -277,7 +280,7 @@ package struct ClickLogReader {
                 visit(ClickRequest(line: reader.line, time: rawTime.isEmpty ? nil : Timestamp.parse(rawTime, zone: timezone, order: dateOrder),
                                    rawTime: rawTime, action: kind, method: method.isEmpty ? "view" : method,
                                    target: target, request: target, status: Int(value(status)),
-                                   userAgent: value(agent), ip: value(ip)))
+                                   userAgent: value(agent), ip: value(ip), row: reader.row))
             }
         } catch let error as CSVError {
             throw InputError(error)

@@ -32,6 +32,8 @@ struct OptOutRows {
 
     private struct Pending {
         var line: Int
+        /// The spreadsheet's row when it differs from the line (SpreadsheetRow), else nil.
+        var row: Int?
         var sender: String
         var readings: Result<[PhoneNumber], PhoneRejection>
         var kind: EventKind
@@ -75,12 +77,13 @@ struct OptOutRows {
     /// Rows read so far (not counting unreadable ones).
     var count: Int { pending.count }
 
-    mutating func add(line: Int, sender: String, kind: EventKind, rule: String, time: String?, text: String, detail: String = "",
+    /// - Parameter row: the row a spreadsheet shows (CSVReader.row); kept only when it differs from `line`.
+    mutating func add(line: Int, row: Int? = nil, sender: String, kind: EventKind, rule: String, time: String?, text: String, detail: String = "",
                       needsReview: Bool = false, holdOptIn: String? = nil) {
         let timeText = time.map(OptOutRows.trimmed) ?? ""
         let reading = Timestamp.reading(timeText, zone: zone)
         if !evidenceFixed { evidence.add(reading) }
-        pending.append(Pending(line: line, sender: sender, readings: senders.readings(sender), kind: kind, rule: rule,
+        pending.append(Pending(line: line, row: SpreadsheetRow.distinct(row, line: line), sender: sender, readings: senders.readings(sender), kind: kind, rule: rule,
                                timeText: timeText, time: reading, text: text, detail: detail,
                                needsReview: needsReview, holdOptIn: holdOptIn))
     }
@@ -115,7 +118,7 @@ struct OptOutRows {
     private func convert(_ rows: [Pending]) -> Output {
         var out = Output()
         for row in rows {
-            let location = SourceLocation(file: file, line: row.line)
+            let location = SpreadsheetRow.location(file: file, line: row.line, row: row.row)
             let when = EventTimes.resolve(row.time, raw: row.timeText, kind: row.kind, evidence: evidence, order: order, now: now)
             var rule = row.rule
             if let note = when.note { rule += "; \(note)" }
@@ -125,12 +128,12 @@ struct OptOutRows {
             case .success(let found): numbers = found
             case .failure(let rejection):
                 let reason = "\(source == .import ? "number" : "sender") \"\(row.sender)\" is not a phone number read \(senders.tried): \(rejection.reason)"
-                out.unreadableSenders.append(UnreadableRow(line: row.line, reason: reason))
+                out.unreadableSenders.append(UnreadableRow(line: row.line, row: row.row, reason: reason))
                 out.problems.append(Diagnostic(.error, location, "\(reason); \(row.kind == .optOut ? "not applied, " : "")sent to review"))
                 out.reviews.append(ReviewItem(kind: .unreadableSender, number: row.sender, eventTime: ownTime, file: file, line: row.line,
                                               inputHash: inputHash, rawText: row.text,
                                               choice: row.kind == .optOut ? "not applied: no number to apply it to" : "nothing recorded",
-                                              rule: "\(rule); \(reason)"))
+                                              rule: "\(rule); \(reason)", row: row.row))
                 continue
             }
             out.readable += 1
@@ -150,7 +153,7 @@ struct OptOutRows {
                 for number in numbers {
                     out.reviews.append(ReviewItem(kind: .heldOptIn, number: number.e164, eventTime: ownTime, file: file, line: row.line,
                                                   inputHash: inputHash, rawText: row.text, choice: "not applied; the opt-out stays",
-                                                  rule: "\(rule); \(held)"))
+                                                  rule: "\(rule); \(held)", row: row.row))
                 }
                 out.problems.append(Diagnostic(.warning, location, "\(held); not applied (a person decides in the review report)"))
                 continue
@@ -160,7 +163,7 @@ struct OptOutRows {
                     out.reviews.append(ReviewItem(kind: .ambiguousReply, number: number.e164, eventTime: ownTime, file: file, line: row.line,
                                                   inputHash: inputHash, rawText: row.text,
                                                   choice: row.kind == .optOut ? "opted out" : "recorded as \(row.kind.rawValue); not opted out",
-                                                  rule: rule))
+                                                  rule: rule, row: row.row))
                 }
             }
             for number in numbers {
@@ -168,6 +171,7 @@ struct OptOutRows {
                                           file: file, line: row.line, inputHash: inputHash, text: row.text, detail: row.detail)
                 event.timeText = row.timeText
                 event.timeTrusted = when.trusted
+                event.row = row.row
                 out.events.append(event)
             }
         }

@@ -3,6 +3,8 @@
 // ("Sender Number", "Message Body", "Date Received"; a to/recipient/destination/receiver header is
 // never the sender) (sender, text, time, and optionally the number written to, kept in the
 // evidence detail as "to +1800..."; ColumnNames).
+// Rows are named as a spreadsheet shows them (CSVReader.row, kept beside the physical line when
+// the two differ: SpreadsheetRow).
 // Output: an event per message classified as opt-out / opt-in / help / other with the rule that
 // decided it (Keywords), for every reading of its sender (SenderReadings) at the time EventTimes
 // gives it; review items (held opt-ins, unreadable senders); the rows that could not be read
@@ -107,7 +109,7 @@ package struct StopLogReader: OptOutInputReader {
                 func value(_ i: Int?) -> String? { i.flatMap { $0 < reader.fieldCount ? reader.string($0) : nil } }
                 pass.contents.rows += 1
                 addMessage(sender: value(sender) ?? "", text: value(text) ?? "", time: value(time),
-                           recipient: value(recipient), line: reader.line, displayName: displayName, rows: &rows, into: &pass)
+                           recipient: value(recipient), line: reader.line, row: reader.row, displayName: displayName, rows: &rows, into: &pass)
             }
         } catch let error as CSVError {
             throw InputError(error)
@@ -131,7 +133,7 @@ package struct StopLogReader: OptOutInputReader {
             pass.contents.rows += 1
             for phone in layout.phones {
                 addMessage(sender: value(phone) ?? "", text: value(layout.text) ?? "", time: value(layout.time), recipient: nil,
-                           line: reader.line, displayName: displayName, rows: &rows, into: &pass, ambiguity: layout.ambiguity)
+                           line: reader.line, row: reader.row, displayName: displayName, rows: &rows, into: &pass, ambiguity: layout.ambiguity)
             }
         } while try reader.next()
     }
@@ -211,15 +213,15 @@ package struct StopLogReader: OptOutInputReader {
 
     /// - Parameter ambiguity: set for a headerless log with two phone columns: an opt-out goes to
     ///   review (and is applied), an opt-in is held.
-    private func addMessage(sender: String, text: String, time: String?, recipient: String?, line: Int, displayName: String,
+    private func addMessage(sender: String, text: String, time: String?, recipient: String?, line: Int, row: Int? = nil, displayName: String,
                             rows: inout OptOutRows, into pass: inout StopLogPass, ambiguity: String? = nil) {
         let classification = keywords.classify(text)
         if classification.needsReview {
-            pass.contents.rowProblems.append(Diagnostic(.warning, SourceLocation(file: displayName, line: line), "\(classification.rule); not an opt-out — sent to review"))
+            pass.contents.rowProblems.append(Diagnostic(.warning, SpreadsheetRow.location(file: displayName, line: line, row: row), "\(classification.rule); not an opt-out — sent to review"))
         }
         var rule = classification.rule
         if let ambiguity { rule += "; \(ambiguity): applied to both" }
-        rows.add(line: line, sender: sender, kind: classification.intent, rule: rule, time: time, text: text,
+        rows.add(line: line, row: row, sender: sender, kind: classification.intent, rule: rule, time: time, text: text,
                  detail: cachedRecipientDetail(recipient, in: &pass),
                  needsReview: classification.needsReview || (ambiguity != nil && classification.intent == .optOut),
                  holdOptIn: ambiguity)

@@ -12,6 +12,7 @@
 
 import OptoutPhone
 import OptoutBase
+import Foundation
 
 package struct SuppressionImport: OptOutInputReader {
     package var parser: PhoneNumberParser
@@ -91,40 +92,127 @@ package struct SuppressionImport: OptOutInputReader {
         }
         let phoneHeader = reader.hasHeader ? "column \"\(reader.columns[reader.phoneColumn])\"" : "column \(reader.phoneColumn + 1)"
         let rule = "suppression import (\(phoneHeader))"
-        var contents = OptOutContents()
-        var rows = OptOutRows(source: .import, file: displayName, inputHash: Self.inputHash(contentKey), now: now, settings: settings,
+        let rows = OptOutRows(source: .import, file: displayName, inputHash: Self.inputHash(contentKey), now: now, settings: settings,
                               evidence: evidence)
+        // Rows are read, parsed and turned into events on a reading thread, a batch ahead of the
+        // ledger, which records each batch on this thread, in file order (issue 13: two cores).
+        let pipe = ImportPipe(reader: reader, rows: rows, rule: rule, timeColumn: timeColumn, batchRows: batchRows)
+        var contents = OptOutContents()
         var readable = 0
         var unreadableSenders: [UnreadableRow] = []
-        func drain() -> Bool {
-            let out = rows.takeBatch()
-            readable += out.readable
-            contents.reviews.append(contentsOf: out.reviews)
-            // Time warnings are left out: an export without times is common, and the rule says so.
-            contents.rowProblems.append(contentsOf: out.problems.filter { $0.severity == .error })
-            unreadableSenders.append(contentsOf: out.unreadableSenders)
-            if out.events.isEmpty { return true }
-            do { try sink(out.events) } catch { sinkFailure = error; return false }
-            return true
+        var end: ImportPipe.End?
+        while let item = pipe.next() {
+            switch item {
+            case .batch(let out):
+                if sinkFailure != nil { continue }   // the ledger failed: the rest is only drained
+                readable += out.readable
+                contents.reviews.append(contentsOf: out.reviews)
+                // Time warnings are left out: an export without times is common, and the rule says so.
+                contents.rowProblems.append(contentsOf: out.problems.filter { $0.severity == .error })
+                unreadableSenders.append(contentsOf: out.unreadableSenders)
+                if out.events.isEmpty { continue }
+                do { try sink(out.events) } catch {
+                    sinkFailure = error
+                    pipe.cancel()
+                }
+            case .end(let last):
+                end = last
+            }
         }
-        while try reader.next() {
-            let raw = reader.trimmed(reader.phoneColumn)
-            if raw.isEmpty, case .blank = reader.number() { continue }
-            contents.rows += 1
-            let time = timeColumn.map { String(decoding: reader.trimmed($0), as: UTF8.self) }
-            let text = String(decoding: raw, as: UTF8.self)
-            rows.add(line: reader.line, sender: text, kind: .optOut, rule: rule, time: time, text: text)
-            if rows.count >= batchRows, !drain() { break }
-        }
-        if sinkFailure == nil { _ = drain() }
+        guard let end else { preconditionFailure("the reading thread ends with .end") }
+        contents.rows = end.rows
         if sinkFailure != nil { return contents }
-        rows.unreadable += reader.skipped.map { UnreadableRow(line: $0.line, reason: $0.reason) }
-        var out = rows.finish()
+        if let error = end.error { throw error }
+        var out = end.finish
         out.readable = readable
         out.unreadableSenders = unreadableSenders
         contents.unreadableRows = out.unreadable
         if let error = out.nothingReadable { throw error }
         contents.unreadableSenders = unreadableSenders.count
         return contents
+    }
+}
+
+/// The reading side of an import stream: a thread that reads rows, turns them into events in
+/// batches (OptOutRows.takeBatch) and queues the batches (two at most) for the recording thread.
+/// Its last item says how many rows it read, the unreadable rows (`finish`), or the reader's error.
+private final class ImportPipe: @unchecked Sendable {
+    enum Item { case batch(OptOutRows.Output), end(End) }
+    struct End {
+        var rows = 0
+        var finish = OptOutRows.Output()
+        var error: InputError?
+    }
+
+    private let condition = NSCondition()
+    private var queue: [Item] = []
+    private var cancelled = false
+    private var ended = false
+    private let reader: ContactListReader
+    private var rows: OptOutRows
+    private let rule: String
+    private let timeColumn: Int?
+    private let batchRows: Int
+
+    init(reader: ContactListReader, rows: OptOutRows, rule: String, timeColumn: Int?, batchRows: Int) {
+        (self.reader, self.rows, self.rule, self.timeColumn, self.batchRows) = (reader, rows, rule, timeColumn, batchRows)
+        let thread = Thread { [self] in read() }
+        thread.stackSize = 4 << 20
+        thread.start()
+    }
+
+    /// Stops the reading after its current batch (the recording side failed).
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The next item in order; nil after `.end`.
+    func next() -> Item? {
+        condition.lock()
+        defer { condition.unlock() }
+        while queue.isEmpty && !ended { condition.wait() }
+        if queue.isEmpty { return nil }
+        let item = queue.removeFirst()
+        condition.broadcast()
+        return item
+    }
+
+    /// Queues an item (waits while two batches wait); false once cancelled.
+    private func put(_ item: Item) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while queue.count >= 2 && !cancelled { condition.wait() }
+        queue.append(item)
+        condition.broadcast()
+        return !cancelled
+    }
+
+    private func read() {
+        var end = End()
+        do throws(InputError) {
+            reading: while try reader.next() {
+                let raw = reader.trimmed(reader.phoneColumn)
+                if raw.isEmpty, case .blank = reader.number() { continue }
+                end.rows += 1
+                let time = timeColumn.map { String(decoding: reader.trimmed($0), as: UTF8.self) }
+                let text = String(decoding: raw, as: UTF8.self)
+                rows.add(line: reader.line, row: reader.row, sender: text, kind: .optOut, rule: rule, time: time, text: text)
+                if rows.count >= batchRows, !put(.batch(rows.takeBatch())) { break reading }
+            }
+            if put(.batch(rows.takeBatch())) {
+                rows.unreadable += reader.skipped.map { UnreadableRow(line: $0.line, reason: $0.reason) }
+                end.finish = rows.finish()
+            }
+        } catch {
+            end.error = error
+        }
+        _ = put(.end(end))
+        condition.lock()
+        ended = true
+        condition.broadcast()
+        condition.unlock()
     }
 }

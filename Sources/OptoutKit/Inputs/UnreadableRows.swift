@@ -13,14 +13,17 @@ import OptoutBase
 package struct UnreadableRow: Sendable, Equatable, CustomStringConvertible {
     /// Physical line the row starts on.
     package var line: Int
+    /// Issue 14 item 5 hook (helper C): the spreadsheet's row when it differs from `line` (SpreadsheetRow).
+    package var row: Int?
     package var reason: String
 
-    package init(line: Int, reason: String) {
+    package init(line: Int, row: Int? = nil, reason: String) {
         self.line = line
+        self.row = SpreadsheetRow.distinct(row, line: line)
         self.reason = reason
     }
 
-    package var description: String { "line \(line): \(reason)" }
+    package var description: String { "\(SpreadsheetRow.text(line: line, row: row)): \(reason)" }
 }
 
 package enum PartialInput {
@@ -38,7 +41,7 @@ package enum PartialInput {
     /// One error per unreadable row (the first few; then a count), for stderr even under cron.
     package static func diagnostics(file display: String, rows: [UnreadableRow]) -> [Diagnostic] {
         var out: [Diagnostic] = rows.prefix(shownRows).map {
-            Diagnostic(.error, SourceLocation(file: display, line: $0.line), "row could not be read: \($0.reason); the other rows were applied")
+            Diagnostic(.error, SpreadsheetRow.location(file: display, line: $0.line, row: $0.row), "row could not be read: \($0.reason); the other rows were applied")
         }
         if rows.count > shownRows {
             out.append(Diagnostic(.error, SourceLocation(file: display), "\(rows.count - shownRows) more rows could not be read (all listed in the .error.txt beside it in processed/)"))

@@ -33,6 +33,9 @@ package struct IncomingEvent: Sendable {
     /// The time was read from the row itself, unambiguous and not clamped (EventTimes). Such an
     /// event is also matched against records written before time texts were kept.
     package var timeTrusted = true
+    /// The row a spreadsheet shows, only when it differs from `line` (a `sep=` line, a cell
+    /// holding a line break: SpreadsheetRow); written after the record's fields, never hashed.
+    package var row: Int? = nil
 
     package init(kind: EventKind, number: PhoneNumber, time: Timestamp, source: EventSource, rule: String,
                 file: String, line: Int, inputHash: String, text: String, detail: String = "") {
@@ -94,6 +97,9 @@ package final class Ledger {
     /// The evidence keys of every record, loaded on the first `record` (a run that records
     /// nothing, such as a campaign run, never hashes or holds them).
     private var identities: IdentitySet?
+    /// The ledger holds v1 records (known when the identities are loaded): only then can an event
+    /// match a record by its v1 identity, so only then is that identity computed (issue 13).
+    private var hasV1Records = false
     /// lastSeq when opened, and the applied opt-outs other than imports recorded since (what
     /// webhook payloads need after a normal run, without reading the ledger back).
     private var seqAtOpen: Int64 = 0
@@ -137,7 +143,7 @@ package final class Ledger {
         LedgerRecord(seq: seq, kind: event.kind, effect: effect, number: event.number, eventTime: event.time,
                      recordedTime: recordedAt, source: event.source, rule: event.rule, file: event.file,
                      line: event.line, inputHash: event.inputHash, text: event.text, detail: event.detail,
-                     timeText: event.timeText ?? event.time.iso8601)
+                     timeText: event.timeText ?? event.time.iso8601, row: event.row)
     }
 
     /// The identities of every intact record, read once from disk on first use.
@@ -145,7 +151,10 @@ package final class Ledger {
         if let identities { return identities }
         var set = IdentitySet()
         try RecordFile.scan(path) { payload, _ in
-            if let fields = LedgerRecord.Replay(payload, identity: true) { set.insert(fields.identity) }
+            if let fields = LedgerRecord.Replay(payload, identity: true) {
+                set.insert(fields.identity)
+                if fields.isV1 { hasV1Records = true }
+            }
         }
         identities = set
         return set
@@ -174,8 +183,10 @@ package final class Ledger {
 
     /// One batch of a stream (an import): applied in time order within the batch and appended,
     /// NOT yet durable: call `sync()` before anything depends on them.
+    /// The records are encoded and appended on a background thread (issue 13: the next batch is
+    /// decided meanwhile); `sync()` waits for them.
     package func appendBatch(_ events: [IncomingEvent], at now: Timestamp) throws(OptoutError) -> RecordCounts {
-        try apply(Ledger.inApplyOrder(events), at: now, keep: nil)
+        try apply(Ledger.inApplyOrder(events), at: now, keep: nil, behind: true)
     }
 
     /// The events in apply order (as given when they already are: an import without times is).
@@ -220,31 +231,44 @@ package final class Ledger {
     /// the campaigns that follow do not carry them.
     package func dropIdentities() { identities = nil }
 
-    /// Makes every record appended so far durable.
-    package func sync() throws(OptoutError) { try file.sync() }
+    /// Makes every record appended so far durable (waiting first for the batches still being
+    /// appended in the background).
+    package func sync() throws(OptoutError) {
+        try appender?.drain()
+        try file.sync()
+    }
+
+    /// Encodes and appends streamed batches (appendBatch) one after another, in order.
+    private var appender: SerialThread?
+
+    deinit { appender?.close() }
 
     /// Applies ordered events: new evidence is given the next seq and its effect, encoded straight
     /// to bytes and appended in slices of about 1 MiB.
+    /// With `behind`, the records are encoded and appended on the `appender` thread (in batch
+    /// order: the same bytes), and a failure there is thrown by the next batch or `sync()`.
     @discardableResult
     private func apply(_ ordered: [IncomingEvent], at now: Timestamp,
-                       keep: ((IncomingEvent, Int64, EventEffect) -> Void)?) throws(OptoutError) -> RecordCounts {
+                       keep: ((IncomingEvent, Int64, EventEffect) -> Void)?, behind: Bool = false) throws(OptoutError) -> RecordCounts {
         var counts = RecordCounts()
         if ordered.isEmpty { return counts }
         var known = try loadIdentities()
         identities = nil     // held locally while it grows (no copy on write)
-        var encoder = LedgerLineEncoder(recordedAt: now)
+        var encoder = LedgerLineEncoder(recordedAt: behind ? Timestamp(seconds: 0) : now)
+        var chosen: [(index: Int, seq: Int64, effect: EventEffect)] = []
+        if behind { chosen.reserveCapacity(ordered.count) }
         var failure: OptoutError?
-        for event in ordered {
+        for (index, event) in ordered.enumerated() {
             let timeText = event.timeText ?? event.time.iso8601
             let identity = LedgerRecord.identity(number: event.number.value, timeText: timeText.utf8, kind: event.kind,
                                                  source: event.source, text: event.text.utf8, detail: event.detail.utf8)
             if known.contains(identity) { continue }
-            if event.timeTrusted,
+            if event.timeTrusted, hasV1Records,
                known.contains(LedgerRecord.identity(number: event.number.value, time: event.time, kind: event.kind, source: event.source,
                                                     text: event.text.utf8, detail: event.detail.utf8)) { continue }
             let effect = state.effect(of: event.kind, number: event.number, at: event.time, source: event.source)
             let seq = lastSeq + 1
-            encoder.append(event, seq: seq, effect: effect, timeText: timeText)
+            if behind { chosen.append((index, seq, effect)) } else { encoder.append(event, seq: seq, effect: effect, timeText: timeText) }
             keep?(event, seq, effect)
             known.insert(identity)
             replay(seq: seq, kind: event.kind, effect: effect, number: event.number, time: event.time, source: event.source)
@@ -263,6 +287,24 @@ package final class Ledger {
         }
         identities = known
         if let failure { throw failure }
+        if behind {
+            if chosen.isEmpty { return counts }
+            if appender == nil { appender = SerialThread(depth: 2) }
+            let file = self.file
+            try appender!.submit { () throws(OptoutError) in
+                // The same bytes as inline: a nil time text is written as the event time's ISO text.
+                var encoder = LedgerLineEncoder(recordedAt: now)
+                for c in chosen {
+                    encoder.append(ordered[c.index], seq: c.seq, effect: c.effect)
+                    if encoder.out.count > 1 << 20 {
+                        try file.append(encoded: encoder.out)
+                        encoder.out.removeAll(keepingCapacity: true)
+                    }
+                }
+                try file.append(encoded: encoder.out)
+            }
+            return counts
+        }
         try file.append(encoded: encoder.out)
         return counts
     }

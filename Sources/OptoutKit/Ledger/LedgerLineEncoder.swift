@@ -2,7 +2,8 @@
 // record line (`<crc32 hex8>\t<v2 payload>\n`, RecordFile framing), without building a
 // LedgerRecord or a String per field: the hot path of imports and large STOP logs (issue 13).
 // The bytes are exactly those of `LedgerRecord.payload()` framed by `RecordFile.encode` (a test
-// holds them equal). Input: events. Output: bytes appended to `out`. No failures.
+// holds them equal); the spreadsheet row is appended only when it differs from the line.
+// Input: events. Output: bytes appended to `out`. No failures.
 
 import OptoutPhone
 import OptoutBase
@@ -80,6 +81,7 @@ struct LedgerLineEncoder {
         tab(); escaped(event.detail)
         tab()
         if let timeText = timeText ?? event.timeText { escaped(timeText) } else { appendTime(event.time) }
+        if let row = SpreadsheetRow.distinct(event.row, line: event.line) { tab(); appendInteger(Int64(row)) }
         let crc = out.withUnsafeBytes { CRC32.checksum(UnsafeRawBufferPointer(rebasing: $0[(start + 9)...])) }
         for k in 0..<8 {
             out[start + k] = LedgerLineEncoder.hex[Int((crc >> UInt32(28 - 4 * k)) & 0xF)]

@@ -2,9 +2,12 @@
 // Input/output: a `LedgerRecord` value and its tab-separated payload (see RecordFile for framing).
 // Payload fields, in order: format "v2", seq, kind, effect, number (E.164), event time, recorded
 // time (ISO 8601 UTC), source, rule, file, line, input hash, raw text, detail, time text (the
-// event's time as the input wrote it). v1 records (no time text) are still read and replayed.
+// event's time as the input wrote it), and, only when it differs from the line, row (the row a
+// spreadsheet shows: a `sep=` line or a multi-line cell moves them apart, issue 14 item 5; not
+// written otherwise, so records of other inputs are unchanged, and absent in older ledgers).
+// v1 records (no time text) are still read and replayed.
 // Identity (de-duplication): v2 hashes number, kind, source, time text, raw text and detail, never
-// the event time (which may be clamped or substituted); v1 hashed the event time instead.
+// the event time (which may be clamped or substituted) nor the row; v1 hashed the event time instead.
 // Failures: `decode` returns nil for a payload that is not a v1 or v2 record.
 
 import OptoutPhone
@@ -58,15 +61,22 @@ package struct LedgerRecord: Sendable, Equatable {
     package var detail: String
     /// The time as the input wrote it ("" when it had none); nil for a v1 record.
     package var timeText: String?
+    /// The row a spreadsheet shows, only when it differs from `line` (nil otherwise; v2 only).
+    package var row: Int?
 
     package init(seq: Int64 = 0, kind: EventKind, effect: EventEffect = .noEffect, number: PhoneNumber,
                 eventTime: Timestamp, recordedTime: Timestamp, source: EventSource, rule: String,
-                file: String, line: Int, inputHash: String, text: String, detail: String = "", timeText: String? = nil) {
+                file: String, line: Int, inputHash: String, text: String, detail: String = "", timeText: String? = nil,
+                row: Int? = nil) {
         self.seq = seq; self.kind = kind; self.effect = effect; self.number = number
         self.eventTime = eventTime; self.recordedTime = recordedTime; self.source = source
         self.rule = rule; self.file = file; self.line = line; self.inputHash = inputHash
         self.text = text; self.detail = detail; self.timeText = timeText
+        self.row = timeText == nil ? nil : SpreadsheetRow.distinct(row, line: line)
     }
+
+    /// Where the evidence is, as people read it: "line 7", or "row 5 (line 7)".
+    package var place: String { SpreadsheetRow.text(line: line, row: row) }
 
     /// Identity of the evidence: the same message from the same log read twice has the same key,
     /// whatever time it was given (v2); a v1 record keeps its v1 identity.
@@ -118,6 +128,7 @@ package struct LedgerRecord: Sendable, Equatable {
             recordedTime.iso8601, source.rawValue, rule, file, String(line), inputHash, text, detail,
         ]
         if let timeText { fields.append(timeText) }
+        if timeText != nil, let row = SpreadsheetRow.distinct(row, line: line) { fields.append(String(row)) }
         for (i, field) in fields.enumerated() {
             if i > 0 { out.append(0x09) }
             TabFields.escape(field, into: &out)
@@ -127,8 +138,13 @@ package struct LedgerRecord: Sendable, Equatable {
 
     package static func decode(_ payload: UnsafeBufferPointer<UInt8>) -> LedgerRecord? {
         let ranges = TabFields.split(payload)
-        guard ranges.count == 14 || ranges.count == 15 else { return nil }
+        guard ranges.count >= 14 && ranges.count <= 16 else { return nil }
         func field(_ i: Int) -> String { TabFields.unescape(UnsafeBufferPointer(rebasing: payload[ranges[i]])) }
+        var row: Int?
+        if ranges.count == 16 {
+            guard let value = Replay.integer(UnsafeBufferPointer(rebasing: payload[ranges[15]])), value > 0 else { return nil }
+            row = Int(value)
+        }
         guard field(0) == (ranges.count == 14 ? "v1" : "v2"), let seq = Int64(field(1)), let kind = EventKind(rawValue: field(2)),
               let effect = EventEffect(rawValue: field(3)), let number = PhoneNumber(e164: field(4)),
               let eventTime = Timestamp.parse(field(5), zone: .gmt),
@@ -137,7 +153,7 @@ package struct LedgerRecord: Sendable, Equatable {
         return LedgerRecord(seq: seq, kind: kind, effect: effect, number: number, eventTime: eventTime,
                             recordedTime: recorded, source: source, rule: field(8), file: field(9), line: line,
                             inputHash: field(11), text: field(12), detail: field(13),
-                            timeText: ranges.count == 15 ? field(14) : nil)
+                            timeText: ranges.count >= 15 ? field(14) : nil, row: row)
     }
 }
 
@@ -180,6 +196,8 @@ extension LedgerRecord {
         var recordedTime: Timestamp
         /// 0 unless asked for (hashing the evidence is most of the cost of a replay).
         var identity: UInt64 = 0
+        /// A record of the first format (its identity is a v1 identity).
+        var isV1 = false
 
         init?(_ payload: UnsafeBufferPointer<UInt8>, identity wanted: Bool = true) {
             // Field boundaries without an array per record: tabs[i] is the index of the tab ending
@@ -193,12 +211,13 @@ extension LedgerRecord {
             }
             tabs[count] = payload.count
             count += 1
-            guard count == 14 || count == 15 else { return nil }
-            let v2 = count == 15
+            // 16 fields: a v2 record with its spreadsheet row (never part of the identity).
+            guard count >= 14 && count <= 16 else { return nil }
+            let v2 = count >= 15
             func field(_ i: Int) -> UnsafeBufferPointer<UInt8> {
                 UnsafeBufferPointer(rebasing: payload[(i == 0 ? 0 : tabs[i - 1] + 1)..<tabs[i]])
             }
-            guard field(0).elementsEqual((v2 ? "v2" : "v1").utf8),
+            guard field(0).elementsEqual((v2 ? "v2" : "v1").utf8), count < 16 || Replay.integer(field(15)) != nil,
                   let seq = Replay.integer(field(1)),
                   let kind = Replay.kind(field(2)),
                   let effect = Replay.effect(field(3)),
@@ -213,6 +232,7 @@ extension LedgerRecord {
             number = PhoneNumber(unchecked: value)
             self.time = time
             self.source = source
+            isV1 = !v2
             if !wanted { return }
             // Escaped fields are unescaped first; most contain no backslash and are hashed in place.
             func raw(_ i: Int) -> [UInt8]? { field(i).contains(0x5C) ? Array(TabFields.unescape(field(i)).utf8) : nil }

@@ -43,11 +43,14 @@ package struct ReviewItem: Sendable, Equatable {
     package var choice: String
     /// The rule that sent it here.
     package var rule: String
+    /// Issue 14 item 5 hook (helper C): the spreadsheet's row when it differs from `line`
+    /// (SpreadsheetRow); kept in the review log after the item's fields, not in its id.
+    package var row: Int?
 
     package init(kind: ReviewKind, number: String, eventTime: Timestamp? = nil, file: String, line: Int,
-                inputHash: String = "", rawText: String, choice: String, rule: String) {
+                inputHash: String = "", rawText: String, choice: String, rule: String, row: Int? = nil) {
         self.kind = kind; self.number = number; self.eventTime = eventTime; self.file = file
         self.line = line; self.inputHash = inputHash; self.rawText = rawText; self.choice = choice
-        self.rule = rule
+        self.rule = rule; self.row = SpreadsheetRow.distinct(row, line: line)
     }
 }

@@ -1,6 +1,7 @@
 // Review log: the durable record of review items and of the decisions that closed them.
 // Input/output: .optout/reviews.tsv, a record file like the ledger (CRC framing, fsync, mode 0600):
-//   item   <id> <kind> <number> <event time or ""> <file> <line> <input hash> <raw text> <choice> <rule> <found at>
+//   item   <id> <kind> <number> <event time or ""> <file> <line> <input hash> <raw text> <choice> <rule> <found at> [<row>]
+//   (row: the spreadsheet's row, only when it differs from the line; issue 14 item 5)
 //   closed <id> <apply|dismiss> <decided at> <decision file> <line>
 // An item's id is a hash of its identity (kind, input hash, line, number, raw text), so an input
 // read again adds nothing. Items are numbered in file order (1, 2, ...); the journal's `reviews`
@@ -55,11 +56,12 @@ package final class ReviewLog {
     private func apply(_ payload: UnsafeBufferPointer<UInt8>) {
         let fields = TabFields.split(payload).map { TabFields.unescape(UnsafeBufferPointer(rebasing: payload[$0])) }
         switch (fields.first, fields.count) {
-        case ("item", 12):
+        case ("item", 12), ("item", 13):
             guard byID[fields[1]] == nil, let kind = ReviewKind(rawValue: fields[2]),
                   let line = Int(fields[6]), let found = Timestamp.parse(fields[11], zone: .gmt) else { return }
             let item = ReviewItem(kind: kind, number: fields[3], eventTime: fields[4].isEmpty ? nil : Timestamp.parse(fields[4], zone: .gmt),
-                                  file: fields[5], line: line, inputHash: fields[7], rawText: fields[8], choice: fields[9], rule: fields[10])
+                                  file: fields[5], line: line, inputHash: fields[7], rawText: fields[8], choice: fields[9], rule: fields[10],
+                                  row: fields.count == 13 ? Int(fields[12]) : nil)
             byID[fields[1]] = items.count
             items.append(StoredReview(seq: items.count + 1, id: fields[1], item: item, foundAt: found))
         case ("closed", 6):
@@ -103,7 +105,8 @@ package final class ReviewLog {
             items.append(stored)
             added.append(stored)
             payloads.append(ReviewLog.payload(["item", id, item.kind.rawValue, item.number, item.eventTime?.iso8601 ?? "", item.file,
-                                               String(item.line), item.inputHash, item.rawText, item.choice, item.rule, now.iso8601]))
+                                               String(item.line), item.inputHash, item.rawText, item.choice, item.rule, now.iso8601]
+                                              + (item.row.map { [String($0)] } ?? [])))
         }
         for c in closing {
             guard let index = byID[c.id], items[index].decision == nil else { continue }

@@ -64,7 +64,7 @@ package enum LookupText {
         lines.append("events:      \(h.records.count)")
         for r in h.records {
             var line = "  \(r.eventTime.iso8601)  \(kindName(r.kind)) (\(r.effect.rawValue == "none" ? "no effect" : r.effect.rawValue))"
-            line += "  source: \(sourceName(r.source))  text: \(JSONText.quote(r.text))  rule: \(r.rule)  file: \(r.file) line \(r.line)"
+            line += "  source: \(sourceName(r.source))  text: \(JSONText.quote(r.text))  rule: \(r.rule)  file: \(r.file) \(r.place)"
             line += "  recorded: \(r.recordedTime.iso8601)"
             if let agent = r.userAgent { line += "  user agent: \(agent)" }
             lines.append(line)
@@ -93,7 +93,7 @@ package enum LookupText {
         func time(_ t: Timestamp?) -> Any { t.map { $0.iso8601 } ?? NSNull() }
         let events: [[String: Any]] = h.records.map { r in
             ["time": r.eventTime.iso8601, "recorded": r.recordedTime.iso8601, "kind": r.kind.rawValue, "effect": r.effect.rawValue,
-             "source": r.source.rawValue, "text": r.text, "rule": r.rule, "file": r.file, "line": r.line,
+             "source": r.source.rawValue, "text": r.text, "rule": r.rule, "file": r.file, "line": r.line, "row": r.row ?? r.line,
              "detail": r.detail, "user_agent": r.userAgent ?? NSNull(), "seq": r.seq]
         }
         let campaigns: [[String: Any]] = h.campaigns.map { v in

@@ -1,6 +1,6 @@
 // Review report text: review items → the bytes of outbox/reports/review-<time>.csv (for people:
 // UTF-8 with BOM, CRLF, formula guard), with the `id` a decision row names and an empty decision
-// column. Input: stored review items. Output: bytes. Failures: none (pure).
+// column; "line" is the row a spreadsheet shows (SpreadsheetRow, as list reports). Input: stored review items. Output: bytes. Failures: none (pure).
 
 import OptoutBase
 
@@ -16,7 +16,7 @@ package enum ReviewReportText {
         for s in items {
             let i = s.item
             writer.appendRow([s.foundAt.iso8601, i.kind.rawValue, UnsubscriptionReportText.textCell(i.number), i.file,
-                              i.line > 0 ? String(i.line) : "", UnsubscriptionReportText.textCell(i.rawText), i.choice, i.rule, s.id, ""], to: &out)
+                              i.line > 0 ? String(SpreadsheetRow.shown(line: i.line, row: i.row)) : "", UnsubscriptionReportText.textCell(i.rawText), i.choice, i.rule, s.id, ""], to: &out)
         }
         return out
     }

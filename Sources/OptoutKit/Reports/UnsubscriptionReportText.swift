@@ -1,5 +1,6 @@
 // Unsubscription report text: applied opt-outs → the bytes of outbox/reports/unsubscriptions-<time>.csv
-// (for people: UTF-8 with BOM, CRLF, formula guard, digit-only text guarded too), the e-mail and
+// (for people: UTF-8 with BOM, CRLF, formula guard, digit-only text guarded too; "line" is the
+// row a spreadsheet shows, SpreadsheetRow, as in list reports), the e-mail and
 // SMS summary wording, the send-file rows of notifications and confirmations, and a Message-ID
 // that is the same when the same report is written again.
 // Input: ledger records, settings. Output: bytes and text. Failures: none (pure).
@@ -28,7 +29,7 @@ package enum UnsubscriptionReportText {
 
     /// The cells of one opt-out's row.
     package static func row(_ r: LedgerRecord) -> [String] {
-        [r.eventTime.iso8601, r.number.e164, sourceName(r.source), r.rule, textCell(r.text), r.file, String(r.line)]
+        [r.eventTime.iso8601, r.number.e164, sourceName(r.source), r.rule, textCell(r.text), r.file, String(SpreadsheetRow.shown(line: r.line, row: r.row))]
     }
 
     /// The row of one opt-out from its ledger record payload's bytes, the same bytes as
@@ -45,6 +46,7 @@ package enum UnsubscriptionReportText {
             case 9: ranges.3 = start..<i
             case 10: ranges.4 = start..<i
             case 12: ranges.5 = start..<i
+            case 15: ranges.4 = start..<i   // the spreadsheet's row, when it differs from the line
             default: break
             }
             field += 1

@@ -202,13 +202,13 @@ package final class ClickIntake: OptOutInputReader {
                 perCampaign[name, default: CampaignClicks()].botFlagged += 1
                 reviews.append(ReviewItem(kind: .botConfirmation, number: p.number.e164, eventTime: r.time, file: p.file, line: r.line,
                                           inputHash: p.inputHash, rawText: r.request, choice: "held: not applied",
-                                          rule: "confirmation from \(agent), a known link preview or scanner (token \(p.tokenText), campaign \(name)); apply opts the number out"))
+                                          rule: "confirmation from \(agent), a known link preview or scanner (token \(p.tokenText), campaign \(name)); apply opts the number out", row: r.row))  // row: issue 14 item 5 hook (helper C)
                 continue
             }
             if p.sender == .scripted {
                 reviews.append(ReviewItem(kind: .scriptedConfirmation, number: p.number.e164, eventTime: r.time, file: p.file, line: r.line,
                                           inputHash: p.inputHash, rawText: r.request, choice: "opted out",
-                                          rule: "confirmation (\(r.method)) from \(agent), a script rather than a browser (token \(p.tokenText), campaign \(name)); applied, as any opt-out request is"))
+                                          rule: "confirmation (\(r.method)) from \(agent), a script rather than a browser (token \(p.tokenText), campaign \(name)); applied, as any opt-out request is", row: r.row))  // row: issue 14 item 5 hook (helper C)
             }
             if p.sender == .person {
                 perCampaign[name, default: CampaignClicks()].confirmations += 1
@@ -221,14 +221,16 @@ package final class ClickIntake: OptOutInputReader {
             if p.sender == .scripted { rule += "; flagged: \(agent)" }
             if r.time == nil {
                 rule += "; time \(r.rawTime.isEmpty ? "missing" : "\"\(r.rawTime)\" unreadable"), processing time used"
-                diagnostics.append(Diagnostic(.warning, SourceLocation(file: p.file, line: r.line), "time \(r.rawTime.isEmpty ? "missing" : "\"\(r.rawTime)\"") could not be read; the processing time was used"))
+                diagnostics.append(Diagnostic(.warning, SpreadsheetRow.location(file: p.file, line: r.line, row: r.row), "time \(r.rawTime.isEmpty ? "missing" : "\"\(r.rawTime)\"") could not be read; the processing time was used"))
             }
             var detail = "token=\(p.tokenText); campaign=\(name)"
             if let status = r.status { detail += "; status=\(status)" }
             if !r.ip.isEmpty { detail += "; ip=\(r.ip)" }
             detail += "; user_agent=\(r.userAgent)"
-            events.append(IncomingEvent(kind: .optOut, number: p.number, time: r.time ?? now, source: .link, rule: rule,
-                                        file: p.file, line: r.line, inputHash: p.inputHash, text: r.request, detail: detail))
+            var event = IncomingEvent(kind: .optOut, number: p.number, time: r.time ?? now, source: .link, rule: rule,
+                                      file: p.file, line: r.line, inputHash: p.inputHash, text: r.request, detail: detail)
+            event.row = SpreadsheetRow.distinct(r.row, line: r.line)  // issue 14 item 5 hook (helper C): the ledger keeps the row
+            events.append(event)
         }
         for (name, set) in opened { perCampaign[name, default: CampaignClicks()].opened = set.count }
         for (name, set) in confirmedTokens { perCampaign[name, default: CampaignClicks()].confirmed = set.count }

@@ -2,7 +2,8 @@
 // rows), so a spreadsheet user opens cells as written: a phone number is a text cell with no
 // apostrophe, times are dates, line numbers are numbers (XLSXWriter).
 // Input: the CSV's path (UTF-8 with BOM, CRLF, as CSVWriter(audience: .people) writes it),
-// streamed; the run time the workbook's ZIP entries carry (same CSV and time, same bytes).
+// read twice, streamed (widths and rows first, XLSXMeasure; then the rows, streamed straight into
+// the workbook); the run time the workbook's ZIP entries carry (same CSV and time, same bytes).
 // Output: `<stem>.xlsx` beside it, written whole (temp, fsync, rename), and what it holds (rows
 // beyond Excel's 1,048,576 are counted and named in the sheet's last row; `overLimitWarning` says
 // so for a report). The people-CSV guard apostrophe (CSVWriter's formula and scientific-notation
@@ -38,18 +39,41 @@ package enum PeopleWorkbookTwin {
 
     /// Writes the `.xlsx` twin of the CSV at `csvPath`. Returns its path and what it holds.
     @discardableResult
+    /// - Parameter measured: the layout of the CSV's rows measured as they were written
+    ///   (`RowMeasure`): the first pass over the file is then skipped.
     package static func write(csvPath: String, modified: Timestamp, sheetName: String,
-                              rowLimit: Int = XLSXWriter.excelRowLimit) throws(OptoutError) -> (path: String, result: XLSXResult) {
+                              rowLimit: Int = XLSXWriter.excelRowLimit, measured: XLSXLayout? = nil) throws(OptoutError) -> (path: String, result: XLSXResult) {
         let target = path(for: csvPath)
         let csvName = Durable.baseName(csvPath)
         do {
-            let reader = try CSVReader(path: csvPath, delimiter: UInt8(ascii: ","))
-            guard try reader.next() else { throw OptoutError.internalError("\(csvPath): a people CSV without its header row") }
-            let headers = (0..<reader.fieldCount).map { reader.string($0) }
-            let writer = try XLSXWriter(path: target, columns: headers.map { XLSXColumn($0, kind($0)) }, sheetName: sheetName,
-                                        modified: modified, rowLimit: rowLimit) { omitted in
-                "\(grouped(omitted)) more row\(omitted == 1 ? " is" : "s are") not in this workbook (a sheet holds at most \(grouped(XLSXWriter.excelRowLimit)) rows): \(csvName) holds every row"
+            // First pass: the widths and rows (XLSXMeasure), so the second streams the sheet
+            // straight into the workbook (issue 13: one write of its bytes, no temp copy).
+            let measuring = try CSVReader(path: csvPath, delimiter: UInt8(ascii: ","))
+            guard try measuring.next() else { throw OptoutError.internalError("\(csvPath): a people CSV without its header row") }
+            let headers = (0..<measuring.fieldCount).map { measuring.string($0) }
+            let columns = headers.map { XLSXColumn($0, kind($0)) }
+            var layout = measured
+            #if DEBUG
+            let check = true   // tests hold a layout measured while writing to the file's own
+            #else
+            let check = false
+            #endif
+            if layout == nil || check {
+                var measure = XLSXMeasure(columns: columns, rowLimit: rowLimit)
+                while try measuring.next() {
+                    measure.add { i in i < measuring.fieldCount ? unguarded(measuring.field(i)) : UnsafeBufferPointer(start: nil, count: 0) }
+                }
+                if let layout, layout != measure.layout {
+                    throw OptoutError.internalError("\(csvPath): rows measured while written \(layout), read back \(measure.layout)")
+                }
+                layout = measure.layout
             }
+            let reader = try CSVReader(path: csvPath, delimiter: UInt8(ascii: ","))
+            _ = try reader.next()
+            let writer = try XLSXWriter(path: target, columns: columns, sheetName: sheetName,
+                                        modified: modified, rowLimit: rowLimit, overflowNote: { omitted in
+                "\(grouped(omitted)) more row\(omitted == 1 ? " is" : "s are") not in this workbook (a sheet holds at most \(grouped(XLSXWriter.excelRowLimit)) rows): \(csvName) holds every row"
+            }, layout: layout)
             while try reader.next() {
                 try writer.appendRow { i in i < reader.fieldCount ? unguarded(reader.field(i)) : UnsafeBufferPointer(start: nil, count: 0) }
             }
@@ -61,6 +85,52 @@ package enum PeopleWorkbookTwin {
         } catch {
             throw .internalError("\(csvPath): \(error)")
         }
+    }
+
+    /// The rows of a people CSV measured while it is written (issue 13): each complete row's
+    /// bytes, as written after the header, are parsed and measured on another thread, so the
+    /// twin needs no first pass over the file. `layout` after the last row.
+    package final class RowMeasure {
+        private let box: MeasureBox
+        private let pipe: WriteBehind
+        private var pending: [UInt8] = []
+
+        package init(headers: [String], rowLimit: Int = XLSXWriter.excelRowLimit) {
+            let box = MeasureBox(XLSXMeasure(columns: headers.map { XLSXColumn($0, PeopleWorkbookTwin.kind($0)) }, rowLimit: rowLimit))
+            self.box = box
+            pipe = WriteBehind(depth: 2, capacity: 1 << 20) { bytes throws(OptoutError) in
+                do {
+                    let reader = try CSVReader(bytes: bytes, delimiter: UInt8(ascii: ","))
+                    while try reader.next() {
+                        box.measure.add { i in i < reader.fieldCount ? unguarded(reader.field(i)) : UnsafeBufferPointer(start: nil, count: 0) }
+                    }
+                } catch {
+                    box.failed = true
+                }
+            }
+            pending.reserveCapacity(1 << 20)
+        }
+
+        deinit { try? pipe.finish() }
+
+        /// One or more complete rows, as written to the CSV (never the BOM or header).
+        package func add(_ row: [UInt8]) throws(OptoutError) {
+            pending.append(contentsOf: row)
+            if pending.count >= 1 << 20 { try pipe.submit(&pending) }
+        }
+
+        /// The layout of every row added (nil if a chunk could not be parsed: the twin measures the file).
+        package func layout() throws(OptoutError) -> XLSXLayout? {
+            if !pending.isEmpty { try pipe.submit(&pending) }
+            try pipe.finish()
+            return box.failed ? nil : box.measure.layout
+        }
+    }
+
+    private final class MeasureBox: @unchecked Sendable {
+        var measure: XLSXMeasure
+        var failed = false
+        init(_ measure: XLSXMeasure) { self.measure = measure }
     }
 
     /// 1048576 → "1,048,576".

@@ -78,6 +78,8 @@ package enum UnsubscriptionReport {
         private var lastOptOut: [UInt64: LedgerRecord] = [:]
         private let writer = CSVWriter(audience: .people)
         private var row: [UInt8] = []
+        /// The twin's layout, measured from the rows as they are written (on another thread).
+        private var measure: PeopleWorkbookTwin.RowMeasure?
 
         init(settings: Settings, workspace: Workspace, state: SuppressionState) {
             (self.settings, ws, self.state) = (settings, workspace, state)
@@ -109,6 +111,7 @@ package enum UnsubscriptionReport {
             UnsubscriptionReportText.appendRow(payload: payload, source: facts.source, writer: writer, to: &row)
             digest?.update(row)
             try file!.write(row)
+            try measure?.add(row)
             if settings.confirmationReplies, facts.source != .import, state.isOptedOut(facts.number) {
                 if confirmed.insert(facts.number.value) { confirmOrder.append(facts.number.value) }
                 if let record = LedgerRecord.decode(payload) { lastOptOut[facts.number.value] = record }
@@ -132,6 +135,7 @@ package enum UnsubscriptionReport {
             digest?.update(head)
             try file.write(head)
             self.file = file
+            measure = PeopleWorkbookTwin.RowMeasure(headers: UnsubscriptionReportText.header)
         }
 
         mutating func finish() throws(OptoutError) -> UnsubscriptionOutputs? {
@@ -142,7 +146,8 @@ package enum UnsubscriptionReport {
             let reportPath = "\(ws.reportsFolder)/\(name).csv"
             try file.commit(as: reportPath)
             out.files.append(ws.display(reportPath))
-            let workbook = try PeopleWorkbookTwin.write(csvPath: reportPath, modified: first.recordedTime, sheetName: "unsubscriptions")
+            let workbook = try PeopleWorkbookTwin.write(csvPath: reportPath, modified: first.recordedTime, sheetName: "unsubscriptions",
+                                                        measured: try measure?.layout())
             out.files.append(ws.display(workbook.path))
             let recipients = settings.unsubscriptionReports
             if !recipients.email.isEmpty {

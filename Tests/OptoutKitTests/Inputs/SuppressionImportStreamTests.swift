@@ -76,4 +76,31 @@ import Testing
         }
         #expect(encoder.out == expected)
     }
+
+    /// The rows are read on a reading thread a batch ahead (issue 13): a ledger failure in the
+    /// middle stops the stream without a hang, is thrown as is, and no batch after it is recorded.
+    @Test func aLedgerFailureMidStreamIsThrownAndStopsTheReading() throws {
+        var text = "phone\n"
+        for i in 0..<5_000 { text += "+4477009\(String(format: "%05d", i))\n" }
+        let path = NSTemporaryDirectory() + "optout-import-" + UUID().uuidString + ".csv"
+        defer { unlink(path) }
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        let s = try settings()
+        let reader = SuppressionImport(parser: PhoneNumberParser(defaultRegion: s.defaultCountry), settings: s, now: now)
+        var sunk: [Int] = []
+        #expect(throws: OptoutError.io(path: "ledger", reason: "disk full")) {
+            _ = try reader.stream(path: path, displayName: "inbox/suppressions/x.csv", contentKey: "h", batchRows: 100) { batch throws(OptoutError) in
+                sunk.append(batch.count)
+                if sunk.count == 3 { throw .io(path: "ledger", reason: "disk full") }
+            }
+        }
+        #expect(sunk == [100, 100, 100])
+        // And the same file read whole: every row, in 50 batches, in file order.
+        var lines: [Int] = []
+        let result = try reader.stream(path: path, displayName: "inbox/suppressions/x.csv", contentKey: "h", batchRows: 100) { batch throws(OptoutError) in
+            lines += batch.map(\.line)
+        }
+        #expect(try result.get().rows == 5_000)
+        #expect(lines == Array(2...5_001))
+    }
 }

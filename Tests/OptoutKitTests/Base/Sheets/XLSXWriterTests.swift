@@ -138,4 +138,53 @@ struct XLSXWriterTests {
         #expect(rows.count == n + 1)
         #expect(rows.last?.cells == [String(n + 1), "+44791\(1_000_000 + n - 1)", String(decoding: reason, as: UTF8.self)])
     }
+
+    /// Streamed with a measured layout (straight into the ZIP, issue 13) or through the temp file:
+    /// the same bytes, for rows of every kind (non-ASCII, invalid UTF-8, escapes, repeated and
+    /// invalid dates) and at, below and over the row limit.
+    @Test("streamed with XLSXMeasure's layout: the same bytes as through the temp file")
+    func streamedEqualsTemp() throws {
+        let temp = ArchiveTemp()
+        var rows = Self.rows
+        rows.append(["2026-11-27T12:32:58Z", "caf\u{E9} \u{1F600}\u{1F600}", "12", "x_x0041_y"])
+        rows.append(["2026-11-27T12:32:58Z", "", "0", String(repeating: "w", count: 80)])
+        let invalid: [UInt8] = [0x61, 0xFF, 0x62, 0xEF, 0xBF, 0xBF]
+        func write(_ path: String, _ rows: [[String]], rowLimit: Int, streamed: Bool) throws -> XLSXResult {
+            func cells(_ row: [String], _ i: Int) -> [UInt8] { i == 3 && row[0] == "" && row[1] == "" ? invalid : Array(row[i].utf8) }
+            var layout: XLSXLayout?
+            if streamed {
+                var measure = XLSXMeasure(columns: Self.columns, rowLimit: rowLimit)
+                for row in rows {
+                    let bytes = (0..<4).map { cells(row, $0) }
+                    bytes[0].withUnsafeBufferPointer { a in bytes[1].withUnsafeBufferPointer { b in bytes[2].withUnsafeBufferPointer { c in bytes[3].withUnsafeBufferPointer { d in
+                        measure.add { [a, b, c, d][$0] }
+                    } } } }
+                }
+                layout = measure.layout
+            }
+            let writer = try XLSXWriter(path: path, columns: Self.columns, sheetName: "s", modified: Self.time, rowLimit: rowLimit, layout: layout)
+            for row in rows {
+                let bytes = (0..<4).map { cells(row, $0) }
+                try bytes[0].withUnsafeBufferPointer { a in try bytes[1].withUnsafeBufferPointer { b in try bytes[2].withUnsafeBufferPointer { c in try bytes[3].withUnsafeBufferPointer { d in
+                    try writer.appendRow { [a, b, c, d][$0] }
+                } } } }
+            }
+            return try writer.commit()
+        }
+        rows.append(["", "", "", "invalid"])
+        for limit in [3, 4, rows.count + 1, rows.count + 2, XLSXWriter.excelRowLimit] {
+            let a = try write("\(temp.path)/a\(limit).xlsx", rows, rowLimit: limit, streamed: false)
+            let b = try write("\(temp.path)/b\(limit).xlsx", rows, rowLimit: limit, streamed: true)
+            #expect(a == b)
+            #expect(temp.bytes("a\(limit).xlsx") == temp.bytes("b\(limit).xlsx"), "row limit \(limit)")
+        }
+        #expect(try Self.read("\(temp.path)/b\(XLSXWriter.excelRowLimit).xlsx").count == rows.count + 1)
+        // Rows other than those measured fail loudly instead of writing a wrong dimension.
+        var measure = XLSXMeasure(columns: Self.columns)
+        let one = Array("1".utf8)
+        one.withUnsafeBufferPointer { p in measure.add { _ in p } }
+        let writer = try XLSXWriter(path: "\(temp.path)/wrong.xlsx", columns: Self.columns, sheetName: "s", modified: Self.time, layout: measure.layout)
+        #expect(throws: OptoutError.self) { _ = try writer.commit() }
+        #expect(!FileManager.default.fileExists(atPath: "\(temp.path)/wrong.xlsx"))
+    }
 }
