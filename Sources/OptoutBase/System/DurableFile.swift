@@ -319,10 +319,14 @@ package final class FileBatch {
     private let mode: mode_t
     /// O_TMPFILE still to be tried (false once refused, or when a test forces the fallback).
     private var tempInodes: Bool
-    /// Unnamed files written, waiting for the syncfs and their names.
-    private var unnamed: [(fd: Int32, path: String)] = []
-    /// Open folders (for O_TMPFILE and linkat), by path.
-    private var folders: [String: Int32] = [:]
+    /// Unnamed files written, waiting for the syncfs and their names (folder: index in `folders`).
+    private var unnamed: [(fd: Int32, folder: Int, name: String)] = []
+    /// Open folders (for O_TMPFILE and linkat): paths, fds, and the index of the last one used.
+    private var folders: [(path: String, fd: Int32)] = []
+    private var lastFolder = -1
+    /// linkat(fd, "", dir, name, AT_EMPTY_PATH) still to be tried (Linux 6.10 allows it for a file
+    /// the caller opened; before, only with CAP_DAC_READ_SEARCH): else /proc/self/fd/N.
+    private var emptyPathLinks: Bool
     /// The fallback: final paths and the counter each temp name was made from (the temp name is
     /// made again for the rename: half the memory of keeping both names for 100,000 files).
     private var files: [(path: String, counter: UInt32)] = []
@@ -339,7 +343,9 @@ package final class FileBatch {
 
     /// - Parameter tempInodes: false forces the fallback (temp names and renames), for tests.
     /// - Parameter openLimit: unnamed files kept open before a syncfs and their links (tests).
-    package init(mode: mode_t = Durable.outputMode, tempInodes: Bool = true, openLimit: Int? = nil) {
+    /// - Parameter emptyPathLinks: false names the files through /proc/self/fd only (tests).
+    package init(mode: mode_t = Durable.outputMode, tempInodes: Bool = true, openLimit: Int? = nil, emptyPathLinks: Bool = true) {
+        self.emptyPathLinks = emptyPathLinks
         self.mode = mode
         // linkat needs /proc/self/fd (AT_EMPTY_PATH needs a capability): without it, the fallback.
         self.tempInodes = tempInodes && access("/proc/self/fd", X_OK) == 0
@@ -350,9 +356,9 @@ package final class FileBatch {
     }
 
     deinit {
-        for (fd, _) in unnamed { close(fd) }
+        for (fd, _, _) in unnamed { close(fd) }
         for (path, counter) in files { unlink(tempName(for: path, counter)) }
-        for fd in folders.values { close(fd) }
+        for folder in folders { close(folder.fd) }
     }
 
     package var count: Int { files.count + unnamed.count + linked }
@@ -365,30 +371,44 @@ package final class FileBatch {
         return "\(Durable.parent(of: path))/.\(Durable.baseName(path)).tmp-\(pid)-\(String(repeating: "0", count: 8 - hex.count))\(hex)"
     }
 
-    private func folder(_ path: String) throws(OptoutError) -> Int32 {
-        if let fd = folders[path] { return fd }
+    /// The index of an open folder (the last one used is checked first: one folder per batch).
+    private func folder(_ path: String) throws(OptoutError) -> Int {
+        if lastFolder >= 0 && folders[lastFolder].path == path { return lastFolder }
+        if let index = folders.firstIndex(where: { $0.path == path }) { lastFolder = index; return index }
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if fd < 0 { throw .io(path: path, reason: errnoText()) }
-        folders[path] = fd
-        return fd
+        folders.append((path, fd))
+        lastFolder = folders.count - 1
+        return lastFolder
     }
 
     /// Writes `bytes` to a file for `path` (not durable, not visible until `commit`).
     package func add(_ path: String, _ bytes: [UInt8]) throws(OptoutError) {
+        let failure: OptoutError? = bytes.withUnsafeBytes { raw in
+            do throws(OptoutError) { try add(name: Durable.baseName(path), in: Durable.parent(of: path), raw) } catch { return error }
+            return nil
+        }
+        if let failure { throw failure }
+    }
+
+    /// Writes `bytes` to a file `name` in `folder` (not durable, not visible until `commit`); the
+    /// bytes are written at once, so the caller may reuse its buffer.
+    package func add(name: String, in folder: String, _ bytes: UnsafeRawBufferPointer) throws(OptoutError) {
         if tempInodes {
-            let dir = try folder(Durable.parent(of: path))
-            let fd = openat(dir, ".", linuxOTmpfile | O_WRONLY | O_CLOEXEC, mode)
+            let index = try self.folder(folder)
+            let fd = openat(folders[index].fd, ".", linuxOTmpfile | O_WRONLY | O_CLOEXEC, mode)
             if fd >= 0 {
-                unnamed.append((fd, path))
+                unnamed.append((fd, index, name))
                 if Durable.isPrivate(mode) { fchmod(fd, mode) }
-                try Durable.writeAll(fd, bytes, path: path)
+                try Durable.writeAll(fd, bytes, path: "\(folder)/\(name)")
                 if unnamed.count >= openLimit { try publishUnnamed() }
                 return
             }
             let code = errno
-            guard code == EOPNOTSUPP || code == EISDIR || code == EINVAL else { throw Durable.writeError(path, code) }
+            guard code == EOPNOTSUPP || code == EISDIR || code == EINVAL else { throw Durable.writeError("\(folder)/\(name)", code) }
             tempInodes = false    // not supported here: temp names and renames from now on
         }
+        let path = "\(folder)/\(name)"
         var fd: Int32 = -1
         for _ in 0..<8 {
             next &+= 1
@@ -400,6 +420,16 @@ package final class FileBatch {
         if Durable.isPrivate(mode) { fchmod(fd, mode) }
         files.append((path, next))
         try Durable.writeAll(fd, bytes, path: path)
+    }
+
+    /// Gives an unnamed file its name: linkat AT_EMPTY_PATH, else through /proc/self/fd.
+    private func link(_ fd: Int32, _ dir: Int32, _ name: String) -> Int32 {
+        if emptyPathLinks {
+            if linkat(fd, "", dir, name, linuxAtEmptyPath) == 0 { return 0 }
+            guard errno == ENOENT || errno == EPERM || errno == EINVAL else { return -1 }
+            emptyPathLinks = false
+        }
+        return linkat(AT_FDCWD, "/proc/self/fd/\(fd)", dir, name, AT_SYMLINK_FOLLOW)
     }
 
     /// One syncfs for the file system of the batch's folders (all of them are on one: a workspace).
@@ -416,24 +446,23 @@ package final class FileBatch {
     /// replaced the fallback way (a temp name, then rename over it).
     private func publishUnnamed() throws(OptoutError) {
         guard let first = unnamed.first else { return }
-        try syncFileSystem(first.path)
+        try syncFileSystem(folders[first.folder].path + "/.")
         CrashPoints.step("writeFiles: all temp files synced")
         var index = 0
         defer {
-            for (fd, _) in unnamed[..<index] { close(fd) }
+            for (fd, _, _) in unnamed[..<index] { close(fd) }
             unnamed.removeFirst(index)
         }
         while index < unnamed.count {
             if index > 0 { CrashPoints.step("writeFiles: between renames") }
-            let (fd, path) = unnamed[index]
-            let dir = try folder(Durable.parent(of: path))
-            let source = "/proc/self/fd/\(fd)"
-            if linkat(AT_FDCWD, source, dir, Durable.baseName(path), AT_SYMLINK_FOLLOW) != 0 {
+            let (fd, folder, name) = unnamed[index]
+            if link(fd, folders[folder].fd, name) != 0 {
                 let code = errno
+                let path = "\(folders[folder].path)/\(name)"
                 guard code == EEXIST else { throw Durable.writeError(path, code) }
                 next &+= 1
                 let temp = tempName(for: path, next)
-                if linkat(AT_FDCWD, source, AT_FDCWD, temp, AT_SYMLINK_FOLLOW) != 0 { throw Durable.writeError(path) }
+                if linkat(AT_FDCWD, "/proc/self/fd/\(fd)", AT_FDCWD, temp, AT_SYMLINK_FOLLOW) != 0 { throw Durable.writeError(path) }
                 if rename(temp, path) != 0 {
                     let failure = errno
                     unlink(temp)
@@ -468,9 +497,9 @@ package final class FileBatch {
         }
         try publishUnnamed()
         CrashPoints.step("writeFiles: renamed, directories not synced")
-        if linked > 0, let folder = folders.keys.min() {
+        if linked > 0, let folder = folders.first {
             // The links (and their inodes' link counts) durable: one syncfs covers every folder.
-            try syncFileSystem(folder + "/.")
+            try syncFileSystem(folder.path + "/.")
         } else {
             for directory in renamedInto.sorted() { try Durable.syncDirectory(directory) }
         }
@@ -482,6 +511,8 @@ package final class FileBatch {
 
 /// O_TMPFILE (Linux: __O_TMPFILE | O_DIRECTORY); Glibc's module map hides it behind _GNU_SOURCE.
 private let linuxOTmpfile: Int32 = 0o20000000 | O_DIRECTORY
+/// AT_EMPTY_PATH (Linux), hidden the same way.
+private let linuxAtEmptyPath: Int32 = 0x1000
 
 /// syncfs(2) (Linux, glibc): flushes the whole file system holding fd. Glibc's module map hides
 /// it behind _GNU_SOURCE, so it is bound by its C symbol name.

@@ -83,8 +83,13 @@ import OptoutTestSupport
                 if let path = call.fdPath { lastFsync[path] = i }
                 if let fd = call.fd { lastFsyncByFd[fd] = i }
             case "linkat":
-                // linkat(AT_FDCWD, "/proc/self/fd/N", dir, "name", AT_SYMLINK_FOLLOW): publishes N.
-                guard call.paths.count == 2, call.paths[0].hasPrefix("/proc/self/fd/"), let fd = Int(call.paths[0].dropFirst(14)) else { continue }
+                // linkat(N, "", dir, "name", AT_EMPTY_PATH) or linkat(AT_FDCWD, "/proc/self/fd/N",
+                // dir, "name", AT_SYMLINK_FOLLOW): publishes the unnamed file N.
+                guard call.paths.count == 2 else { continue }
+                let fd: Int
+                if call.paths[0].isEmpty, let n = call.fd { fd = n }
+                else if call.paths[0].hasPrefix("/proc/self/fd/"), let n = Int(call.paths[0].dropFirst(14)) { fd = n }
+                else { continue }
                 guard let written = lastWriteByFd[fd] else { continue }
                 let synced = max(lastFsyncByFd[fd] ?? -1, lastSyncfs)
                 #expect(synced > written, "\(call.paths[1]) linked into place without a sync of its bytes after their last write")
