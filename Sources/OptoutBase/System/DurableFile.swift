@@ -398,9 +398,12 @@ package final class FileBatch {
             let index = try self.folder(folder)
             let fd = openat(folders[index].fd, ".", linuxOTmpfile | O_WRONLY | O_CLOEXEC, mode)
             if fd >= 0 {
-                unnamed.append((fd, index, name))
                 if Durable.isPrivate(mode) { fchmod(fd, mode) }
-                try Durable.writeAll(fd, bytes, path: "\(folder)/\(name)")
+                do { try Durable.writeAll(fd, bytes, path: "\(folder)/\(name)") } catch {
+                    close(fd)    // a file not written whole is never named
+                    throw error
+                }
+                unnamed.append((fd, index, name))
                 if unnamed.count >= openLimit { try publishUnnamed() }
                 return
             }
@@ -478,7 +481,7 @@ package final class FileBatch {
     /// links or one fsync per folder for the renames.
     package func commit() throws(OptoutError) {
         if let first = files.first {
-            // Fallback files first: the unnamed ones are covered by the same syncfs.
+            // Fallback files (O_TMPFILE refused part way): synced, then renamed.
             try syncFileSystem(first.path)
             CrashPoints.step("writeFiles: all temp files synced")
             var index = 0
