@@ -323,37 +323,115 @@ package final class AppendOnlyFile {
     }
 }
 
-/// Many small files made durable together: each is written to a hidden temp file beside its final
-/// path as it is added (nothing kept in memory but the names); `commit` makes them all durable
-/// with ONE syncfs(2) of their file system, then renames each into place and fsyncs each folder
-/// once. A crash leaves at most hidden temp files (never a half file, never a file whose bytes
-/// were not synced before its rename); dropped without commit, the temp files are removed.
+/// Many small files made durable together, nothing kept in memory but the names.
+///
+/// Where the file system supports it, each file is an unnamed inode made with O_TMPFILE in its
+/// final folder (open with the mode, one write, no name yet); up to a few thousand stay open, then
+/// ONE syncfs(2) makes them all durable and each gets its final name with linkat(2) through
+/// /proc/self/fd: one directory insert per file instead of a temp name created then renamed, and
+/// a crash leaves no temp names at all (unnamed inodes are freed by the kernel or fsck). Where
+/// O_TMPFILE is refused (EOPNOTSUPP, EISDIR, EINVAL: an old kernel, or a file system without it),
+/// or linkat through /proc is not possible, the batch falls back to hidden temp files
+/// `.<name>.tmp-<pid>-<hex8>` beside their final paths, renamed after the syncfs. Either way no
+/// name appears before its bytes are synced; after the names, one more syncfs (links) or an fsync
+/// of each folder (renames) makes the names durable. Dropped without commit, nothing is published.
 package final class FileBatch {
     private let mode: mode_t
-    /// The final paths and the counter each temp name was made from (the temp name is made again
-    /// for the rename: half the memory of keeping both names for 100,000 files).
+    /// O_TMPFILE still to be tried (false once refused, or when a test forces the fallback).
+    private var tempInodes: Bool
+    /// Unnamed files written, waiting for the syncfs and their names (folder: index in `folders`).
+    private var unnamed: [(fd: Int32, folder: Int, name: String)] = []
+    /// Open folders (for O_TMPFILE and linkat): paths, fds, and the index of the last one used.
+    private var folders: [(path: String, fd: Int32)] = []
+    private var lastFolder = -1
+    /// linkat(fd, "", dir, name, AT_EMPTY_PATH) still to be tried (Linux 6.10 allows it for a file
+    /// the caller opened; before, only with CAP_DAC_READ_SEARCH): else /proc/self/fd/N.
+    private var emptyPathLinks: Bool
+    /// The fallback: final paths and the counter each temp name was made from (the temp name is
+    /// made again for the rename: half the memory of keeping both names for 100,000 files).
     private var files: [(path: String, counter: UInt32)] = []
     /// Temp names ".<name>.tmp-<pid>-<8 hex>": one random base per batch, counted up (no
     /// getrandom or getpid per file: 100,000 payloads spent a second on them).
     private let pid = getpid()
     private var next: UInt32
+    /// Unnamed files kept open at most before they are synced and linked (half the fd limit).
+    private let openLimit: Int
+    /// Files linked by name so far (a final syncfs makes their names durable).
+    private var linked = 0
+    /// Folders that got renamed files (fsynced at the end).
+    private var renamedInto = Set<String>()
 
-    package init(mode: mode_t = Durable.outputMode) {
+    /// - Parameter tempInodes: false forces the fallback (temp names and renames), for tests.
+    /// - Parameter openLimit: unnamed files kept open before a syncfs and their links (tests).
+    /// - Parameter emptyPathLinks: false names the files through /proc/self/fd only (tests).
+    package init(mode: mode_t = Durable.outputMode, tempInodes: Bool = true, openLimit: Int? = nil, emptyPathLinks: Bool = true) {
+        self.emptyPathLinks = emptyPathLinks
         self.mode = mode
+        // linkat needs /proc/self/fd (AT_EMPTY_PATH needs a capability): without it, the fallback.
+        self.tempInodes = tempInodes && access("/proc/self/fd", X_OK) == 0
         next = Durable.randomBytes(4).reduce(0) { $0 << 8 | UInt32($1) }
+        var limit = rlimit()
+        let soft = getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0 ? Int(clamping: limit.rlim_cur) : 1024
+        self.openLimit = openLimit ?? max(16, min(16_384, soft / 2 - 64))
     }
 
-    deinit { for (path, counter) in files { unlink(tempName(for: path, counter)) } }
+    deinit {
+        for (fd, _, _) in unnamed { close(fd) }
+        for (path, counter) in files { unlink(tempName(for: path, counter)) }
+        for folder in folders { close(folder.fd) }
+    }
 
-    package var count: Int { files.count }
+    package var count: Int { files.count + unnamed.count + linked }
+
+    /// True when the files go through O_TMPFILE and linkat (false after a fallback).
+    package var usesTempInodes: Bool { tempInodes }
 
     private func tempName(for path: String, _ counter: UInt32) -> String {
         let hex = String(counter, radix: 16)
         return "\(Durable.parent(of: path))/.\(Durable.baseName(path)).tmp-\(pid)-\(String(repeating: "0", count: 8 - hex.count))\(hex)"
     }
 
-    /// Writes `bytes` to a temp file for `path` (not durable, not visible until `commit`).
+    /// The index of an open folder (the last one used is checked first: one folder per batch).
+    private func folder(_ path: String) throws(OptoutError) -> Int {
+        if lastFolder >= 0 && folders[lastFolder].path == path { return lastFolder }
+        if let index = folders.firstIndex(where: { $0.path == path }) { lastFolder = index; return index }
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd < 0 { throw .io(path: path, reason: errnoText()) }
+        folders.append((path, fd))
+        lastFolder = folders.count - 1
+        return lastFolder
+    }
+
+    /// Writes `bytes` to a file for `path` (not durable, not visible until `commit`).
     package func add(_ path: String, _ bytes: [UInt8]) throws(OptoutError) {
+        let failure: OptoutError? = bytes.withUnsafeBytes { raw in
+            do throws(OptoutError) { try add(name: Durable.baseName(path), in: Durable.parent(of: path), raw) } catch { return error }
+            return nil
+        }
+        if let failure { throw failure }
+    }
+
+    /// Writes `bytes` to a file `name` in `folder` (not durable, not visible until `commit`); the
+    /// bytes are written at once, so the caller may reuse its buffer.
+    package func add(name: String, in folder: String, _ bytes: UnsafeRawBufferPointer) throws(OptoutError) {
+        if tempInodes {
+            let index = try self.folder(folder)
+            let fd = openat(folders[index].fd, ".", linuxOTmpfile | O_WRONLY | O_CLOEXEC, mode)
+            if fd >= 0 {
+                if Durable.isPrivate(mode) { fchmod(fd, mode) }
+                do { try Durable.writeAll(fd, bytes, path: "\(folder)/\(name)") } catch {
+                    close(fd)    // a file not written whole is never named
+                    throw error
+                }
+                unnamed.append((fd, index, name))
+                if unnamed.count >= openLimit { try publishUnnamed() }
+                return
+            }
+            let code = errno
+            guard code == EOPNOTSUPP || code == EISDIR || code == EINVAL else { throw Durable.writeError("\(folder)/\(name)", code) }
+            tempInodes = false    // not supported here: temp names and renames from now on
+        }
+        let path = "\(folder)/\(name)"
         var fd: Int32 = -1
         for _ in 0..<8 {
             next &+= 1
@@ -367,35 +445,97 @@ package final class FileBatch {
         try Durable.writeAll(fd, bytes, path: path)
     }
 
-    /// One syncfs for every temp file, then the renames, then one fsync per folder.
-    package func commit() throws(OptoutError) {
-        guard let first = files.first else { return }
-        let folder = Durable.parent(of: first.path)
+    /// Gives an unnamed file its name: linkat AT_EMPTY_PATH, else through /proc/self/fd.
+    private func link(_ fd: Int32, _ dir: Int32, _ name: String) -> Int32 {
+        if emptyPathLinks {
+            if linkat(fd, "", dir, name, linuxAtEmptyPath) == 0 { return 0 }
+            guard errno == ENOENT || errno == EPERM || errno == EINVAL else { return -1 }
+            emptyPathLinks = false
+        }
+        return linkat(AT_FDCWD, "/proc/self/fd/\(fd)", dir, name, AT_SYMLINK_FOLLOW)
+    }
+
+    /// One syncfs for the file system of the batch's folders (all of them are on one: a workspace).
+    private func syncFileSystem(_ path: String) throws(OptoutError) {
+        let folder = Durable.parent(of: path)
         let anchor = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if anchor < 0 { throw .io(path: folder, reason: errnoText()) }
         let synced = linuxSyncfs(anchor)
         close(anchor)
         if synced != 0 { throw .io(path: folder, reason: errnoText()) }
+    }
+
+    /// Syncs the unnamed files written so far, then names each (linkat); a name already taken is
+    /// replaced the fallback way (a temp name, then rename over it).
+    private func publishUnnamed() throws(OptoutError) {
+        guard let first = unnamed.first else { return }
+        try syncFileSystem(folders[first.folder].path + "/.")
         CrashPoints.step("writeFiles: all temp files synced")
-        var directories = Set<String>()
         var index = 0
-        while index < files.count {
+        defer {
+            for (fd, _, _) in unnamed[..<index] { close(fd) }
+            unnamed.removeFirst(index)
+        }
+        while index < unnamed.count {
             if index > 0 { CrashPoints.step("writeFiles: between renames") }
-            let (path, counter) = files[index]
-            if rename(tempName(for: path, counter), path) != 0 {
+            let (fd, folder, name) = unnamed[index]
+            if link(fd, folders[folder].fd, name) != 0 {
                 let code = errno
-                files.removeFirst(index)
-                throw Durable.writeError(path, code)
+                let path = "\(folders[folder].path)/\(name)"
+                guard code == EEXIST else { throw Durable.writeError(path, code) }
+                next &+= 1
+                let temp = tempName(for: path, next)
+                if linkat(AT_FDCWD, "/proc/self/fd/\(fd)", AT_FDCWD, temp, AT_SYMLINK_FOLLOW) != 0 { throw Durable.writeError(path) }
+                if rename(temp, path) != 0 {
+                    let failure = errno
+                    unlink(temp)
+                    throw Durable.writeError(path, failure)
+                }
             }
-            directories.insert(Durable.parent(of: path))
+            linked += 1
             index += 1
         }
-        files.removeAll()
+    }
+
+    /// One syncfs for every file, then the names (links or renames), then one more syncfs for the
+    /// links or one fsync per folder for the renames.
+    package func commit() throws(OptoutError) {
+        if let first = files.first {
+            // Fallback files (O_TMPFILE refused part way): synced, then renamed.
+            try syncFileSystem(first.path)
+            CrashPoints.step("writeFiles: all temp files synced")
+            var index = 0
+            while index < files.count {
+                if index > 0 { CrashPoints.step("writeFiles: between renames") }
+                let (path, counter) = files[index]
+                if rename(tempName(for: path, counter), path) != 0 {
+                    let code = errno
+                    files.removeFirst(index)
+                    throw Durable.writeError(path, code)
+                }
+                renamedInto.insert(Durable.parent(of: path))
+                index += 1
+            }
+            files.removeAll()
+        }
+        try publishUnnamed()
         CrashPoints.step("writeFiles: renamed, directories not synced")
-        for directory in directories.sorted() { try Durable.syncDirectory(directory) }
+        if linked > 0, let folder = folders.first {
+            // The links (and their inodes' link counts) durable: one syncfs covers every folder.
+            try syncFileSystem(folder.path + "/.")
+        } else {
+            for directory in renamedInto.sorted() { try Durable.syncDirectory(directory) }
+        }
+        renamedInto.removeAll()
+        linked = 0
         CrashPoints.step("writeFiles: done")
     }
 }
+
+/// O_TMPFILE (Linux: __O_TMPFILE | O_DIRECTORY); Glibc's module map hides it behind _GNU_SOURCE.
+private let linuxOTmpfile: Int32 = 0o20000000 | O_DIRECTORY
+/// AT_EMPTY_PATH (Linux), hidden the same way.
+private let linuxAtEmptyPath: Int32 = 0x1000
 
 /// syncfs(2) (Linux, glibc): flushes the whole file system holding fd. Glibc's module map hides
 /// it behind _GNU_SOURCE, so it is bound by its C symbol name.

@@ -1,7 +1,7 @@
 // Durability seen from the kernel (issue 13): `strace -f -y` on a real run with a STOP log, a
 // suppression import and a campaign shows, before every rename that publishes a file this run
 // wrote, a sync of that file's bytes: an fsync of it after its last write, or a syncfs after its
-// last write (the batched webhook payloads). .optout/last-attempt.json is the one exception, by
+// last write (the batched webhook payloads, named by rename or by linkat from O_TMPFILE inodes). .optout/last-attempt.json is the one exception, by
 // design (RunAttempt: a look for `status`, not state). Skips with a reason where strace is missing; fails
 // under CI=true (.ci/run installs strace).
 
@@ -14,6 +14,7 @@ import OptoutTestSupport
     /// One traced system call: its name, the paths it names, and for fd calls the fd's path (-y).
     struct Call {
         var name: String
+        var fd: Int?
         var fdPath: String?
         var paths: [String]
     }
@@ -25,8 +26,10 @@ import OptoutTestSupport
         guard !line.contains("<unfinished"), !line.contains("resumed>"), !line.hasSuffix("= -1") , !line.contains("= -1 ") else { return nil }
         let args = line[line.index(after: open)...]
         var fdPath: String?
+        var fd: Int?
         if let lt = args.firstIndex(of: "<"), args[args.startIndex..<lt].allSatisfy({ $0.isNumber }), let gt = args[lt...].firstIndex(of: ">") {
             fdPath = String(args[args.index(after: lt)..<gt])
+            fd = Int(args[args.startIndex..<lt])
         }
         var paths: [String] = []
         var rest = args
@@ -36,7 +39,7 @@ import OptoutTestSupport
             paths.append(String(rest[after..<end]))
             rest = rest[rest.index(after: end)...]
         }
-        return Call(name: name, fdPath: fdPath, paths: paths)
+        return Call(name: name, fd: fd, fdPath: fdPath, paths: paths)
     }
 
     /// A call that another thread interrupted (issue 13: fsyncs and writes run on several threads)
@@ -76,7 +79,7 @@ import OptoutTestSupport
         defer { unlink(trace) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: strace)
-        process.arguments = ["-f", "-y", "-s", "0", "-e", "trace=write,pwrite64,writev,fsync,fdatasync,syncfs,rename,renameat,renameat2",
+        process.arguments = ["-f", "-y", "-s", "0", "-e", "trace=write,pwrite64,writev,fsync,fdatasync,syncfs,rename,renameat,renameat2,linkat",
                              "-o", trace, optout, "run", "--root", t.root]
         process.environment = ["OPTOUT_NOW": "2026-11-26T12:00:00Z", "PATH": "/usr/bin:/bin"]
         process.standardOutput = FileHandle.nullDevice
@@ -87,14 +90,30 @@ import OptoutTestSupport
         #expect(t.rows("outbox/send/sale.csv").count == 2)    // Ben and Cat: the campaign ran
         let calls = Self.joinResumed((try String(contentsOfFile: trace, encoding: .utf8)).split(separator: "\n")).compactMap(Self.parse)
         var lastWrite: [String: Int] = [:], lastFsync: [String: Int] = [:]
+        // Unnamed files (O_TMPFILE) are named by linkat("/proc/self/fd/N"): their writes by fd.
+        var lastWriteByFd: [Int: Int] = [:], lastFsyncByFd: [Int: Int] = [:]
         var lastSyncfs = -1
         var published: [String] = []
         for (i, call) in calls.enumerated() {
             switch call.name {
             case "write", "pwrite64", "writev":
                 if let path = call.fdPath { lastWrite[path] = i }
+                if let fd = call.fd { lastWriteByFd[fd] = i }
             case "fsync", "fdatasync":
                 if let path = call.fdPath { lastFsync[path] = i }
+                if let fd = call.fd { lastFsyncByFd[fd] = i }
+            case "linkat":
+                // linkat(N, "", dir, "name", AT_EMPTY_PATH) or linkat(AT_FDCWD, "/proc/self/fd/N",
+                // dir, "name", AT_SYMLINK_FOLLOW): publishes the unnamed file N.
+                guard call.paths.count == 2 else { continue }
+                let fd: Int
+                if call.paths[0].isEmpty, let n = call.fd { fd = n }
+                else if call.paths[0].hasPrefix("/proc/self/fd/"), let n = Int(call.paths[0].dropFirst(14)) { fd = n }
+                else { continue }
+                guard let written = lastWriteByFd[fd] else { continue }
+                let synced = max(lastFsyncByFd[fd] ?? -1, lastSyncfs)
+                #expect(synced > written, "\(call.paths[1]) linked into place without a sync of its bytes after their last write")
+                published.append(Durable.baseName(call.paths[1]))
             case "syncfs":
                 lastSyncfs = i
             case "rename", "renameat", "renameat2":
