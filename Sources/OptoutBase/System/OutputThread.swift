@@ -1,6 +1,6 @@
-// Output thread: work handed off by one thread (the campaign reader) and done on another, in the
-// order it was handed over, so that slow calls (write(2) of large blocks, fsync) overlap the
-// caller's own work.
+// Output thread: work handed off by one thread (the campaign reader; the ledger appending a streamed
+// import's batches) and done on another, in the order it was handed over, so that slow calls
+// (write(2) of large blocks, fsync, encoding) overlap the caller's own work.
 // Input: jobs from `submit` (closures that may throw `OptoutError`); `limit`, the jobs queued at
 // most (`submit` waits while that many are queued: memory stays bounded by what a job holds).
 // Output: each job run once, in submission order, on the thread; `finish()` returns when every job

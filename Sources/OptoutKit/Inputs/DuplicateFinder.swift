@@ -271,7 +271,7 @@ package enum DuplicateFinder {
         }
         let sink = threads ? OutputThread(limit: 4) : nil
         defer { sink?.close() }
-        let spares = SpareNumbers()
+        let spares = SparePool<NumberBox>()
         func partitionNumbers(_ chunk: PhoneCellChunk) throws(OptoutError) {
             try spool?.append(&chunk.spooled)  // in list order, with the numbers parsed
             guard let sink else { return try writeNumbers(chunk.numbers, chunk.numberLines) }
@@ -491,28 +491,15 @@ final class PhoneCellChunk: @unchecked Sendable {
     }
 }
 
-/// A chunk's numbers on their way to the partition thread, and the spare buffers (emptied, their
-/// capacity kept) that chunks take in exchange.
-final class SpareNumbers: @unchecked Sendable {
-    final class Box: @unchecked Sendable {
-        var numbers: [UInt64] = []
-        var lines: [UInt32] = []
-    }
-    private let lock = NSLock()
-    private var spare: [Box] = []
-
-    func take() -> Box {
-        lock.lock()
-        defer { lock.unlock() }
-        return spare.popLast() ?? Box()
-    }
-
-    func give(_ box: Box) {
-        box.numbers.removeAll(keepingCapacity: true)
-        box.lines.removeAll(keepingCapacity: true)
-        lock.lock()
-        if spare.count < 8 { spare.append(box) }
-        lock.unlock()
+/// A chunk's numbers on their way to the partition thread; recycled through a `SparePool` (chunks
+/// take emptied ones in exchange).
+final class NumberBox: Recyclable, @unchecked Sendable {
+    var numbers: [UInt64] = []
+    var lines: [UInt32] = []
+    init() {}
+    func empty() {
+        numbers.removeAll(keepingCapacity: true)
+        lines.removeAll(keepingCapacity: true)
     }
 }
 

@@ -234,14 +234,17 @@ package final class Ledger {
     /// Makes every record appended so far durable (waiting first for the batches still being
     /// appended in the background).
     package func sync() throws(OptoutError) {
-        try appender?.drain()
+        try appender?.finish()
         try file.sync()
     }
 
     /// Encodes and appends streamed batches (appendBatch) one after another, in order.
-    private var appender: SerialThread?
+    private var appender: OutputThread?
 
-    deinit { appender?.close() }
+    deinit {
+        try? appender?.finish()  // the batches handed over are appended, as before
+        appender?.close()
+    }
 
     /// Applies ordered events: new evidence is given the next seq and its effect, encoded straight
     /// to bytes and appended in slices of about 1 MiB.
@@ -289,7 +292,7 @@ package final class Ledger {
         if let failure { throw failure }
         if behind {
             if chosen.isEmpty { return counts }
-            if appender == nil { appender = SerialThread(depth: 2) }
+            if appender == nil { appender = OutputThread(limit: 2) }
             let file = self.file
             try appender!.submit { () throws(OptoutError) in
                 // The same bytes as inline: a nil time text is written as the event time's ISO text.

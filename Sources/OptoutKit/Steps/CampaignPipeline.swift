@@ -226,7 +226,7 @@ struct CampaignOrderedWriter {
     /// exchange) and are written there, in the order handed over; a write's failure is thrown by
     /// a later publish or by the output thread's `finish()`.
     var output: OutputThread? = nil
-    private let pool = OutputBlocks()
+    private let pool = SparePool<OutputBlock>(keep: 16)
 
     mutating func publish(_ chunk: CampaignChunk) throws(OptoutError) {
         guard let output, let files = outputs else { return try publish(chunk.output) }
@@ -277,31 +277,20 @@ struct CampaignOrderedWriter {
     }
 }
 
-/// The blocks of one chunk on their way to the output thread, and the spare ones (emptied, their
-/// capacity kept) that chunks take in exchange: no allocation per chunk once the pass runs.
-final class OutputBlocks: @unchecked Sendable {
-    final class Block: @unchecked Sendable {
-        var send: [UInt8] = []
-        var links: [UInt8] = []
-        var skipped: [UInt8] = []
-        var keys: [UInt64] = []
-    }
-    private let lock = NSLock()
-    private var spare: [Block] = []
+/// The blocks of one chunk on their way to the output thread; recycled through a `SparePool`
+/// (chunks take emptied ones in exchange): no allocation per chunk once the pass runs.
+final class OutputBlock: Recyclable, @unchecked Sendable {
+    var send: [UInt8] = []
+    var links: [UInt8] = []
+    var skipped: [UInt8] = []
+    var keys: [UInt64] = []
 
-    func take() -> Block {
-        lock.lock()
-        defer { lock.unlock() }
-        return spare.popLast() ?? Block()
-    }
+    init() {}
 
-    func give(_ block: Block) {
-        block.send.removeAll(keepingCapacity: true)
-        block.links.removeAll(keepingCapacity: true)
-        block.skipped.removeAll(keepingCapacity: true)
-        block.keys.removeAll(keepingCapacity: true)
-        lock.lock()
-        if spare.count < 16 { spare.append(block) }
-        lock.unlock()
+    func empty() {
+        send.removeAll(keepingCapacity: true)
+        links.removeAll(keepingCapacity: true)
+        skipped.removeAll(keepingCapacity: true)
+        keys.removeAll(keepingCapacity: true)
     }
 }

@@ -23,7 +23,7 @@ final class CampaignRowSpool: @unchecked Sendable {
     let path: String
     private let fd: Int32
     private let writer = OutputThread(limit: 4)
-    private let spares = SpareRows()
+    private let spares = SparePool<SpoolRows>()
     /// Bytes written (the spool's thread) and read back (the reading thread, after `finishWriting`).
     private(set) var size = 0
     private(set) var readOffset = 0
@@ -136,23 +136,10 @@ final class CampaignRowSpool: @unchecked Sendable {
     }
 }
 
-/// Chunks' row buffers on their way to the spool's thread, and the spare ones (emptied, their
-/// capacity kept) that the reader takes in exchange.
-private final class SpareRows: @unchecked Sendable {
-    final class Box: @unchecked Sendable { var rows = CampaignChunk.Rows() }
-    private let lock = NSLock()
-    private var spare: [Box] = []
-
-    func take() -> Box {
-        lock.lock()
-        defer { lock.unlock() }
-        return spare.popLast() ?? Box()
-    }
-
-    func give(_ box: Box) {
-        box.rows.removeAll()
-        lock.lock()
-        if spare.count < 8 { spare.append(box) }
-        lock.unlock()
-    }
+/// A chunk's row buffers on their way to the spool's thread; recycled through a `SparePool` (the
+/// reader takes emptied ones in exchange).
+private final class SpoolRows: Recyclable, @unchecked Sendable {
+    var rows = CampaignChunk.Rows()
+    init() {}
+    func empty() { rows.removeAll() }
 }
