@@ -233,9 +233,7 @@ package enum Segments {
     private static func countGSM7(_ bytes: UnsafeRawBufferPointer) -> SegmentCount? {
         let n = bytes.count
         var i = 0
-        var septets = 0
-        var parts = 1          // greedy packing into 153-septet parts
-        var used = 0
+        var packing = GSM7Packing()
         while i < n {
             let b0 = UInt32(bytes[i])
             let value: UInt32
@@ -260,17 +258,31 @@ package enum Segments {
             }
             let cost = Int(gsmCost(value))
             if cost == 0 { return nil }
+            packing.add(cost)
+        }
+        return SegmentCount(encoding: .gsm7, units: packing.septets, segments: packing.segments)
+    }
+
+    /// Septets packed greedily into 153-septet parts (an escape pair never split across two): the
+    /// GSM-7 segments of a message, one character's cost at a time.
+    struct GSM7Packing {
+        private(set) var septets = 0
+        private var parts = 1
+        private var used = 0
+
+        @inline(__always)
+        mutating func add(_ cost: Int) {
             septets += cost
-            if used + cost > gsm7PartLimit {
+            if used + cost > Segments.gsm7PartLimit {
                 parts += 1
                 used = cost
             } else {
                 used += cost
             }
         }
-        return SegmentCount(
-            encoding: .gsm7, units: septets,
-            segments: septets <= gsm7SingleLimit ? 1 : parts)
+
+        /// One segment up to 160 septets, else the parts.
+        var segments: Int { septets <= Segments.gsm7SingleLimit ? 1 : parts }
     }
 
     /// The UCS-2 count: one UTF-16 unit per scalar, two for a scalar outside the BMP (4-byte

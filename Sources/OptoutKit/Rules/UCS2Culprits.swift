@@ -36,7 +36,8 @@ package struct UCS2Culprits: Sendable, Equatable {
     static func scan(_ bytes: UnsafeRawBufferPointer) -> (seen: [UInt32], gsmSegments: Int)? {
         var seen: [UInt32] = []
         let n = bytes.count
-        var i = 0, septets = 0, parts = 1, used = 0
+        var i = 0
+        var packing = Segments.GSM7Packing()
         while i < n {
             let b0 = UInt32(bytes[i])
             let value: UInt32
@@ -65,15 +66,9 @@ package struct UCS2Culprits: Sendable, Equatable {
                 if !seen.contains(value) { seen.append(value) }
                 cost = 1  // as if it were "?"
             }
-            septets += cost
-            if used + cost > Segments.gsm7PartLimit {
-                parts += 1
-                used = cost
-            } else {
-                used += cost
-            }
+            packing.add(cost)
         }
-        return (seen, septets <= Segments.gsm7SingleLimit ? 1 : parts)
+        return (seen, packing.segments)
     }
 
     /// `record` through a String (malformed sequences read as U+FFFD, as String decoding does).

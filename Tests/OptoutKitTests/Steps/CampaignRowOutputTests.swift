@@ -64,13 +64,9 @@ import Testing
                                                      ledger: ledger, parser: PhoneNumberParser(defaultRegion: "US"), checksList: false)
                     for (i, first) in Self.cells.enumerated() {
                         for city in [Array("Leeds".utf8), Self.cells[(i * 7) % Self.cells.count]] {
-                            let cells = [first, city].map { cell -> UnsafeMutableBufferPointer<UInt8> in
-                                let copy = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(1, cell.count))
-                                _ = copy.initialize(from: cell)
-                                return UnsafeMutableBufferPointer(rebasing: copy[0..<cell.count])
-                            }
-                            defer { for cell in cells { UnsafeMutableBufferPointer(start: cell.baseAddress, count: max(1, cell.count)).deallocate() } }
-                            func fields(_ column: Int) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(cells[column]) }
+                            let cells = CellBuffers([first, city])  // memory that outlives every use, as a chunk's bytes do
+                            defer { withExtendedLifetime(cells) {} }
+                            func fields(_ column: Int) -> UnsafeBufferPointer<UInt8> { cells.field(column) }
                             let number = PhoneNumber(unchecked: 12_025_550_100 + UInt64(rows))
                             var out = CampaignRowOutput(context)
                             out.recipient(number, line: rows + 2, context: context, fields: fields)

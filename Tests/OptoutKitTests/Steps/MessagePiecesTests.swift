@@ -43,14 +43,9 @@ import Testing
                 for first in Self.cells {
                     for city in [[UInt8](), Array("Leeds".utf8), Array("\" ,".utf8), [0x82, 0xAC]] {
                         total += 1
-                        // The cells in memory that outlives every use (as a chunk's bytes do).
-                        let cells = [first, city].map { cell -> UnsafeMutableBufferPointer<UInt8> in
-                            let copy = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(1, cell.count))
-                            _ = copy.initialize(from: cell)
-                            return UnsafeMutableBufferPointer(rebasing: copy[0..<cell.count])
-                        }
-                        defer { for cell in cells { UnsafeMutableBufferPointer(start: cell.baseAddress, count: max(1, cell.count)).deallocate() } }
-                        func fields(_ column: Int) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(cells[column]) }
+                        let cells = CellBuffers([first, city])  // memory that outlives every use, as a chunk's bytes do
+                        defer { withExtendedLifetime(cells) {} }
+                        func fields(_ column: Int) -> UnsafeBufferPointer<UInt8> { cells.field(column) }
                         // Reference: render, count, appendField after a first field.
                         var text: [UInt8] = []
                         Self.token.withUnsafeBufferPointer { message.render(into: &text, linkBase: linkBase, token: $0, fields: fields) }
