@@ -66,6 +66,23 @@ package struct SuppressionState: Sendable {
         }
     }
 
+    /// Whether each of `values` (PhoneNumber values; 0 for none: false) is opted out, into
+    /// `flags` (issue 13). First each value's home slot is read: a value whose home slot is empty
+    /// is not in the table. Those loads are independent and taken without branches, so the
+    /// processor overlaps their cache misses; the lookups that follow, for the others, find their
+    /// slots in the cache. One lookup at a time in a table of a million numbers waits on memory.
+    package func optedOut(_ values: UnsafeBufferPointer<UInt64>, into flags: inout [Bool]) {
+        flags.removeAll(keepingCapacity: true)
+        let capacity = words.count
+        if capacity == 0 { flags.append(contentsOf: repeatElement(false, count: values.count)); return }
+        words.withUnsafeBufferPointer { w in
+            for value in values { flags.append(w[SuppressionState.home(value, capacity: capacity)] != 0) }
+        }
+        for i in 0..<values.count where flags[i] {
+            flags[i] = values[i] != 0 && isOptedOut(PhoneNumber(unchecked: values[i]))
+        }
+    }
+
     @inline(__always)
     package func isOptedOut(_ number: PhoneNumber) -> Bool {
         guard let i = slot(of: number.value) else { return false }

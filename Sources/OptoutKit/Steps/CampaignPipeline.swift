@@ -164,6 +164,8 @@ final class CampaignChunk: @unchecked Sendable {
     let layout: Layout
     var rows = Rows()
     var output: CampaignRowOutput
+    /// Per row with a known number, whether it is opted out (CampaignRowOutput.optedOut).
+    private var optedOut: [Bool] = []
 
     init(_ layout: Layout, context: CampaignRowContext) {
         self.layout = layout
@@ -185,6 +187,9 @@ final class CampaignChunk: @unchecked Sendable {
         let slotOf = layout.slotOf
         let countrySlot = layout.countrySlot
         let rows = self.rows
+        // The known numbers' opted-out flags, looked up in one batch (issue 13).
+        out.optedOut(rows.numbers, into: &optedOut, context: context)
+        let optedOut = self.optedOut
         rows.bytes.withUnsafeBufferPointer { all in
             rows.ends.withUnsafeBufferPointer { ends in
                 for r in 0..<rows.count {
@@ -196,7 +201,8 @@ final class CampaignChunk: @unchecked Sendable {
                     }
                     let known = rows.numbers.isEmpty ? 0 : rows.numbers[r]  // parsed by the duplicates pass
                     out.listRow(line: rows.lines[r], phone: cell(0), rowIsBlank: rows.blank[r], duplicateOf: rows.duplicateOf[r], context: context,
-                                  countryCell: countrySlot.map(cell), known: known != 0 ? PhoneNumber(unchecked: known) : nil) { column in
+                                  countryCell: countrySlot.map(cell), known: known != 0 ? PhoneNumber(unchecked: known) : nil,
+                                  knownOptedOut: known != 0 && optedOut[r]) { column in
                         column < slotOf.count && slotOf[column] >= 0 ? cell(slotOf[column]) : UnsafeBufferPointer(start: nil, count: 0)
                     }
                 }

@@ -146,6 +146,11 @@ struct CampaignRowOutput {
     private var router: ScheduledSend.Router?
     private var text: [UInt8] = []
     private var lastOptOut: (since: Timestamp, source: EventSource, reason: String)? = nil
+    /// The ledger's suppression state, this output's own reference to it: read through a stored
+    /// property of the output, not through the shared ledger object, a lookup retains and releases
+    /// nothing (two workers' reference counting on one table would fight over its cache line).
+    /// (nil for an output made without a context: it asks the context's ledger.)
+    private var suppressions: SuppressionState?
     private var row: [UInt8] = []
     private static let machine = CSVWriter(audience: .machine)
     private static let people = CSVWriter(audience: .people)
@@ -180,6 +185,7 @@ struct CampaignRowOutput {
     init(_ context: CampaignRowContext? = nil) {
         country = context?.country?.copy()
         router = context?.router
+        suppressions = context?.ledger.state
         preview.collects = context?.collectsPreview ?? false
         text.reserveCapacity(1024)
         row.reserveCapacity(2048)
@@ -197,12 +203,27 @@ struct CampaignRowOutput {
         preview = PreviewCollected(collects: preview.collects)
     }
 
+    /// Whether each of `numbers` (PhoneNumber values; 0 for none, never opted out) is opted out,
+    /// into `flags`. One batch of independent lookups (issue 13): the processor overlaps their
+    /// cache misses, where a lookup between two rows' rendering waits on memory alone.
+    func optedOut(_ numbers: [UInt64], into flags: inout [Bool], context: CampaignRowContext) {
+        let state = suppressions ?? context.ledger.state
+        numbers.withUnsafeBufferPointer { state.optedOut($0, into: &flags) }
+    }
+
+    private func isOptedOut(_ number: PhoneNumber, context: CampaignRowContext) -> Bool {
+        if let suppressions { return suppressions.isOptedOut(number) }
+        return context.ledger.isOptedOut(number)
+    }
+
     /// One row of a list: classified (its phone cell parsed), then skipped or emitted.
     /// `duplicateOf`: the line of the first row with the same number, or 0.
     /// `countryCell`: the row's country cell when the list has a country column (issue 14).
+    /// `known`: the number already parsed from this cell, and `knownOptedOut` whether it is opted
+    /// out (looked up by `optedOut(_:into:)`).
     mutating func listRow(line: Int, phone: UnsafeBufferPointer<UInt8>, rowIsBlank: Bool, duplicateOf: Int,
                           context: CampaignRowContext, countryCell: UnsafeBufferPointer<UInt8>? = nil, known: PhoneNumber? = nil,
-                          fields: (Int) -> UnsafeBufferPointer<UInt8>) {
+                          knownOptedOut: Bool = false, fields: (Int) -> UnsafeBufferPointer<UInt8>) {
         tally.rows += 1
         // Issue 13 hook (helper A): `known`, the number the duplicates pass parsed from this cell (CampaignRowSpool), is not parsed again.
         let number = if let known { RowNumber.number(known) } else { ContactListReader.classify(phone, rowIsBlank: rowIsBlank, parser: context.parser, country: country, countryCell: countryCell) }
@@ -217,7 +238,7 @@ struct CampaignRowOutput {
             if duplicateOf > 0 {
                 if context.checksList { check.duplicate(line, number, of: duplicateOf) }
                 skip(line, number, .duplicate, "duplicate of line \(duplicateOf)")
-            } else if context.ledger.isOptedOut(number) {
+            } else if known != nil ? knownOptedOut : isOptedOut(number, context: context) {
                 if context.checksList { check.optedOut(line, number) }
                 skip(line, number, .optedOut, optedOutReason(number, context: context))
             } else {
@@ -230,7 +251,7 @@ struct CampaignRowOutput {
     /// `CampaignRowContext.optedOutReason`, the last one reused while the time and source are the
     /// same (an import opts out thousands of numbers at one time): one String per distinct opt-out.
     private mutating func optedOutReason(_ number: PhoneNumber, context: CampaignRowContext) -> String {
-        guard let state = context.ledger.state.state(of: number) else { return "opted out" }
+        guard let state = (suppressions ?? context.ledger.state).state(of: number) else { return "opted out" }
         if let last = lastOptOut, last.since == state.since, last.source == state.source { return last.reason }
         let reason = CampaignRowContext.optedOutReason(state)
         lastOptOut = (state.since, state.source, reason)

@@ -60,11 +60,24 @@ import Testing
             #expect(state.isOptedOut(PhoneNumber(unchecked: value)) == expected.optedOut)
         }
         #expect(!state.isOptedOut(PhoneNumber(unchecked: 447_700_900_000)))
+        // The batch lookup (the campaign's chunks) answers as one lookup at a time, for numbers in
+        // the table (opted out or resubscribed), numbers never seen, and 0 (no number).
+        let batch: [UInt64] = model.numbers.keys.sorted() + [0, 447_700_900_000, 441_000_000_000 + 20_001] + model.numbers.keys.sorted().reversed()
+        var flags: [Bool] = [true]
+        batch.withUnsafeBufferPointer { state.optedOut($0, into: &flags) }
+        #expect(flags == batch.map { $0 != 0 && model.numbers[$0]?.optedOut == true })
+        #expect(flags.contains(true) && flags.contains(false))
         #expect(state.state(of: PhoneNumber(unchecked: 447_700_900_000)) == nil)
         #expect(state.optedOutValuesSorted() == model.numbers.filter { $0.value.optedOut }.keys.sorted())
         var seen: [UInt64: NumberState] = [:]
         state.forEachOptedOut { number, entry in seen[number.value] = entry }
         #expect(seen == model.numbers.filter { $0.value.optedOut })
+    }
+
+    @Test func anEmptyTableHasNobodyOptedOutInABatch() {
+        var flags: [Bool] = []
+        [UInt64(0), 447_700_900_123].withUnsafeBufferPointer { SuppressionState().optedOut($0, into: &flags) }
+        #expect(flags == [false, false])
     }
 
     @Test func aMillionNumbersTakeAtMostTwentySixBytesEach() {
