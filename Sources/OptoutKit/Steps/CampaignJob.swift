@@ -189,7 +189,8 @@ package enum CampaignJob {
     /// while this thread renders the report. Nothing is published before the keys file is durable;
     /// each file is left alone here until its thread is done, and its commit still fsyncs before
     /// the rename, in table order. A failure of any of them stops the publish at that file: nothing
-    /// after it appears (the twin's: the send file never appears).
+    /// after it appears (the twin's build: neither the skipped rows, read until then, nor the send
+    /// file; its rename: the send file).
     static func publish(_ outputs: CampaignOutputs, summary: inout CampaignSummary, links: (LinkTokens, LinkIndex)?,
                         template: CampaignTemplate, templatePath: String, recipients: CampaignRecipients,
                         maxSegments: Int?, state: RunState, keys: CampaignKeys? = nil, scheduled: ScheduledSend? = nil) throws(OptoutError) {
@@ -225,9 +226,10 @@ package enum CampaignJob {
             switch entry.kind {
             case .links: try linksSync?.finish(); try outputs.linksFile?.commit()
             case .report: try Durable.writeFile(outputs.reportPath, report)
-            case .skipped: try skippedSync.finish(); try outputs.skippedFile.commit()
+            // The twin reads the skipped temp file by its name until it is built: renamed only then.
+            case .skipped: try skippedSync.finish(); try twinBuild.finish(); try outputs.skippedFile.commit()
             // F14 hook: the skipped rows' .xlsx twin, built from the CSV's bytes while the rest was done.
-            case .skippedWorkbook: try twinBuild.finish(); try twin.staged?.commit()
+            case .skippedWorkbook: try twin.staged?.commit()
             case .send: if scheduled == nil { try sendSync?.finish(); try outputs.sendFile.commit() }
             case .held: try scheduled?.commitHeld()  // quiet hours hook (ScheduledSend)
             case .heldWorkbook: break  // written by commitHeld, right after the held report
