@@ -70,7 +70,7 @@ package enum CampaignJob {
                 : CampaignPipeline.columns(phone: list.phoneColumn, message: message,
                                            extra: [list.columnIndex(ScheduledSend.stateColumnName), list.country?.index])
         }
-        let duplicates = try findDuplicates(&recipients, template: template, state: state, links: links, spoolColumns: spoolColumns)
+        var duplicates = try findDuplicates(&recipients, template: template, state: state, links: links, spoolColumns: spoolColumns)
         let context = CampaignRowContext(message: message, tokens: links?.0, linkBase: Array((settings.optoutLinkBase ?? "").utf8),
                                          maxSegments: maxSegments, ledger: state.ledger, parser: state.parser,
                                          checksList: deferredList != nil)
@@ -89,6 +89,11 @@ package enum CampaignJob {
         try pass(recipients, template: template, duplicates: duplicates, context: context,
                  outputName: outputName, state: state, writer: &writer)
         try indexSync?.finish()
+        // Issue 13: the duplicates' spool (an unlinked temp file as large as the list) is released on
+        // a thread of its own: closing it drops its cached pages, which takes a while; publish goes on.
+        let spoolRelease = duplicates.map { done in OutputThread.start { () throws(OptoutError) in withExtendedLifetime(done) {} } }
+        duplicates = nil
+        defer { spoolRelease?.close() }
         writer.tally.apply(to: &summary)
         // A list with no row, or no row with a valid number, is not sent to: rejected (ListUsability).
         if let list = recipients.list, let reason = ListUsability.unusableReason(
