@@ -10,7 +10,11 @@
 // guard, UnsubscriptionReportText.textCell's digits guard) is taken off: a workbook text cell
 // needs none. (A raw value that itself began with an apostrophe before a guarded character reads
 // the same as the guarded form and loses that apostrophe.)
-// Failures: `OptoutError` (I/O; a CSV this program wrote that does not parse is internal).
+// `stage` (issue 13, a campaign's skipped rows): the twin of a CSV still at its temp name, built
+// on the caller's thread and synced at a hidden temp name; `StagedTwin.commit()` renames it into
+// place when its turn comes; with the row count known, only the rows that fit the sheet are read.
+// Failures: `OptoutError` (I/O; a CSV this program wrote that does not parse, or whose rows are
+// not the count given, is internal).
 
 import OptoutBase
 #if canImport(Glibc)
