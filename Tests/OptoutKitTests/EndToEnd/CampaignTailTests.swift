@@ -3,7 +3,8 @@
 // (links, report, skipped, twin, send last). When the twin cannot be published, the run stops at
 // it: the files before it are published, the send file never appears, no temp file is left in
 // outbox/, and the keys file was durable first; once the cause is gone, the next run publishes
-// the campaign whole, its twin byte-identical to an undisturbed run's.
+// the campaign whole, its twin byte-identical to an undisturbed run's. A twin whose build fails
+// (OPTOUT_PAUSE_AT="campaign twin", its input cut meanwhile) stops the run before the skipped rows.
 
 import Foundation
 import Testing
@@ -54,5 +55,38 @@ import OptoutTestSupport
             #expect(FileManager.default.contents(atPath: "\(t.root)/\(file)") == FileManager.default.contents(atPath: "\(reference.root)/\(file)"),
                     "\(file) differs from an undisturbed run's")
         }
+    }
+    /// The twin's build fails (its thread paused, the skipped temp file cut to its header, so
+    /// the rows do not match the pass's count): the run stops at the skipped rows (the twin reads
+    /// their temp file until built), with links and report published, no skipped rows, no twin,
+    /// no send file and no temp file left; the next run publishes the campaign whole.
+    @Test func aTwinWhoseBuildFailsPublishesNothingFromTheSkippedRowsOn() throws {
+        guard cliAvailable() else { return }
+        let t = try Self.workspace()
+        let pause = "\(t.root)/../\(UUID().uuidString).pause"
+        defer { unlink(pause) }
+        let wait = try OptoutCLI.start(["run", "--root", t.root], environment: [
+            "OPTOUT_NOW": "2026-11-26T12:00:00Z", "OPTOUT_PAUSE_AT": "campaign twin", "OPTOUT_PAUSE_FILE": pause])
+        let until = Date().addingTimeInterval(60)
+        while !Durable.exists(pause) && Date() < until { usleep(10_000) }
+        #expect(Durable.exists(pause), "the run never reached the twin's build")
+        let temps = Tree.files(under: "\(t.root)/outbox/reports").filter { $0.hasPrefix(".sale-skipped.csv.tmp-") }
+        #expect(temps.count == 1, "\(temps)")
+        for temp in temps { #expect(truncate("\(t.root)/outbox/reports/\(temp)", 22) == 0) }   // BOM and header row only
+        unlink(pause)
+        let failed = try wait()
+        #expect(failed.status == 70, "\(failed.stderr)")
+        #expect(failed.stderr.contains("sale-skipped.csv"), "\(failed.stderr)")
+        #expect(t.exists("outbox/links/sale.csv") && t.exists("outbox/reports/sale.txt"))
+        for file in ["outbox/reports/sale-skipped.csv", "outbox/reports/sale-skipped.xlsx", "outbox/send/sale.csv"] {
+            #expect(!t.exists(file), "\(file) published after a failed twin build")
+        }
+        let left = Tree.files(under: "\(t.root)/outbox").filter { $0.contains(".tmp-") }
+        #expect(left.isEmpty, "temp files left: \(left)")
+
+        let again = try OptoutCLI.runWorkspace(t.root)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(t.rows("outbox/send/sale.csv").count == 3)
+        #expect(t.exists("outbox/reports/sale-skipped.xlsx"))
     }
 }
