@@ -186,7 +186,9 @@ package enum Durable {
 /// the temp file is removed. Temp names start with a dot so no reader of the folder takes them.
 package final class AtomicFile {
     package let path: String
-    let tempPath: String
+    /// Issue 13 hook (campaign publish, PeopleWorkbookTwin): the temp file's path, read back once
+    /// `flush()` wrote every byte (the skipped rows' twin is built from it before its commit).
+    package let tempPath: String
     private var fd: Int32
     private var buffer: [UInt8] = []
     private var done = false
@@ -235,7 +237,8 @@ package final class AtomicFile {
         if buffer.count >= flushThreshold { try flush() }
     }
 
-    func flush() throws(OptoutError) {
+    /// Writes what is buffered to the temp file (issue 13 hook: `package`, see `tempPath`).
+    package func flush() throws(OptoutError) {
         if buffer.isEmpty { return }
         try Durable.writeAll(fd, buffer, path: path)
         buffer.removeAll(keepingCapacity: true)

@@ -132,11 +132,14 @@ package enum RunJob {
         }
         // The run report page's name, claimed before anything changes (RunReportOutput).
         let page = try RunReportOutput.begin(ws, journal: journal, now: now)
-        try runSteps(plan: plan, state: state, report: &report, log: &log, attempt: attempt)
+        // Issue 13 hook: the export runs on a thread of its own once the opt-outs are recorded (runSteps), unless unchanged.
+        let export = SuppressionExport.Background(ledger: ledger, to: ws.suppressionsFile, stampPath: ws.suppressionsStampFile)
+        defer { export.close() }
+        try runSteps(plan: plan, state: state, report: &report, log: &log, attempt: attempt, export: export)
         // 5. The suppression list as it stands.
         attempt.step("suppressions")
         // (webhook delivery at the end of a run goes after this)
-        try SuppressionExport.write(ledger.state, to: ws.suppressionsFile)
+        try export.finish()
         report.suppressions = ledger.state.optedOutCount
         // Issue 17 item 1: when each opt-out input was first seen; deadlines within a day (stderr).
         var pending: [PendingOptOut] = []
@@ -171,7 +174,7 @@ package enum RunJob {
 
     /// Steps 1-4 of a run (PRODUCT.md "Rules"), each returning what it did.
     static func runSteps(plan: RunPlan, state: RunState, report: inout RunReport, log: inout StepLog,
-                         attempt: RunAttempt? = nil) throws(OptoutError) {
+                         attempt: RunAttempt? = nil, export: SuppressionExport.Background? = nil) throws(OptoutError) {
         // 1. Opt-out inputs, all of them, before any campaign (OptOutIntake).
         attempt?.step("opt-out inputs")
         var intake = try OptOutIntake.run(plan: plan, state: state)
@@ -179,6 +182,7 @@ package enum RunJob {
         (report.messagesRead, report.importRows, report.clickRequests) = (intake.messagesRead, intake.importRows, intake.clickRequests)
         // 2. Into the ledger and the review log, fsynced (RecordOptOuts); then what they produce.
         let recorded = try RecordOptOuts.run(&intake, state: state)
+        export?.start()  // issue 13 hook: the ledger's state is final for this run: suppressions.csv on its own thread
         // Imports are read while they are recorded (ImportStream): their figures and log only now.
         log.append(intake.log)
         report.importRows = intake.importRows

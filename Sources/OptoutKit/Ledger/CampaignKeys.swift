@@ -129,24 +129,33 @@ package final class CampaignKeys {
         try Durable.makeDirectory(Durable.parent(of: path), mode: 0o700)
         let out = try AtomicFile(path: path, mode: Durable.privateMode)
         var crc: UInt32 = 0
-        var pending: [UInt8] = []
-        pending.reserveCapacity(1 << 16)
         func emit(_ bytes: [UInt8]) throws(OptoutError) {
             crc = CRC32.checksum(bytes, seed: crc)
             try out.write(bytes)
         }
         try emit(Self.magic)
+        // Keys written as little-endian words into one block (1 MiB), checksummed and written a
+        // block at a time (issue 13: no array append per key).
+        let blockBytes = 1 << 20
+        let block = UnsafeMutableRawPointer.allocate(byteCount: blockBytes, alignment: 8)
+        defer { block.deallocate() }
+        var filled = 0
+        func flushBlock() throws(OptoutError) {
+            guard filled > 0 else { return }
+            let bytes = UnsafeRawBufferPointer(start: block, count: filled)
+            crc = CRC32.checksum(bytes, seed: crc)
+            try out.writeBlock([UInt8](bytes))
+            filled = 0
+        }
         var count = 0
         var last: UInt64? = nil
-        func add(_ key: UInt64) throws(OptoutError) {
+        @inline(__always) func add(_ key: UInt64) throws(OptoutError) {
             if key == last { return }
             last = key
             count += 1
-            withUnsafeBytes(of: key.littleEndian) { pending.append(contentsOf: $0) }
-            if pending.count >= 1 << 16 {
-                try emit(pending)
-                pending.removeAll(keepingCapacity: true)
-            }
+            block.storeBytes(of: key.littleEndian, toByteOffset: filled, as: UInt64.self)
+            filled += 8
+            if filled == blockBytes { try flushBlock() }
         }
         if runs.isEmpty {
             buffer.sort()
@@ -154,10 +163,10 @@ package final class CampaignKeys {
         } else {
             if !buffer.isEmpty { try spill() }
             buffer = []
-            var merge = try RunMerge(runs: runs, path: runFolder ?? tempRoot)
+            let merge = try RunMerge(runs: runs, path: runFolder ?? tempRoot)
             while let key = try merge.next() { try add(key) }
         }
-        try emit(pending)
+        try flushBlock()
         let factBytes = Array(facts.json.utf8)
         var trailer = factBytes
         withUnsafeBytes(of: UInt32(factBytes.count).littleEndian) { trailer.append(contentsOf: $0) }
@@ -175,90 +184,115 @@ package final class CampaignKeys {
     }
 }
 
-/// The k-way merge of sorted runs: a min-heap of (key, run), each run read through its buffer.
-private struct RunMerge {
-    private struct Reader {
-        var fd: Int32
-        var remaining: Int      // keys not yet read from the file
-        var offset: Int = 0     // byte offset of the next read
-        var keys: [UInt64] = []
-        var index = 0
-    }
-    private var readers: [Reader]
-    private var heap: [(key: UInt64, run: Int)] = []
+/// The k-way merge of sorted runs: a min-heap of (key, run), each run read through its buffer
+/// (issue 13: flat buffers and a hole-moving sift, no array of structs touched per key).
+private final class RunMerge {
+    private let fds: [Int32]
+    private var remaining: [Int]     // keys not yet read from each run's file
+    private var offsets: [Int]       // byte offset of each run's next read
+    private let buffers: UnsafeMutablePointer<UInt64>   // run r's buffer at r * bufferKeys
+    private let position: UnsafeMutablePointer<Int>
+    private let end: UnsafeMutablePointer<Int>
+    private let heapKeys: UnsafeMutablePointer<UInt64>
+    private let heapRuns: UnsafeMutablePointer<Int>
+    private var size = 0
     private let path: String
     static let bufferKeys = 8192   // 64 KiB per run
 
     init(runs: [(fd: Int32, count: Int)], path: String) throws(OptoutError) {
         self.path = path
-        readers = runs.map { Reader(fd: $0.fd, remaining: $0.count) }
-        for i in readers.indices {
-            if let key = try pull(i) { push((key, i)) }
+        let n = max(1, runs.count)
+        fds = runs.map(\.fd)
+        remaining = runs.map(\.count)
+        offsets = Array(repeating: 0, count: runs.count)
+        buffers = .allocate(capacity: n * Self.bufferKeys)
+        position = .allocate(capacity: n)
+        end = .allocate(capacity: n)
+        heapKeys = .allocate(capacity: n)
+        heapRuns = .allocate(capacity: n)
+        for r in runs.indices {
+            position[r] = 0
+            end[r] = 0
+            if try refill(r) { push(buffers[r * Self.bufferKeys], r); position[r] = 1 }
         }
     }
 
-    /// The next key of run `i`, refilling its buffer when empty; nil at its end.
-    private mutating func pull(_ i: Int) throws(OptoutError) -> UInt64? {
-        if readers[i].index == readers[i].keys.count {
-            let want = min(Self.bufferKeys, readers[i].remaining)
-            if want == 0 { return nil }
-            var keys = [UInt64](repeating: 0, count: want)
-            let fd = readers[i].fd, start = readers[i].offset, path = self.path
-            let failure: OptoutError? = keys.withUnsafeMutableBytes { raw in
-                var got = 0
-                while got < raw.count {
-                    switch valueOrErrno({ pread(fd, raw.baseAddress! + got, raw.count - got, off_t(start + got)) }) {
-                    case .success(let n) where n > 0: got += n
-                    case .success: return .io(path: path, reason: "a sorted run of campaign keys ended early")
-                    case .failure(let failure): return .io(path: path, reason: "cannot read a sorted run of campaign keys: \(failure)")
-                    }
-                }
-                return nil
+    deinit {
+        buffers.deallocate(); position.deallocate(); end.deallocate(); heapKeys.deallocate(); heapRuns.deallocate()
+    }
+
+    /// Reads run `r`'s next keys into its buffer; false at its end.
+    private func refill(_ r: Int) throws(OptoutError) -> Bool {
+        let want = min(Self.bufferKeys, remaining[r])
+        if want == 0 { return false }
+        let raw = UnsafeMutableRawPointer(buffers + r * Self.bufferKeys)
+        let fd = fds[r], start = offsets[r], bytes = want * 8
+        var got = 0
+        while got < bytes {
+            switch valueOrErrno({ pread(fd, raw + got, bytes - got, off_t(start + got)) }) {
+            case .success(let n) where n > 0: got += n
+            case .success: throw .io(path: path, reason: "a sorted run of campaign keys ended early")
+            case .failure(let failure): throw .io(path: path, reason: "cannot read a sorted run of campaign keys: \(failure)")
             }
-            if let failure { throw failure }
-            for k in keys.indices { keys[k] = UInt64(littleEndian: keys[k]) }
-            readers[i].keys = keys
-            readers[i].index = 0
-            readers[i].offset += want * 8
-            readers[i].remaining -= want
         }
-        defer { readers[i].index += 1 }
-        return readers[i].keys[readers[i].index]
+        let keys = buffers + r * Self.bufferKeys
+        for k in 0..<want { keys[k] = UInt64(littleEndian: keys[k]) }
+        position[r] = 0
+        end[r] = want
+        offsets[r] += bytes
+        remaining[r] -= want
+        return true
     }
 
-    mutating func next() throws(OptoutError) -> UInt64? {
-        guard let top = heap.first else { return nil }
-        if let key = try pull(top.run) {
-            heap[0] = (key, top.run)
-            siftDown(0)
+    @inline(__always)
+    func next() throws(OptoutError) -> UInt64? {
+        guard size > 0 else { return nil }
+        let key = heapKeys[0], r = heapRuns[0]
+        var more = position[r] < end[r]
+        if !more { more = try refill(r) }
+        if more {
+            heapKeys[0] = buffers[r * Self.bufferKeys + position[r]]
+            position[r] += 1
         } else {
-            let last = heap.removeLast()
-            if !heap.isEmpty { heap[0] = last; siftDown(0) }
+            size -= 1
+            if size == 0 { return key }
+            heapKeys[0] = heapKeys[size]
+            heapRuns[0] = heapRuns[size]
         }
-        return top.key
+        siftDown()
+        return key
     }
 
-    private mutating func push(_ item: (key: UInt64, run: Int)) {
-        heap.append(item)
-        var i = heap.count - 1
+    private func push(_ key: UInt64, _ run: Int) {
+        var i = size
+        size += 1
         while i > 0 {
             let parent = (i - 1) / 2
-            if heap[parent].key <= heap[i].key { break }
-            heap.swapAt(parent, i)
+            if heapKeys[parent] <= key { break }
+            heapKeys[i] = heapKeys[parent]
+            heapRuns[i] = heapRuns[parent]
             i = parent
         }
+        heapKeys[i] = key
+        heapRuns[i] = run
     }
 
-    private mutating func siftDown(_ start: Int) {
-        var i = start
+    /// Moves the root down to its place (the hole moves, the root is written once).
+    @inline(__always)
+    private func siftDown() {
+        let key = heapKeys[0], run = heapRuns[0]
+        var i = 0
         while true {
-            let l = 2 * i + 1, r = l + 1
-            var smallest = i
-            if l < heap.count && heap[l].key < heap[smallest].key { smallest = l }
-            if r < heap.count && heap[r].key < heap[smallest].key { smallest = r }
-            if smallest == i { return }
-            heap.swapAt(i, smallest)
-            i = smallest
+            let l = 2 * i + 1
+            if l >= size { break }
+            var c = l
+            if l + 1 < size && heapKeys[l + 1] < heapKeys[l] { c = l + 1 }
+            if heapKeys[c] >= key { break }
+            heapKeys[i] = heapKeys[c]
+            heapRuns[i] = heapRuns[c]
+            i = c
         }
+        heapKeys[i] = key
+        heapRuns[i] = run
     }
 }

@@ -70,7 +70,7 @@ package enum CampaignJob {
                 : CampaignPipeline.columns(phone: list.phoneColumn, message: message,
                                            extra: [list.columnIndex(ScheduledSend.stateColumnName), list.country?.index])
         }
-        let duplicates = try findDuplicates(&recipients, template: template, state: state, links: links, spoolColumns: spoolColumns)
+        var duplicates = try findDuplicates(&recipients, template: template, state: state, links: links, spoolColumns: spoolColumns)
         let context = CampaignRowContext(message: message, tokens: links?.0, linkBase: Array((settings.optoutLinkBase ?? "").utf8),
                                          maxSegments: maxSegments, ledger: state.ledger, parser: state.parser,
                                          checksList: deferredList != nil)
@@ -89,6 +89,11 @@ package enum CampaignJob {
         try pass(recipients, template: template, duplicates: duplicates, context: context,
                  outputName: outputName, state: state, writer: &writer)
         try indexSync?.finish()
+        // Issue 13: the duplicates' spool (an unlinked temp file as large as the list) is released on
+        // a thread of its own: closing it drops its cached pages, which takes a while; publish goes on.
+        let spoolRelease = duplicates.map { done in OutputThread.start { () throws(OptoutError) in withExtendedLifetime(done) {} } }
+        duplicates = nil
+        defer { spoolRelease?.close() }
         writer.tally.apply(to: &summary)
         // A list with no row, or no row with a valid number, is not sent to: rejected (ListUsability).
         if let list = recipients.list, let reason = ListUsability.unusableReason(
@@ -182,22 +187,34 @@ package enum CampaignJob {
     }
 
     /// Publish: link index durable first; then each file in `OutputNames.campaignTable` order
-    /// (links, report, skipped rows, and the send file, which a gateway uploader takes, last).
+    /// (links, report, skipped rows, their twin, and the send file, which a gateway uploader takes, last).
+    /// Issue 13: the tail runs on threads: the skipped rows' .xlsx twin is built from the skipped
+    /// temp file (its bytes are final once the pass ended) and synced at a hidden name, the keys
+    /// file is merged and made durable, and the links, skipped and send temp files are fsynced,
+    /// while this thread renders the report. Nothing is published before the keys file is durable;
+    /// each file is left alone here until its thread is done, and its commit still fsyncs before
+    /// the rename, in table order. A failure of any of them stops the publish at that file: nothing
+    /// after it appears (the twin's build: neither the skipped rows, read until then, nor the send
+    /// file; its rename: the send file).
     static func publish(_ outputs: CampaignOutputs, summary: inout CampaignSummary, links: (LinkTokens, LinkIndex)?,
                         template: CampaignTemplate, templatePath: String, recipients: CampaignRecipients,
                         maxSegments: Int?, state: RunState, keys: CampaignKeys? = nil, scheduled: ScheduledSend? = nil) throws(OptoutError) {
-        // The links, skipped and send temp files are fsynced on threads of their own while the
-        // keys file, the report and the skipped rows' twin are made (each file is left alone here
-        // until its thread is done; its commit still fsyncs before the rename, in table order).
+        try outputs.skippedFile.flush()   // every skipped row in the temp file: the twin reads it
+        let twin = TwinBuild()
+        let twinBuild = OutputThread.start { [csvPath = outputs.skippedPath, readPath = outputs.skippedFile.tempPath,
+                                              rows = summary.skipped.values.reduce(0, +), now = state.now] () throws(OptoutError) in
+            PauseHook.at("campaign twin")  // testing aid (OPTOUT_PAUSE_AT): CampaignTailTests breaks the build here
+            twin.staged = try PeopleWorkbookTwin.stage(csvPath: csvPath, readPath: readPath, modified: now, sheetName: "skipped", dataRows: rows)
+        }
+        // issue 17 hook: the record of numbers sent is merged on a thread of its own; durable before any output appears.
+        let facts = CampaignKeysFacts(name: summary.name, builtAt: state.now, template: templatePath, rowsSent: summary.toSend, ledgerSeq: state.ledger.lastSeq)
+        let keysFinish = keys.map { keys in OutputThread.start { () throws(OptoutError) in try keys.finish(facts) } }
         let linksSync = outputs.linksFile.map { file in OutputThread.start { () throws(OptoutError) in try file.syncTemp() } }
         let skippedSync = OutputThread.start { () throws(OptoutError) in try outputs.skippedFile.syncTemp() }
         let sendSync = scheduled == nil ? OutputThread.start { () throws(OptoutError) in try outputs.sendFile.syncTemp() } : nil
-        defer { for thread in [linksSync, skippedSync, sendSync] { thread?.close() } }
-        if let links { try links.1.sync() }
-        // issue 17 hook: the record of numbers sent is durable before any output appears.
-        try keys?.finish(CampaignKeysFacts(name: summary.name, builtAt: state.now, template: templatePath, rowsSent: summary.toSend, ledgerSeq: state.ledger.lastSeq))
-        if let scheduled {  // quiet hours hook: the timed send files and the held report instead of the send file
-            summary.outputs += scheduled.groups.map(\.path) + [scheduled.heldPath, scheduled.heldWorkbookPath].compactMap { $0 }
+        defer { for thread in [twinBuild, keysFinish, linksSync, skippedSync, sendSync] { thread?.close() } }
+        if scheduled != nil {  // quiet hours hook: the timed send files and the held report instead of the send file
+            summary.outputs += scheduled!.groups.map(\.path) + [scheduled!.heldPath, scheduled!.heldWorkbookPath].compactMap { $0 }
         } else {
             summary.outputs.append(state.display(outputs.sendPath))
         }
@@ -209,19 +226,27 @@ package enum CampaignJob {
         let report = CampaignReportText.render(summary, template: template, templatePath: templatePath,
                                                list: recipients.list.map(ListFormat.init), listDisplay: recipients.listDisplay,
                                                settings: state.settings, maxSegments: maxSegments, now: state.now)
+        if let links { try links.1.sync() }
+        try keysFinish?.finish()
         for entry in OutputNames.campaignTable {
             switch entry.kind {
             case .links: try linksSync?.finish(); try outputs.linksFile?.commit()
             case .report: try Durable.writeFile(outputs.reportPath, report)
-            case .skipped: try skippedSync.finish(); try outputs.skippedFile.commit()
-            // F14 hook: the skipped rows' .xlsx twin, read back from the CSV just published.
-            case .skippedWorkbook: try PeopleWorkbookTwin.write(csvPath: outputs.skippedPath, modified: state.now, sheetName: "skipped")
+            // The twin reads the skipped temp file by its name until it is built: renamed only then.
+            case .skipped: try skippedSync.finish(); try twinBuild.finish(); try outputs.skippedFile.commit()
+            // F14 hook: the skipped rows' .xlsx twin, built from the CSV's bytes while the rest was done.
+            case .skippedWorkbook: try twin.staged?.commit()
             case .send: if scheduled == nil { try sendSync?.finish(); try outputs.sendFile.commit() }
             case .held: try scheduled?.commitHeld()  // quiet hours hook (ScheduledSend)
             case .heldWorkbook: break  // written by commitHeld, right after the held report
             case .later: try scheduled?.commitLater()
             }
         }
+    }
+
+    /// The skipped rows' twin, once its thread built it (read after that thread's `finish`).
+    private final class TwinBuild: @unchecked Sendable {
+        var staged: PeopleWorkbookTwin.StagedTwin?
     }
 
     static func availableLists(_ ws: Workspace) -> [String] {

@@ -10,9 +10,16 @@
 // guard, UnsubscriptionReportText.textCell's digits guard) is taken off: a workbook text cell
 // needs none. (A raw value that itself began with an apostrophe before a guarded character reads
 // the same as the guarded form and loses that apostrophe.)
-// Failures: `OptoutError` (I/O; a CSV this program wrote that does not parse is internal).
+// `stage` (issue 13, a campaign's skipped rows): the twin of a CSV still at its temp name, built
+// on the caller's thread and synced at a hidden temp name; `StagedTwin.commit()` renames it into
+// place when its turn comes; with the row count known, only the rows that fit the sheet are read.
+// Failures: `OptoutError` (I/O; a CSV this program wrote that does not parse, or whose rows are
+// not the count given, is internal).
 
 import OptoutBase
+#if canImport(Glibc)
+import Glibc
+#endif
 
 package enum PeopleWorkbookTwin {
     /// Headers whose cells are ISO 8601 UTC times (written as dates).
@@ -38,17 +45,72 @@ package enum PeopleWorkbookTwin {
     }
 
     /// Writes the `.xlsx` twin of the CSV at `csvPath`. Returns its path and what it holds.
-    @discardableResult
     /// - Parameter measured: the layout of the CSV's rows measured as they were written
     ///   (`RowMeasure`): the first pass over the file is then skipped.
+    @discardableResult
     package static func write(csvPath: String, modified: Timestamp, sheetName: String,
                               rowLimit: Int = XLSXWriter.excelRowLimit, measured: XLSXLayout? = nil) throws(OptoutError) -> (path: String, result: XLSXResult) {
         let target = path(for: csvPath)
+        let result = try make(csvPath: csvPath, readPath: csvPath, target: target, modified: modified, sheetName: sheetName,
+                              rowLimit: rowLimit, measured: measured, dataRows: nil)
+        return (target, result)
+    }
+
+    /// Issue 13 (campaign publish): builds the twin of a CSV not yet published, from its temp file
+    /// `readPath` (every byte written), at a hidden temp name beside the twin's path, fsynced there;
+    /// `StagedTwin.commit()` then publishes it (rename, fsync of the folder) in its turn. Same bytes
+    /// as `write`. `dataRows`: the CSV's data rows, known to the caller (one per row it wrote):
+    /// only the rows that fit the sheet are read (twice: measured, written), the rest are counted
+    /// from it (a debug build reads them all and checks the count).
+    package static func stage(csvPath: String, readPath: String, modified: Timestamp, sheetName: String,
+                              rowLimit: Int = XLSXWriter.excelRowLimit, dataRows: Int) throws(OptoutError) -> StagedTwin {
+        let target = path(for: csvPath)
+        let staged = "\(Durable.parent(of: target))/.\(Durable.baseName(target)).tmp-\(getpid())-\(Hex.encode(Durable.randomBytes(4)))"
+        let twin = StagedTwin(path: target, stagedPath: staged)
+        twin.result = try make(csvPath: csvPath, readPath: readPath, target: staged, modified: modified, sheetName: sheetName,
+                               rowLimit: rowLimit, measured: nil, dataRows: dataRows)
+        twin.built = true
+        return twin
+    }
+
+    /// A twin built and synced at a hidden temp name (`stage`): `commit()` renames it into place
+    /// and fsyncs the folder; dropped uncommitted, the temp file is removed.
+    package final class StagedTwin: @unchecked Sendable {
+        package let path: String
+        let stagedPath: String
+        package fileprivate(set) var result: XLSXResult?
+        fileprivate var built = false
+        private var done = false
+
+        init(path: String, stagedPath: String) { (self.path, self.stagedPath) = (path, stagedPath) }
+
+        deinit { if built && !done { unlink(stagedPath) } }
+
+        /// Publishes the twin at its path (its bytes were synced before its temp name was given).
+        package func commit() throws(OptoutError) {
+            precondition(built && !done)
+            done = true
+            if rename(stagedPath, path) != 0 {
+                let code = errno
+                unlink(stagedPath)
+                throw .cannotCreate(path: path, reason: errnoText(code))
+            }
+            try Durable.syncDirectory(Durable.parent(of: path))
+        }
+    }
+
+    /// The twin of the CSV read from `readPath` (`csvPath` names it in messages and the overflow
+    /// note), written whole at `target`. `dataRows` (see `stage`): the rows beyond the sheet are counted, not read.
+    private static func make(csvPath: String, readPath: String, target: String, modified: Timestamp, sheetName: String,
+                             rowLimit: Int, measured: XLSXLayout?, dataRows: Int?) throws(OptoutError) -> XLSXResult {
         let csvName = Durable.baseName(csvPath)
+        let empty = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+        // With `dataRows`: the rows read (the sheet's data rows, and the first that does not fit).
+        let readRows = dataRows.map { min($0, rowLimit - 1) } ?? Int.max
         do {
             // First pass: the widths and rows (XLSXMeasure), so the second streams the sheet
             // straight into the workbook (issue 13: one write of its bytes, no temp copy).
-            let measuring = try CSVReader(path: csvPath, delimiter: UInt8(ascii: ","))
+            let measuring = try CSVReader(path: readPath, delimiter: UInt8(ascii: ","))
             guard try measuring.next() else { throw OptoutError.internalError("\(csvPath): a people CSV without its header row") }
             let headers = (0..<measuring.fieldCount).map { measuring.string($0) }
             let columns = headers.map { XLSXColumn($0, kind($0)) }
@@ -60,30 +122,56 @@ package enum PeopleWorkbookTwin {
             #endif
             if layout == nil || check {
                 var measure = XLSXMeasure(columns: columns, rowLimit: rowLimit)
-                while try measuring.next() {
-                    measure.add { i in i < measuring.fieldCount ? unguarded(measuring.field(i)) : UnsafeBufferPointer(start: nil, count: 0) }
+                var read = 0
+                while read < readRows, try measuring.next() {
+                    read += 1
+                    measure.add { i in i < measuring.fieldCount ? unguarded(measuring.field(i)) : empty }
+                }
+                if let dataRows {
+                    try checkCount(csvPath, reader: measuring, read: read, expected: dataRows)
+                    for _ in read..<dataRows { measure.add { _ in empty } }   // past the sheet: counted only
                 }
                 if let layout, layout != measure.layout {
                     throw OptoutError.internalError("\(csvPath): rows measured while written \(layout), read back \(measure.layout)")
                 }
                 layout = measure.layout
             }
-            let reader = try CSVReader(path: csvPath, delimiter: UInt8(ascii: ","))
+            let reader = try CSVReader(path: readPath, delimiter: UInt8(ascii: ","))
             _ = try reader.next()
             let writer = try XLSXWriter(path: target, columns: columns, sheetName: sheetName,
                                         modified: modified, rowLimit: rowLimit, overflowNote: { omitted in
                 "\(grouped(omitted)) more row\(omitted == 1 ? " is" : "s are") not in this workbook (a sheet holds at most \(grouped(XLSXWriter.excelRowLimit)) rows): \(csvName) holds every row"
             }, layout: layout)
-            while try reader.next() {
-                try writer.appendRow { i in i < reader.fieldCount ? unguarded(reader.field(i)) : UnsafeBufferPointer(start: nil, count: 0) }
+            var read = 0
+            while read < readRows, try reader.next() {
+                read += 1
+                try writer.appendRow { i in i < reader.fieldCount ? unguarded(reader.field(i)) : empty }
             }
-            return (target, try writer.commit())
+            if let dataRows {
+                // Rows past the sheet: counted (the writer keeps none of them; it never asks for their cells).
+                for _ in read..<max(read, dataRows) { try writer.appendRow { _ in empty } }
+            }
+            return try writer.commit()
         } catch let error as CSVError {
             throw .internalError("\(csvPath): \(error.description)")
         } catch let error as OptoutError {
             throw error
         } catch {
             throw .internalError("\(csvPath): \(error)")
+        }
+    }
+
+    /// With a known row count: `read` rows were read, `expected` is what the caller counted. The
+    /// rows not read must exist (one more read, cheap) and, in a debug build, number exactly the rest.
+    private static func checkCount(_ csvPath: String, reader: CSVReader, read: Int, expected: Int) throws -> Void {
+        var found = read
+        #if DEBUG
+        while try reader.next() { found += 1 }
+        #else
+        if read < expected { found = try reader.next() ? expected : read } else if try reader.next() { found += 1 }
+        #endif
+        if found != expected {
+            throw OptoutError.internalError("\(csvPath): \(expected) rows written, \(found) read back")
         }
     }
 

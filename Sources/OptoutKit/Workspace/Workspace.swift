@@ -67,6 +67,8 @@ package struct Workspace: Sendable {
     package var campaignKeysFolder: String { "\(state)/campaigns" }
     package func campaignKeysFile(_ name: String) -> String { "\(campaignKeysFolder)/\(name).keys" }
     package var lastRunFile: String { "\(state)/last-run.json" }
+    /// Issue 13 hook (SuppressionExport): what outbox/suppressions.csv was last written from.
+    package var suppressionsStampFile: String { "\(state)/suppressions.stamp" }
     /// When optout first saw each opt-out input still in the inbox or rejected/ (PendingDeadlines).
     package var firstSeenFile: String { "\(state)/first-seen.tsv" }
     /// Campaigns held, one record per hold (HoldLog), for the compliance report.

@@ -85,4 +85,46 @@ struct PeopleWorkbookTwinTests {
         #expect(PeopleWorkbookTwin.overLimitWarning(rows: 1_048_576, csvName: "sale-skipped.csv")
             == "sale-skipped.xlsx holds the first 1,048,574 of 1,048,576 rows (a sheet holds at most 1,048,576 rows; its last row says so); sale-skipped.csv holds every row")
     }
+    /// Issue 13: a twin staged from the CSV's temp file (the rows counted by the caller) has the
+    /// bytes `write` gives, for every row count around the sheet's limit; it is published only by
+    /// `commit()`, and dropped uncommitted it leaves nothing behind.
+    @Test("a staged twin has write's bytes, appears only on commit, and leaves nothing when dropped")
+    func staged() throws {
+        let temp = ArchiveTemp()
+        for rows in [0, 1, 2, 3, 4, 5, 9] {   // rowLimit 5: 3 rows fit, a 4th alone takes the note's place
+            let csv = Self.peopleCSV([["line", "phone", "reason"]] + (0..<rows).map { [String($0 + 2), "'+44791112345\($0)", "opted out"] })
+            temp.write("s-skipped.csv", csv)
+            temp.write(".s-skipped.csv.tmp-1-00000000", csv)   // the CSV's temp file, not yet renamed
+            let written = try PeopleWorkbookTwin.write(csvPath: "\(temp.path)/s-skipped.csv", modified: Timestamp(seconds: 1_795_000_000), sheetName: "skipped", rowLimit: 5)
+            let expected = temp.bytes("s-skipped.xlsx")
+            unlink(written.path)
+            let staged = try PeopleWorkbookTwin.stage(csvPath: "\(temp.path)/s-skipped.csv", readPath: "\(temp.path)/.s-skipped.csv.tmp-1-00000000",
+                                                      modified: Timestamp(seconds: 1_795_000_000), sheetName: "skipped", rowLimit: 5, dataRows: rows)
+            #expect(!Durable.exists(written.path), "\(rows) rows: visible before its commit")
+            #expect(staged.result == written.result)
+            try staged.commit()
+            #expect(temp.bytes("s-skipped.xlsx") == expected, "\(rows) rows: staged bytes differ from write's")
+            #expect(Tree.files(under: temp.path).filter { $0.hasSuffix(".xlsx") || $0.contains(".xlsx.tmp-") } == ["s-skipped.xlsx"])
+            unlink(written.path)
+        }
+        // Dropped before its commit: the synced temp file goes too.
+        do {
+            _ = try PeopleWorkbookTwin.stage(csvPath: "\(temp.path)/s-skipped.csv", readPath: "\(temp.path)/s-skipped.csv",
+                                             modified: Timestamp(seconds: 0), sheetName: "skipped", rowLimit: 5, dataRows: 9)
+        }
+        #expect(Tree.files(under: temp.path).filter { $0.contains(".xlsx") }.isEmpty)
+    }
+
+    @Test("a staged twin whose row count is not the file's fails, and leaves nothing")
+    func stagedWrongCount() throws {
+        let temp = ArchiveTemp()
+        temp.write("s-skipped.csv", Self.peopleCSV([["line", "phone", "reason"]] + (2...9).map { [String($0), "", "blank row"] }))
+        for wrong in [0, 7, 9, 20] {   // 8 rows in the file
+            #expect(throws: OptoutError.self, "\(wrong) rows") {
+                _ = try PeopleWorkbookTwin.stage(csvPath: "\(temp.path)/s-skipped.csv", readPath: "\(temp.path)/s-skipped.csv",
+                                                 modified: Timestamp(seconds: 0), sheetName: "skipped", rowLimit: 5, dataRows: wrong)
+            }
+            #expect(Tree.files(under: temp.path) == ["s-skipped.csv"], "\(wrong) rows")
+        }
+    }
 }
