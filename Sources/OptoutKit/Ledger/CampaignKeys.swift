@@ -4,7 +4,8 @@
 // written whole (AtomicFile: temp, fsync, rename; mode 0600), read by CampaignKeysFile:
 //   "OPTKEYS1" | keys sorted ascending, each once (UInt64 LE) | facts (JSON) |
 //   facts length (UInt32 LE) | key count (UInt64 LE) | CRC-32 of all bytes before it (UInt32 LE) | "OPTKEYSE"
-// Memory: keys are sorted in memory in runs of `runKeys` (default 1M keys = 8 MB); a full run is
+// Memory: keys are sorted in memory (RadixSort, with a scratch array of the same size) in runs of
+// `runKeys` (default 1M keys = 8 MB, 16 MB with the scratch); a full run is
 // spilled to a temp file (unlinked as soon as it is created, so nothing outlives the process)
 // in .optout/tmp/keys-<pid>-<hex8>/, and the runs are merged k-way through a min-heap, each read
 // through a 64 KiB buffer: memory stays near 8 MB + 64 KiB per run, whatever the campaign's size.
@@ -58,6 +59,8 @@ package final class CampaignKeys {
     let tempRoot: String
     let runKeys: Int
     private var buffer: [UInt64] = []
+    /// The radix sort's working space (a run's size, kept between runs).
+    private var scratch: [UInt64] = []
     private var runs: [(fd: Int32, count: Int)] = []
     private var runFolder: String?
     private var finished = false
@@ -90,12 +93,12 @@ package final class CampaignKeys {
     /// Sorts the keys kept in memory (the campaign's output thread calls it once the pass is over,
     /// so that `finish`, on the publishing thread, finds them in order: its sort is then one scan).
     package func sortPending() {
-        buffer.sort()
+        RadixSort.sort(&buffer, scratch: &scratch)
     }
 
     /// Sorts the buffer and writes it to a new (already unlinked) temp file.
     private func spill() throws(OptoutError) {
-        buffer.sort()
+        RadixSort.sort(&buffer, scratch: &scratch)
         let folder = try ensureRunFolder()
         let runPath = "\(folder)/run-\(runs.count)"
         let fd = open(runPath, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
@@ -158,11 +161,12 @@ package final class CampaignKeys {
             if filled == blockBytes { try flushBlock() }
         }
         if runs.isEmpty {
-            buffer.sort()
+            RadixSort.sort(&buffer, scratch: &scratch)
             for key in buffer { try add(key) }
         } else {
             if !buffer.isEmpty { try spill() }
             buffer = []
+            scratch = []
             let merge = try RunMerge(runs: runs, path: runFolder ?? tempRoot)
             while let key = try merge.next() { try add(key) }
         }
