@@ -272,7 +272,8 @@ package enum DuplicateFinder {
         let sink = threads ? OutputThread(limit: 4) : nil
         defer { sink?.close() }
         let spares = SparePool<NumberBox>()
-        func partitionNumbers(_ chunk: PhoneCellChunk) throws(OptoutError) {
+        func partitionNumbers(_ chunk: PhoneCellChunk) throws {
+            if let failure = chunk.failure { throw InputError(failure) }  // a chunk parsed on a worker (F15)
             try spool?.append(&chunk.spooled)  // in list order, with the numbers parsed
             guard let sink else { return try writeNumbers(chunk.numbers, chunk.numberLines) }
             let box = spares.take()
@@ -285,16 +286,36 @@ package enum DuplicateFinder {
         }
         var atEnd = false
         var spooled = CampaignChunk.Rows()  // the rows' needed cells, for the spool (in list order)
-        let spoolColumns = spool?.columns ?? []
+        let spoolColumns = spool?.columns
+        // F15: a UTF-8 list is cut into chunks of whole records here and parsed on the workers
+        // (the cells copied there); a record longer than a chunk, and what follows, is read here.
+        var chunker = threads && options.parallelParse ? try reader.chunker(chunkBytes: options.chunkBytes) : nil
+        let shape = PhoneCellChunk.Shape(phoneColumn: reader.phoneColumn, spoolColumns: spoolColumns)
         while !atEnd {
             let chunk = workers.spare() ?? PhoneCellChunk(parser: reader.phoneParser, country: reader.country)
             chunk.reset()
+            if let cutter = chunker {
+                let step: CSVChunker.Step
+                do { step = try cutter.next(into: chunk.records(of: reader, shape)) } catch { throw InputError(error) }
+                switch step {
+                case .chunk:
+                    try workers.submit(chunk, deliver: partitionNumbers)
+                    continue
+                case .end:
+                    atEnd = true
+                    continue
+                case .serial(let position):
+                    try reader.resume(at: position)
+                    chunker = nil
+                    chunk.reset()
+                }
+            }
             swap(&spooled, &chunk.spooled)
             while chunk.count < options.chunkRows && spooled.bytes.count < 8 << 20 {
                 guard try reader.next() else { atEnd = true; break }
                 chunk.add(reader.trimmed(reader.phoneColumn), line: reader.row,
                           country: reader.country.map { reader.trimmed($0.index) })  // country column hook (issue 14)
-                if spool != nil { spooled.add(reader, columns: spoolColumns, line: reader.row, duplicateOf: 0) }
+                if let spoolColumns { spooled.add(reader, columns: spoolColumns, line: reader.row, duplicateOf: 0) }
             }
             swap(&spooled, &chunk.spooled)
             if chunk.count > 0 { try workers.submit(chunk, deliver: partitionNumbers) }
@@ -438,7 +459,32 @@ final class PhoneCellChunk: @unchecked Sendable {
         self.country = country?.copy()
     }
 
+    /// F15: what a worker takes from each record of a chunk of the list's text: the phone column,
+    /// and the columns spooled (nil: none).
+    struct Shape {
+        var phoneColumn: Int
+        var spoolColumns: [Int]?
+    }
+
+    /// F15: whole records of the list's text (CSVChunker), parsed by `process` on a worker, when set.
+    private var shape: Shape?
+    private var text: CSVChunk?
+    private var csv: CSVReader?
+    /// Why the chunk's text could not be read (the serial reader's error, with its line).
+    private(set) var failure: CSVError?
+
+    /// Makes this a chunk of the list's text (until `reset`): the buffer for the chunker to fill.
+    func records(of list: ContactListReader, _ shape: Shape) -> CSVChunk {
+        if csv == nil { csv = list.chunkParser() }
+        let text = self.text ?? CSVChunk()
+        self.text = text
+        self.shape = shape
+        return text
+    }
+
     func reset() {
+        shape = nil
+        failure = nil
         count = 0
         lines.removeAll(keepingCapacity: true)
         bytes.removeAll(keepingCapacity: true)
@@ -463,6 +509,7 @@ final class PhoneCellChunk: @unchecked Sendable {
     }
 
     func process() {
+        if let shape, let text, let csv { return processRecords(text, csv, shape) }
         bytes.withUnsafeBufferPointer { all in
             countryBytes.withUnsafeBufferPointer { countries in
                 var start = 0
@@ -487,6 +534,39 @@ final class PhoneCellChunk: @unchecked Sendable {
                 while j < numbers.count && Int(numberLines[j]) < line { j += 1 }
                 spooled.numbers.append(j < numbers.count && Int(numberLines[j]) == line ? numbers[j] : 0)
             }
+        }
+    }
+}
+
+extension PhoneCellChunk {
+    /// F15: parses the chunk's records, each as the reading thread reads a row (the phone cell
+    /// trimmed and parsed; with a spool, the row's cells copied and its number kept).
+    private func processRecords(_ text: CSVChunk, _ csv: CSVReader, _ shape: Shape) {
+        csv.load(text)
+        let phoneColumn = shape.phoneColumn
+        let countryIndex = country?.index
+        do {
+            while try csv.next() {
+                count += 1
+                let line = csv.row  // the spreadsheet's row, as the reading thread numbers them
+                let phone = ContactListReader.trimmed(csv.field(phoneColumn))
+                var value: UInt64 = 0
+                if !phone.isEmpty {
+                    let countryCell = countryIndex.map { ContactListReader.trimmed(csv.field($0)) }  // country column hook (issue 14)
+                    if case .number(let number) = ContactListReader.classify(phone, rowIsBlank: false, parser: parser,
+                                                                             country: country, countryCell: countryCell) {
+                        value = number.value
+                        numbers.append(value)
+                        numberLines.append(UInt32(truncatingIfNeeded: line))
+                    }
+                }
+                if let columns = shape.spoolColumns {
+                    spooled.add(record: csv, columns: columns, line: line)
+                    spooled.numbers.append(value)
+                }
+            }
+        } catch {
+            failure = error
         }
     }
 }
