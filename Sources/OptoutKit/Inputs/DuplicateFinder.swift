@@ -152,29 +152,45 @@ package enum DuplicateFinder {
     final class PartitionWriter {
         let path: String
         let fd: Int32
-        var buffer: [UInt8] = []
+        /// Bytes not written yet (flushed at 60 KiB).
+        private let buffer = UnsafeMutableRawPointer.allocate(byteCount: 64 << 10, alignment: 8)
+        private var used = 0
         var count = 0
 
         init(path: String) throws(OptoutError) {
             self.path = path
             fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
             if fd < 0 { throw .cannotCreate(path: path, reason: errnoText()) }
-            buffer.reserveCapacity(64 << 10)
         }
 
-        deinit { close(fd) }
+        deinit {
+            close(fd)
+            buffer.deallocate()
+        }
 
         @inline(__always)
         func append(_ value: UInt64, bytes: Int) throws(OptoutError) {
-            withUnsafeBytes(of: value.littleEndian) { buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: $0[0..<bytes])) }
-            count += 1
-            if buffer.count >= 60 << 10 { try flush() }
+            buffer.storeBytes(of: value.littleEndian, toByteOffset: used, as: UInt64.self)  // 8 bytes; `bytes` of them kept
+            used &+= bytes
+            count &+= 1
+            if used >= 60 << 10 { try flush() }
+        }
+
+        /// A row's 12 bytes (the number with the line's low 14 bits, then its high bits); true when
+        /// the buffer is due to be flushed (`flush`).
+        @inline(__always)
+        func put(_ packed: UInt64, _ high: UInt32) -> Bool {
+            buffer.storeBytes(of: packed.littleEndian, toByteOffset: used, as: UInt64.self)
+            buffer.storeBytes(of: high.littleEndian, toByteOffset: used &+ 8, as: UInt32.self)
+            used &+= 12
+            count &+= 2
+            return used >= 60 << 10
         }
 
         func flush() throws(OptoutError) {
-            if buffer.isEmpty { return }
-            try Durable.writeAll(fd, buffer, path: path)
-            buffer.removeAll(keepingCapacity: true)
+            if used == 0 { return }
+            try Durable.writeAll(fd, UnsafeRawBufferPointer(start: buffer, count: used), path: path)
+            used = 0
         }
 
         /// Reads the whole partition back (it is small by construction).
@@ -260,13 +276,15 @@ package enum DuplicateFinder {
         let linkedScan = threads ? linkIndexPath.map { path in OutputThread.start { () throws(OptoutError) in try scanLinkIndex(path) } } : nil
         defer { linkedScan?.close() }
         let writers = rows
+        // The writers unretained (`rows` holds them until the end): no reference counting per row.
+        let refs = rows.map { Unmanaged.passUnretained($0) }
         func writeNumbers(_ numbers: [UInt64], _ lines: [UInt32]) throws(OptoutError) {
             for i in 0..<numbers.count {
                 let value = numbers[i], line = lines[i]
                 // 12 bytes: the value (50 bits) with the line's low 14 bits, then the line's high bits.
-                let writer = writers[partition(value, mask)]
-                try writer.append(value | UInt64(line & 0x3FFF) << 50, bytes: 8)
-                try writer.append(UInt64(line >> 14), bytes: 4)
+                let k = partition(value, mask)
+                let due = refs[k]._withUnsafeGuaranteedRef { $0.put(value | UInt64(line & 0x3FFF) << 50, line >> 14) }
+                if due { try writers[k].flush() }
             }
         }
         let sink = threads ? OutputThread(limit: 4) : nil
