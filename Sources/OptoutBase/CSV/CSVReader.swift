@@ -453,6 +453,37 @@ package final class CSVReader {
         return CSVError(kind: .binary, line: line, reason: reason)
     }
 
+    private static let quoteBytes: UInt64 = 0x2222_2222_2222_2222
+    private static let crBytes: UInt64 = 0x0D0D_0D0D_0D0D_0D0D
+    private static let lfBytes: UInt64 = 0x0A0A_0A0A_0A0A_0A0A
+
+    /// The high bit of each zero byte of `x` (exactly those: no false hits).
+    @inline(__always)
+    private static func zeroBytes(_ x: UInt64) -> UInt64 {
+        let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        return ~(((x & low7) &+ low7) | x | low7)
+    }
+
+    /// Copies a field's run: short runs (most cells) with two overlapping loads and stores within
+    /// the run, not a call.
+    @inline(__always)
+    private static func copy(_ from: UnsafeMutablePointer<UInt8>, to: UnsafeMutablePointer<UInt8>, count: Int) {
+        let src = UnsafeRawPointer(from), dst = UnsafeMutableRawPointer(to)
+        if count >= 8 && count <= 16 {
+            let a = src.loadUnaligned(as: UInt64.self), b = src.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)
+            dst.storeBytes(of: a, as: UInt64.self)
+            dst.storeBytes(of: b, toByteOffset: count &- 8, as: UInt64.self)
+        } else if count >= 4 && count < 8 {
+            let a = src.loadUnaligned(as: UInt32.self), b = src.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self)
+            dst.storeBytes(of: a, as: UInt32.self)
+            dst.storeBytes(of: b, toByteOffset: count &- 4, as: UInt32.self)
+        } else if count < 4 {
+            for k in 0..<count { to[k] = from[k] }
+        } else {
+            to.update(from: from, count: count)
+        }
+    }
+
     /// The state machine. Hot state lives in locals and is written back on every exit; the
     /// decoded buffer is refilled (from offset 0) only when fully consumed, because field bytes
     /// are copied into `record` as they are parsed.
@@ -488,6 +519,7 @@ package final class CSVReader {
         let lineMode = self.lineMode
 
         let delimiter = self.delimiter
+        let delimiterBytes = UInt64(delimiter) &* 0x0101_0101_0101_0101
         let classes = self.classes.base
         var rec = record.base
         var recCapacity = record.capacity
@@ -529,6 +561,19 @@ package final class CSVReader {
             case .unquoted, .quoted:
                 let mask: UInt8 = state == .unquoted ? 1 : 2
                 var p = pos
+                // Eight bytes at a time while no stop byte (the delimiter or the quote, CR, LF, NUL)
+                // is among them, then byte by byte up to the stop.
+                let other = mask == 1 ? delimiterBytes : CSVReader.quoteBytes
+                while p &+ 8 <= end {
+                    let w = UnsafeRawPointer(base + p).loadUnaligned(as: UInt64.self).littleEndian
+                    let stops = CSVReader.zeroBytes(w ^ other) | CSVReader.zeroBytes(w ^ CSVReader.crBytes)
+                        | CSVReader.zeroBytes(w ^ CSVReader.lfBytes) | CSVReader.zeroBytes(w)
+                    if stops != 0 {
+                        p &+= stops.trailingZeroBitCount &>> 3  // the first stop byte (exact: no false hits)
+                        break
+                    }
+                    p &+= 8
+                }
                 while p < end && classes[Int(base[p])] & mask == 0 { p &+= 1 }
                 // Stop bytes CR and LF inside quotes are field text, copied with the run.
                 var stop: UInt8 = 0
@@ -544,7 +589,7 @@ package final class CSVReader {
                         rec = record.base
                         recCapacity = record.capacity
                     }
-                    (rec + recLength).update(from: base + pos, count: count)
+                    CSVReader.copy(base + pos, to: rec + recLength, count: count)
                     recLength += count
                 }
                 pos = p
