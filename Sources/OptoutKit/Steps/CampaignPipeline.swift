@@ -92,7 +92,8 @@ enum CampaignPipeline {
                     }
                     let before = rowsRead
                     rowsRead += rows.count
-                    if before >> 16 != rowsRead >> 16, let progress { progress(rowsRead, writer.tally.toSend) }
+                    // Chunks of text hold any number of rows (F15): the multiple of 65,536 just passed.
+                    if before >> 16 != rowsRead >> 16, let progress { progress((rowsRead >> 16) << 16, writer.tally.toSend) }
                 } else {
                     atEnd = true
                 }
