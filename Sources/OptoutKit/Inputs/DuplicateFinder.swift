@@ -563,9 +563,20 @@ extension PhoneCellChunk {
         csv.load(text)
         let phoneColumn = shape.phoneColumn
         let countryIndex = country?.index
+        // Filled as locals (no exclusivity check per access, as on this class's properties).
+        var rows = CampaignChunk.Rows(), found: [UInt64] = [], foundLines: [UInt32] = [], records = 0
+        swap(&rows, &spooled)
+        swap(&found, &numbers)
+        swap(&foundLines, &numberLines)
+        defer {
+            swap(&rows, &spooled)
+            swap(&found, &numbers)
+            swap(&foundLines, &numberLines)
+            count += records
+        }
         do {
             while try csv.next() {
-                count += 1
+                records += 1
                 let line = csv.row  // the spreadsheet's row, as the reading thread numbers them
                 let phone = ContactListReader.trimmed(csv.field(phoneColumn))
                 var value: UInt64 = 0
@@ -574,13 +585,13 @@ extension PhoneCellChunk {
                     if case .number(let number) = ContactListReader.classify(phone, rowIsBlank: false, parser: parser,
                                                                              country: country, countryCell: countryCell) {
                         value = number.value
-                        numbers.append(value)
-                        numberLines.append(UInt32(truncatingIfNeeded: line))
+                        found.append(value)
+                        foundLines.append(UInt32(truncatingIfNeeded: line))
                     }
                 }
                 if let columns = shape.spoolColumns {
-                    spooled.add(record: csv, columns: columns, line: line)
-                    spooled.numbers.append(value)
+                    rows.add(record: csv, columns: columns, line: line)
+                    rows.numbers.append(value)
                 }
             }
         } catch {
