@@ -24,8 +24,7 @@ package final class ContactListReader {
     package let hasHeader: Bool
     package let encoding: TextEncoding
     package let delimiter: UInt8
-    /// The CSV reader of the rows (replaced by `resume(at:)` when a chunked read falls back).
-    private var reader: CSVReader
+    private let reader: CSVReader
     private let parser: PhoneNumberParser
     private var normalizedColumns: [String]
     /// The column giving each row's country, and why a column so named is not used (CountryColumn).
@@ -156,9 +155,10 @@ package final class ContactListReader {
     /// A parser for the chunker's chunks (one per worker chunk: it keeps the record's buffers).
     package func chunkParser() -> CSVReader { CSVReader(chunksOf: reader) }
 
-    /// After the chunker answered `.serial(position)`: `next()` reads on from that row.
-    package func resume(at position: CSVReader.Position) throws(InputError) {
-        do { reader = try CSVReader(resuming: reader, at: position) } catch { throw InputError(error) }
+    /// After the chunker answered `.serial(position)`: a reader of the rows from that one on (this
+    /// reader's `next()` must not be called any more).
+    package func resumed(at position: CSVReader.Position) throws(InputError) -> CSVReader {
+        do { return try CSVReader(resuming: reader, at: position) } catch { throw InputError(error) }
     }
 
     /// A cell without surrounding spaces/tabs (THE trimming of a list's cells).

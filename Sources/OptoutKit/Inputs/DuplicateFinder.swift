@@ -308,6 +308,7 @@ package enum DuplicateFinder {
         // F15: a UTF-8 list is cut into chunks of whole records here and parsed on the workers
         // (the cells copied there); a record longer than a chunk, and what follows, is read here.
         var chunker = threads && options.parallelParse ? try reader.chunker(chunkBytes: options.chunkBytes) : nil
+        var resumed: CSVReader? = nil
         let shape = PhoneCellChunk.Shape(phoneColumn: reader.phoneColumn, spoolColumns: spoolColumns)
         while !atEnd {
             let chunk = workers.spare() ?? PhoneCellChunk(parser: reader.phoneParser, country: reader.country)
@@ -323,13 +324,21 @@ package enum DuplicateFinder {
                     atEnd = true
                     continue
                 case .serial(let position):
-                    try reader.resume(at: position)
+                    resumed = try reader.resumed(at: position)
                     chunker = nil
                     chunk.reset()
                 }
             }
             swap(&spooled, &chunk.spooled)
-            while chunk.count < options.chunkRows && spooled.bytes.count < 8 << 20 {
+            if let csv = resumed {  // the rest of the list after a record longer than a chunk
+                while chunk.count < options.chunkRows && spooled.bytes.count < 8 << 20 {
+                    do { guard try csv.next() else { atEnd = true; break } } catch { throw InputError(error) }
+                    chunk.add(ContactListReader.trimmed(csv.field(reader.phoneColumn)), line: csv.row,
+                              country: reader.country.map { ContactListReader.trimmed(csv.field($0.index)) })  // country column hook (issue 14)
+                    if let spoolColumns { spooled.add(record: csv, columns: spoolColumns, line: csv.row) }
+                }
+            }
+            while resumed == nil && chunk.count < options.chunkRows && spooled.bytes.count < 8 << 20 {
                 guard try reader.next() else { atEnd = true; break }
                 chunk.add(reader.trimmed(reader.phoneColumn), line: reader.row,
                           country: reader.country.map { reader.trimmed($0.index) })  // country column hook (issue 14)
