@@ -67,10 +67,12 @@ package final class CSVReader {
 
     private var transcoder: Transcoder
     /// The raw input, kept to read it again from the start when a record is skipped.
-    private let input: ByteInput
+    let input: ByteInput
     let maxRecordBytes: Int
     /// Decoded UTF-8 input: bytes [pos, end) are not parsed yet.
     private let decoded: GrowableBuffer<UInt8>
+    /// Where the parser reads: `decoded`'s bytes, or a chunk's (`load`, F15 parallel parse).
+    private var text: UnsafeMutablePointer<UInt8>
     private var pos = 0
     private var end = 0
     private var atEOF = false
@@ -188,6 +190,7 @@ package final class CSVReader {
             throw CSVError(kind: .empty, line: 0, reason: "the file holds no data, only blank lines or spaces")
         }
         self.decoded = decoded
+        self.text = decoded.base
         self.pos = start
         self.end = filled
         self.atEOF = eof
@@ -196,12 +199,89 @@ package final class CSVReader {
             in: UnsafeBufferPointer(start: decoded.base + start, count: Swift.max(0, Swift.min(filled, sniffBytes) - start)),
             complete: eof && filled <= sniffBytes)
         self.delimiter = chosen
+        self.classes = CSVReader.classTable(chosen)
+    }
 
+    /// Per byte: bit 1 = ends an unquoted run, bit 2 = ends a quoted run (see `classes`).
+    private static func classTable(_ delimiter: UInt8) -> GrowableBuffer<UInt8> {
         let classes = GrowableBuffer<UInt8>(capacity: 256)
         classes.base.initialize(repeating: 0, count: 256)
-        for b in [chosen, CSVReader.cr, CSVReader.lf, 0] { classes.base[Int(b)] |= 1 }
+        for b in [delimiter, CSVReader.cr, CSVReader.lf, 0] { classes.base[Int(b)] |= 1 }
         for b in [CSVReader.quote, CSVReader.cr, CSVReader.lf, 0] { classes.base[Int(b)] |= 2 }
-        self.classes = classes
+        return classes
+    }
+
+    // MARK: Parallel parsing (F15)
+
+    /// Where a record starts in the raw input: the byte offset, its physical line, the records
+    /// before it (`row`) and the byte just before it (to pair a CRLF split there).
+    package struct Position: Sendable, Equatable {
+        package var offset: Int
+        package var line: Int
+        package var row: Int
+        package var carried: UInt8
+    }
+
+    /// Where the next record starts, when the input can be cut into chunks of raw bytes (UTF-8,
+    /// not transcoded: raw offsets are decoded offsets) and nothing was skipped or failed; nil
+    /// otherwise (the input is read by this reader, serially).
+    package var nextRecordStart: Position? {
+        guard encoding == .utf8 || encoding == .utf8WithBOM, !recovers, !lineMode, failure == nil, skipped.isEmpty else { return nil }
+        return Position(offset: transcoder.rawBytesRead - (end - pos), line: physicalLine, row: row,
+                        carried: pos > 0 ? decoded.base[pos - 1] : carriedByte)
+    }
+
+    /// Reads `first`'s input serially from `position` on (one of `first.nextRecordStart`'s or a
+    /// CSVChunker's): exactly the records, lines, rows and errors `first` would give from there.
+    /// `first` must not be read any more (the same open file is read).
+    package init(resuming first: CSVReader, at position: Position) throws(CSVError) {
+        try first.input.seek(to: position.offset)
+        let transcoder = Transcoder(input: first.input, encoding: first.encoding, bomLength: position.offset, chunkSize: CSVReader.defaultBufferSize)
+        encoding = first.encoding
+        bomLength = first.bomLength
+        delimiter = first.delimiter
+        input = first.input
+        self.transcoder = transcoder
+        maxRecordBytes = first.maxRecordBytes
+        record = GrowableBuffer<UInt8>(capacity: Swift.min(4096, maxRecordBytes))
+        decoded = GrowableBuffer<UInt8>(capacity: transcoder.outputCapacity)
+        text = decoded.base
+        classes = CSVReader.classTable(first.delimiter)
+        carriedByte = position.carried
+        physicalLine = position.line
+        row = position.row
+        bytesRead = position.offset
+    }
+
+    /// A parser of chunks (`load`): whole records of UTF-8 text cut by a `CSVChunker` from `first`'s
+    /// input, parsed in memory (on a worker thread) exactly as `first` parses them.
+    package init(chunksOf first: CSVReader) {
+        encoding = first.encoding
+        bomLength = first.bomLength
+        delimiter = first.delimiter
+        input = ByteInput(bytes: [])
+        transcoder = Transcoder(input: input, encoding: first.encoding, bomLength: 0, chunkSize: 1)
+        maxRecordBytes = first.maxRecordBytes
+        record = GrowableBuffer<UInt8>(capacity: Swift.min(4096, maxRecordBytes))
+        decoded = GrowableBuffer<UInt8>(capacity: 1)
+        text = decoded.base
+        classes = CSVReader.classTable(first.delimiter)
+        atEOF = true
+    }
+
+    /// Parses `chunk` next (a reader made by `init(chunksOf:)`): `next()` returns its records,
+    /// numbered from the chunk's line and row on, then false. `chunk` must stay unchanged until then.
+    package func load(_ chunk: CSVChunk) {
+        text = chunk.bytes.base
+        pos = 0
+        end = chunk.count
+        atEOF = true
+        carriedByte = chunk.start.carried
+        physicalLine = chunk.start.line
+        row = chunk.start.row
+        line = chunk.start.line
+        fieldCount = 0
+        failure = nil
     }
 
     /// TAB or ASCII punctuation other than the quote: what a "sep=" line may name.
@@ -314,6 +394,7 @@ package final class CSVReader {
 
     /// The UTF-8 bytes of field i of the current record (unquoted, doubled quotes collapsed);
     /// empty if i >= fieldCount. Valid until the next call to next().
+    @inline(__always)
     package func field(_ i: Int) -> UnsafeBufferPointer<UInt8> {
         guard i >= 0 && i < fieldCount else { return UnsafeBufferPointer(start: record.base, count: 0) }
         let start = offsets.base[i]
@@ -372,12 +453,43 @@ package final class CSVReader {
         return CSVError(kind: .binary, line: line, reason: reason)
     }
 
+    private static let quoteBytes: UInt64 = 0x2222_2222_2222_2222
+    private static let crBytes: UInt64 = 0x0D0D_0D0D_0D0D_0D0D
+    private static let lfBytes: UInt64 = 0x0A0A_0A0A_0A0A_0A0A
+
+    /// The high bit of each zero byte of `x` (exactly those: no false hits).
+    @inline(__always)
+    private static func zeroBytes(_ x: UInt64) -> UInt64 {
+        let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        return ~(((x & low7) &+ low7) | x | low7)
+    }
+
+    /// Copies a field's run: short runs (most cells) with two overlapping loads and stores within
+    /// the run, not a call.
+    @inline(__always)
+    private static func copy(_ from: UnsafeMutablePointer<UInt8>, to: UnsafeMutablePointer<UInt8>, count: Int) {
+        let src = UnsafeRawPointer(from), dst = UnsafeMutableRawPointer(to)
+        if count >= 8 && count <= 16 {
+            let a = src.loadUnaligned(as: UInt64.self), b = src.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)
+            dst.storeBytes(of: a, as: UInt64.self)
+            dst.storeBytes(of: b, toByteOffset: count &- 8, as: UInt64.self)
+        } else if count >= 4 && count < 8 {
+            let a = src.loadUnaligned(as: UInt32.self), b = src.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self)
+            dst.storeBytes(of: a, as: UInt32.self)
+            dst.storeBytes(of: b, toByteOffset: count &- 4, as: UInt32.self)
+        } else if count < 4 {
+            for k in 0..<count { to[k] = from[k] }
+        } else {
+            to.update(from: from, count: count)
+        }
+    }
+
     /// The state machine. Hot state lives in locals and is written back on every exit; the
     /// decoded buffer is refilled (from offset 0) only when fully consumed, because field bytes
     /// are copied into `record` as they are parsed.
     private func parseRecord() throws(CSVError) -> Bool {
         let quote = CSVReader.quote, cr = CSVReader.cr, lf = CSVReader.lf
-        let base = decoded.base
+        let base = text
         fieldCount = 0
         var pos = self.pos
         var end = self.end
@@ -407,6 +519,7 @@ package final class CSVReader {
         let lineMode = self.lineMode
 
         let delimiter = self.delimiter
+        let delimiterBytes = UInt64(delimiter) &* 0x0101_0101_0101_0101
         let classes = self.classes.base
         var rec = record.base
         var recCapacity = record.capacity
@@ -448,6 +561,19 @@ package final class CSVReader {
             case .unquoted, .quoted:
                 let mask: UInt8 = state == .unquoted ? 1 : 2
                 var p = pos
+                // Eight bytes at a time while no stop byte (the delimiter or the quote, CR, LF, NUL)
+                // is among them, then byte by byte up to the stop.
+                let other = mask == 1 ? delimiterBytes : CSVReader.quoteBytes
+                while p &+ 8 <= end {
+                    let w = UnsafeRawPointer(base + p).loadUnaligned(as: UInt64.self).littleEndian
+                    let stops = CSVReader.zeroBytes(w ^ other) | CSVReader.zeroBytes(w ^ CSVReader.crBytes)
+                        | CSVReader.zeroBytes(w ^ CSVReader.lfBytes) | CSVReader.zeroBytes(w)
+                    if stops != 0 {
+                        p &+= stops.trailingZeroBitCount &>> 3  // the first stop byte (exact: no false hits)
+                        break
+                    }
+                    p &+= 8
+                }
                 while p < end && classes[Int(base[p])] & mask == 0 { p &+= 1 }
                 // Stop bytes CR and LF inside quotes are field text, copied with the run.
                 var stop: UInt8 = 0
@@ -463,7 +589,7 @@ package final class CSVReader {
                         rec = record.base
                         recCapacity = record.capacity
                     }
-                    (rec + recLength).update(from: base + pos, count: count)
+                    CSVReader.copy(base + pos, to: rec + recLength, count: count)
                     recLength += count
                 }
                 pos = p
@@ -518,7 +644,7 @@ package final class CSVReader {
 }
 
 /// A growable raw buffer owned by a class, so it is freed even when an init throws.
-final class GrowableBuffer<Element: BitwiseCopyable> {
+package final class GrowableBuffer<Element: BitwiseCopyable> {
     private(set) var base: UnsafeMutablePointer<Element>
     private(set) var capacity: Int
 

@@ -142,6 +142,40 @@ package final class ContactListReader {
         }
     }
 
+    // MARK: Parallel parsing (F15)
+
+    /// A chunker of the rows not read yet (from the next one on) for parsing on worker threads,
+    /// when the list is UTF-8 text read without recovery; nil otherwise (read it with `next()`).
+    /// This reader's `next()` must not be called while the chunker is used (`resume(at:)` after it).
+    package func chunker(chunkBytes: Int) throws(InputError) -> CSVChunker? {
+        guard let start = reader.nextRecordStart else { return nil }
+        do { return try CSVChunker(reader: reader, from: start, chunkBytes: chunkBytes) } catch { throw InputError(error) }
+    }
+
+    /// A parser for the chunker's chunks (one per worker chunk: it keeps the record's buffers).
+    package func chunkParser() -> CSVReader { CSVReader(chunksOf: reader) }
+
+    /// After the chunker answered `.serial(position)`: a reader of the rows from that one on (this
+    /// reader's `next()` must not be called any more).
+    package func resumed(at position: CSVReader.Position) throws(InputError) -> CSVReader {
+        do { return try CSVReader(resuming: reader, at: position) } catch { throw InputError(error) }
+    }
+
+    /// A cell without surrounding spaces/tabs (THE trimming of a list's cells).
+    @inline(__always)
+    package static func trimmed(_ field: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        var start = 0, end = field.count
+        while start < end, field[start] == 0x20 || field[start] == 0x09 { start += 1 }
+        while end > start, field[end - 1] == 0x20 || field[end - 1] == 0x09 { end -= 1 }
+        return UnsafeBufferPointer(rebasing: field[start..<end])
+    }
+
+    /// Every field of `csv`'s current record is empty once trimmed.
+    package static func isBlankRow(_ csv: CSVReader) -> Bool {
+        for i in 0..<csv.fieldCount where !trimmed(csv.field(i)).isEmpty { return false }
+        return true
+    }
+
     /// Index of a merge-field column by name (case, spaces and punctuation ignored).
     package func columnIndex(_ name: String) -> Int? {
         let wanted = ColumnNames.normalize(name)
@@ -186,22 +220,13 @@ package final class ContactListReader {
     }
 
     /// Every field of the current row is empty once trimmed.
-    package func isBlankRow() -> Bool {
-        for i in 0..<reader.fieldCount where !trimmed(i).isEmpty { return false }
-        return true
-    }
+    package func isBlankRow() -> Bool { ContactListReader.isBlankRow(reader) }
 
     /// The parser the phone cells are read with.
     package var phoneParser: PhoneNumberParser { parser }
 
     /// Field i of the current row without surrounding spaces/tabs (valid until `next()`).
-    package func trimmed(_ i: Int) -> UnsafeBufferPointer<UInt8> {
-        let field = reader.field(i)
-        var start = 0, end = field.count
-        while start < end, field[start] == 0x20 || field[start] == 0x09 { start += 1 }
-        while end > start, field[end - 1] == 0x20 || field[end - 1] == 0x09 { end -= 1 }
-        return UnsafeBufferPointer(rebasing: field[start..<end])
-    }
+    package func trimmed(_ i: Int) -> UnsafeBufferPointer<UInt8> { ContactListReader.trimmed(reader.field(i)) }
 
     /// The raw phone cell as text (for skipped-row reports).
     package func rawPhone() -> String {

@@ -152,29 +152,45 @@ package enum DuplicateFinder {
     final class PartitionWriter {
         let path: String
         let fd: Int32
-        var buffer: [UInt8] = []
+        /// Bytes not written yet (flushed at 60 KiB).
+        private let buffer = UnsafeMutableRawPointer.allocate(byteCount: 64 << 10, alignment: 8)
+        private var used = 0
         var count = 0
 
         init(path: String) throws(OptoutError) {
             self.path = path
             fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
             if fd < 0 { throw .cannotCreate(path: path, reason: errnoText()) }
-            buffer.reserveCapacity(64 << 10)
         }
 
-        deinit { close(fd) }
+        deinit {
+            close(fd)
+            buffer.deallocate()
+        }
 
         @inline(__always)
         func append(_ value: UInt64, bytes: Int) throws(OptoutError) {
-            withUnsafeBytes(of: value.littleEndian) { buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: $0[0..<bytes])) }
-            count += 1
-            if buffer.count >= 60 << 10 { try flush() }
+            buffer.storeBytes(of: value.littleEndian, toByteOffset: used, as: UInt64.self)  // 8 bytes; `bytes` of them kept
+            used &+= bytes
+            count &+= 1
+            if used >= 60 << 10 { try flush() }
+        }
+
+        /// A row's 12 bytes (the number with the line's low 14 bits, then its high bits); true when
+        /// the buffer is due to be flushed (`flush`).
+        @inline(__always)
+        func put(_ packed: UInt64, _ high: UInt32) -> Bool {
+            buffer.storeBytes(of: packed.littleEndian, toByteOffset: used, as: UInt64.self)
+            buffer.storeBytes(of: high.littleEndian, toByteOffset: used &+ 8, as: UInt32.self)
+            used &+= 12
+            count &+= 2
+            return used >= 60 << 10
         }
 
         func flush() throws(OptoutError) {
-            if buffer.isEmpty { return }
-            try Durable.writeAll(fd, buffer, path: path)
-            buffer.removeAll(keepingCapacity: true)
+            if used == 0 { return }
+            try Durable.writeAll(fd, UnsafeRawBufferPointer(start: buffer, count: used), path: path)
+            used = 0
         }
 
         /// Reads the whole partition back (it is small by construction).
@@ -260,19 +276,22 @@ package enum DuplicateFinder {
         let linkedScan = threads ? linkIndexPath.map { path in OutputThread.start { () throws(OptoutError) in try scanLinkIndex(path) } } : nil
         defer { linkedScan?.close() }
         let writers = rows
+        // The writers unretained (`rows` holds them until the end): no reference counting per row.
+        let refs = rows.map { Unmanaged.passUnretained($0) }
         func writeNumbers(_ numbers: [UInt64], _ lines: [UInt32]) throws(OptoutError) {
             for i in 0..<numbers.count {
                 let value = numbers[i], line = lines[i]
                 // 12 bytes: the value (50 bits) with the line's low 14 bits, then the line's high bits.
-                let writer = writers[partition(value, mask)]
-                try writer.append(value | UInt64(line & 0x3FFF) << 50, bytes: 8)
-                try writer.append(UInt64(line >> 14), bytes: 4)
+                let k = partition(value, mask)
+                let due = refs[k]._withUnsafeGuaranteedRef { $0.put(value | UInt64(line & 0x3FFF) << 50, line >> 14) }
+                if due { try writers[k].flush() }
             }
         }
         let sink = threads ? OutputThread(limit: 4) : nil
         defer { sink?.close() }
         let spares = SparePool<NumberBox>()
-        func partitionNumbers(_ chunk: PhoneCellChunk) throws(OptoutError) {
+        func partitionNumbers(_ chunk: PhoneCellChunk) throws {
+            if let failure = chunk.failure { throw InputError(failure) }  // a chunk parsed on a worker (F15)
             try spool?.append(&chunk.spooled)  // in list order, with the numbers parsed
             guard let sink else { return try writeNumbers(chunk.numbers, chunk.numberLines) }
             let box = spares.take()
@@ -285,16 +304,45 @@ package enum DuplicateFinder {
         }
         var atEnd = false
         var spooled = CampaignChunk.Rows()  // the rows' needed cells, for the spool (in list order)
-        let spoolColumns = spool?.columns ?? []
+        let spoolColumns = spool?.columns
+        // F15: a UTF-8 list is cut into chunks of whole records here and parsed on the workers
+        // (the cells copied there); a record longer than a chunk, and what follows, is read here.
+        var chunker = threads && options.parallelParse ? try reader.chunker(chunkBytes: options.chunkBytes) : nil
+        var resumed: CSVReader? = nil
+        let shape = PhoneCellChunk.Shape(phoneColumn: reader.phoneColumn, spoolColumns: spoolColumns)
         while !atEnd {
             let chunk = workers.spare() ?? PhoneCellChunk(parser: reader.phoneParser, country: reader.country)
             chunk.reset()
+            if let cutter = chunker {
+                let step: CSVChunker.Step
+                do { step = try cutter.next(into: chunk.records(of: reader, shape)) } catch { throw InputError(error) }
+                switch step {
+                case .chunk:
+                    try workers.submit(chunk, deliver: partitionNumbers)
+                    continue
+                case .end:
+                    atEnd = true
+                    continue
+                case .serial(let position):
+                    resumed = try reader.resumed(at: position)
+                    chunker = nil
+                    chunk.reset()
+                }
+            }
             swap(&spooled, &chunk.spooled)
-            while chunk.count < options.chunkRows && spooled.bytes.count < 8 << 20 {
+            if let csv = resumed {  // the rest of the list after a record longer than a chunk
+                while chunk.count < options.chunkRows && spooled.bytes.count < 8 << 20 {
+                    do { guard try csv.next() else { atEnd = true; break } } catch { throw InputError(error) }
+                    chunk.add(ContactListReader.trimmed(csv.field(reader.phoneColumn)), line: csv.row,
+                              country: reader.country.map { ContactListReader.trimmed(csv.field($0.index)) })  // country column hook (issue 14)
+                    if let spoolColumns { spooled.add(record: csv, columns: spoolColumns, line: csv.row) }
+                }
+            }
+            while resumed == nil && chunk.count < options.chunkRows && spooled.bytes.count < 8 << 20 {
                 guard try reader.next() else { atEnd = true; break }
                 chunk.add(reader.trimmed(reader.phoneColumn), line: reader.row,
                           country: reader.country.map { reader.trimmed($0.index) })  // country column hook (issue 14)
-                if spool != nil { spooled.add(reader, columns: spoolColumns, line: reader.row, duplicateOf: 0) }
+                if let spoolColumns { spooled.add(reader, columns: spoolColumns, line: reader.row, duplicateOf: 0) }
             }
             swap(&spooled, &chunk.spooled)
             if chunk.count > 0 { try workers.submit(chunk, deliver: partitionNumbers) }
@@ -438,7 +486,32 @@ final class PhoneCellChunk: @unchecked Sendable {
         self.country = country?.copy()
     }
 
+    /// F15: what a worker takes from each record of a chunk of the list's text: the phone column,
+    /// and the columns spooled (nil: none).
+    struct Shape {
+        var phoneColumn: Int
+        var spoolColumns: [Int]?
+    }
+
+    /// F15: whole records of the list's text (CSVChunker), parsed by `process` on a worker, when set.
+    private var shape: Shape?
+    private var text: CSVChunk?
+    private var csv: CSVReader?
+    /// Why the chunk's text could not be read (the serial reader's error, with its line).
+    private(set) var failure: CSVError?
+
+    /// Makes this a chunk of the list's text (until `reset`): the buffer for the chunker to fill.
+    func records(of list: ContactListReader, _ shape: Shape) -> CSVChunk {
+        if csv == nil { csv = list.chunkParser() }
+        let text = self.text ?? CSVChunk()
+        self.text = text
+        self.shape = shape
+        return text
+    }
+
     func reset() {
+        shape = nil
+        failure = nil
         count = 0
         lines.removeAll(keepingCapacity: true)
         bytes.removeAll(keepingCapacity: true)
@@ -463,6 +536,7 @@ final class PhoneCellChunk: @unchecked Sendable {
     }
 
     func process() {
+        if let shape, let text, let csv { return processRecords(text, csv, shape) }
         bytes.withUnsafeBufferPointer { all in
             countryBytes.withUnsafeBufferPointer { countries in
                 var start = 0
@@ -487,6 +561,50 @@ final class PhoneCellChunk: @unchecked Sendable {
                 while j < numbers.count && Int(numberLines[j]) < line { j += 1 }
                 spooled.numbers.append(j < numbers.count && Int(numberLines[j]) == line ? numbers[j] : 0)
             }
+        }
+    }
+}
+
+extension PhoneCellChunk {
+    /// F15: parses the chunk's records, each as the reading thread reads a row (the phone cell
+    /// trimmed and parsed; with a spool, the row's cells copied and its number kept).
+    private func processRecords(_ text: CSVChunk, _ csv: CSVReader, _ shape: Shape) {
+        csv.load(text)
+        let phoneColumn = shape.phoneColumn
+        let countryIndex = country?.index
+        // Filled as locals (no exclusivity check per access, as on this class's properties).
+        var rows = CampaignChunk.Rows(), found: [UInt64] = [], foundLines: [UInt32] = [], records = 0
+        swap(&rows, &spooled)
+        swap(&found, &numbers)
+        swap(&foundLines, &numberLines)
+        defer {
+            swap(&rows, &spooled)
+            swap(&found, &numbers)
+            swap(&foundLines, &numberLines)
+            count += records
+        }
+        do {
+            while try csv.next() {
+                records += 1
+                let line = csv.row  // the spreadsheet's row, as the reading thread numbers them
+                let phone = ContactListReader.trimmed(csv.field(phoneColumn))
+                var value: UInt64 = 0
+                if !phone.isEmpty {
+                    let countryCell = countryIndex.map { ContactListReader.trimmed(csv.field($0)) }  // country column hook (issue 14)
+                    if case .number(let number) = ContactListReader.classify(phone, rowIsBlank: false, parser: parser,
+                                                                             country: country, countryCell: countryCell) {
+                        value = number.value
+                        found.append(value)
+                        foundLines.append(UInt32(truncatingIfNeeded: line))
+                    }
+                }
+                if let columns = shape.spoolColumns {
+                    rows.add(record: csv, columns: columns, line: line)
+                    rows.numbers.append(value)
+                }
+            }
+        } catch {
+            failure = error
         }
     }
 }

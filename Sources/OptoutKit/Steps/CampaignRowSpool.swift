@@ -70,23 +70,32 @@ final class CampaignRowSpool: @unchecked Sendable {
         guard rows.bytes.count <= Int(UInt32.max), rows.ends.count == rows.count * slots else {
             throw .internalError("\(path): a chunk of \(rows.bytes.count) bytes (\(rows.ends.count) cells for \(rows.count) rows) cannot be spooled")
         }
-        encoded.removeAll(keepingCapacity: true)
-        func put(_ value: Int) {
-            let v = UInt32(truncatingIfNeeded: value)
-            encoded.append(UInt8(truncatingIfNeeded: v)); encoded.append(UInt8(truncatingIfNeeded: v >> 8))
-            encoded.append(UInt8(truncatingIfNeeded: v >> 16)); encoded.append(UInt8(truncatingIfNeeded: v >> 24))
+        // The chunk's header and row data, stored little-endian in place (no append per value).
+        let count = rows.count
+        let meta = 12 + count * 13 + rows.ends.count * 4
+        if encoded.count < meta { encoded = [UInt8](repeating: 0, count: max(meta, 2 * encoded.count)) }
+        encoded.withUnsafeMutableBytes { out in
+            @inline(__always) func put(_ value: Int, _ at: Int) {
+                out.storeBytes(of: UInt32(truncatingIfNeeded: value).littleEndian, toByteOffset: at, as: UInt32.self)
+            }
+            put(count, 0); put(slots, 4); put(rows.bytes.count, 8)
+            var at = 12
+            for line in rows.lines { put(line, at); at &+= 4 }
+            for blank in rows.blank { out[at] = blank ? 1 : 0; at &+= 1 }
+            for r in 0..<count {
+                let value = r < rows.numbers.count ? rows.numbers[r] : 0
+                out.storeBytes(of: value.littleEndian, toByteOffset: at, as: UInt64.self)
+                at &+= 8
+            }
+            for end in rows.ends { put(end, at); at &+= 4 }
         }
-        put(rows.count); put(slots); put(rows.bytes.count)
-        for line in rows.lines { put(line) }
-        for blank in rows.blank { encoded.append(blank ? 1 : 0) }
-        for r in 0..<rows.count {
-            let value = r < rows.numbers.count ? rows.numbers[r] : 0
-            put(Int(truncatingIfNeeded: value & 0xFFFF_FFFF)); put(Int(truncatingIfNeeded: value >> 32))
+        let failure = encoded.withUnsafeBytes { all -> OptoutError? in
+            do throws(OptoutError) { try Durable.writeAll(fd, UnsafeRawBufferPointer(rebasing: all[0..<meta]), path: path) } catch { return error }
+            return nil
         }
-        for end in rows.ends { put(end) }
-        try Durable.writeAll(fd, encoded, path: path)
+        if let failure { throw failure }
         try Durable.writeAll(fd, rows.bytes, path: path)
-        size += encoded.count + rows.bytes.count
+        size += meta + rows.bytes.count
     }
 
     /// Reads the next chunk into `rows` (cleared first; every row's `duplicateOf` is 0, for the
@@ -100,17 +109,22 @@ final class CampaignRowSpool: @unchecked Sendable {
         let meta = count * (13 + 4 * slots)
         try readFully(meta + cellBytes)
         rows.count = count
-        rows.lines.reserveCapacity(count)
-        for r in 0..<count { rows.lines.append(word(4 * r)) }
-        rows.duplicateOf.append(contentsOf: repeatElement(0, count: count))
-        let blankAt = 4 * count
-        for r in 0..<count { rows.blank.append(scratch[blankAt + r] != 0) }
-        let numbersAt = 5 * count
-        rows.numbers.reserveCapacity(count)
-        for r in 0..<count { rows.numbers.append(UInt64(word(numbersAt + 8 * r)) | UInt64(word(numbersAt + 8 * r + 4)) << 32) }
-        let endsAt = 13 * count
-        for k in 0..<(count * slots) { rows.ends.append(word(endsAt + 4 * k)) }
-        scratch.withUnsafeBufferPointer { rows.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: $0[meta..<(meta + cellBytes)])) }
+        scratch.withUnsafeBytes { raw in
+            @inline(__always) func word(_ at: Int) -> Int { Int(raw.loadUnaligned(fromByteOffset: at, as: UInt32.self).littleEndian) }
+            rows.lines.reserveCapacity(count)
+            for r in 0..<count { rows.lines.append(word(4 * r)) }
+            rows.duplicateOf.append(contentsOf: repeatElement(0, count: count))
+            let blankAt = 4 * count
+            rows.blank.reserveCapacity(count)
+            for r in 0..<count { rows.blank.append(raw[blankAt + r] != 0) }
+            let numbersAt = 5 * count
+            rows.numbers.reserveCapacity(count)
+            for r in 0..<count { rows.numbers.append(raw.loadUnaligned(fromByteOffset: numbersAt + 8 * r, as: UInt64.self).littleEndian) }
+            let endsAt = 13 * count
+            rows.ends.reserveCapacity(count * slots)
+            for k in 0..<(count * slots) { rows.ends.append(word(endsAt + 4 * k)) }
+            rows.bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[meta..<(meta + cellBytes)]))
+        }
         return true
     }
 

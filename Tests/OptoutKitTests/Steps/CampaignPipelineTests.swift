@@ -2,7 +2,8 @@
 // what it writes on one: the real binary runs the same 200k-row workspace with 0 workers and the
 // list parsed twice (the reference), and with 2 and 3 workers (the output thread) and tiny or odd
 // chunk sizes, the list parsed once (the row spool) or twice (duplicates, quoted line breaks and
-// every skip reason then fall across chunk boundaries).
+// every skip reason then fall across chunk boundaries), its text cut into chunks parsed on the
+// workers (F15; chunks of 336 bytes with 7 rows a chunk) or parsed on the reading thread.
 
 import Foundation
 import Testing
@@ -71,9 +72,11 @@ import OptoutTestSupport
         try Tree.write("\(reference)/inbox/lists/big.csv", list)
         try Tree.write("\(reference)/inbox/campaigns/promo.txt",
                        "list: big\nmax_segments: 2\n\nHi {first_name|there} from {city}, order ships. Reply STOP or {optout}\n")
-        // (name, workers, rows a chunk, the list parsed once through the row spool)
-        let trials = [("2", "2", "7", "1"), ("3", "3", "1000", "1"), ("2-parsed-twice", "2", "300", "0"), ("0-spool", "0", "500", "1")]
-        for (name, _, _, _) in trials { try Tree.copy(reference, to: base + "/" + name) }
+        // (name, workers, rows a chunk, the list parsed once through the row spool, the duplicates
+        // pass's parse: on the workers in chunks of text (F15) or on the reading thread)
+        let trials = [("2", "2", "7", "1", "workers"), ("3", "3", "1000", "1", "workers"), ("2-parsed-twice", "2", "300", "0", "workers"),
+                      ("0-spool", "0", "500", "1", "workers"), ("2-serial-parse", "2", "300", "1", "serial")]
+        for (name, _, _, _, _) in trials { try Tree.copy(reference, to: base + "/" + name) }
 
         // The reference: one thread, no output thread, the list parsed twice (no row spool).
         let one = try OptoutCLI.runWorkspace(reference, environment: ["OPTOUT_CAMPAIGN_WORKERS": "0", "OPTOUT_CAMPAIGN_SPOOL": "0"])
@@ -88,9 +91,9 @@ import OptoutTestSupport
         #expect(send.contains("UCS-2") && send.contains("GSM-7") && send.contains("Line one\r\nline \"\"two\"\""))
         #expect(send.split(separator: "\n").count > 150_000)
 
-        for (name, workers, chunk, spool) in trials {
+        for (name, workers, chunk, spool, parse) in trials {
             let run = try OptoutCLI.runWorkspace(base + "/" + name, environment: [
-                "OPTOUT_CAMPAIGN_WORKERS": workers, "OPTOUT_CAMPAIGN_CHUNK_ROWS": chunk, "OPTOUT_CAMPAIGN_SPOOL": spool])
+                "OPTOUT_CAMPAIGN_WORKERS": workers, "OPTOUT_CAMPAIGN_CHUNK_ROWS": chunk, "OPTOUT_CAMPAIGN_SPOOL": spool, "OPTOUT_CAMPAIGN_PARSE": parse])
             #expect(run.status == 0, "\(run.stderr)")
             for (file, want) in zip(Self.outputs, expected) {
                 let got = Tree.read("\(base)/\(name)/\(file)")
