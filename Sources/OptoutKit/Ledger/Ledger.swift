@@ -118,21 +118,63 @@ package final class Ledger {
         // file's size, instead of grown (a growth holds the old and the new table at once).
         var st = stat()
         if stat(path, &st) == 0 { state.reserve(Int(st.st_size) / 200) }
-        try file.open(repairing: { payload, _ in
-            guard let fields = LedgerRecord.Replay(payload, identity: false) else { badRecords += 1; return }
+        // Issue 13: the records are verified and decoded on worker threads, applied here in order.
+        try file.open(repairing: Ledger.decoding(identity: false)) { _, _, prepared in
+            guard let fields = prepared.load(as: LedgerRecord.Replay?.self) else { badRecords += 1; return }
             replay(seq: fields.seq, kind: fields.kind, effect: fields.effect, number: fields.number,
-                   time: fields.time, source: fields.source)
-        })
+                   time: fields.time, source: fields.source, recordedTime: fields.recordedTime)
+        }
         if badRecords > 0 {
             throw .internalError("\(path): \(badRecords) records have an unknown format; refusing to run on a ledger written by a newer optout")
         }
         seqAtOpen = lastSeq
     }
 
-    private func replay(seq: Int64, kind: EventKind, effect: EventEffect, number: PhoneNumber, time: Timestamp, source: EventSource) {
+    private func replay(seq: Int64, kind: EventKind, effect: EventEffect, number: PhoneNumber, time: Timestamp, source: EventSource,
+                        recordedTime: Timestamp) {
         lastSeq = max(lastSeq, seq)
         state.apply(kind, number: number, at: time, source: source, effect: effect)
         if kind == .optOut && effect == .applied { lastAppliedOptOutSeq = max(lastAppliedOptOutSeq, seq) }
+        if effect == .applied && (kind == .optOut || kind == .optIn) {
+            appliedTallies[recordedTime.seconds, default: AppliedTally()].add(kind, source)
+        }
+    }
+
+    /// Prepares each record on a scan's worker threads: its `Replay` (nil when it is not a record
+    /// this optout reads, or when `keep` turns it down), stored as a `LedgerRecord.Replay?`.
+    static func decoding(identity: Bool, keep: (@Sendable (UnsafeBufferPointer<UInt8>) -> Bool)? = nil) -> RecordPrepare {
+        RecordPrepare(size: MemoryLayout<LedgerRecord.Replay?>.stride) { payload, out in
+            let fields = keep == nil || keep!(payload) ? LedgerRecord.Replay(payload, identity: identity) : nil
+            out.initializeMemory(as: LedgerRecord.Replay?.self, repeating: fields, count: 1)
+        }
+    }
+
+    /// Applied opt-outs (by source) and resubscriptions, counted by the second they were recorded
+    /// in (a few entries: one per run that recorded something), kept as records are replayed and
+    /// appended: a run's page counts its own without reading the ledger back (issue 13).
+    package struct AppliedTally: Sendable, Equatable {
+        package var reply = 0, link = 0, imports = 0, resubscribed = 0
+
+        package init() {}
+
+        mutating func add(_ kind: EventKind, _ source: EventSource) {
+            if kind == .optIn { resubscribed += 1; return }
+            switch source {
+            case .reply: reply += 1
+            case .link: link += 1
+            case .import: imports += 1
+            }
+        }
+    }
+    private var appliedTallies: [Int64: AppliedTally] = [:]
+
+    /// The applied records recorded from `from` through `through` (inclusive), counted.
+    package func appliedTally(from: Timestamp, through: Timestamp) -> AppliedTally {
+        var total = AppliedTally()
+        for (second, t) in appliedTallies where second >= from.seconds && second <= through.seconds {
+            total.reply += t.reply; total.link += t.link; total.imports += t.imports; total.resubscribed += t.resubscribed
+        }
+        return total
     }
 
     /// True when the number is opted out now (reads the state in place: no copy per call).
@@ -150,8 +192,8 @@ package final class Ledger {
     private func loadIdentities() throws(OptoutError) -> IdentitySet {
         if let identities { return identities }
         var set = IdentitySet()
-        try RecordFile.scan(path) { payload, _ in
-            if let fields = LedgerRecord.Replay(payload, identity: true) {
+        try RecordFile.scan(path, prepare: Ledger.decoding(identity: true)) { _, _, prepared in
+            if let fields = prepared!.load(as: LedgerRecord.Replay?.self) {
                 set.insert(fields.identity)
                 if fields.isV1 { hasV1Records = true }
             }
@@ -274,7 +316,8 @@ package final class Ledger {
             if behind { chosen.append((index, seq, effect)) } else { encoder.append(event, seq: seq, effect: effect, timeText: timeText) }
             keep?(event, seq, effect)
             known.insert(identity)
-            replay(seq: seq, kind: event.kind, effect: effect, number: event.number, time: event.time, source: event.source)
+            replay(seq: seq, kind: event.kind, effect: effect, number: event.number, time: event.time, source: event.source,
+                   recordedTime: now)
             counts.written += 1
             if effect == .applied && event.kind == .optOut {
                 counts.newOptOuts += 1
@@ -332,10 +375,13 @@ package final class Ledger {
     package static func scanFacts(path: String, after seq: Int64 = 0, recordedFrom: Timestamp? = nil,
                                   _ body: (LedgerFacts) -> Void) throws(OptoutError) {
         let from = recordedFrom.map { Array($0.iso8601.utf8) }
-        try RecordFile.scan(path) { payload, _ in
-            if seq > 0, let recordSeq = seqField(payload), recordSeq <= seq { return }
-            if let from, let recorded = field(6, of: payload), recorded.lexicographicallyPrecedes(from) { return }
-            guard let r = LedgerRecord.Replay(payload, identity: false) else { return }
+        let decode = Ledger.decoding(identity: false) { payload in
+            if seq > 0, let recordSeq = seqField(payload), recordSeq <= seq { return false }
+            if let from, let recorded = field(6, of: payload), recorded.lexicographicallyPrecedes(from) { return false }
+            return true
+        }
+        try RecordFile.scan(path, prepare: decode) { _, _, prepared in
+            guard let r = prepared!.load(as: LedgerRecord.Replay?.self) else { return }
             body(LedgerFacts(seq: r.seq, kind: r.kind, effect: r.effect, number: r.number, time: r.time,
                              recordedTime: r.recordedTime, source: r.source))
         }
@@ -374,6 +420,23 @@ package final class Ledger {
         if let failure { throw failure }
     }
 
+    /// Streams the payload of every intact applied opt-out after `seq` with its decoded facts to
+    /// `body` (decoded on the scan's worker threads; the payload is valid during the call).
+    static func forEachAppliedOptOut(path: String, after seq: Int64,
+                                             _ body: (UnsafeBufferPointer<UInt8>, LedgerRecord.Replay) throws(OptoutError) -> Void) throws(OptoutError) {
+        var failure: OptoutError?
+        let decode = Ledger.decoding(identity: false) { payload in
+            if let recordSeq = seqField(payload), recordSeq <= seq { return false }
+            return true
+        }
+        try RecordFile.scan(path, prepare: decode) { payload, _, prepared in
+            if failure != nil { return }
+            guard let facts = prepared!.load(as: LedgerRecord.Replay?.self), facts.kind == .optOut, facts.effect == .applied else { return }
+            do throws(OptoutError) { try body(payload, facts) } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
     /// Streams every decoded record after `seq` to `body` (one at a time: a report over a million
     /// opt-outs never holds them all).
     package static func forEachRecord(path: String, after seq: Int64, _ body: (LedgerRecord) throws(OptoutError) -> Void) throws(OptoutError) {
@@ -391,8 +454,8 @@ package final class Ledger {
     /// (for read-only commands such as status).
     package static func stateReadOnly(path: String) throws(OptoutError) -> SuppressionState {
         var state = SuppressionState()
-        try RecordFile.scan(path) { payload, _ in
-            guard let r = LedgerRecord.Replay(payload, identity: false) else { return }
+        try RecordFile.scan(path, prepare: Ledger.decoding(identity: false)) { _, _, prepared in
+            guard let r = prepared!.load(as: LedgerRecord.Replay?.self) else { return }
             state.apply(r.kind, number: r.number, at: r.time, source: r.source, effect: r.effect)
         }
         return state

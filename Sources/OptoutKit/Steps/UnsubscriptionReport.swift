@@ -39,8 +39,7 @@ package enum UnsubscriptionReport {
             return nil
         }
         var report = Writer(settings: settings, workspace: ws, state: ledger.state)
-        try Ledger.forEachPayload(path: ledger.path, after: watermark) { payload throws(OptoutError) in
-            guard let facts = LedgerRecord.Replay(payload, identity: false), facts.kind == .optOut, facts.effect == .applied else { return }
+        try Ledger.forEachAppliedOptOut(path: ledger.path, after: watermark) { payload, facts throws(OptoutError) in
             try report.add(payload: payload, facts: facts)
         }
         let outputs = try report.finish()
