@@ -71,7 +71,7 @@ package final class RecordFile {
 
     /// As `open(repairing:)`, with `prepare` run on each intact record on worker threads first.
     package func open(repairing prepare: RecordPrepare,
-                      _ body: (UnsafeBufferPointer<UInt8>, Int, UnsafeRawPointer) -> Void) throws(OptoutError) {
+                      _ body: (UnsafeBufferPointer<UInt8>, Int, PreparedRecord) -> Void) throws(OptoutError) {
         try repair(try RecordFile.scan(path, prepare: prepare) { payload, line, prepared in body(payload, line, prepared!) })
     }
 
@@ -83,7 +83,7 @@ package final class RecordFile {
     /// the problems and the damaged list are exactly those of a single-threaded read.
     @discardableResult
     package static func scan(_ path: String, prepare: RecordPrepare?,
-                             _ body: (UnsafeBufferPointer<UInt8>, Int, UnsafeRawPointer?) -> Void) throws(OptoutError) -> RecordScan {
+                             _ body: (UnsafeBufferPointer<UInt8>, Int, PreparedRecord?) -> Void) throws(OptoutError) -> RecordScan {
         var result = RecordScan()
         guard Durable.exists(path) else { return result }
         let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
@@ -91,8 +91,8 @@ package final class RecordFile {
         defer { close(fd) }
         var st = stat()
         let size = fstat(fd, &st) == 0 ? Int(st.st_size) : 0
-        let blockSize = 1 << 20
-        let workers = OrderedWorkers<ScanBlock>(workers: size > 2 * blockSize ? 2 : 0, inFlight: 6) { block in block.verify(prepare) }
+        let blockSize = 1 << 19     // 512 KiB: four in flight hold about 2 MiB
+        let workers = OrderedWorkers<ScanBlock>(workers: size > 4 * blockSize ? 2 : 0, inFlight: 4) { block in block.verify(prepare) }
         defer { workers.close() }
         var lineNumber = 0
         var bad: [DamagedRecord] = []
@@ -274,14 +274,22 @@ package final class RecordFile {
 /// Work done on each intact record of a scan on a worker thread (issue 13: a ledger's records
 /// decoded on both cores): `body` fills `size` bytes (8-byte aligned) from the payload, which the
 /// scan's caller reads back with the record. Only trivial (bitwise-copyable) values belong there.
+/// `body` may also append bytes of any length to `out` (a report's row rendered on the worker):
+/// the caller gets them with the record (`PreparedRecord.bytes`).
 package struct RecordPrepare: Sendable {
     package var size: Int
-    package var body: @Sendable (UnsafeBufferPointer<UInt8>, UnsafeMutableRawPointer) -> Void
+    package var body: @Sendable (UnsafeBufferPointer<UInt8>, UnsafeMutableRawPointer, inout [UInt8]) -> Void
 
-    package init(size: Int, body: @escaping @Sendable (UnsafeBufferPointer<UInt8>, UnsafeMutableRawPointer) -> Void) {
+    package init(size: Int, body: @escaping @Sendable (UnsafeBufferPointer<UInt8>, UnsafeMutableRawPointer, inout [UInt8]) -> Void) {
         self.size = (max(size, 1) + 7) & ~7
         self.body = body
     }
+}
+
+/// What a worker prepared for one record: its fixed-size bytes and the bytes it appended.
+package struct PreparedRecord {
+    package var fixed: UnsafeRawPointer
+    package var bytes: UnsafeBufferPointer<UInt8>
 }
 
 /// One block of whole lines of a record file being scanned, with what a worker found in it.
@@ -296,12 +304,17 @@ final class ScanBlock: @unchecked Sendable {
     /// Prepared bytes, `RecordPrepare.size` per line (intact lines only are filled).
     private var scratch: UnsafeMutableRawPointer?
     private var scratchLines = 0
+    /// Bytes appended by `RecordPrepare.body`, and per line where its bytes end in them.
+    private var out: [UInt8] = []
+    private var outEnds: [Int32] = []
 
     deinit { scratch?.deallocate() }
 
     /// Finds the lines, verifies their checksums and prepares the intact ones (a worker thread).
     func verify(_ prepare: RecordPrepare?) {
         ends.removeAll(keepingCapacity: true)
+        out.removeAll(keepingCapacity: true)
+        outEnds.removeAll(keepingCapacity: true)
         bytes.withUnsafeBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return }
             var start = 0
@@ -311,20 +324,24 @@ final class ScanBlock: @unchecked Sendable {
                 if RecordFile.verify(line) {
                     if let prepare {
                         if ends.count >= scratchLines { growScratch(prepare.size) }
-                        prepare.body(UnsafeBufferPointer(rebasing: line[9...]), scratch! + ends.count * prepare.size)
+                        prepare.body(UnsafeBufferPointer(rebasing: line[9...]), scratch! + ends.count * prepare.size, &out)
                     }
                     ends.append(Int32(i))
                 } else {
                     ends.append(~Int32(i))
                 }
+                if prepare != nil { outEnds.append(Int32(out.count)) }
                 start = i + 1
             }
         }
     }
 
-    func prepared(_ line: Int, _ prepare: RecordPrepare?) -> UnsafeRawPointer? {
+    /// What was prepared for line `line` of the block (valid until the block is reused).
+    func prepared(_ line: Int, _ prepare: RecordPrepare?) -> PreparedRecord? {
         guard let prepare else { return nil }
-        return UnsafeRawPointer(scratch! + line * prepare.size)
+        let from = line == 0 ? 0 : Int(outEnds[line - 1]), to = Int(outEnds[line])
+        let bytes = out.withUnsafeBufferPointer { UnsafeBufferPointer(rebasing: $0[from..<to]) }
+        return PreparedRecord(fixed: UnsafeRawPointer(scratch! + line * prepare.size), bytes: bytes)
     }
 
     private func growScratch(_ size: Int) {

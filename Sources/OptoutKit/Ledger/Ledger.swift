@@ -120,7 +120,7 @@ package final class Ledger {
         if stat(path, &st) == 0 { state.reserve(Int(st.st_size) / 200) }
         // Issue 13: the records are verified and decoded on worker threads, applied here in order.
         try file.open(repairing: Ledger.decoding(identity: false)) { _, _, prepared in
-            guard let fields = prepared.load(as: LedgerRecord.Replay?.self) else { badRecords += 1; return }
+            guard let fields = prepared.fixed.load(as: LedgerRecord.Replay?.self) else { badRecords += 1; return }
             replay(seq: fields.seq, kind: fields.kind, effect: fields.effect, number: fields.number,
                    time: fields.time, source: fields.source, recordedTime: fields.recordedTime)
         }
@@ -136,16 +136,24 @@ package final class Ledger {
         state.apply(kind, number: number, at: time, source: source, effect: effect)
         if kind == .optOut && effect == .applied { lastAppliedOptOutSeq = max(lastAppliedOptOutSeq, seq) }
         if effect == .applied && (kind == .optOut || kind == .optIn) {
-            appliedTallies[recordedTime.seconds, default: AppliedTally()].add(kind, source)
+            // The current second's tally kept aside (no dictionary look-up per record).
+            if recordedTime.seconds != tallySecond {
+                if tally != AppliedTally() { appliedTallies[tallySecond, default: AppliedTally()].merge(tally) }
+                (tallySecond, tally) = (recordedTime.seconds, AppliedTally())
+            }
+            tally.add(kind, source)
         }
     }
 
     /// Prepares each record on a scan's worker threads: its `Replay` (nil when it is not a record
     /// this optout reads, or when `keep` turns it down), stored as a `LedgerRecord.Replay?`.
-    static func decoding(identity: Bool, keep: (@Sendable (UnsafeBufferPointer<UInt8>) -> Bool)? = nil) -> RecordPrepare {
-        RecordPrepare(size: MemoryLayout<LedgerRecord.Replay?>.stride) { payload, out in
+    /// `render` appends bytes made from a kept record (PreparedRecord.bytes), on the worker too.
+    static func decoding(identity: Bool, keep: (@Sendable (UnsafeBufferPointer<UInt8>) -> Bool)? = nil,
+                         render: (@Sendable (UnsafeBufferPointer<UInt8>, LedgerRecord.Replay, inout [UInt8]) -> Void)? = nil) -> RecordPrepare {
+        RecordPrepare(size: MemoryLayout<LedgerRecord.Replay?>.stride) { payload, fixed, out in
             let fields = keep == nil || keep!(payload) ? LedgerRecord.Replay(payload, identity: identity) : nil
-            out.initializeMemory(as: LedgerRecord.Replay?.self, repeating: fields, count: 1)
+            fixed.initializeMemory(as: LedgerRecord.Replay?.self, repeating: fields, count: 1)
+            if let render, let fields { render(payload, fields, &out) }
         }
     }
 
@@ -157,6 +165,10 @@ package final class Ledger {
 
         package init() {}
 
+        mutating func merge(_ t: AppliedTally) {
+            reply += t.reply; link += t.link; imports += t.imports; resubscribed += t.resubscribed
+        }
+
         mutating func add(_ kind: EventKind, _ source: EventSource) {
             if kind == .optIn { resubscribed += 1; return }
             switch source {
@@ -167,13 +179,14 @@ package final class Ledger {
         }
     }
     private var appliedTallies: [Int64: AppliedTally] = [:]
+    private var tallySecond: Int64 = .min
+    private var tally = AppliedTally()
 
     /// The applied records recorded from `from` through `through` (inclusive), counted.
     package func appliedTally(from: Timestamp, through: Timestamp) -> AppliedTally {
         var total = AppliedTally()
-        for (second, t) in appliedTallies where second >= from.seconds && second <= through.seconds {
-            total.reply += t.reply; total.link += t.link; total.imports += t.imports; total.resubscribed += t.resubscribed
-        }
+        for (second, t) in appliedTallies where second >= from.seconds && second <= through.seconds { total.merge(t) }
+        if tallySecond >= from.seconds && tallySecond <= through.seconds { total.merge(tally) }
         return total
     }
 
@@ -193,7 +206,7 @@ package final class Ledger {
         if let identities { return identities }
         var set = IdentitySet()
         try RecordFile.scan(path, prepare: Ledger.decoding(identity: true)) { _, _, prepared in
-            if let fields = prepared!.load(as: LedgerRecord.Replay?.self) {
+            if let fields = prepared!.fixed.load(as: LedgerRecord.Replay?.self) {
                 set.insert(fields.identity)
                 if fields.isV1 { hasV1Records = true }
             }
@@ -381,7 +394,7 @@ package final class Ledger {
             return true
         }
         try RecordFile.scan(path, prepare: decode) { _, _, prepared in
-            guard let r = prepared!.load(as: LedgerRecord.Replay?.self) else { return }
+            guard let r = prepared!.fixed.load(as: LedgerRecord.Replay?.self) else { return }
             body(LedgerFacts(seq: r.seq, kind: r.kind, effect: r.effect, number: r.number, time: r.time,
                              recordedTime: r.recordedTime, source: r.source))
         }
@@ -421,18 +434,28 @@ package final class Ledger {
     }
 
     /// Streams the payload of every intact applied opt-out after `seq` with its decoded facts to
-    /// `body` (decoded on the scan's worker threads; the payload is valid during the call).
+    /// `body` (decoded on the scan's worker threads, with the bytes `render` made from it there;
+    /// the payload and the bytes are valid during the call).
     static func forEachAppliedOptOut(path: String, after seq: Int64,
-                                             _ body: (UnsafeBufferPointer<UInt8>, LedgerRecord.Replay) throws(OptoutError) -> Void) throws(OptoutError) {
+                                     render: (@Sendable (UnsafeBufferPointer<UInt8>, LedgerRecord.Replay, inout [UInt8]) -> Void)? = nil,
+                                     _ body: (UnsafeBufferPointer<UInt8>, LedgerRecord.Replay, UnsafeBufferPointer<UInt8>) throws(OptoutError) -> Void) throws(OptoutError) {
         var failure: OptoutError?
-        let decode = Ledger.decoding(identity: false) { payload in
+        typealias Render = @Sendable (UnsafeBufferPointer<UInt8>, LedgerRecord.Replay, inout [UInt8]) -> Void
+        var appliedOnly: Render?
+        if let render {
+            appliedOnly = { (payload: UnsafeBufferPointer<UInt8>, facts: LedgerRecord.Replay, out: inout [UInt8]) in
+                if facts.kind == .optOut && facts.effect == .applied { render(payload, facts, &out) }
+            }
+        }
+        let keep: @Sendable (UnsafeBufferPointer<UInt8>) -> Bool = { payload in
             if let recordSeq = seqField(payload), recordSeq <= seq { return false }
             return true
         }
+        let decode = Ledger.decoding(identity: false, keep: keep, render: appliedOnly)
         try RecordFile.scan(path, prepare: decode) { payload, _, prepared in
             if failure != nil { return }
-            guard let facts = prepared!.load(as: LedgerRecord.Replay?.self), facts.kind == .optOut, facts.effect == .applied else { return }
-            do throws(OptoutError) { try body(payload, facts) } catch { failure = error }
+            guard let facts = prepared!.fixed.load(as: LedgerRecord.Replay?.self), facts.kind == .optOut, facts.effect == .applied else { return }
+            do throws(OptoutError) { try body(payload, facts, prepared!.bytes) } catch { failure = error }
         }
         if let failure { throw failure }
     }
@@ -455,7 +478,7 @@ package final class Ledger {
     package static func stateReadOnly(path: String) throws(OptoutError) -> SuppressionState {
         var state = SuppressionState()
         try RecordFile.scan(path, prepare: Ledger.decoding(identity: false)) { _, _, prepared in
-            guard let r = prepared!.load(as: LedgerRecord.Replay?.self) else { return }
+            guard let r = prepared!.fixed.load(as: LedgerRecord.Replay?.self) else { return }
             state.apply(r.kind, number: r.number, at: r.time, source: r.source, effect: r.effect)
         }
         return state

@@ -127,12 +127,20 @@ import OptoutTestSupport
         #expect(expected.damaged.count > 5)
         var read: [String] = []
         var preparedLengths: [Int] = []
-        let prepare = RecordPrepare(size: 8) { payload, out in out.storeBytes(of: payload.count, as: Int.self) }
+        // Fixed bytes (the payload's length) and appended bytes (its first word, reversed, for some).
+        let prepare = RecordPrepare(size: 8) { payload, fixed, out in
+            fixed.storeBytes(of: payload.count, as: Int.self)
+            if payload.count % 3 != 0 { out.append(contentsOf: payload.prefix { $0 != 0x20 }.reversed()) }
+        }
+        var appendedOK = true
         let scan = try RecordFile.scan(path, prepare: prepare) { payload, line, prepared in
             read.append("\(line):" + String(decoding: payload, as: UTF8.self))
-            preparedLengths.append(prepared!.load(as: Int.self))
+            preparedLengths.append(prepared!.fixed.load(as: Int.self))
             #expect(preparedLengths.last == payload.count)
+            let expected: [UInt8] = payload.count % 3 != 0 ? payload.prefix { $0 != 0x20 }.reversed() : []
+            if Array(prepared!.bytes) != expected { appendedOK = false }
         }
+        #expect(appendedOK)
         #expect(read == expected.records)
         #expect(scan.damaged.map(\.offset) == expected.damaged)
         #expect(scan.intactEnd == expected.intactEnd && scan.fileEnd == bytes.count && scan.hasTornTail == torn)
