@@ -12,6 +12,9 @@
 
 import OptoutPhone
 import OptoutBase
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Where an opt-out came from.
 package enum EventSource: String, Sendable, CaseIterable {
@@ -272,20 +275,34 @@ extension LedgerRecord {
             }
         }
 
-        /// The raw values of EventKind, EventEffect and EventSource, matched as bytes (no String).
+        /// The raw values of EventKind, EventEffect and EventSource, matched as bytes (no String:
+        /// static bytes compared with memcmp, issue 13; a test holds them to the raw values).
         static func kind(_ b: UnsafeBufferPointer<UInt8>) -> EventKind? {
-            for k in [EventKind.optOut, .optIn, .help, .other] where b.elementsEqual(k.rawValue.utf8) { return k }
+            if matches(b, "optout") { return .optOut }
+            if matches(b, "optin") { return .optIn }
+            if matches(b, "help") { return .help }
+            if matches(b, "other") { return .other }
             return nil
         }
 
         static func effect(_ b: UnsafeBufferPointer<UInt8>) -> EventEffect? {
-            for e in [EventEffect.applied, .repeated, .superseded, .noEffect] where b.elementsEqual(e.rawValue.utf8) { return e }
+            if matches(b, "applied") { return .applied }
+            if matches(b, "repeated") { return .repeated }
+            if matches(b, "superseded") { return .superseded }
+            if matches(b, "none") { return .noEffect }
             return nil
         }
 
         static func source(_ b: UnsafeBufferPointer<UInt8>) -> EventSource? {
-            for s in EventSource.allCases where b.elementsEqual(s.rawValue.utf8) { return s }
+            if matches(b, "import") { return .import }
+            if matches(b, "reply") { return .reply }
+            if matches(b, "link") { return .link }
             return nil
+        }
+
+        @inline(__always)
+        static func matches(_ b: UnsafeBufferPointer<UInt8>, _ s: StaticString) -> Bool {
+            b.count == s.utf8CodeUnitCount && (b.count == 0 || memcmp(b.baseAddress!, s.utf8Start, b.count) == 0)
         }
 
         static func integer(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {

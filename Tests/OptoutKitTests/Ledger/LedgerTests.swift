@@ -34,6 +34,22 @@ import OptoutTestSupport
         #expect(mode == 0o600)
     }
 
+    /// The byte matchers of a replay know every raw value, and nothing near one.
+    @Test func theReplayMatchesEveryRawValueAsBytes() {
+        func check<T: RawRepresentable & Equatable>(_ values: [T], _ match: (UnsafeBufferPointer<UInt8>) -> T?) where T.RawValue == String {
+            for v in values {
+                #expect(Array(v.rawValue.utf8).withUnsafeBufferPointer(match) == v)
+                #expect(Array((v.rawValue + "x").utf8).withUnsafeBufferPointer(match) == nil)
+                #expect(Array(v.rawValue.utf8.dropLast()).withUnsafeBufferPointer(match) == nil)
+                #expect(Array(v.rawValue.uppercased().utf8).withUnsafeBufferPointer(match) == nil)
+            }
+        }
+        check([EventKind.optOut, .optIn, .help, .other], LedgerRecord.Replay.kind)
+        check([EventEffect.applied, .repeated, .superseded, .noEffect], LedgerRecord.Replay.effect)
+        check(EventSource.allCases, LedgerRecord.Replay.source)
+        #expect([UInt8]().withUnsafeBufferPointer(LedgerRecord.Replay.kind) == nil)
+    }
+
     /// Issue 13: a run's page counts from the ledger's tally instead of reading the ledger back;
     /// the tally of a ledger as appended and as reopened equals what a read-back counts, for any
     /// window of recorded times (a damaged record counted by neither).
