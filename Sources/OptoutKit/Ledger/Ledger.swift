@@ -316,32 +316,35 @@ package final class Ledger {
         var chosen: [(index: Int, seq: Int64, effect: EventEffect)] = []
         if behind { chosen.reserveCapacity(ordered.count) }
         var failure: OptoutError?
-        for (index, event) in ordered.enumerated() {
-            let timeText = event.timeText ?? event.time.iso8601
-            let identity = LedgerRecord.identity(number: event.number.value, timeText: timeText.utf8, kind: event.kind,
-                                                 source: event.source, text: event.text.utf8, detail: event.detail.utf8)
-            if known.contains(identity) { continue }
-            if event.timeTrusted, hasV1Records,
-               known.contains(LedgerRecord.identity(number: event.number.value, time: event.time, kind: event.kind, source: event.source,
-                                                    text: event.text.utf8, detail: event.detail.utf8)) { continue }
-            let effect = state.effect(of: event.kind, number: event.number, at: event.time, source: event.source)
-            let seq = lastSeq + 1
-            if behind { chosen.append((index, seq, effect)) } else { encoder.append(event, seq: seq, effect: effect, timeText: timeText) }
-            keep?(event, seq, effect)
-            known.insert(identity)
-            replay(seq: seq, kind: event.kind, effect: effect, number: event.number, time: event.time, source: event.source,
-                   recordedTime: now)
-            counts.written += 1
-            if effect == .applied && event.kind == .optOut {
-                counts.newOptOuts += 1
-                if event.source != .import {
-                    appendedOptOuts.append(AppliedOptOut(seq: seq, number: event.number, time: event.time, source: event.source))
+        // The events read in place (issue 13: no copy of each event's strings, no retain per field).
+        ordered.withUnsafeBufferPointer { events in
+            for index in events.indices {
+                let timeText = events[index].timeText ?? events[index].time.iso8601
+                let identity = LedgerRecord.identity(number: events[index].number.value, timeText: timeText, kind: events[index].kind,
+                                                     source: events[index].source, text: events[index].text, detail: events[index].detail)
+                if known.contains(identity) { continue }
+                if events[index].timeTrusted, hasV1Records,
+                   known.contains(LedgerRecord.identity(number: events[index].number.value, time: events[index].time, kind: events[index].kind, source: events[index].source,
+                                                        text: events[index].text.utf8, detail: events[index].detail.utf8)) { continue }
+                let effect = state.effect(of: events[index].kind, number: events[index].number, at: events[index].time, source: events[index].source)
+                let seq = lastSeq + 1
+                if behind { chosen.append((index, seq, effect)) } else { encoder.append(events[index], seq: seq, effect: effect, timeText: timeText) }
+                keep?(events[index], seq, effect)
+                known.insert(identity)
+                replay(seq: seq, kind: events[index].kind, effect: effect, number: events[index].number, time: events[index].time, source: events[index].source,
+                       recordedTime: now)
+                counts.written += 1
+                if effect == .applied && events[index].kind == .optOut {
+                    counts.newOptOuts += 1
+                    if events[index].source != .import {
+                        appendedOptOuts.append(AppliedOptOut(seq: seq, number: events[index].number, time: events[index].time, source: events[index].source))
+                    }
                 }
-            }
-            if effect == .applied && event.kind == .optIn { counts.resubscribed += 1 }
-            if encoder.out.count > 1 << 20 {
-                do { try file.append(encoded: encoder.out) } catch { failure = error; break }
-                encoder.out.removeAll(keepingCapacity: true)
+                if effect == .applied && events[index].kind == .optIn { counts.resubscribed += 1 }
+                if encoder.out.count > 1 << 20 {
+                    do throws(OptoutError) { try file.append(encoded: encoder.out) } catch { failure = error; break }
+                    encoder.out.removeAll(keepingCapacity: true)
+                }
             }
         }
         identities = known
