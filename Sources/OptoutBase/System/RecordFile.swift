@@ -70,9 +70,9 @@ package final class RecordFile {
     }
 
     /// As `open(repairing:)`, with `prepare` run on each intact record on worker threads first.
-    package func open(repairing prepare: RecordPrepare,
+    package func open(repairing prepare: RecordPrepare, beforeBlock: ((PreparedBlock) -> Void)? = nil,
                       _ body: (UnsafeBufferPointer<UInt8>, Int, PreparedRecord) -> Void) throws(OptoutError) {
-        try repair(try RecordFile.scan(path, prepare: prepare) { payload, line, prepared in body(payload, line, prepared!) })
+        try repair(try RecordFile.scan(path, prepare: prepare, beforeBlock: beforeBlock) { payload, line, prepared in body(payload, line, prepared!) })
     }
 
     /// As `scan(_:_:)`, with `prepare` (when given) run on each intact record on a worker thread
@@ -82,7 +82,9 @@ package final class RecordFile {
     /// handed back to `body` on the calling thread in file order (OrderedWorkers), so the records,
     /// the problems and the damaged list are exactly those of a single-threaded read.
     @discardableResult
-    package static func scan(_ path: String, prepare: RecordPrepare?,
+    /// `beforeBlock` (with `prepare`) sees a block's prepared records before they are handed over,
+    /// on the calling thread (to touch what their replay will touch, all at once: issue 13).
+    package static func scan(_ path: String, prepare: RecordPrepare?, beforeBlock: ((PreparedBlock) -> Void)? = nil,
                              _ body: (UnsafeBufferPointer<UInt8>, Int, PreparedRecord?) -> Void) throws(OptoutError) -> RecordScan {
         var result = RecordScan()
         guard Durable.exists(path) else { return result }
@@ -97,6 +99,7 @@ package final class RecordFile {
         var lineNumber = 0
         var bad: [DamagedRecord] = []
         func deliver(_ block: ScanBlock) {
+            if let beforeBlock, let prepare { beforeBlock(PreparedBlock(block: block, prepare: prepare)) }
             block.bytes.withUnsafeBufferPointer { buffer in
                 var lineStart = 0
                 for (k, mark) in block.ends.enumerated() {
@@ -290,6 +293,17 @@ package struct RecordPrepare: Sendable {
 package struct PreparedRecord {
     package var fixed: UnsafeRawPointer
     package var bytes: UnsafeBufferPointer<UInt8>
+}
+
+/// The prepared records of one block, for `scan`'s `beforeBlock`.
+package struct PreparedBlock {
+    let block: ScanBlock
+    let prepare: RecordPrepare
+
+    /// The fixed prepared bytes of each intact record of the block, in order.
+    package func forEach(_ body: (UnsafeRawPointer) -> Void) {
+        for (k, mark) in block.ends.enumerated() where mark >= 0 { body(block.prepared(k, prepare)!.fixed) }
+    }
 }
 
 /// One block of whole lines of a record file being scanned, with what a worker found in it.
