@@ -6,6 +6,8 @@
 // with its line and byte offset, and skipped, never the rest.
 // Reads never write: `scan` (status, look-ups, reports reading back) only reads and skips a torn
 // tail; only a writer, `open(repairing:)` or `openForAppend()`, cuts it off before its appends.
+// A large file's checksums are verified (and its records optionally prepared: RecordPrepare) on
+// two worker threads, the records still handed over in file order on the calling thread.
 // Failures: `OptoutError.io` / `.cannotCreate` naming the path; a failed read(2) is an error.
 
 #if canImport(Glibc)
@@ -64,41 +66,90 @@ package final class RecordFile {
     /// writing anything (a torn tail is skipped and reported, not cut). An absent file has no records.
     @discardableResult
     package static func scan(_ path: String, _ body: (UnsafeBufferPointer<UInt8>, Int) -> Void) throws(OptoutError) -> RecordScan {
+        try scan(path, prepare: nil) { payload, line, _ in body(payload, line) }
+    }
+
+    /// As `open(repairing:)`, with `prepare` run on each intact record on worker threads first.
+    package func open(repairing prepare: RecordPrepare, beforeBlock: ((PreparedBlock) -> Void)? = nil,
+                      _ body: (UnsafeBufferPointer<UInt8>, Int, PreparedRecord) -> Void) throws(OptoutError) {
+        try repair(try RecordFile.scan(path, prepare: prepare, beforeBlock: beforeBlock) { payload, line, prepared in body(payload, line, prepared!) })
+    }
+
+    /// As `scan(_:_:)`, with `prepare` (when given) run on each intact record on a worker thread
+    /// before `body` gets it with the prepared bytes (nil without `prepare`).
+    /// Issue 13: a large file is read on the calling thread in blocks of whole lines; the blocks'
+    /// lines are found and their checksums verified (and prepared) on two worker threads, and
+    /// handed back to `body` on the calling thread in file order (OrderedWorkers), so the records,
+    /// the problems and the damaged list are exactly those of a single-threaded read.
+    @discardableResult
+    /// `beforeBlock` (with `prepare`) sees a block's prepared records before they are handed over,
+    /// on the calling thread (to touch what their replay will touch, all at once: issue 13).
+    package static func scan(_ path: String, prepare: RecordPrepare?, beforeBlock: ((PreparedBlock) -> Void)? = nil,
+                             _ body: (UnsafeBufferPointer<UInt8>, Int, PreparedRecord?) -> Void) throws(OptoutError) -> RecordScan {
         var result = RecordScan()
         guard Durable.exists(path) else { return result }
-        var pending: [UInt8] = []
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { throw .io(path: path, reason: errnoText()) }
+        defer { close(fd) }
+        var st = stat()
+        let size = fstat(fd, &st) == 0 ? Int(st.st_size) : 0
+        let blockSize = 1 << 19     // 512 KiB: four in flight hold about 2 MiB
+        let workers = OrderedWorkers<ScanBlock>(workers: size > 4 * blockSize ? 2 : 0, inFlight: 4) { block in block.verify(prepare) }
+        defer { workers.close() }
         var lineNumber = 0
-        var consumed = 0        // byte offset of pending[0]
         var bad: [DamagedRecord] = []
-        func handle(_ line: UnsafeBufferPointer<UInt8>, end: Int) {
-            lineNumber += 1
-            if RecordFile.verify(line) {
-                body(UnsafeBufferPointer(rebasing: line[9...]), lineNumber)
-                result.intactEnd = end
-            } else {
-                let offset = end - line.count - 1
-                result.problems.append("\(path): record \(lineNumber) (byte offset \(offset)) is damaged (checksum mismatch); skipped")
-                bad.append(DamagedRecord(line: lineNumber, offset: offset, bytes: Array(line.prefix(512))))
-            }
-        }
-        try Durable.readChunks(path) { chunk in
-            pending.append(contentsOf: chunk)
-            var start = 0
-            pending.withUnsafeBufferPointer { buffer in
-                guard let base = buffer.baseAddress else { return }
-                // Line ends found with memchr (vectorised), not byte by byte (issue 13).
-                while start < buffer.count, let hit = memchr(base + start, 0x0A, buffer.count - start) {
-                    let i = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-                    handle(UnsafeBufferPointer(rebasing: buffer[start..<i]), end: consumed + i + 1)
-                    start = i + 1
+        func deliver(_ block: ScanBlock) {
+            if let beforeBlock, let prepare { beforeBlock(PreparedBlock(block: block, prepare: prepare)) }
+            block.bytes.withUnsafeBufferPointer { buffer in
+                var lineStart = 0
+                for (k, mark) in block.ends.enumerated() {
+                    lineNumber += 1
+                    let end = Int(mark < 0 ? ~mark : mark)   // index of the line's newline
+                    let line = UnsafeBufferPointer(rebasing: buffer[lineStart..<end])
+                    if mark >= 0 {
+                        body(UnsafeBufferPointer(rebasing: line[9...]), lineNumber, block.prepared(k, prepare))
+                        result.intactEnd = block.start + end + 1
+                    } else {
+                        let offset = block.start + lineStart
+                        result.problems.append("\(path): record \(lineNumber) (byte offset \(offset)) is damaged (checksum mismatch); skipped")
+                        bad.append(DamagedRecord(line: lineNumber, offset: offset, bytes: Array(line.prefix(512))))
+                    }
+                    lineStart = end + 1
                 }
             }
-            pending.removeFirst(start)
-            consumed += start
         }
-        result.fileEnd = consumed + pending.count
+        var carry: [UInt8] = []     // the bytes after the last newline read so far
+        var offset = 0              // file offset of the next block's first byte
+        while true {
+            let block = workers.spare() ?? ScanBlock()
+            let needed = carry.count + blockSize
+            if block.bytes.count < needed { block.bytes = [UInt8](repeating: 0, count: needed) }
+            let n: Int
+            switch block.bytes.withUnsafeMutableBytes({ raw -> Result<Int, Errno> in
+                carry.withUnsafeBytes { c in if c.count > 0 { raw.baseAddress!.copyMemory(from: c.baseAddress!, byteCount: c.count) } }
+                return valueOrErrno { read(fd, raw.baseAddress! + carry.count, blockSize) }
+            }) {
+            case .success(let count): n = count
+            case .failure(let failure): throw .io(path: path, reason: failure.description)
+            }
+            if n == 0 { break }
+            let total = carry.count + n
+            var last = total - 1
+            while last >= 0 && block.bytes[last] != 0x0A { last -= 1 }
+            if last < 0 {           // no line end yet (a line longer than a block): read on
+                carry = Array(block.bytes[0..<total])
+                continue
+            }
+            block.count = last + 1
+            block.start = offset
+            offset += block.count
+            carry = Array(block.bytes[(last + 1)..<total])
+            workers.submit(block, deliver: deliver)
+        }
+        workers.finish(deliver: deliver)
+        result.fileEnd = offset + carry.count
         result.damaged = bad.filter { $0.offset < result.intactEnd }
-        if !pending.isEmpty {
+        if !carry.isEmpty {
             result.problems.append("\(path): last record was cut short by a crash (\(result.fileEnd - result.intactEnd) bytes); ignored")
         } else if result.hasTornTail {
             // The last newline-terminated record is bad: it is torn too (what a crash leaves).
@@ -220,6 +271,102 @@ package final class RecordFile {
 
     package func sync() throws(OptoutError) {
         try file?.sync()
+    }
+}
+
+/// Work done on each intact record of a scan on a worker thread (issue 13: a ledger's records
+/// decoded on both cores): `body` fills `size` bytes (8-byte aligned) from the payload, which the
+/// scan's caller reads back with the record. Only trivial (bitwise-copyable) values belong there.
+/// `body` may also append bytes of any length to `out` (a report's row rendered on the worker):
+/// the caller gets them with the record (`PreparedRecord.bytes`).
+package struct RecordPrepare: Sendable {
+    package var size: Int
+    package var body: @Sendable (UnsafeBufferPointer<UInt8>, UnsafeMutableRawPointer, inout [UInt8]) -> Void
+
+    package init(size: Int, body: @escaping @Sendable (UnsafeBufferPointer<UInt8>, UnsafeMutableRawPointer, inout [UInt8]) -> Void) {
+        self.size = (max(size, 1) + 7) & ~7
+        self.body = body
+    }
+}
+
+/// What a worker prepared for one record: its fixed-size bytes and the bytes it appended.
+package struct PreparedRecord {
+    package var fixed: UnsafeRawPointer
+    package var bytes: UnsafeBufferPointer<UInt8>
+}
+
+/// The prepared records of one block, for `scan`'s `beforeBlock`.
+package struct PreparedBlock {
+    let block: ScanBlock
+    let prepare: RecordPrepare
+
+    /// The fixed prepared bytes of each intact record of the block, in order.
+    package func forEach(_ body: (UnsafeRawPointer) -> Void) {
+        for (k, mark) in block.ends.enumerated() where mark >= 0 { body(block.prepared(k, prepare)!.fixed) }
+    }
+}
+
+/// One block of whole lines of a record file being scanned, with what a worker found in it.
+final class ScanBlock: @unchecked Sendable {
+    /// The block's bytes (`count` of them used: whole lines, each ending in a newline).
+    var bytes: [UInt8] = []
+    var count = 0
+    /// File offset of bytes[0].
+    var start = 0
+    /// Per line, the index of its newline; its complement (negative) when the line is damaged.
+    var ends: [Int32] = []
+    /// Prepared bytes, `RecordPrepare.size` per line (intact lines only are filled).
+    private var scratch: UnsafeMutableRawPointer?
+    private var scratchLines = 0
+    /// Bytes appended by `RecordPrepare.body`, and per line where its bytes end in them.
+    private var out: [UInt8] = []
+    private var outEnds: [Int32] = []
+
+    deinit { scratch?.deallocate() }
+
+    /// Finds the lines, verifies their checksums and prepares the intact ones (a worker thread).
+    func verify(_ prepare: RecordPrepare?) {
+        ends.removeAll(keepingCapacity: true)
+        out.removeAll(keepingCapacity: true)
+        outEnds.removeAll(keepingCapacity: true)
+        bytes.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            var start = 0
+            while start < count, let hit = memchr(base + start, 0x0A, count - start) {
+                let i = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                let line = UnsafeBufferPointer(rebasing: buffer[start..<i])
+                if RecordFile.verify(line) {
+                    if let prepare {
+                        if ends.count >= scratchLines { growScratch(prepare.size) }
+                        prepare.body(UnsafeBufferPointer(rebasing: line[9...]), scratch! + ends.count * prepare.size, &out)
+                    }
+                    ends.append(Int32(i))
+                } else {
+                    ends.append(~Int32(i))
+                }
+                if prepare != nil { outEnds.append(Int32(out.count)) }
+                start = i + 1
+            }
+        }
+    }
+
+    /// What was prepared for line `line` of the block (valid until the block is reused).
+    func prepared(_ line: Int, _ prepare: RecordPrepare?) -> PreparedRecord? {
+        guard let prepare else { return nil }
+        let from = line == 0 ? 0 : Int(outEnds[line - 1]), to = Int(outEnds[line])
+        let bytes = out.withUnsafeBufferPointer { UnsafeBufferPointer(rebasing: $0[from..<to]) }
+        return PreparedRecord(fixed: UnsafeRawPointer(scratch! + line * prepare.size), bytes: bytes)
+    }
+
+    private func growScratch(_ size: Int) {
+        let lines = max(4096, scratchLines * 2)
+        let grown = UnsafeMutableRawPointer.allocate(byteCount: lines * size, alignment: 16)
+        if let scratch {
+            grown.copyMemory(from: scratch, byteCount: scratchLines * size)
+            scratch.deallocate()
+        }
+        scratch = grown
+        scratchLines = lines
     }
 }
 

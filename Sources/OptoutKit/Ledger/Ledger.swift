@@ -118,21 +118,84 @@ package final class Ledger {
         // file's size, instead of grown (a growth holds the old and the new table at once).
         var st = stat()
         if stat(path, &st) == 0 { state.reserve(Int(st.st_size) / 200) }
-        try file.open(repairing: { payload, _ in
-            guard let fields = LedgerRecord.Replay(payload, identity: false) else { badRecords += 1; return }
+        // Issue 13: the records are verified and decoded on worker threads, applied here in order.
+        // Each block's table slots are touched first, all at once (their cache misses overlap),
+        // then its records applied one by one find them in the cache.
+        var touched: UInt64 = 0
+        try file.open(repairing: Ledger.decoding(identity: false), beforeBlock: { block in
+            block.forEach { p in if let r = p.load(as: LedgerRecord.Replay?.self) { touched &+= self.state.touch(r.number.value) } }
+        }) { _, _, prepared in
+            guard let fields = prepared.fixed.load(as: LedgerRecord.Replay?.self) else { badRecords += 1; return }
             replay(seq: fields.seq, kind: fields.kind, effect: fields.effect, number: fields.number,
-                   time: fields.time, source: fields.source)
-        })
+                   time: fields.time, source: fields.source, recordedTime: fields.recordedTime)
+        }
+        touchSink = touched
         if badRecords > 0 {
             throw .internalError("\(path): \(badRecords) records have an unknown format; refusing to run on a ledger written by a newer optout")
         }
         seqAtOpen = lastSeq
     }
 
-    private func replay(seq: Int64, kind: EventKind, effect: EventEffect, number: PhoneNumber, time: Timestamp, source: EventSource) {
+    private func replay(seq: Int64, kind: EventKind, effect: EventEffect, number: PhoneNumber, time: Timestamp, source: EventSource,
+                        recordedTime: Timestamp) {
         lastSeq = max(lastSeq, seq)
         state.apply(kind, number: number, at: time, source: source, effect: effect)
         if kind == .optOut && effect == .applied { lastAppliedOptOutSeq = max(lastAppliedOptOutSeq, seq) }
+        if effect == .applied && (kind == .optOut || kind == .optIn) {
+            // The current second's tally kept aside (no dictionary look-up per record).
+            if recordedTime.seconds != tallySecond {
+                if tally != AppliedTally() { appliedTallies[tallySecond, default: AppliedTally()].merge(tally) }
+                (tallySecond, tally) = (recordedTime.seconds, AppliedTally())
+            }
+            tally.add(kind, source)
+        }
+    }
+
+    /// Prepares each record on a scan's worker threads: its `Replay` (nil when it is not a record
+    /// this optout reads, or when `keep` turns it down), stored as a `LedgerRecord.Replay?`.
+    /// `render` appends bytes made from a kept record (PreparedRecord.bytes), on the worker too.
+    static func decoding(identity: Bool, keep: (@Sendable (UnsafeBufferPointer<UInt8>) -> Bool)? = nil,
+                         render: (@Sendable (UnsafeBufferPointer<UInt8>, LedgerRecord.Replay, inout [UInt8]) -> Void)? = nil) -> RecordPrepare {
+        RecordPrepare(size: MemoryLayout<LedgerRecord.Replay?>.stride) { payload, fixed, out in
+            let fields = keep == nil || keep!(payload) ? LedgerRecord.Replay(payload, identity: identity) : nil
+            fixed.initializeMemory(as: LedgerRecord.Replay?.self, repeating: fields, count: 1)
+            if let render, let fields { render(payload, fields, &out) }
+        }
+    }
+
+    /// Applied opt-outs (by source) and resubscriptions, counted by the second they were recorded
+    /// in (a few entries: one per run that recorded something), kept as records are replayed and
+    /// appended: a run's page counts its own without reading the ledger back (issue 13).
+    package struct AppliedTally: Sendable, Equatable {
+        package var reply = 0, link = 0, imports = 0, resubscribed = 0
+
+        package init() {}
+
+        mutating func merge(_ t: AppliedTally) {
+            reply += t.reply; link += t.link; imports += t.imports; resubscribed += t.resubscribed
+        }
+
+        mutating func add(_ kind: EventKind, _ source: EventSource) {
+            if kind == .optIn { resubscribed += 1; return }
+            switch source {
+            case .reply: reply += 1
+            case .link: link += 1
+            case .import: imports += 1
+            }
+        }
+    }
+    private var appliedTallies: [Int64: AppliedTally] = [:]
+    /// What the open's touches read (kept, so that they are not optimised away).
+    private var touchSink: UInt64 = 0
+    private var tallySecond: Int64 = .min
+    private var tally = AppliedTally()
+
+    /// The applied records recorded from `from` through `through` (inclusive), counted.
+    package func appliedTally(from: Timestamp, through: Timestamp) -> AppliedTally {
+        var total = AppliedTally()
+        for (second, t) in appliedTallies where second >= from.seconds && second <= through.seconds { total.merge(t) }
+        if tallySecond >= from.seconds && tallySecond <= through.seconds { total.merge(tally) }
+        return total
     }
 
     /// True when the number is opted out now (reads the state in place: no copy per call).
@@ -150,8 +213,8 @@ package final class Ledger {
     private func loadIdentities() throws(OptoutError) -> IdentitySet {
         if let identities { return identities }
         var set = IdentitySet()
-        try RecordFile.scan(path) { payload, _ in
-            if let fields = LedgerRecord.Replay(payload, identity: true) {
+        try RecordFile.scan(path, prepare: Ledger.decoding(identity: true)) { _, _, prepared in
+            if let fields = prepared!.fixed.load(as: LedgerRecord.Replay?.self) {
                 set.insert(fields.identity)
                 if fields.isV1 { hasV1Records = true }
             }
@@ -261,31 +324,35 @@ package final class Ledger {
         var chosen: [(index: Int, seq: Int64, effect: EventEffect)] = []
         if behind { chosen.reserveCapacity(ordered.count) }
         var failure: OptoutError?
-        for (index, event) in ordered.enumerated() {
-            let timeText = event.timeText ?? event.time.iso8601
-            let identity = LedgerRecord.identity(number: event.number.value, timeText: timeText.utf8, kind: event.kind,
-                                                 source: event.source, text: event.text.utf8, detail: event.detail.utf8)
-            if known.contains(identity) { continue }
-            if event.timeTrusted, hasV1Records,
-               known.contains(LedgerRecord.identity(number: event.number.value, time: event.time, kind: event.kind, source: event.source,
-                                                    text: event.text.utf8, detail: event.detail.utf8)) { continue }
-            let effect = state.effect(of: event.kind, number: event.number, at: event.time, source: event.source)
-            let seq = lastSeq + 1
-            if behind { chosen.append((index, seq, effect)) } else { encoder.append(event, seq: seq, effect: effect, timeText: timeText) }
-            keep?(event, seq, effect)
-            known.insert(identity)
-            replay(seq: seq, kind: event.kind, effect: effect, number: event.number, time: event.time, source: event.source)
-            counts.written += 1
-            if effect == .applied && event.kind == .optOut {
-                counts.newOptOuts += 1
-                if event.source != .import {
-                    appendedOptOuts.append(AppliedOptOut(seq: seq, number: event.number, time: event.time, source: event.source))
+        // The events read in place (issue 13: no copy of each event's strings, no retain per field).
+        ordered.withUnsafeBufferPointer { events in
+            for index in events.indices {
+                let timeText = events[index].timeText ?? events[index].time.iso8601
+                let identity = LedgerRecord.identity(number: events[index].number.value, timeText: timeText, kind: events[index].kind,
+                                                     source: events[index].source, text: events[index].text, detail: events[index].detail)
+                if known.contains(identity) { continue }
+                if events[index].timeTrusted, hasV1Records,
+                   known.contains(LedgerRecord.identity(number: events[index].number.value, time: events[index].time, kind: events[index].kind, source: events[index].source,
+                                                        text: events[index].text.utf8, detail: events[index].detail.utf8)) { continue }
+                let effect = state.effect(of: events[index].kind, number: events[index].number, at: events[index].time, source: events[index].source)
+                let seq = lastSeq + 1
+                if behind { chosen.append((index, seq, effect)) } else { encoder.append(events[index], seq: seq, effect: effect, timeText: timeText) }
+                keep?(events[index], seq, effect)
+                known.insert(identity)
+                replay(seq: seq, kind: events[index].kind, effect: effect, number: events[index].number, time: events[index].time, source: events[index].source,
+                       recordedTime: now)
+                counts.written += 1
+                if effect == .applied && events[index].kind == .optOut {
+                    counts.newOptOuts += 1
+                    if events[index].source != .import {
+                        appendedOptOuts.append(AppliedOptOut(seq: seq, number: events[index].number, time: events[index].time, source: events[index].source))
+                    }
                 }
-            }
-            if effect == .applied && event.kind == .optIn { counts.resubscribed += 1 }
-            if encoder.out.count > 1 << 20 {
-                do { try file.append(encoded: encoder.out) } catch { failure = error; break }
-                encoder.out.removeAll(keepingCapacity: true)
+                if effect == .applied && events[index].kind == .optIn { counts.resubscribed += 1 }
+                if encoder.out.count > 1 << 20 {
+                    do throws(OptoutError) { try file.append(encoded: encoder.out) } catch { failure = error; break }
+                    encoder.out.removeAll(keepingCapacity: true)
+                }
             }
         }
         identities = known
@@ -332,10 +399,13 @@ package final class Ledger {
     package static func scanFacts(path: String, after seq: Int64 = 0, recordedFrom: Timestamp? = nil,
                                   _ body: (LedgerFacts) -> Void) throws(OptoutError) {
         let from = recordedFrom.map { Array($0.iso8601.utf8) }
-        try RecordFile.scan(path) { payload, _ in
-            if seq > 0, let recordSeq = seqField(payload), recordSeq <= seq { return }
-            if let from, let recorded = field(6, of: payload), recorded.lexicographicallyPrecedes(from) { return }
-            guard let r = LedgerRecord.Replay(payload, identity: false) else { return }
+        let decode = Ledger.decoding(identity: false) { payload in
+            if seq > 0, let recordSeq = seqField(payload), recordSeq <= seq { return false }
+            if let from, let recorded = field(6, of: payload), recorded.lexicographicallyPrecedes(from) { return false }
+            return true
+        }
+        try RecordFile.scan(path, prepare: decode) { _, _, prepared in
+            guard let r = prepared!.fixed.load(as: LedgerRecord.Replay?.self) else { return }
             body(LedgerFacts(seq: r.seq, kind: r.kind, effect: r.effect, number: r.number, time: r.time,
                              recordedTime: r.recordedTime, source: r.source))
         }
@@ -374,6 +444,33 @@ package final class Ledger {
         if let failure { throw failure }
     }
 
+    /// Streams the payload of every intact applied opt-out after `seq` with its decoded facts to
+    /// `body` (decoded on the scan's worker threads, with the bytes `render` made from it there;
+    /// the payload and the bytes are valid during the call).
+    static func forEachAppliedOptOut(path: String, after seq: Int64,
+                                     render: (@Sendable (UnsafeBufferPointer<UInt8>, LedgerRecord.Replay, inout [UInt8]) -> Void)? = nil,
+                                     _ body: (UnsafeBufferPointer<UInt8>, LedgerRecord.Replay, UnsafeBufferPointer<UInt8>) throws(OptoutError) -> Void) throws(OptoutError) {
+        var failure: OptoutError?
+        typealias Render = @Sendable (UnsafeBufferPointer<UInt8>, LedgerRecord.Replay, inout [UInt8]) -> Void
+        var appliedOnly: Render?
+        if let render {
+            appliedOnly = { (payload: UnsafeBufferPointer<UInt8>, facts: LedgerRecord.Replay, out: inout [UInt8]) in
+                if facts.kind == .optOut && facts.effect == .applied { render(payload, facts, &out) }
+            }
+        }
+        let keep: @Sendable (UnsafeBufferPointer<UInt8>) -> Bool = { payload in
+            if let recordSeq = seqField(payload), recordSeq <= seq { return false }
+            return true
+        }
+        let decode = Ledger.decoding(identity: false, keep: keep, render: appliedOnly)
+        try RecordFile.scan(path, prepare: decode) { payload, _, prepared in
+            if failure != nil { return }
+            guard let facts = prepared!.fixed.load(as: LedgerRecord.Replay?.self), facts.kind == .optOut, facts.effect == .applied else { return }
+            do throws(OptoutError) { try body(payload, facts, prepared!.bytes) } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
     /// Streams every decoded record after `seq` to `body` (one at a time: a report over a million
     /// opt-outs never holds them all).
     package static func forEachRecord(path: String, after seq: Int64, _ body: (LedgerRecord) throws(OptoutError) -> Void) throws(OptoutError) {
@@ -391,8 +488,8 @@ package final class Ledger {
     /// (for read-only commands such as status).
     package static func stateReadOnly(path: String) throws(OptoutError) -> SuppressionState {
         var state = SuppressionState()
-        try RecordFile.scan(path) { payload, _ in
-            guard let r = LedgerRecord.Replay(payload, identity: false) else { return }
+        try RecordFile.scan(path, prepare: Ledger.decoding(identity: false)) { _, _, prepared in
+            guard let r = prepared!.fixed.load(as: LedgerRecord.Replay?.self) else { return }
             state.apply(r.kind, number: r.number, at: r.time, source: r.source, effect: r.effect)
         }
         return state

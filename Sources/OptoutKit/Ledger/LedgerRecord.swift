@@ -12,6 +12,9 @@
 
 import OptoutPhone
 import OptoutBase
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Where an opt-out came from.
 package enum EventSource: String, Sendable, CaseIterable {
@@ -107,6 +110,19 @@ package struct LedgerRecord: Sendable, Equatable {
         return h.value
     }
 
+    /// The v2 identity of strings (the same value), hashed over their contiguous UTF-8 in place.
+    static func identity(number: UInt64, timeText: String, kind: EventKind, source: EventSource, text: String, detail: String) -> UInt64 {
+        var h = FNV1a()
+        h.add(bytes: "v2".utf8)
+        h.add(number)
+        h.add(kind.rawValue)
+        h.add(source.rawValue)
+        h.add(utf8: timeText)
+        h.add(utf8: text)
+        h.add(utf8: detail)
+        return h.value
+    }
+
     /// The v1 identity from its parts (shared by records and the byte-level replay).
     static func identity<T: Sequence, D: Sequence>(number: UInt64, time: Timestamp, kind: EventKind, source: EventSource,
                                                    text: T, detail: D) -> UInt64 where T.Element == UInt8, D.Element == UInt8 {
@@ -173,7 +189,18 @@ package struct FNV1a: Sendable {
     }
 
     package mutating func add(_ text: String) {
-        add(bytes: text.utf8)
+        add(utf8: text)
+    }
+
+    /// As `add(bytes: text.utf8)`, read from the string's contiguous storage when it has one.
+    package mutating func add(utf8 text: String) {
+        let done: Void? = text.utf8.withContiguousStorageIfAvailable { bytes in
+            var v = value
+            for b in bytes { v = (v ^ UInt64(b)) &* 0x100000001b3 }
+            value = v
+            add(UInt8(0xFF))
+        }
+        if done == nil { add(bytes: text.utf8) }
     }
 
     /// Adds a field's bytes and a separator ("ab","c" differs from "a","bc").
@@ -272,20 +299,34 @@ extension LedgerRecord {
             }
         }
 
-        /// The raw values of EventKind, EventEffect and EventSource, matched as bytes (no String).
+        /// The raw values of EventKind, EventEffect and EventSource, matched as bytes (no String:
+        /// static bytes compared with memcmp, issue 13; a test holds them to the raw values).
         static func kind(_ b: UnsafeBufferPointer<UInt8>) -> EventKind? {
-            for k in [EventKind.optOut, .optIn, .help, .other] where b.elementsEqual(k.rawValue.utf8) { return k }
+            if matches(b, "optout") { return .optOut }
+            if matches(b, "optin") { return .optIn }
+            if matches(b, "help") { return .help }
+            if matches(b, "other") { return .other }
             return nil
         }
 
         static func effect(_ b: UnsafeBufferPointer<UInt8>) -> EventEffect? {
-            for e in [EventEffect.applied, .repeated, .superseded, .noEffect] where b.elementsEqual(e.rawValue.utf8) { return e }
+            if matches(b, "applied") { return .applied }
+            if matches(b, "repeated") { return .repeated }
+            if matches(b, "superseded") { return .superseded }
+            if matches(b, "none") { return .noEffect }
             return nil
         }
 
         static func source(_ b: UnsafeBufferPointer<UInt8>) -> EventSource? {
-            for s in EventSource.allCases where b.elementsEqual(s.rawValue.utf8) { return s }
+            if matches(b, "import") { return .import }
+            if matches(b, "reply") { return .reply }
+            if matches(b, "link") { return .link }
             return nil
+        }
+
+        @inline(__always)
+        static func matches(_ b: UnsafeBufferPointer<UInt8>, _ s: StaticString) -> Bool {
+            b.count == s.utf8CodeUnitCount && (b.count == 0 || memcmp(b.baseAddress!, s.utf8Start, b.count) == 0)
         }
 
         static func integer(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {

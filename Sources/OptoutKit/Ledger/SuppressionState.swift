@@ -83,6 +83,16 @@ package struct SuppressionState: Sendable {
         }
     }
 
+    /// Reads the home slot of `value` (both arrays) and returns what it read: a replay touches a
+    /// block's slots first so that their cache misses overlap (Ledger.init). Changes nothing.
+    @inline(__always)
+    package func touch(_ value: UInt64) -> UInt64 {
+        let capacity = words.count
+        if capacity == 0 { return 0 }
+        let i = SuppressionState.home(value, capacity: capacity)
+        return words.withUnsafeBufferPointer { $0[i] } &+ UInt64(times.withUnsafeBufferPointer { $0[i] })
+    }
+
     @inline(__always)
     package func isOptedOut(_ number: PhoneNumber) -> Bool {
         guard let i = slot(of: number.value) else { return false }

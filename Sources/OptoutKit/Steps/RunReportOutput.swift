@@ -4,8 +4,8 @@
 // `finish` writes the page when the run consumed, rejected or published something (or finishes a
 // crashed run's claim), rewrites the index (the last 100 pages, newest first) and marks it done.
 // The page is built only from durable facts, so a crash and rerun write the same bytes: ledger
-// events recorded since the claim's time (by source), the campaign funnels recorded in the journal
-// under the claim (Campaigns), the suppression state, the open review items and the held campaigns.
+// events recorded since the claim's time (by source: the ledger's tally, Ledger.appliedTally), the
+// campaign funnels recorded in the journal under the claim (Campaigns), the suppression state, the open review items and the held campaigns.
 // Failures: `OptoutError` writing the journal or the files.
 
 import OptoutBase
@@ -53,16 +53,19 @@ package enum RunReportOutput {
         var bySource: [EventSource: Int] = [:]
         var resubscribed = 0
         var optOuts: [LedgerFacts] = []   // issue 17 item 3: this run's applied opt-outs, for late confirmations
-        // Streamed facts, no record kept (a million-record ledger is read in flat memory).
-        try Ledger.scanFacts(path: state.workspace.ledgerFile, recordedFrom: start) { record in
-            guard record.recordedTime >= start && record.recordedTime <= state.now, record.effect == .applied else { return }
-            if record.kind == .optOut && record.source != .import && state.settings.confirmationReplies { optOuts.append(record) }
-            switch record.kind {
-            case .optOut: bySource[record.source, default: 0] += 1
-            case .optIn: resubscribed += 1
-            default: break
+        // Issue 13: the figures come from the ledger's tally of what it replayed and appended (every
+        // intact record, counted by the second it was recorded in), not from reading it back; the
+        // ledger is read back only for the late confirmations' facts, when there can be any.
+        let tally = state.ledger.appliedTally(from: start, through: state.now)
+        if state.settings.confirmationReplies && tally.reply + tally.link > 0 {
+            // Streamed facts, no record kept (a million-record ledger is read in flat memory).
+            try Ledger.scanFacts(path: state.workspace.ledgerFile, recordedFrom: start) { record in
+                guard record.recordedTime >= start && record.recordedTime <= state.now, record.effect == .applied,
+                      record.kind == .optOut && record.source != .import else { return }
+                optOuts.append(record)
             }
         }
+        (bySource[.reply], bySource[.link], bySource[.import], resubscribed) = (tally.reply, tally.link, tally.imports, tally.resubscribed)
         var data = RunPageData(time: start)
         let campaigns = state.journal.pageCampaigns[name] ?? []
         data.figures = [("new opt-outs from replies", bySource[.reply] ?? 0), ("new opt-outs from links", bySource[.link] ?? 0),

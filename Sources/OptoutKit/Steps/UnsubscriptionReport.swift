@@ -39,9 +39,12 @@ package enum UnsubscriptionReport {
             return nil
         }
         var report = Writer(settings: settings, workspace: ws, state: ledger.state)
-        try Ledger.forEachPayload(path: ledger.path, after: watermark) { payload throws(OptoutError) in
-            guard let facts = LedgerRecord.Replay(payload, identity: false), facts.kind == .optOut, facts.effect == .applied else { return }
-            try report.add(payload: payload, facts: facts)
+        // Issue 13: each row is rendered on the ledger scan's worker threads (the same bytes).
+        let writer = CSVWriter(audience: .people)
+        try Ledger.forEachAppliedOptOut(path: ledger.path, after: watermark, render: { payload, facts, out in
+            UnsubscriptionReportText.appendRow(payload: payload, source: facts.source, writer: writer, to: &out)
+        }) { payload, facts, row throws(OptoutError) in
+            try report.add(payload: payload, facts: facts, rendered: row)
         }
         let outputs = try report.finish()
         try journal.setReportWatermark(ledger.lastSeq)
@@ -99,7 +102,9 @@ package enum UnsubscriptionReport {
         }
 
         /// One applied opt-out, its row written from the record's bytes (no String per field).
-        mutating func add(payload: UnsafeBufferPointer<UInt8>, facts: LedgerRecord.Replay) throws(OptoutError) {
+        /// With `rendered`, the row as `UnsubscriptionReportText.appendRow` writes it, made beforehand.
+        mutating func add(payload: UnsafeBufferPointer<UInt8>, facts: LedgerRecord.Replay,
+                          rendered: UnsafeBufferPointer<UInt8>? = nil) throws(OptoutError) {
             if first == nil || summary.shown.count < 50 {
                 guard let record = LedgerRecord.decode(payload) else { throw .internalError("\(ws.ledgerFile): unreadable record \(facts.seq)") }
                 if first == nil { try begin(record) }
@@ -108,7 +113,9 @@ package enum UnsubscriptionReport {
                 summary.add(facts.source, newNumber: numbers?.insert(facts.number.value) ?? true)
             }
             row.removeAll(keepingCapacity: true)
-            UnsubscriptionReportText.appendRow(payload: payload, source: facts.source, writer: writer, to: &row)
+            if let rendered { row.append(contentsOf: rendered) } else {
+                UnsubscriptionReportText.appendRow(payload: payload, source: facts.source, writer: writer, to: &row)
+            }
             digest?.update(row)
             try file!.write(row)
             try measure?.add(row)

@@ -34,6 +34,52 @@ import OptoutTestSupport
         #expect(mode == 0o600)
     }
 
+    /// The byte matchers of a replay know every raw value, and nothing near one.
+    @Test func theReplayMatchesEveryRawValueAsBytes() {
+        func check<T: RawRepresentable & Equatable>(_ values: [T], _ match: (UnsafeBufferPointer<UInt8>) -> T?) where T.RawValue == String {
+            for v in values {
+                #expect(Array(v.rawValue.utf8).withUnsafeBufferPointer(match) == v)
+                #expect(Array((v.rawValue + "x").utf8).withUnsafeBufferPointer(match) == nil)
+                #expect(Array(v.rawValue.utf8.dropLast()).withUnsafeBufferPointer(match) == nil)
+                #expect(Array(v.rawValue.uppercased().utf8).withUnsafeBufferPointer(match) == nil)
+            }
+        }
+        check([EventKind.optOut, .optIn, .help, .other], LedgerRecord.Replay.kind)
+        check([EventEffect.applied, .repeated, .superseded, .noEffect], LedgerRecord.Replay.effect)
+        check(EventSource.allCases, LedgerRecord.Replay.source)
+        #expect([UInt8]().withUnsafeBufferPointer(LedgerRecord.Replay.kind) == nil)
+    }
+
+    /// Issue 13: a run's page counts from the ledger's tally instead of reading the ledger back;
+    /// the tally of a ledger as appended and as reopened equals what a read-back counts, for any
+    /// window of recorded times (a damaged record counted by neither).
+    @Test func theAppliedTallyIsWhatAReadBackCounts() throws {
+        let path = "\(dir)/ledger.tsv"
+        let ledger = try Ledger(path: path)
+        try ledger.record([event(.optOut, "+447911123456", 1_000), event(.optOut, "+447911123457", 1_001, source: .link),
+                           event(.optOut, "+447911123458", 1_002, source: .import)], at: Timestamp(seconds: 5_000))
+        try ledger.record([event(.optIn, "+447911123456", 2_000, text: "START"), event(.optOut, "+447911123457", 2_001, text: "again"),
+                           event(.optOut, "+447911123459", 2_002, source: .import)], at: Timestamp(seconds: 6_000))
+        try ledger.record([event(.optOut, "+447911123456", 3_000, text: "STOP"), event(.help, "+447911123460", 3_001, text: "HELP")],
+                          at: Timestamp(seconds: 7_000))
+        func readBack(_ from: Int64, _ to: Int64) throws -> Ledger.AppliedTally {
+            var t = Ledger.AppliedTally()
+            try Ledger.scanFacts(path: path, recordedFrom: Timestamp(seconds: from)) { r in
+                guard r.recordedTime.seconds >= from && r.recordedTime.seconds <= to, r.effect == .applied else { return }
+                if r.kind == .optOut || r.kind == .optIn { t.add(r.kind, r.source) }
+            }
+            return t
+        }
+        let reopened = try Ledger(path: path)
+        for (from, to) in [(0, 10_000), (5_000, 5_000), (5_500, 7_000), (6_000, 6_999), (7_001, 9_000)] as [(Int64, Int64)] {
+            let expected = try readBack(from, to)
+            #expect(ledger.appliedTally(from: Timestamp(seconds: from), through: Timestamp(seconds: to)) == expected)
+            #expect(reopened.appliedTally(from: Timestamp(seconds: from), through: Timestamp(seconds: to)) == expected)
+        }
+        let all = reopened.appliedTally(from: Timestamp(seconds: 0), through: Timestamp(seconds: 10_000))
+        #expect((all.reply, all.link, all.imports, all.resubscribed) == (2, 1, 2, 1))
+    }
+
     @Test(arguments: [1, 7, 30, 60])
     func tornTailIsIgnoredAndCutNeverTheRecordsBefore(cut: Int) throws {
         let path = "\(dir)/ledger.tsv"

@@ -76,6 +76,80 @@ import OptoutTestSupport
         #expect(appender.problems == ["\(tail): last record was cut short by a crash (\(before.count - intact) bytes); ignored and removed"])
     }
 
+    /// A reference reader, one line at a time on one thread (what `scan` did before issue 13).
+    static func referenceScan(_ bytes: [UInt8]) -> (records: [String], damaged: [Int], intactEnd: Int) {
+        var records: [String] = [], damaged: [Int] = [], intactEnd = 0, start = 0, line = 0
+        bytes.withUnsafeBufferPointer { buffer in
+            for i in 0..<buffer.count where buffer[i] == 0x0A {
+                line += 1
+                let l = UnsafeBufferPointer(rebasing: buffer[start..<i])
+                if RecordFile.verify(l) {
+                    records.append("\(line):" + String(decoding: l[9...], as: UTF8.self))
+                    intactEnd = i + 1
+                } else {
+                    damaged.append(start)
+                }
+                start = i + 1
+            }
+        }
+        return (records, damaged, intactEnd)
+    }
+
+    /// Issue 13: a file of several blocks is verified (and prepared) on worker threads; records,
+    /// line numbers, damaged records (one across a block boundary, one longer than a block) and the
+    /// torn tail are exactly those of a one-line-at-a-time read, in file order.
+    @Test(arguments: [false, true])
+    func aLargeFileScansOnWorkersAsOneThreadWould(torn: Bool) throws {
+        let t = try TempWorkspace()
+        var bytes: [UInt8] = []
+        var n = 0
+        while bytes.count < 5 << 20 {
+            n += 1
+            var payload = Array("record \(n) ".utf8) + [UInt8](repeating: UInt8(ascii: "a") + UInt8(n % 26), count: n % 300)
+            if n == 7000 { payload += [UInt8](repeating: 0x62, count: 1_300_000) }      // longer than a block
+            var line: [UInt8] = []
+            RecordFile.encode(payload, into: &line)
+            if n % 997 == 0 || n == 7000 { line[12] ^= 1 }                               // damaged
+            bytes += line
+        }
+        // A damaged line across the first block boundary (1 MiB).
+        if let i = bytes[(1 << 20)...].firstIndex(of: 0x0A), let j = bytes[..<(1 << 20)].lastIndex(of: 0x0A) {
+            bytes[(j + 1 + i) / 2] ^= 0x01
+        }
+        var good: [UInt8] = []
+        RecordFile.encode(Array("last".utf8), into: &good)
+        bytes += good
+        if torn { bytes += Array("0123".utf8) }
+        try t.write(".optout/big.tsv", String(decoding: bytes, as: UTF8.self))
+        let path = "\(t.root)/.optout/big.tsv"
+        #expect(Self.bytes(path) == bytes)
+        let expected = Self.referenceScan(bytes)
+        #expect(expected.damaged.count > 5)
+        var read: [String] = []
+        var preparedLengths: [Int] = []
+        // Fixed bytes (the payload's length) and appended bytes (its first word, reversed, for some).
+        let prepare = RecordPrepare(size: 8) { payload, fixed, out in
+            fixed.storeBytes(of: payload.count, as: Int.self)
+            if payload.count % 3 != 0 { out.append(contentsOf: payload.prefix { $0 != 0x20 }.reversed()) }
+        }
+        var appendedOK = true
+        let scan = try RecordFile.scan(path, prepare: prepare) { payload, line, prepared in
+            read.append("\(line):" + String(decoding: payload, as: UTF8.self))
+            preparedLengths.append(prepared!.fixed.load(as: Int.self))
+            #expect(preparedLengths.last == payload.count)
+            let expected: [UInt8] = payload.count % 3 != 0 ? payload.prefix { $0 != 0x20 }.reversed() : []
+            if Array(prepared!.bytes) != expected { appendedOK = false }
+        }
+        #expect(appendedOK)
+        #expect(read == expected.records)
+        #expect(scan.damaged.map(\.offset) == expected.damaged)
+        #expect(scan.intactEnd == expected.intactEnd && scan.fileEnd == bytes.count && scan.hasTornTail == torn)
+        #expect(scan.problems.count == expected.damaged.count + (torn ? 1 : 0))
+        var plain: [String] = []
+        try RecordFile.scan(path) { payload, line in plain.append("\(line):" + String(decoding: payload, as: UTF8.self)) }
+        #expect(plain == expected.records)
+    }
+
     @Test func anAppendWithoutOpeningStillFollowsTheLastIntactRecord() throws {
         let t = try TempWorkspace()
         let (path, _, intact) = try Self.tornFile(t, "x.tsv")
