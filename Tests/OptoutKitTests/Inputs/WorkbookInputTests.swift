@@ -9,8 +9,15 @@ import OptoutBase
 import OptoutPhone
 import OptoutTestSupport
 
-@Suite struct WorkbookInputTests {
-    func temp() -> String { NSTemporaryDirectory() + "wb-test-" + UUID().uuidString }
+@Suite final class WorkbookInputTests {
+    /// Every temp folder a test asked for, removed when the test is over.
+    private var temps: [String] = []
+    func temp() -> String {
+        let folder = NSTemporaryDirectory() + "wb-test-" + UUID().uuidString
+        temps.append(folder)
+        return folder
+    }
+    deinit { for folder in temps { try? FileManager.default.removeItem(atPath: folder) } }
 
     @Test func sheetBecomesCSVWithRowsOnTheirOwnLines() throws {
         let book = try WorkbookInput.open(SheetFixtures.path("zipfile.xlsx"))

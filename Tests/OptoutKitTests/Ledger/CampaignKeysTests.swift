@@ -6,10 +6,11 @@ import Testing
 @testable import OptoutBase
 @testable import OptoutKit
 
-@Suite struct CampaignKeysTests {
+@Suite final class CampaignKeysTests {
     let dir = NSTemporaryDirectory() + "keys-test-" + UUID().uuidString
 
     init() throws { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+    deinit { try? FileManager.default.removeItem(atPath: dir) }  // each test leaves nothing in the temp folder
 
     func facts(_ rows: Int) -> CampaignKeysFacts {
         CampaignKeysFacts(name: "spring \"sale\"", builtAt: Timestamp(seconds: 1_790_000_000), template: "inbox/campaigns/spring.txt",

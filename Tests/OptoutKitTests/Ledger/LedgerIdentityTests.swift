@@ -9,11 +9,12 @@ import Testing
 @testable import OptoutPhone
 import OptoutTestSupport
 
-@Suite struct LedgerIdentityTests {
+@Suite final class LedgerIdentityTests {
     let dir = NSTemporaryDirectory() + "ledger-id-" + UUID().uuidString
     var path: String { "\(dir)/ledger.tsv" }
 
     init() throws { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+    deinit { try? FileManager.default.removeItem(atPath: dir) }  // each test leaves nothing in the temp folder
 
     func stop(_ number: String, time: Int64, timeText: String?, trusted: Bool, text: String = "STOP") -> IncomingEvent {
         var event = IncomingEvent(kind: .optOut, number: PhoneNumber(e164: number)!, time: Timestamp(seconds: time), source: .reply,

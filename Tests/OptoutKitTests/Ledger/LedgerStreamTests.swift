@@ -8,10 +8,11 @@ import Testing
 @testable import OptoutKit
 @testable import OptoutPhone
 
-@Suite struct LedgerStreamTests {
+@Suite final class LedgerStreamTests {
     let dir = NSTemporaryDirectory() + "ledger-stream-" + UUID().uuidString
 
     init() throws { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+    deinit { try? FileManager.default.removeItem(atPath: dir) }  // each test leaves nothing in the temp folder
 
     func event(_ kind: EventKind, _ number: String, _ time: Int64, source: EventSource = .reply, line: Int = 1) -> IncomingEvent {
         IncomingEvent(kind: kind, number: PhoneNumber(e164: number)!, time: Timestamp(seconds: time), source: source,

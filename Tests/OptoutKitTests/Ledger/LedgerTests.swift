@@ -7,10 +7,11 @@ import Testing
 @testable import OptoutPhone
 import OptoutTestSupport
 
-@Suite struct LedgerTests {
+@Suite final class LedgerTests {
     let dir = NSTemporaryDirectory() + "ledger-" + UUID().uuidString
 
     init() throws { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+    deinit { try? FileManager.default.removeItem(atPath: dir) }  // each test leaves nothing in the temp folder
 
     func event(_ kind: EventKind, _ number: String, _ time: Int64, line: Int = 1, text: String = "x", source: EventSource = .reply) -> IncomingEvent {
         IncomingEvent(kind: kind, number: PhoneNumber(e164: number)!, time: Timestamp(seconds: time), source: source,

@@ -8,7 +8,7 @@ import Testing
 @testable import OptoutKit
 @testable import OptoutPhone
 
-@Suite struct NumberHistoryTests {
+@Suite final class NumberHistoryTests {
     let dir = NSTemporaryDirectory() + "history-" + UUID().uuidString
     var ledgerPath: String { "\(dir)/ledger.tsv" }
     var campaigns: String { "\(dir)/campaigns" }
@@ -16,6 +16,7 @@ import Testing
     let amelia = PhoneNumber(e164: "+447700900001")!
 
     init() throws { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+    deinit { try? FileManager.default.removeItem(atPath: dir) }  // each test leaves nothing in the temp folder
 
     func event(_ kind: EventKind, _ number: PhoneNumber, _ time: Int64, source: EventSource = .reply, text: String = "STOP") -> IncomingEvent {
         IncomingEvent(kind: kind, number: number, time: Timestamp(seconds: time), source: source, rule: "test",
