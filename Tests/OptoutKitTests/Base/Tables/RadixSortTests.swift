@@ -5,20 +5,9 @@ import Testing
 @testable import OptoutBase
 
 @Suite struct RadixSortTests {
-    struct Mix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     @Test(arguments: [0, 1, 2, 255, 256, 257, 5_000, 1_000_000])
     func sortsLikeTheStandardLibrary(count: Int) {
-        var rng = Mix(state: UInt64(count))
+        var rng = SplitMix(state: UInt64(count))
         var scratch: [UInt64] = []
         // E.164 values (below 10^15), full-width keys, and many repeats of a few keys.
         let kinds: [() -> UInt64] = [
