@@ -24,29 +24,8 @@ extension PhoneNumber {
     /// per division, no buffer on the heap.
     @inline(__always)
     package func writeE164(to out: UnsafeMutablePointer<UInt8>) -> Int {
-        var digits = 1
-        var bound: UInt64 = 10
-        while value >= bound && digits < 20 { digits &+= 1; bound = bound &* 10 }
         out[0] = UInt8(ascii: "+")
-        let pairs = PhoneNumber.digitPairs.utf8Start
-        var v = value
-        var end = digits + 1
-        while v >= 100 {
-            let q = v / 100
-            let r = Int(truncatingIfNeeded: v &- q &* 100) &* 2
-            out[end - 1] = pairs[r + 1]
-            out[end - 2] = pairs[r]
-            end &-= 2
-            v = q
-        }
-        if v >= 10 {
-            let r = Int(truncatingIfNeeded: v) &* 2
-            out[end - 1] = pairs[r + 1]
-            out[end - 2] = pairs[r]
-        } else {
-            out[end - 1] = UInt8(truncatingIfNeeded: v) &+ 0x30
-        }
-        return digits + 1
+        return 1 + writeDecimal(value, to: out + 1)
     }
 
     /// Appends "+<digits>" to a byte buffer without making a String (at most the last 16 digits,
@@ -72,6 +51,34 @@ extension PhoneNumber {
             for j in stride(from: k - 1, through: 0, by: -1) { out.append(d[j]) }
         }
     }
+}
+
+/// Writes the decimal digits of `value` at `out` (room for 20 bytes) and returns how many: two
+/// digits per division (`PhoneNumber.digitPairs`), no buffer on the heap.
+@inline(__always)
+package func writeDecimal(_ value: UInt64, to out: UnsafeMutablePointer<UInt8>) -> Int {
+    var digits = 1
+    var bound: UInt64 = 10
+    while value >= bound && digits < 20 { digits &+= 1; bound = bound &* 10 }
+    let pairs = PhoneNumber.digitPairs.utf8Start
+    var v = value
+    var end = digits
+    while v >= 100 {
+        let q = v / 100
+        let r = Int(truncatingIfNeeded: v &- q &* 100) &* 2
+        out[end - 1] = pairs[r + 1]
+        out[end - 2] = pairs[r]
+        end &-= 2
+        v = q
+    }
+    if v >= 10 {
+        let r = Int(truncatingIfNeeded: v) &* 2
+        out[end - 1] = pairs[r + 1]
+        out[end - 2] = pairs[r]
+    } else {
+        out[end - 1] = UInt8(truncatingIfNeeded: v) &+ 0x30
+    }
+    return digits
 }
 
 /// Appends the decimal digits of a non-negative integer.

@@ -228,6 +228,9 @@ package final class ContactListReader {
     /// Field i of the current row without surrounding spaces/tabs (valid until `next()`).
     package func trimmed(_ i: Int) -> UnsafeBufferPointer<UInt8> { ContactListReader.trimmed(reader.field(i)) }
 
+    /// The CSV reader's current record (its cells, as `trimmed` and `isBlankRow` read them).
+    var record: CSVReader { reader }
+
     /// The raw phone cell as text (for skipped-row reports).
     package func rawPhone() -> String {
         String(decoding: trimmed(phoneColumn), as: UTF8.self)

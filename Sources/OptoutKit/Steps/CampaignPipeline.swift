@@ -154,24 +154,14 @@ final class CampaignChunk: @unchecked Sendable {
         /// Copies the list's current row.
         @inline(__always)
         mutating func add(_ list: ContactListReader, columns: [Int], line: Int, duplicateOf first: Int) {
-            lines.append(line)
-            duplicateOf.append(first)
-            let phone = list.trimmed(columns[0])
-            bytes.append(contentsOf: phone)
-            ends.append(bytes.count)
-            for k in 1..<columns.count {
-                bytes.append(contentsOf: list.trimmed(columns[k]))
-                ends.append(bytes.count)
-            }
-            blank.append(phone.isEmpty && list.isBlankRow())
-            count += 1
+            add(record: list.record, columns: columns, line: line, duplicateOf: first)
         }
 
-        /// Copies the current record of a chunk's parser (F15: on a worker), as `add` copies the list's.
+        /// Copies the current record of a CSV reader: the list's, or a chunk's parser (F15: on a worker).
         @inline(__always)
-        mutating func add(record csv: CSVReader, columns: [Int], line: Int) {
+        mutating func add(record csv: CSVReader, columns: [Int], line: Int, duplicateOf first: Int = 0) {
             lines.append(line)
-            duplicateOf.append(0)
+            duplicateOf.append(first)
             let phone = ContactListReader.trimmed(csv.field(columns[0]))
             bytes.append(contentsOf: phone)
             ends.append(bytes.count)
@@ -275,15 +265,7 @@ struct CampaignOrderedWriter {
             if !block.skipped.isEmpty { try files.skippedFile.writeBlock(block.skipped) }
             pool.give(block)
         }
-        if let scheduled {  // quiet hours hook: its send files and held report written here
-            let rows = chunk.output
-            var start = 0
-            for (seconds, end) in rows.slots {
-                try scheduled.write(Array(rows.send[start..<end]), at: Timestamp(seconds: seconds))
-                start = end
-            }
-            for held in rows.held { try scheduled.hold(line: held.line, phone: held.phone, reason: held.reason) }
-        }
+        if let scheduled { try Self.write(chunk.output, to: scheduled) }  // quiet hours hook: written here
     }
 
     mutating func publish(_ rows: CampaignRowOutput) throws(OptoutError) {
@@ -291,18 +273,23 @@ struct CampaignOrderedWriter {
         check.append(rows.check)
         if let preview { preview.add(rows.preview); return }  // preview hook: no file
         if let keys { for key in rows.keys { try keys.append(key) } }  // issue 17 hook
-        if let scheduled {  // quiet hours hook: each send row into the file of its time; held rows
-            var start = 0
-            for (seconds, end) in rows.slots {
-                try scheduled.write(Array(rows.send[start..<end]), at: Timestamp(seconds: seconds))
-                start = end
-            }
-            for held in rows.held { try scheduled.hold(line: held.line, phone: held.phone, reason: held.reason) }
+        if let scheduled {  // quiet hours hook
+            try Self.write(rows, to: scheduled)
         } else if !rows.send.isEmpty {
             try outputs?.sendFile.writeBlock(rows.send)
         }
         if !rows.links.isEmpty { try outputs?.linksFile?.writeBlock(rows.links) }
         if !rows.skipped.isEmpty { try outputs?.skippedFile.writeBlock(rows.skipped) }
+    }
+
+    /// Quiet hours hook (issue 16): each send row into the send file of its time; the held rows.
+    private static func write(_ rows: CampaignRowOutput, to scheduled: ScheduledSend) throws(OptoutError) {
+        var start = 0
+        for (seconds, end) in rows.slots {
+            try scheduled.write(Array(rows.send[start..<end]), at: Timestamp(seconds: seconds))
+            start = end
+        }
+        for held in rows.held { try scheduled.hold(line: held.line, phone: held.phone, reason: held.reason) }
     }
 }
 

@@ -170,17 +170,6 @@ struct CampaignRowOutput {
         return out + text.utf8CodeUnitCount
     }
 
-    /// The decimal digits of a non-negative number (at most 20 bytes).
-    @inline(__always)
-    private static func putDecimal(_ number: Int, at out: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
-        if number < 10 { out.pointee = UInt8(truncatingIfNeeded: number) &+ 0x30; return out + 1 }
-        var digits = 0, rest = number
-        repeat { digits += 1; rest /= 10 } while rest > 0
-        rest = number
-        for i in stride(from: digits - 1, through: 0, by: -1) { out[i] = UInt8(truncatingIfNeeded: rest % 10) &+ 0x30; rest /= 10 }
-        return out + digits
-    }
-
     /// `context`: the campaign whose country column and routing this output copies (nil: none).
     init(_ context: CampaignRowContext? = nil) {
         country = context?.country?.copy()
@@ -359,7 +348,7 @@ struct CampaignRowOutput {
                 o.pointee = Self.comma; o += 1
                 o = context.message.writeCSVField(measure, linkBase: base, token: token, fields: fields, to: o)
                 o.pointee = Self.comma; o += 1
-                o = Self.putDecimal(count.segments, at: o)
+                o += writeDecimal(UInt64(count.segments), to: o)
                 o.pointee = Self.comma; o += 1
                 o = Self.put(count.encoding == .gsm7 ? Self.gsmName : Self.ucsName, at: o)
                 o.pointee = Self.newline; o += 1
