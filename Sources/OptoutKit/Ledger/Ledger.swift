@@ -320,7 +320,7 @@ package final class Ledger {
         if ordered.isEmpty { return counts }
         var known = try loadIdentities()
         identities = nil     // held locally while it grows (no copy on write)
-        var encoder = LedgerLineEncoder(recordedAt: behind ? Timestamp(seconds: 0) : now)
+        var encoder = LedgerLineEncoder(recordedAt: now)  // inline only (with `behind`, the appender thread encodes)
         var chosen: [(index: Int, seq: Int64, effect: EventEffect)] = []
         if behind { chosen.reserveCapacity(ordered.count) }
         var failure: OptoutError?
@@ -328,8 +328,8 @@ package final class Ledger {
         ordered.withUnsafeBufferPointer { events in
             for index in events.indices {
                 let timeText = events[index].timeText ?? events[index].time.iso8601
-                let identity = LedgerRecord.identity(number: events[index].number.value, timeText: timeText, kind: events[index].kind,
-                                                     source: events[index].source, text: events[index].text, detail: events[index].detail)
+                let identity = LedgerRecord.identity(number: events[index].number.value, timeText: timeText.utf8, kind: events[index].kind,
+                                                     source: events[index].source, text: events[index].text.utf8, detail: events[index].detail.utf8)
                 if known.contains(identity) { continue }
                 if events[index].timeTrusted, hasV1Records,
                    known.contains(LedgerRecord.identity(number: events[index].number.value, time: events[index].time, kind: events[index].kind, source: events[index].source,

@@ -110,19 +110,6 @@ package struct LedgerRecord: Sendable, Equatable {
         return h.value
     }
 
-    /// The v2 identity of strings (the same value), hashed over their contiguous UTF-8 in place.
-    static func identity(number: UInt64, timeText: String, kind: EventKind, source: EventSource, text: String, detail: String) -> UInt64 {
-        var h = FNV1a()
-        h.add(bytes: "v2".utf8)
-        h.add(number)
-        h.add(kind.rawValue)
-        h.add(source.rawValue)
-        h.add(utf8: timeText)
-        h.add(utf8: text)
-        h.add(utf8: detail)
-        return h.value
-    }
-
     /// The v1 identity from its parts (shared by records and the byte-level replay).
     static func identity<T: Sequence, D: Sequence>(number: UInt64, time: Timestamp, kind: EventKind, source: EventSource,
                                                    text: T, detail: D) -> UInt64 where T.Element == UInt8, D.Element == UInt8 {
@@ -189,23 +176,18 @@ package struct FNV1a: Sendable {
     }
 
     package mutating func add(_ text: String) {
-        add(utf8: text)
+        add(bytes: text.utf8)
     }
 
-    /// As `add(bytes: text.utf8)`, read from the string's contiguous storage when it has one.
-    package mutating func add(utf8 text: String) {
-        let done: Void? = text.utf8.withContiguousStorageIfAvailable { bytes in
+    /// Adds a field's bytes and a separator ("ab","c" differs from "a","bc"); read from the
+    /// sequence's contiguous storage when it has one (a String's UTF-8: issue 13, no iterator).
+    package mutating func add<S: Sequence>(bytes: S) where S.Element == UInt8 {
+        let done: Void? = bytes.withContiguousStorageIfAvailable { bytes in
             var v = value
             for b in bytes { v = (v ^ UInt64(b)) &* 0x100000001b3 }
             value = v
-            add(UInt8(0xFF))
         }
-        if done == nil { add(bytes: text.utf8) }
-    }
-
-    /// Adds a field's bytes and a separator ("ab","c" differs from "a","bc").
-    package mutating func add<S: Sequence>(bytes: S) where S.Element == UInt8 {
-        for b in bytes { add(b) }
+        if done == nil { for b in bytes { add(b) } }
         add(UInt8(0xFF))
     }
 }

@@ -213,8 +213,8 @@ package enum CampaignJob {
         let skippedSync = OutputThread.start { () throws(OptoutError) in try outputs.skippedFile.syncTemp() }
         let sendSync = scheduled == nil ? OutputThread.start { () throws(OptoutError) in try outputs.sendFile.syncTemp() } : nil
         defer { for thread in [twinBuild, keysFinish, linksSync, skippedSync, sendSync] { thread?.close() } }
-        if scheduled != nil {  // quiet hours hook: the timed send files and the held report instead of the send file
-            summary.outputs += scheduled!.groups.map(\.path) + [scheduled!.heldPath, scheduled!.heldWorkbookPath].compactMap { $0 }
+        if let scheduled {  // quiet hours hook: the timed send files and the held report instead of the send file
+            summary.outputs += scheduled.groups.map(\.path) + [scheduled.heldPath, scheduled.heldWorkbookPath].compactMap { $0 }
         } else {
             summary.outputs.append(state.display(outputs.sendPath))
         }
