@@ -337,7 +337,10 @@ package final class AppendOnlyFile {
 /// or linkat through /proc is not possible, the batch falls back to hidden temp files
 /// `.<name>.tmp-<pid>-<hex8>` beside their final paths, renamed after the syncfs. Either way no
 /// name appears before its bytes are synced; after the names, one more syncfs (links) or an fsync
-/// of each folder (renames) makes the names durable. Dropped without commit, nothing is published.
+/// of each folder (renames) makes the names durable. Dropped without commit, nothing more is
+/// published: a batch of more than `openLimit` unnamed files is synced and named in rounds as it
+/// is written (the fds are the limit), so earlier rounds' files stay, each whole and synced.
+/// Callers write only files that stand alone (one webhook payload per opt-out already durable).
 package final class FileBatch {
     private let mode: mode_t
     /// O_TMPFILE still to be tried (false once refused, or when a test forces the fallback).
@@ -405,7 +408,7 @@ package final class FileBatch {
         return lastFolder
     }
 
-    /// Writes `bytes` to a file for `path` (not durable, not visible until `commit`).
+    /// Writes `bytes` to a file for `path` (not durable, not visible until `commit` or the round of `openLimit` files it completes).
     package func add(_ path: String, _ bytes: [UInt8]) throws(OptoutError) {
         let failure: OptoutError? = bytes.withUnsafeBytes { raw in
             do throws(OptoutError) { try add(name: Durable.baseName(path), in: Durable.parent(of: path), raw) } catch { return error }
@@ -414,7 +417,7 @@ package final class FileBatch {
         if let failure { throw failure }
     }
 
-    /// Writes `bytes` to a file `name` in `folder` (not durable, not visible until `commit`); the
+    /// Writes `bytes` to a file `name` in `folder` (not durable, not visible until `commit` or the round of `openLimit` files it completes); the
     /// bytes are written at once, so the caller may reuse its buffer.
     package func add(name: String, in folder: String, _ bytes: UnsafeRawBufferPointer) throws(OptoutError) {
         if tempInodes {

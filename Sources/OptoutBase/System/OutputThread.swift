@@ -40,7 +40,8 @@ package final class OutputThread: @unchecked Sendable {
         return thread
     }
 
-    deinit { close() }
+    // No deinit: the thread holds this object until `close()`, which every owner calls (a
+    // `defer`, or the owner's own deinit).
 
     /// Queues a job (waiting while `limit` jobs are queued). Throws the failure of an earlier job.
     package func submit(_ job: @escaping Job) throws(OptoutError) {
