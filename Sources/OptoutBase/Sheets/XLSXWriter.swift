@@ -179,7 +179,7 @@ package final class XLSXWriter {
         for (i, l) in letters.enumerated() { (flat + starts[i]).initialize(from: l, count: l.count) }
         letterBytes = flat
         widths = layout?.widths ?? columns.map { $0.kind == .date ? 20 : 0 }
-        out = try AtomicFile(path: path)
+        out = try AtomicFile(path: path, direct: true)   // written once, past the page cache (DirectWrites)
         buffer.reserveCapacity(Self.flushBytes + 65536)
         if let layout {
             var zip = ZipWriter(file: out, modified: modified)

@@ -194,8 +194,15 @@ package final class AtomicFile {
     private var done = false
     private let flushThreshold = 1 << 20
 
+    /// Direct writes (`direct: true`) until the first `flush()`, `overwrite` or `commit`.
+    private var directWrites: DirectWrites?
+
     /// - Parameter mode: `Durable.outputMode` (the umask decides) or a private mode (exactly that).
-    package init(path: String, mode: mode_t = Durable.outputMode) throws(OptoutError) {
+    /// - Parameter direct: write past the page cache (`DirectWrites`, issue 13): for big outputs,
+    ///   which are fsynced before they are published anyway. Where O_DIRECT is refused, ordinary
+    ///   writes.
+    /// - Parameter refuseDirect: tests: the first direct write fails as if with EINVAL.
+    package init(path: String, mode: mode_t = Durable.outputMode, direct: Bool = false, refuseDirect: Bool = false) throws(OptoutError) {
         self.path = path
         let dir = Durable.parent(of: path)
         let suffix = Hex.encode(Durable.randomBytes(4))
@@ -204,44 +211,75 @@ package final class AtomicFile {
         if fd < 0 { throw Durable.writeError(path) }
         if Durable.isPrivate(mode) { fchmod(fd, mode) }
         buffer.reserveCapacity(flushThreshold + 4096)
+        if direct { directWrites = DirectWrites(fd: fd, path: path, refuseDirect: refuseDirect) }
     }
 
     deinit {
+        directWrites?.close()
         if !done {
             close(fd)
             unlink(tempPath)
         }
     }
 
+    /// True while this file's blocks go past the page cache (tests).
+    package var writesDirectly: Bool { directWrites?.isDirect ?? false }
+
     package func write(_ bytes: [UInt8]) throws(OptoutError) {
         buffer.append(contentsOf: bytes)
-        if buffer.count >= flushThreshold { try flush() }
+        if buffer.count >= flushThreshold { try spill() }
     }
 
     /// Appends a block: a large one (64 KiB or more) goes straight to the file after what is
-    /// buffered, without being copied.
+    /// buffered, without being copied (with direct writes: copied once, into an aligned block).
     package func writeBlock(_ bytes: [UInt8]) throws(OptoutError) {
         if bytes.count < 64 << 10 { return try write(bytes) }
-        try flush()
+        try spill()
+        if let directWrites {
+            let failure: OptoutError? = bytes.withUnsafeBytes { raw in
+                do throws(OptoutError) { try directWrites.append(raw) } catch { return error }
+                return nil
+            }
+            if let failure { throw failure }
+            return
+        }
         try Durable.writeAll(fd, bytes, path: path)
     }
 
     package func write(_ text: String) throws(OptoutError) {
         buffer.append(contentsOf: text.utf8)
-        if buffer.count >= flushThreshold { try flush() }
+        if buffer.count >= flushThreshold { try spill() }
     }
 
     /// Appends through a closure that writes into the internal buffer (no intermediate array).
     package func append(_ body: (inout [UInt8]) -> Void) throws(OptoutError) {
         body(&buffer)
-        if buffer.count >= flushThreshold { try flush() }
+        if buffer.count >= flushThreshold { try spill() }
     }
 
-    /// Writes what is buffered to the temp file (issue 13 hook: `package`, see `tempPath`).
-    package func flush() throws(OptoutError) {
+    /// Passes what is buffered on: to the direct writes' blocks, else to the temp file.
+    private func spill() throws(OptoutError) {
         if buffer.isEmpty { return }
-        try Durable.writeAll(fd, buffer, path: path)
+        if let directWrites {
+            let failure: OptoutError? = buffer.withUnsafeBytes { raw in
+                do throws(OptoutError) { try directWrites.append(raw) } catch { return error }
+                return nil
+            }
+            if let failure { throw failure }
+        } else {
+            try Durable.writeAll(fd, buffer, path: path)
+        }
         buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes every byte appended so far to the temp file (issue 13 hook: `package`, see
+    /// `tempPath`); direct writes end here, later bytes go through the page cache.
+    package func flush() throws(OptoutError) {
+        try spill()
+        if let directWrites {
+            self.directWrites = nil
+            try directWrites.finish()
+        }
     }
 
     /// Issue 13 hook (campaign publish): writes what is buffered and fsyncs the temp file, on any

@@ -256,8 +256,9 @@ struct CampaignOutputs {
     init(name: String, workspace ws: Workspace, links: Bool) throws(OptoutError) {
         func path(_ kind: CampaignOutput) -> String { "\(ws.root)/\(OutputNames.campaignPath(kind, name: name))" }
         (sendPath, linksPath, skippedPath, reportPath) = (path(.send), path(.links), path(.skipped), path(.report))
-        sendFile = try AtomicFile(path: sendPath)
-        linksFile = links ? try AtomicFile(path: linksPath) : nil
+        // The send and links files go past the page cache (issue 13): written once, fsynced, never read back.
+        sendFile = try AtomicFile(path: sendPath, direct: true)
+        linksFile = links ? try AtomicFile(path: linksPath, direct: true) : nil
         skippedFile = try AtomicFile(path: skippedPath)
         try sendFile.write("phone,message,segments,encoding\n")
         try linksFile?.write("phone,token,url\n")
