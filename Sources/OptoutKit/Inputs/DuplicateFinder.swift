@@ -439,6 +439,12 @@ final class PartitionJob: @unchecked Sendable {
                 }
             }
             let dups = try DuplicateFinder.PartitionWriter(path: dupsPath)
+            // Held in locals for the loop: a property's closure is retained and released at every call.
+            let encodes = encode != nil, encode = self.encode ?? { _, _ in }, linked = self.linked != nil
+            var encoded = self.encoded, newValues = self.newValues, newCount = self.newCount, duplicates = self.duplicates
+            self.encoded = []
+            self.newValues = []
+            defer { (self.encoded, self.newValues, self.newCount, self.duplicates) = (encoded, newValues, newCount, duplicates) }
             for i in 0..<n {
                 let packed = data.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: i * 12, as: UInt64.self).littleEndian }
                 let high = data.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: i * 12 + 8, as: UInt32.self).littleEndian }
@@ -447,9 +453,9 @@ final class PartitionJob: @unchecked Sendable {
                 if let first = seen.insertOrFind(value, payload: line) {
                     try dups.append(UInt64(line) | UInt64(first) << 32, bytes: 8)
                     duplicates += 1
-                } else if linked != nil, known.find(value) == nil {
+                } else if linked, known.find(value) == nil {
                     newCount += 1
-                    if let encode { encode(PhoneNumber(unchecked: value), &encoded) } else { newValues.append(value) }
+                    if encodes { encode(PhoneNumber(unchecked: value), &encoded) } else { newValues.append(value) }
                 }
             }
             try dups.flush()

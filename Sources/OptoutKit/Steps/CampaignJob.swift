@@ -164,7 +164,7 @@ package enum CampaignJob {
             if state.ledger.isOptedOut(single) {
                 rows.skip(line, single.e164, .optedOut, context.optedOutReason(single))
             } else {
-                rows.recipient(single, line: line, context: context, fields: { _ in UnsafeBufferPointer(start: nil, count: 0) })
+                rows.recipient(single, line: line, context: context, rendering: context.rendering, fields: { _ in UnsafeBufferPointer(start: nil, count: 0) })
             }
             try writer.publish(rows)
             return

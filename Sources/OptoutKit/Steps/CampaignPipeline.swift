@@ -203,6 +203,10 @@ final class CampaignChunk: @unchecked Sendable {
         // The known numbers' opted-out flags, looked up in one batch (issue 13).
         out.optedOut(rows.numbers, into: &optedOut, context: context)
         let optedOut = self.optedOut
+        let rendering = context.rendering
+        // The closures below capture buffer pointers, not arrays: an array captured is retained
+        // and released at every row.
+        slotOf.withUnsafeBufferPointer { slotOf in
         rows.bytes.withUnsafeBufferPointer { all in
             rows.ends.withUnsafeBufferPointer { ends in
                 for r in 0..<rows.count {
@@ -215,11 +219,12 @@ final class CampaignChunk: @unchecked Sendable {
                     let known = rows.numbers.isEmpty ? 0 : rows.numbers[r]  // parsed by the duplicates pass
                     out.listRow(line: rows.lines[r], phone: cell(0), rowIsBlank: rows.blank[r], duplicateOf: rows.duplicateOf[r], context: context,
                                   countryCell: countrySlot.map(cell), known: known != 0 ? PhoneNumber(unchecked: known) : nil,
-                                  knownOptedOut: known != 0 && optedOut[r]) { column in
+                                  knownOptedOut: known != 0 && optedOut[r], rendering: rendering) { column in
                         column < slotOf.count && slotOf[column] >= 0 ? cell(slotOf[column]) : UnsafeBufferPointer(start: nil, count: 0)
                     }
                 }
             }
+        }
         }
         swap(&out, &output)
     }

@@ -19,6 +19,15 @@
 import OptoutPhone
 import OptoutBase
 
+/// The parts of `CampaignRowContext` a recipient's rows are written from (see `rendering`).
+struct RowRendering {
+    let message: MessagePieces
+    let tokens: LinkTokens?
+    let linkBase: [UInt8]
+    let link: MessagePieces.LinkFacts
+    let maxSegments: Int?
+}
+
 /// What every row of one campaign shares, read-only during the pass (so worker threads may read
 /// it at once: nothing in it, the ledger included, is written while a pass runs).
 final class CampaignRowContext: @unchecked Sendable {
@@ -31,6 +40,10 @@ final class CampaignRowContext: @unchecked Sendable {
     let checksList: Bool
     /// The link's figures for `MessagePieces.measure` (every token has the same length and alphabet).
     let link: MessagePieces.LinkFacts
+    /// What `recipient` reads for every row, as one value: taken once per chunk and passed down as
+    /// an argument, so no row retains and releases the message's buffers (a property of this
+    /// shared object is retained at every use; both workers doing so kept one cache line moving).
+    let rendering: RowRendering
     // Feature hooks, set before the pass and read-only during it:
     /// Country column (issue 14): each output parses through its own copy (CountryColumn caches).
     var country: CountryColumn?
@@ -46,6 +59,7 @@ final class CampaignRowContext: @unchecked Sendable {
         (self.message, self.tokens, self.linkBase, self.maxSegments) = (message, tokens, linkBase, maxSegments)
         (self.ledger, self.parser, self.checksList) = (ledger, parser, checksList)
         link = MessagePieces.LinkFacts(base: linkBase, sampleToken: tokens == nil ? [] : [UInt8](repeating: UInt8(ascii: "0"), count: LinkTokens.length))
+        rendering = RowRendering(message: message, tokens: tokens, linkBase: linkBase, link: link, maxSegments: maxSegments)
     }
 
     func optedOutReason(_ number: PhoneNumber) -> String {
@@ -212,7 +226,7 @@ struct CampaignRowOutput {
     /// out (looked up by `optedOut(_:into:)`).
     mutating func listRow(line: Int, phone: UnsafeBufferPointer<UInt8>, rowIsBlank: Bool, duplicateOf: Int,
                           context: CampaignRowContext, countryCell: UnsafeBufferPointer<UInt8>? = nil, known: PhoneNumber? = nil,
-                          knownOptedOut: Bool = false, fields: (Int) -> UnsafeBufferPointer<UInt8>) {
+                          knownOptedOut: Bool = false, rendering: RowRendering, fields: (Int) -> UnsafeBufferPointer<UInt8>) {
         tally.rows += 1
         // Issue 13 hook (helper A): `known`, the number the duplicates pass parsed from this cell (CampaignRowSpool), is not parsed again.
         let number = if let known { RowNumber.number(known) } else { ContactListReader.classify(phone, rowIsBlank: rowIsBlank, parser: context.parser, country: country, countryCell: countryCell) }
@@ -232,7 +246,7 @@ struct CampaignRowOutput {
                 skip(line, number, .optedOut, optedOutReason(number, context: context))
             } else {
                 if context.checksList { check.textable() }
-                recipient(number, line: line, context: context, fields: fields)
+                recipient(number, line: line, context: context, rendering: rendering, fields: fields)
             }
         }
     }
@@ -277,7 +291,8 @@ struct CampaignRowOutput {
 
     /// THE per-recipient emit: renders one recipient's message and appends its send row (and link
     /// row), or skips it when the message is too long.
-    mutating func recipient(_ number: PhoneNumber, line: Int, context: CampaignRowContext, fields: (Int) -> UnsafeBufferPointer<UInt8>) {
+    mutating func recipient(_ number: PhoneNumber, line: Int, context: CampaignRowContext, rendering r: RowRendering,
+                            fields: (Int) -> UnsafeBufferPointer<UInt8>) {
         // Quiet hours hook (issue 16): a bad `state` cell skips, an unknown zone holds, else a time.
         var slot: Int64? = nil
         if router != nil {
@@ -294,12 +309,12 @@ struct CampaignRowOutput {
             let e164 = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
             let e164Count = number.writeE164(to: e164)
             var tokenCount = 0
-            if let tokens = context.tokens {
+            if let tokens = r.tokens {
                 tokens.writeToken(e164: UnsafeRawBufferPointer(start: e164, count: e164Count), to: e164 + 24)
                 tokenCount = LinkTokens.length
             }
             emit(number, line: line, e164: UnsafeBufferPointer(start: e164, count: e164Count),
-                 token: UnsafeBufferPointer(start: e164 + 24, count: tokenCount), slot: slot, context: context, fields: fields)
+                 token: UnsafeBufferPointer(start: e164 + 24, count: tokenCount), slot: slot, context: context, rendering: r, fields: fields)
         }
     }
 
@@ -307,38 +322,38 @@ struct CampaignRowOutput {
     /// needs its text or its count needs the whole message), then the rows written on the stack.
     @inline(__always)
     private mutating func emit(_ number: PhoneNumber, line: Int, e164: UnsafeBufferPointer<UInt8>, token: UnsafeBufferPointer<UInt8>,
-                               slot: Int64?, context: CampaignRowContext, fields: (Int) -> UnsafeBufferPointer<UInt8>) {
-        let measure = context.message.measure(link: context.link, fields: fields)
+                               slot: Int64?, context: CampaignRowContext, rendering r: RowRendering, fields: (Int) -> UnsafeBufferPointer<UInt8>) {
+        let measure = r.message.measure(link: r.link, fields: fields)
         var rendered = false
         let count: SegmentCount
         if let fast = measure.figures.count {
             count = fast
         } else {
-            context.message.render(into: &text, linkBase: context.linkBase, token: token, fields: fields)
+            r.message.render(into: &text, linkBase: r.linkBase, token: token, fields: fields)
             rendered = true
             count = text.withUnsafeBytes { Segments.count(utf8: $0) }
         }
         if count.encoding == .ucs2 || preview.collects, !rendered {
-            context.message.render(into: &text, linkBase: context.linkBase, token: token, fields: fields)
+            r.message.render(into: &text, linkBase: r.linkBase, token: token, fields: fields)
         }
-        if count.encoding == .ucs2 { text.withUnsafeBytes { tally.ucs2.record(utf8: $0, count: count, maxSegments: context.maxSegments) } }  // UCS-2 culprits (issue 14)
-        if let maxSegments = context.maxSegments, count.segments > maxSegments {
+        if count.encoding == .ucs2 { text.withUnsafeBytes { tally.ucs2.record(utf8: $0, count: count, maxSegments: r.maxSegments) } }  // UCS-2 culprits (issue 14)
+        if let maxSegments = r.maxSegments, count.segments > maxSegments {
             skip(line, number, .tooLong, "message too long: \(count.segments) segments (max_segments is \(maxSegments))")
             return
         }
-        let linkBase = context.linkBase
+        let linkBase = r.linkBase
         // Room for the longer row: the send row's message may double (quotes), so may the link's base.
         let room = 64 + 2 * (measure.bytes + linkBase.count)
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: room) { buffer in
             let start = buffer.baseAddress!
             linkBase.withUnsafeBufferPointer { base in
-                if context.tokens != nil {
+                if r.tokens != nil {
                     // phone,token,url — the url as CSVWriter(.machine).appendField writes it.
                     var o = Self.put(e164, at: start)
                     o.pointee = Self.comma; o += 1
                     o = Self.put(token, at: o)
                     o.pointee = Self.comma; o += 1
-                    o = context.link.writeURLField(base: base, token: token, to: o)
+                    o = r.link.writeURLField(base: base, token: token, to: o)
                     o.pointee = Self.newline; o += 1
                     links.append(contentsOf: UnsafeBufferPointer(start: start, count: o - start))
                     if tally.sampleLink == nil { tally.sampleLink = Array(base) + Array(token) }
@@ -346,7 +361,7 @@ struct CampaignRowOutput {
                 // phone,message,segments,encoding
                 var o = Self.put(e164, at: start)
                 o.pointee = Self.comma; o += 1
-                o = context.message.writeCSVField(measure, linkBase: base, token: token, fields: fields, to: o)
+                o = r.message.writeCSVField(measure, linkBase: base, token: token, fields: fields, to: o)
                 o.pointee = Self.comma; o += 1
                 o += writeDecimal(UInt64(count.segments), to: o)
                 o.pointee = Self.comma; o += 1

@@ -69,7 +69,7 @@ import Testing
                             func fields(_ column: Int) -> UnsafeBufferPointer<UInt8> { cells.field(column) }
                             let number = PhoneNumber(unchecked: 12_025_550_100 + UInt64(rows))
                             var out = CampaignRowOutput(context)
-                            out.recipient(number, line: rows + 2, context: context, fields: fields)
+                            out.recipient(number, line: rows + 2, context: context, rendering: context.rendering, fields: fields)
                             let expected = Self.reference(number, line: rows + 2, message: message, tokens: tokens, linkBase: linkBase,
                                                           maxSegments: maxSegments, fields: fields)
                             #expect(out.send == expected.send, "\(String(decoding: out.send, as: UTF8.self)) != \(String(decoding: expected.send, as: UTF8.self))")
