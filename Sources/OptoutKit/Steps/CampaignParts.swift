@@ -256,10 +256,11 @@ struct CampaignOutputs {
     init(name: String, workspace ws: Workspace, links: Bool) throws(OptoutError) {
         func path(_ kind: CampaignOutput) -> String { "\(ws.root)/\(OutputNames.campaignPath(kind, name: name))" }
         (sendPath, linksPath, skippedPath, reportPath) = (path(.send), path(.links), path(.skipped), path(.report))
-        // The send and links files go past the page cache (issue 13): written once, fsynced, never read back.
+        // Past the page cache (issue 13): written once and fsynced (the skipped file is read back
+        // once, by its twin, from the disk).
         sendFile = try AtomicFile(path: sendPath, direct: true)
         linksFile = links ? try AtomicFile(path: linksPath, direct: true) : nil
-        skippedFile = try AtomicFile(path: skippedPath)
+        skippedFile = try AtomicFile(path: skippedPath, direct: true)
         try sendFile.write("phone,message,segments,encoding\n")
         try linksFile?.write("phone,token,url\n")
         try skippedFile.write(CSVWriter.utf8BOM)
