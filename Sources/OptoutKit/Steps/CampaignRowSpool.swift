@@ -109,20 +109,29 @@ final class CampaignRowSpool: @unchecked Sendable {
         let meta = count * (13 + 4 * slots)
         try readFully(meta + cellBytes)
         rows.count = count
+        // Each array sized once, then filled in place: no capacity check per value (issue 13:
+        // appending value by value cost the reading thread 0.4 s a 10M-row pass).
+        rows.lines.append(contentsOf: repeatElement(0, count: count))
+        rows.duplicateOf.append(contentsOf: repeatElement(0, count: count))
+        rows.blank.append(contentsOf: repeatElement(false, count: count))
+        rows.numbers.append(contentsOf: repeatElement(0, count: count))
+        rows.ends.append(contentsOf: repeatElement(0, count: count * slots))
         scratch.withUnsafeBytes { raw in
-            @inline(__always) func word(_ at: Int) -> Int { Int(raw.loadUnaligned(fromByteOffset: at, as: UInt32.self).littleEndian) }
-            rows.lines.reserveCapacity(count)
-            for r in 0..<count { rows.lines.append(word(4 * r)) }
-            rows.duplicateOf.append(contentsOf: repeatElement(0, count: count))
+            rows.lines.withUnsafeMutableBufferPointer { lines in
+                for r in 0..<count { lines[r] = Int(raw.loadUnaligned(fromByteOffset: 4 * r, as: UInt32.self).littleEndian) }
+            }
             let blankAt = 4 * count
-            rows.blank.reserveCapacity(count)
-            for r in 0..<count { rows.blank.append(raw[blankAt + r] != 0) }
+            rows.blank.withUnsafeMutableBufferPointer { blank in
+                for r in 0..<count { blank[r] = raw[blankAt + r] != 0 }
+            }
             let numbersAt = 5 * count
-            rows.numbers.reserveCapacity(count)
-            for r in 0..<count { rows.numbers.append(raw.loadUnaligned(fromByteOffset: numbersAt + 8 * r, as: UInt64.self).littleEndian) }
+            rows.numbers.withUnsafeMutableBufferPointer { numbers in
+                for r in 0..<count { numbers[r] = raw.loadUnaligned(fromByteOffset: numbersAt + 8 * r, as: UInt64.self).littleEndian }
+            }
             let endsAt = 13 * count
-            rows.ends.reserveCapacity(count * slots)
-            for k in 0..<(count * slots) { rows.ends.append(word(endsAt + 4 * k)) }
+            rows.ends.withUnsafeMutableBufferPointer { ends in
+                for k in 0..<(count * slots) { ends[k] = Int(raw.loadUnaligned(fromByteOffset: endsAt + 4 * k, as: UInt32.self).littleEndian) }
+            }
             rows.bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[meta..<(meta + cellBytes)]))
         }
         return true
