@@ -5,10 +5,12 @@
 //   "OPTKEYS1" | keys sorted ascending, each once (UInt64 LE) | facts (JSON) |
 //   facts length (UInt32 LE) | key count (UInt64 LE) | CRC-32 of all bytes before it (UInt32 LE) | "OPTKEYSE"
 // Memory: keys are sorted in memory (RadixSort, with a scratch array of the same size) in runs of
-// `runKeys` (default 1M keys = 8 MB, 16 MB with the scratch); a full run is
-// spilled to a temp file (unlinked as soon as it is created, so nothing outlives the process)
-// in .optout/tmp/keys-<pid>-<hex8>/, and the runs are merged k-way through a min-heap, each read
-// through a 64 KiB buffer: memory stays near 8 MB + 64 KiB per run, whatever the campaign's size.
+// `runKeys` (default 512K keys = 4 MB); a full run is sorted and spilled to a temp file (unlinked
+// as soon as it is created, so nothing outlives the process) in .optout/tmp/keys-<pid>-<hex8>/ on
+// a thread of its own while the next run fills (issue 13: the campaign's output thread no longer
+// stops for 30 ms at each spill, and the pass's workers with it). Memory: two runs and the
+// scratch, 12 MB. The runs are merged k-way through a min-heap, each read through a 64 KiB
+// buffer: memory stays near that, whatever the campaign's size.
 // Failures: `OptoutError` naming the path (temp runs, the keys file).
 
 import OptoutBase
@@ -58,26 +60,41 @@ package final class CampaignKeys {
     package let path: String
     let tempRoot: String
     let runKeys: Int
+    /// The run being filled by `append`.
     private var buffer: [UInt64] = []
-    /// The radix sort's working space (a run's size, kept between runs).
-    private var scratch: [UInt64] = []
+    /// The other run: sorted and written by `spiller` (its keys, its scratch, the file it made).
+    /// Touched by this object only after `waitForSpill()`.
+    private let spare = SpillRun()
+    private var spiller: OutputThread?
     private var runs: [(fd: Int32, count: Int)] = []
     private var runFolder: String?
     private var finished = false
     /// Keys appended so far (repeats included).
     package private(set) var appended = 0
-    /// Runs spilled to temp files so far (for tests of the memory bound).
-    package var spilledRuns: Int { runs.count }
+    /// Runs spilled to temp files so far (for tests of the memory bound; waits for a spill under way).
+    package var spilledRuns: Int {
+        try? waitForSpill()
+        return runs.count
+    }
+
+    /// A run handed to the spilling thread, with the radix sort's working space (kept between runs).
+    private final class SpillRun: @unchecked Sendable {
+        var keys: [UInt64] = []
+        var scratch: [UInt64] = []
+        var written: (fd: Int32, count: Int)?
+    }
 
     /// - Parameters: `path` the keys file; `tempRoot` where spilled runs go (.optout/tmp);
     ///   `runKeys` keys sorted in memory at a time.
-    package init(path: String, tempRoot: String, runKeys: Int = 1 << 20) {
+    package init(path: String, tempRoot: String, runKeys: Int = 1 << 19) {
         self.path = path
         self.tempRoot = tempRoot
         self.runKeys = max(2, runKeys)
     }
 
     deinit {
+        spiller?.close()
+        if let written = spare.written { close(written.fd) }
         for run in runs { close(run.fd) }
         if let runFolder { rmdir(runFolder) }
     }
@@ -92,26 +109,46 @@ package final class CampaignKeys {
 
     /// Sorts the keys kept in memory (the campaign's output thread calls it once the pass is over,
     /// so that `finish`, on the publishing thread, finds them in order: its sort is then one scan).
-    package func sortPending() {
-        RadixSort.sort(&buffer, scratch: &scratch)
+    package func sortPending() throws(OptoutError) {
+        try waitForSpill()
+        RadixSort.sort(&buffer, scratch: &spare.scratch)
     }
 
-    /// Sorts the buffer and writes it to a new (already unlinked) temp file.
+    /// Hands the full run to the spilling thread (after the previous spill is done) and goes on
+    /// filling the other one.
     private func spill() throws(OptoutError) {
-        RadixSort.sort(&buffer, scratch: &scratch)
         let folder = try ensureRunFolder()
-        let runPath = "\(folder)/run-\(runs.count)"
+        try waitForSpill()
+        swap(&buffer, &spare.keys)
+        let run = spare, runPath = "\(folder)/run-\(runs.count)"
+        let thread = spiller ?? OutputThread(limit: 1)
+        spiller = thread
+        try thread.submit { () throws(OptoutError) in try CampaignKeys.write(run, to: runPath) }
+    }
+
+    /// Waits for the spill under way, and keeps the file it wrote.
+    private func waitForSpill() throws(OptoutError) {
+        try spiller?.finish()
+        if let written = spare.written {
+            runs.append(written)
+            spare.written = nil
+        }
+    }
+
+    /// On the spilling thread: sorts the run and writes it to a new (already unlinked) temp file.
+    private static func write(_ run: SpillRun, to runPath: String) throws(OptoutError) {
+        RadixSort.sort(&run.keys, scratch: &run.scratch)
         let fd = open(runPath, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         if fd < 0 { throw .cannotCreate(path: runPath, reason: errnoText()) }
         unlink(runPath)
-        runs.append((fd, buffer.count))
-        let failure: OptoutError? = buffer.withUnsafeMutableBufferPointer { keys in
+        run.written = (fd, run.keys.count)
+        let failure: OptoutError? = run.keys.withUnsafeMutableBufferPointer { keys in
             for i in keys.indices { keys[i] = keys[i].littleEndian }
             do throws(OptoutError) { try Durable.writeAll(fd, UnsafeRawBufferPointer(keys), path: runPath) } catch { return error }
             return nil
         }
         if let failure { throw failure }
-        buffer.removeAll(keepingCapacity: true)
+        run.keys.removeAll(keepingCapacity: true)
     }
 
     private func ensureRunFolder() throws(OptoutError) -> String {
@@ -160,13 +197,17 @@ package final class CampaignKeys {
             filled += 8
             if filled == blockBytes { try flushBlock() }
         }
+        try waitForSpill()
         if runs.isEmpty {
-            RadixSort.sort(&buffer, scratch: &scratch)
+            RadixSort.sort(&buffer, scratch: &spare.scratch)
             for key in buffer { try add(key) }
         } else {
-            if !buffer.isEmpty { try spill() }
+            if !buffer.isEmpty { try spill(); try waitForSpill() }
+            spiller?.close()
+            spiller = nil
             buffer = []
-            scratch = []
+            spare.keys = []
+            spare.scratch = []
             let merge = try RunMerge(runs: runs, path: runFolder ?? tempRoot)
             while let key = try merge.next() { try add(key) }
         }

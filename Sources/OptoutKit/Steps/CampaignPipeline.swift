@@ -110,7 +110,7 @@ enum CampaignPipeline {
             if chunk.count > 0 { try workers.submit(chunk, deliver: publish) }
         }
         try workers.finish(deliver: publish)
-        if let output = writer.output, let keys = writer.keys { try output.submit { keys.sortPending() } }
+        if let output = writer.output, let keys = writer.keys { try output.submit { () throws(OptoutError) in try keys.sortPending() } }
         try writer.output?.finish()  // every block written (or the first write's error)
     }
 }
