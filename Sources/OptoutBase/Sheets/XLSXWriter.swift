@@ -84,6 +84,18 @@ package struct XLSXMeasure {
     package var layout: XLSXLayout {
         XLSXLayout(widths: widths, sheetRows: dataRows <= rowLimit - 2 ? 1 + dataRows : rowLimit)
     }
+
+    /// Data rows added so far.
+    package var rows: Int { dataRows }
+
+    /// True once every row that is measured was added: later rows only count.
+    package var isFull: Bool { dataRows >= rowLimit - 1 }
+
+    /// Counts `rows` more rows past the measured ones (what `add` of empty cells does).
+    package mutating func count(_ rows: Int) {
+        precondition(rows >= 0 && (rows == 0 || isFull))
+        dataRows += rows
+    }
 }
 
 /// The ZIP of a streamed workbook, shared with its write-behind thread.

@@ -201,10 +201,13 @@ package enum CampaignJob {
                         maxSegments: Int?, state: RunState, keys: CampaignKeys? = nil, scheduled: ScheduledSend? = nil) throws(OptoutError) {
         try outputs.skippedFile.flush()   // every skipped row in the temp file: the twin reads it
         let twin = TwinBuild()
+        let skippedRows = summary.skipped.values.reduce(0, +)
+        let measured = try outputs.skippedMeasure.layout(dataRows: skippedRows)  // measured while written
         let twinBuild = OutputThread.start { [csvPath = outputs.skippedPath, readPath = outputs.skippedFile.tempPath,
-                                              rows = summary.skipped.values.reduce(0, +), now = state.now] () throws(OptoutError) in
+                                              rows = skippedRows, now = state.now] () throws(OptoutError) in
             PauseHook.at("campaign twin")  // testing aid (OPTOUT_PAUSE_AT): CampaignTailTests breaks the build here
-            twin.staged = try PeopleWorkbookTwin.stage(csvPath: csvPath, readPath: readPath, modified: now, sheetName: "skipped", dataRows: rows)
+            twin.staged = try PeopleWorkbookTwin.stage(csvPath: csvPath, readPath: readPath, modified: now, sheetName: "skipped",
+                                                       dataRows: rows, measured: measured)
         }
         // issue 17 hook: the record of numbers sent is merged on a thread of its own; durable before any output appears.
         let facts = CampaignKeysFacts(name: summary.name, builtAt: state.now, template: templatePath, rowsSent: summary.toSend, ledgerSeq: state.ledger.lastSeq)

@@ -252,6 +252,10 @@ struct CampaignOutputs {
     let sendFile: AtomicFile
     let linksFile: AtomicFile?
     let skippedFile: AtomicFile
+    /// The skipped rows measured for their .xlsx twin as they are written (issue 13: the twin
+    /// then reads the skipped file once, not twice).
+    let skippedMeasure: PeopleWorkbookTwin.RowMeasure
+    static let skippedHeaders = ["line", "phone", "reason"]
 
     init(name: String, workspace ws: Workspace, links: Bool) throws(OptoutError) {
         func path(_ kind: CampaignOutput) -> String { "\(ws.root)/\(OutputNames.campaignPath(kind, name: name))" }
@@ -264,6 +268,7 @@ struct CampaignOutputs {
         try sendFile.write("phone,message,segments,encoding\n")
         try linksFile?.write("phone,token,url\n")
         try skippedFile.write(CSVWriter.utf8BOM)
-        try skippedFile.write("line,phone,reason\r\n")
+        try skippedFile.write(Self.skippedHeaders.joined(separator: ",") + "\r\n")
+        skippedMeasure = PeopleWorkbookTwin.RowMeasure(headers: Self.skippedHeaders, stopsWhenFull: true)
     }
 }

@@ -267,7 +267,10 @@ struct CampaignOrderedWriter {
             if let keys { for key in block.keys { try keys.append(key) } }
             if !block.send.isEmpty { try files.sendFile.writeBlock(block.send) }
             if !block.links.isEmpty { try files.linksFile?.writeBlock(block.links) }
-            if !block.skipped.isEmpty { try files.skippedFile.writeBlock(block.skipped) }
+            if !block.skipped.isEmpty {
+                try files.skippedFile.writeBlock(block.skipped)
+                try files.skippedMeasure.add(block.skipped)
+            }
             pool.give(block)
         }
         if let scheduled { try Self.write(chunk.output, to: scheduled) }  // quiet hours hook: written here
@@ -284,7 +287,10 @@ struct CampaignOrderedWriter {
             try outputs?.sendFile.writeBlock(rows.send)
         }
         if !rows.links.isEmpty { try outputs?.linksFile?.writeBlock(rows.links) }
-        if !rows.skipped.isEmpty { try outputs?.skippedFile.writeBlock(rows.skipped) }
+        if !rows.skipped.isEmpty {
+            try outputs?.skippedFile.writeBlock(rows.skipped)
+            try outputs?.skippedMeasure.add(rows.skipped)
+        }
     }
 
     /// Quiet hours hook (issue 16): each send row into the send file of its time; the held rows.

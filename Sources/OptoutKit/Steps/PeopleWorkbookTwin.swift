@@ -17,6 +17,7 @@
 // not the count given, is internal).
 
 import OptoutBase
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -60,15 +61,16 @@ package enum PeopleWorkbookTwin {
     /// `readPath` (every byte written), at a hidden temp name beside the twin's path, fsynced there;
     /// `StagedTwin.commit()` then publishes it (rename, fsync of the folder) in its turn. Same bytes
     /// as `write`. `dataRows`: the CSV's data rows, known to the caller (one per row it wrote):
-    /// only the rows that fit the sheet are read (twice: measured, written), the rest are counted
-    /// from it (a debug build reads them all and checks the count).
+    /// only the rows that fit the sheet are read (twice: measured, written; once with `measured`,
+    /// the rows measured while they were written), the rest are counted from it (a debug build
+    /// reads them all, checks the count, and measures them again to check `measured`).
     package static func stage(csvPath: String, readPath: String, modified: Timestamp, sheetName: String,
-                              rowLimit: Int = XLSXWriter.excelRowLimit, dataRows: Int) throws(OptoutError) -> StagedTwin {
+                              rowLimit: Int = XLSXWriter.excelRowLimit, dataRows: Int, measured: XLSXLayout? = nil) throws(OptoutError) -> StagedTwin {
         let target = path(for: csvPath)
         let staged = "\(Durable.parent(of: target))/.\(Durable.baseName(target)).tmp-\(getpid())-\(Hex.encode(Durable.randomBytes(4)))"
         let twin = StagedTwin(path: target, stagedPath: staged)
         twin.result = try make(csvPath: csvPath, readPath: readPath, target: staged, modified: modified, sheetName: sheetName,
-                               rowLimit: rowLimit, measured: nil, dataRows: dataRows)
+                               rowLimit: rowLimit, measured: measured, dataRows: dataRows)
         twin.built = true
         return twin
     }
@@ -178,19 +180,29 @@ package enum PeopleWorkbookTwin {
     /// The rows of a people CSV measured while it is written (issue 13): each complete row's
     /// bytes, as written after the header, are parsed and measured on another thread, so the
     /// twin needs no first pass over the file. `layout` after the last row.
-    package final class RowMeasure {
+    /// With `stopsWhenFull` (a campaign's skipped rows, millions of them), rows past those the
+    /// sheet measures are neither kept nor parsed: `layout(dataRows:)` counts them from the
+    /// caller's own count.
+    package final class RowMeasure: @unchecked Sendable {
         private let box: MeasureBox
         private let pipe: WriteBehind
         private var pending: [UInt8] = []
+        private let stopsWhenFull: Bool
 
-        package init(headers: [String], rowLimit: Int = XLSXWriter.excelRowLimit) {
+        package init(headers: [String], rowLimit: Int = XLSXWriter.excelRowLimit, stopsWhenFull: Bool = false) {
             let box = MeasureBox(XLSXMeasure(columns: headers.map { XLSXColumn($0, PeopleWorkbookTwin.kind($0)) }, rowLimit: rowLimit))
             self.box = box
+            self.stopsWhenFull = stopsWhenFull
             pipe = WriteBehind(depth: 2, capacity: 1 << 20) { bytes throws(OptoutError) in
+                if box.full.load(ordering: .relaxed) { return }
                 do {
                     let reader = try CSVReader(bytes: bytes, delimiter: UInt8(ascii: ","))
                     while try reader.next() {
                         box.measure.add { i in i < reader.fieldCount ? unguarded(reader.field(i)) : UnsafeBufferPointer(start: nil, count: 0) }
+                        if stopsWhenFull && box.measure.isFull {
+                            box.full.store(true, ordering: .relaxed)
+                            return
+                        }
                     }
                 } catch {
                     box.failed = true
@@ -203,21 +215,34 @@ package enum PeopleWorkbookTwin {
 
         /// One or more complete rows, as written to the CSV (never the BOM or header).
         package func add(_ row: [UInt8]) throws(OptoutError) {
+            if box.full.load(ordering: .relaxed) { return }
             pending.append(contentsOf: row)
             if pending.count >= 1 << 20 { try pipe.submit(&pending) }
         }
 
-        /// The layout of every row added (nil if a chunk could not be parsed: the twin measures the file).
-        package func layout() throws(OptoutError) -> XLSXLayout? {
+        /// The layout of every row added (nil if a chunk could not be parsed, or if the rows are
+        /// not `dataRows`, the caller's count of them: the twin then measures the file).
+        /// With `stopsWhenFull`, `dataRows` is required once the sheet is full.
+        package func layout(dataRows: Int? = nil) throws(OptoutError) -> XLSXLayout? {
             if !pending.isEmpty { try pipe.submit(&pending) }
             try pipe.finish()
-            return box.failed ? nil : box.measure.layout
+            if box.failed { return nil }
+            var measure = box.measure
+            if box.full.load(ordering: .relaxed) {
+                guard let dataRows, dataRows >= measure.rows else { return nil }
+                measure.count(dataRows - measure.rows)
+            } else if let dataRows, dataRows != measure.rows {
+                return nil
+            }
+            return measure.layout
         }
     }
 
     private final class MeasureBox: @unchecked Sendable {
         var measure: XLSXMeasure
         var failed = false
+        /// Set by the measuring thread once the sheet's rows are measured (`stopsWhenFull`).
+        let full = Atomic<Bool>(false)
         init(_ measure: XLSXMeasure) { self.measure = measure }
     }
 

@@ -115,6 +115,48 @@ struct PeopleWorkbookTwinTests {
         #expect(Tree.files(under: temp.path).filter { $0.contains(".xlsx") }.isEmpty)
     }
 
+    /// Issue 13: a campaign's skipped rows are measured as they are written, and only until the
+    /// sheet is full (`stopsWhenFull`); the rest are counted from the caller's count. The layout
+    /// is the one measuring every row gives, and a twin staged with it has the bytes `write` gives.
+    @Test("rows measured while written, only until the sheet is full: the layout of every row, the same twin")
+    func measuredUntilFull() throws {
+        let temp = ArchiveTemp()
+        let headers = CampaignOutputs.skippedHeaders
+        for rows in [0, 1, 2, 3, 4, 5, 9, 40] {   // rowLimit 5: the first 4 rows are measured
+            // Widths grow row by row; rows past the measured ones are the widest of all.
+            let data = (0..<rows).map { [String($0 + 2), "+44791112345\(String(repeating: "9", count: $0))", "opted out" + String(repeating: "!", count: 2 * $0)] }
+            let csv = Self.peopleCSV([headers] + data)
+            let body = Array(csv.dropFirst(CSVWriter.utf8BOM.count + "line,phone,reason\r\n".utf8.count))
+            let every = PeopleWorkbookTwin.RowMeasure(headers: headers, rowLimit: 5)
+            let untilFull = PeopleWorkbookTwin.RowMeasure(headers: headers, rowLimit: 5, stopsWhenFull: true)
+            try every.add(body)
+            var rowStart = 0   // one row at a time, as a campaign's chunks would hand them over
+            for i in body.indices where body[i] == 0x0A {
+                try untilFull.add(Array(body[rowStart...i]))
+                rowStart = i + 1
+            }
+            let expected = try #require(try every.layout())
+            #expect(try untilFull.layout(dataRows: rows) == expected, "\(rows) rows")
+            temp.write("m-skipped.csv", csv)
+            let written = try PeopleWorkbookTwin.write(csvPath: "\(temp.path)/m-skipped.csv", modified: Timestamp(seconds: 1_795_000_000), sheetName: "skipped", rowLimit: 5)
+            let bytes = temp.bytes("m-skipped.xlsx")
+            unlink(written.path)
+            let staged = try PeopleWorkbookTwin.stage(csvPath: "\(temp.path)/m-skipped.csv", readPath: "\(temp.path)/m-skipped.csv", modified: Timestamp(seconds: 1_795_000_000),
+                                                      sheetName: "skipped", rowLimit: 5, dataRows: rows, measured: expected)
+            try staged.commit()
+            #expect(temp.bytes("m-skipped.xlsx") == bytes, "\(rows) rows")
+            unlink(written.path)
+        }
+        // A count that is not the rows measured gives no layout (the twin then measures the file).
+        let notFull = PeopleWorkbookTwin.RowMeasure(headers: headers, rowLimit: 5, stopsWhenFull: true)
+        try notFull.add(Array("2,,blank row\r\n3,,blank row\r\n".utf8))
+        #expect(try notFull.layout(dataRows: 3) == nil)
+        let full = PeopleWorkbookTwin.RowMeasure(headers: headers, rowLimit: 5, stopsWhenFull: true)
+        try full.add(Array(String(repeating: "2,,blank row\r\n", count: 6).utf8))
+        #expect(try full.layout(dataRows: 3) == nil, "fewer rows counted than measured")
+        #expect(try full.layout(dataRows: 6) != nil)
+    }
+
     @Test("a staged twin whose row count is not the file's fails, and leaves nothing")
     func stagedWrongCount() throws {
         let temp = ArchiveTemp()
