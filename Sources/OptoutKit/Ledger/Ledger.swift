@@ -202,6 +202,9 @@ package final class Ledger {
     @inline(__always)
     package func isOptedOut(_ number: PhoneNumber) -> Bool { state.isOptedOut(number) }
 
+    /// Readies the state for batch lookups (SuppressionState.prepareLookups): a campaign, before its pass.
+    package func prepareLookups() { state.prepareLookups() }
+
     private func makeRecord(_ event: IncomingEvent, seq: Int64, effect: EventEffect, recordedAt: Timestamp) -> LedgerRecord {
         LedgerRecord(seq: seq, kind: event.kind, effect: effect, number: event.number, eventTime: event.time,
                      recordedTime: recordedAt, source: event.source, rule: event.rule, file: event.file,

@@ -8,6 +8,8 @@
 // number's value (50 bits at most: 15 decimal digits) with the opted-out flag and the source in
 // its top bits, and a UInt32 of the `since` second; a time outside 1970...2106 is kept in a small
 // side dictionary. Reads never mutate, so any number of threads may read a shared copy.
+// Batch lookups (a campaign's chunks): `prepareLookups()` builds a Bloom filter of the numbers
+// opted out (OptedOutFilter, 2 MB for a million), which answers most of them without the table.
 
 import OptoutPhone
 import OptoutBase
@@ -32,6 +34,9 @@ package struct SuppressionState: Sendable {
     /// Numbers in the table, and those of them opted out now.
     package private(set) var count = 0
     package private(set) var optedOutCount = 0
+    /// The numbers opted out as a Bloom filter, built by `prepareLookups()` and dropped by any
+    /// change (a copy made before keeps its own, which matches its own unchanged table).
+    private var filter: OptedOutFilter?
 
     private static let valueMask: UInt64 = (1 << 60) - 1
     private static let optedOutBit: UInt64 = 1 << 63
@@ -71,15 +76,31 @@ package struct SuppressionState: Sendable {
     /// is not in the table. Those loads are independent and taken without branches, so the
     /// processor overlaps their cache misses; the lookups that follow, for the others, find their
     /// slots in the cache. One lookup at a time in a table of a million numbers waits on memory.
+    /// With `prepareLookups()` done, a Bloom filter of the numbers opted out answers first
+    /// instead: one word of a 2 MB filter, which stays in the cache, where a campaign's numbers
+    /// are nearly all not opted out; the table is read only for the few it lets through.
     package func optedOut(_ values: UnsafeBufferPointer<UInt64>, into flags: inout [Bool]) {
         flags.removeAll(keepingCapacity: true)
         let capacity = words.count
-        if capacity == 0 { flags.append(contentsOf: repeatElement(false, count: values.count)); return }
-        words.withUnsafeBufferPointer { w in
-            for value in values { flags.append(w[SuppressionState.home(value, capacity: capacity)] != 0) }
+        if capacity == 0 || optedOutCount == 0 { flags.append(contentsOf: repeatElement(false, count: values.count)); return }
+        if let filter {
+            filter.mayContain(values, into: &flags)
+        } else {
+            words.withUnsafeBufferPointer { w in
+                for value in values { flags.append(w[SuppressionState.home(value, capacity: capacity)] != 0) }
+            }
         }
         for i in 0..<values.count where flags[i] {
             flags[i] = values[i] != 0 && isOptedOut(PhoneNumber(unchecked: values[i]))
+        }
+    }
+
+    /// Builds the filter the batch lookups read first (issue 13); the campaign does it once before
+    /// its pass. Any later change drops it (lookups then read the table's home slots first).
+    package mutating func prepareLookups() {
+        guard filter == nil, optedOutCount > 0 else { return }
+        filter = OptedOutFilter(count: optedOutCount) { add in
+            for word in words where word & SuppressionState.optedOutBit != 0 { add(word & SuppressionState.valueMask) }
         }
     }
 
@@ -186,6 +207,7 @@ package struct SuppressionState: Sendable {
     }
 
     private mutating func store(_ state: NumberState, value: UInt64, at i: Int) {
+        filter = nil
         let old = words[i]
         if old & SuppressionState.optedOutBit != 0 { optedOutCount -= 1 }
         if state.optedOut { optedOutCount += 1 }
@@ -219,5 +241,61 @@ package struct SuppressionState: Sendable {
     package mutating func reserve(_ count: Int) {
         let needed = Int(Double(count) / SuppressionState.maxLoad) + 1
         if needed > words.count { grow(to: needed) }
+    }
+}
+
+/// A Bloom filter of numbers (issue 13): no false "no", a few per cent false "maybe". Each value
+/// sets two bits of one 64-bit word, both chosen by one mixed hash: one memory read per lookup.
+/// About 16 bits a number (a power of two of words): 2 MB for a million, 1.6 % false "maybe".
+/// Immutable once built, so any number of threads read it.
+package final class OptedOutFilter: Sendable {
+    private let bits: [UInt64]
+    private let shift: UInt64
+
+    package convenience init(_ values: [UInt64]) {
+        self.init(count: values.count) { add in values.forEach(add) }
+    }
+
+    /// A filter sized for `count` values, which `fill` passes to the function it is given.
+    package init(count: Int, _ fill: ((UInt64) -> Void) -> Void) {
+        var words = 1
+        while words * 64 < count * 16 { words <<= 1 }
+        let shift = UInt64(64 - words.trailingZeroBitCount)
+        var bits = [UInt64](repeating: 0, count: words)
+        bits.withUnsafeMutableBufferPointer { b in
+            fill { value in
+                let (word, mask) = OptedOutFilter.place(value, shift: shift)
+                b[word] |= mask
+            }
+        }
+        self.shift = shift
+        self.bits = bits
+    }
+
+    /// The word (from the hash's top bits) and the two bits in it (from its low bits).
+    @inline(__always)
+    private static func place(_ value: UInt64, shift: UInt64) -> (Int, UInt64) {
+        var h = value
+        h = (h ^ (h >> 33)) &* 0xFF51_AFD7_ED55_8CCD
+        h = (h ^ (h >> 33)) &* 0xC4CE_B9FE_1A85_EC53
+        h ^= h >> 33
+        let word = shift == 64 ? 0 : Int(truncatingIfNeeded: h >> shift)
+        return (word, (1 as UInt64) << (h & 63) | (1 as UInt64) << ((h >> 6) & 63))
+    }
+
+    /// Whether `value` may be in the set (false: it is not).
+    package func mayContain(_ value: UInt64) -> Bool {
+        let (word, mask) = OptedOutFilter.place(value, shift: shift)
+        return bits[word] & mask == mask
+    }
+
+    /// `mayContain` of each value, appended to `flags`.
+    package func mayContain(_ values: UnsafeBufferPointer<UInt64>, into flags: inout [Bool]) {
+        bits.withUnsafeBufferPointer { b in
+            for value in values {
+                let (word, mask) = OptedOutFilter.place(value, shift: shift)
+                flags.append(b[word] & mask == mask)
+            }
+        }
     }
 }

@@ -60,6 +60,7 @@ final class CampaignRowContext: @unchecked Sendable {
         (self.ledger, self.parser, self.checksList) = (ledger, parser, checksList)
         link = MessagePieces.LinkFacts(base: linkBase, sampleToken: tokens == nil ? [] : [UInt8](repeating: UInt8(ascii: "0"), count: LinkTokens.length))
         rendering = RowRendering(message: message, tokens: tokens, linkBase: linkBase, link: link, maxSegments: maxSegments)
+        ledger.prepareLookups()  // before any output copies the state: they share its filter
     }
 
     func optedOutReason(_ number: PhoneNumber) -> String {

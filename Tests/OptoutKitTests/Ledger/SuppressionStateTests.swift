@@ -67,11 +67,35 @@ import Testing
         batch.withUnsafeBufferPointer { state.optedOut($0, into: &flags) }
         #expect(flags == batch.map { $0 != 0 && model.numbers[$0]?.optedOut == true })
         #expect(flags.contains(true) && flags.contains(false))
+        // The same through the Bloom filter (prepareLookups), in a copy made before and after a change.
+        var filtered = state
+        filtered.prepareLookups()
+        let before = filtered
+        filtered.apply(.optOut, number: PhoneNumber(unchecked: 447_700_900_000), at: Timestamp(seconds: 1_800_000_000), source: .reply, effect: .applied)
+        for (copy, extra) in [(before, false), (filtered, true)] {
+            batch.withUnsafeBufferPointer { copy.optedOut($0, into: &flags) }
+            #expect(flags == batch.map { $0 != 0 && (model.numbers[$0]?.optedOut == true || (extra && $0 == 447_700_900_000)) })
+        }
         #expect(state.state(of: PhoneNumber(unchecked: 447_700_900_000)) == nil)
         #expect(state.optedOutValuesSorted() == model.numbers.filter { $0.value.optedOut }.keys.sorted())
         var seen: [UInt64: NumberState] = [:]
         state.forEachOptedOut { number, entry in seen[number.value] = entry }
         #expect(seen == model.numbers.filter { $0.value.optedOut })
+    }
+
+    /// The filter never says "no" for a number in it, and says "maybe" for few others.
+    @Test func theFilterHoldsEveryNumberAndLetsFewOthersThrough() {
+        var rng = SplitMix(state: 17)
+        let inside = (0..<100_000).map { _ in 10_000_000_000 + rng.next() % 90_000_000_000 }
+        let filter = OptedOutFilter(inside)
+        #expect(inside.allSatisfy { filter.mayContain($0) })
+        let outside = (0..<100_000).map { _ in 100_000_000_000 + rng.next() % 900_000_000_000 }
+        let maybes = outside.filter { filter.mayContain($0) }.count
+        #expect(maybes < 4_000, "\(maybes) of 100,000 numbers not in the filter let through")
+        var flags: [Bool] = []
+        inside.withUnsafeBufferPointer { filter.mayContain($0, into: &flags) }
+        #expect(flags.allSatisfy { $0 } && flags.count == inside.count)
+        #expect(!OptedOutFilter([]).mayContain(1))
     }
 
     @Test func anEmptyTableHasNobodyOptedOutInABatch() {
