@@ -54,9 +54,21 @@ package final class LinkIndex {
         let crcAt = out.count
         out.append(contentsOf: [0, 0, 0, 0, 0, 0, 0, 0, 0x09])
         let payloadAt = out.count
-        tokens.appendToken(for: number, to: &out)
-        out.append(0x09)
-        number.appendE164(to: &out)
+        if number.value >= 10_000_000_000_000_000 {  // more than 16 digits (no number has them): the writers' own ways
+            tokens.appendToken(for: number, to: &out)
+            out.append(0x09)
+            number.appendE164(to: &out)
+        } else {  // the E.164 text written once, for the token and the entry (issue 13)
+            var buffer: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)
+            withUnsafeMutableBytes(of: &buffer) { raw in
+                let p = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                let n = number.writeE164(to: p)
+                tokens.writeToken(e164: UnsafeRawBufferPointer(start: p, count: n), to: p + 24)
+                out.append(contentsOf: UnsafeBufferPointer(start: p + 24, count: LinkTokens.length))
+                out.append(0x09)
+                out.append(contentsOf: UnsafeBufferPointer(start: p, count: n))
+            }
+        }
         let crc = out.withUnsafeBytes { CRC32.checksum(UnsafeRawBufferPointer(rebasing: $0[payloadAt...])) }
         for i in 0..<8 { out[crcAt + i] = hexDigits[Int((crc >> UInt32(28 - 4 * i)) & 0xF)] }
         out.append(0x0A)
