@@ -77,7 +77,10 @@ enum CampaignPipeline {
             writer.output?.close()
             writer.output = nil
         }
-        func publish(_ chunk: CampaignChunk) throws(OptoutError) { try writer.publish(chunk) }
+        func publish(_ chunk: CampaignChunk) throws(OptoutError) {
+            try writer.publish(chunk)
+            if writer.check.problems.count >= ListCheck.problemsShown { context.listProblemsTaken.store(true, ordering: .relaxed) }
+        }
         var rowsRead = 0
         var atEnd = false
         var rows = CampaignChunk.Rows()
@@ -196,6 +199,7 @@ final class CampaignChunk: @unchecked Sendable {
     func process(_ context: CampaignRowContext) {
         var out = CampaignRowOutput()
         swap(&out, &output)
+        out.check.collectsProblems = !context.listProblemsTaken.load(ordering: .relaxed)
         let slots = layout.columns.count
         let slotOf = layout.slotOf
         let countrySlot = layout.countrySlot

@@ -18,6 +18,7 @@
 
 import OptoutPhone
 import OptoutBase
+import Synchronization
 
 /// The parts of `CampaignRowContext` a recipient's rows are written from (see `rendering`).
 struct RowRendering {
@@ -44,6 +45,9 @@ final class CampaignRowContext: @unchecked Sendable {
     /// an argument, so no row retains and releases the message's buffers (a property of this
     /// shared object is retained at every use; both workers doing so kept one cache line moving).
     let rendering: RowRendering
+    /// Set once the list check merged so far holds every problem its report shows: later chunks
+    /// only count theirs (issue 13: each chunk of 2,048 rows made its own 200 texts).
+    let listProblemsTaken = Atomic<Bool>(false)
     // Feature hooks, set before the pass and read-only during it:
     /// Country column (issue 14): each output parses through its own copy (CountryColumn caches).
     var country: CountryColumn?
@@ -134,8 +138,11 @@ extension ListCheck {
     mutating func append(_ later: ListCheck) {
         rows += later.rows
         valid += later.valid
-        for (category, count) in later.counts { counts[category, default: 0] += count }
-        let room = max(0, 200 - problems.count)
+        blankRows += later.blankRows
+        invalidRows += later.invalidRows
+        duplicateRows += later.duplicateRows
+        optedOutRows += later.optedOutRows
+        let room = max(0, ListCheck.problemsShown - problems.count)
         problems.append(contentsOf: later.problems.prefix(room))
     }
 }
