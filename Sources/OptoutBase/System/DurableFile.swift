@@ -333,19 +333,31 @@ package final class AtomicFile {
 /// large append (a first campaign's 240 MB of link index) finds little left to write instead of
 /// flooding the disk's queue at once while the campaign's own writes wait behind it (issue 13).
 /// Durability is unchanged: only `sync()` promises anything.
+/// With `dropsBehind` (the link index: 240 MB appended by a first campaign over 10M rows, read
+/// by no later step of the run), each step's pages, once written out, also leave the page cache
+/// (POSIX_FADV_DONTNEED), so the next appends reuse them: on a virtual machine whose host took
+/// back the guest's free memory, every page touched for the first time costs a fault on the host
+/// (0.55 s of kernel time for 240 MB, against 0.1 s this way).
 package final class AppendOnlyFile {
     package let path: String
     private let fd: Int32
+    private let dropsBehind: Bool
+    /// The file's size (its end, where appends go).
+    private var end: Int
     /// Bytes appended since writeback was last started.
     private var unstarted = 0
+    /// The range whose writeback was started last (dropped from the cache at the next step).
+    private var started: (offset: Int, count: Int)?
     package static let writebackStep = 8 << 20
 
     /// Opens (creating with `mode`, 0600 by default) for appending.
-    package init(path: String, mode: mode_t = 0o600) throws(OptoutError) {
+    package init(path: String, mode: mode_t = 0o600, dropsBehind: Bool = false) throws(OptoutError) {
         self.path = path
+        self.dropsBehind = dropsBehind
         let existed = Durable.exists(path)
         fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, mode)
         if fd < 0 { throw Durable.writeError(path) }
+        end = max(0, Int(lseek(fd, 0, SEEK_END)))
         if !existed {
             if Durable.isPrivate(mode) { fchmod(fd, mode) }
             try Durable.syncDirectory(Durable.parent(of: path))
@@ -358,15 +370,25 @@ package final class AppendOnlyFile {
     package func truncate(to length: Int) throws(OptoutError) {
         if ftruncate(fd, off_t(length)) != 0 { throw Durable.writeError(path) }
         if fsync(fd) != 0 { throw Durable.writeError(path) }
+        end = length
+        unstarted = 0
+        started = nil
     }
 
     package func append(_ bytes: [UInt8]) throws(OptoutError) {
         bytes.withUnsafeBytes { CrashPoints.append("append: torn record", fd: fd, bytes: $0) }
         try Durable.writeAll(fd, bytes, path: path)
+        end += bytes.count
         unstarted += bytes.count
         if unstarted >= AppendOnlyFile.writebackStep {
+            // Hints: a failure changes nothing (sync() still writes and waits for everything).
+            if dropsBehind, let started {
+                _ = linuxSyncFileRange(fd, Int64(started.offset), Int64(started.count), linuxSyncFileRangeWaitWriteWait)
+                _ = posix_fadvise(fd, off_t(started.offset), off_t(started.count), POSIX_FADV_DONTNEED)
+            }
+            started = (end - unstarted, unstarted)
+            _ = linuxSyncFileRange(fd, Int64(end - unstarted), Int64(unstarted), linuxSyncFileRangeWrite)
             unstarted = 0
-            _ = linuxSyncFileRange(fd, 0, 0, linuxSyncFileRangeWrite)  // a hint: failure changes nothing
         }
     }
 
@@ -605,3 +627,5 @@ private func linuxSyncfs(_ fd: Int32) -> Int32
 private func linuxSyncFileRange(_ fd: Int32, _ offset: Int64, _ count: Int64, _ flags: UInt32) -> Int32
 /// SYNC_FILE_RANGE_WRITE: start writing the dirty pages of the range, without waiting.
 private let linuxSyncFileRangeWrite: UInt32 = 2
+/// SYNC_FILE_RANGE_WAIT_BEFORE | WRITE | WAIT_AFTER: the range written out (not a durability promise).
+private let linuxSyncFileRangeWaitWriteWait: UInt32 = 1 | 2 | 4

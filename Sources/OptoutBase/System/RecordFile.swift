@@ -45,8 +45,12 @@ package final class RecordFile {
         package var bytes: [UInt8]
     }
 
-    package init(path: String) {
+    /// Appends leave the page cache once written out (AppendOnlyFile `dropsBehind`).
+    private let dropsBehind: Bool
+
+    package init(path: String, dropsBehind: Bool = false) {
         self.path = path
+        self.dropsBehind = dropsBehind
     }
 
     /// For writers: streams every intact record's payload (and line number) to `body`, then cuts
@@ -238,7 +242,7 @@ package final class RecordFile {
         if let file { return file }
         if !repaired { try openForAppend() }
         if let file { return file }
-        let opened = try AppendOnlyFile(path: path, mode: 0o600)
+        let opened = try AppendOnlyFile(path: path, mode: 0o600, dropsBehind: dropsBehind)
         file = opened
         return opened
     }

@@ -18,7 +18,7 @@ package final class LinkIndex {
 
     /// Opens the index for appending: nothing is loaded, a torn tail is cut off (read back from the end).
     package init(path: String) throws(OptoutError) {
-        file = RecordFile(path: path)
+        file = RecordFile(path: path, dropsBehind: true)  // no later step of a run reads what a campaign appends
         try file.openForAppend()
     }
 

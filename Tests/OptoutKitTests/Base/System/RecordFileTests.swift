@@ -150,6 +150,46 @@ import OptoutTestSupport
         #expect(plain == expected.records)
     }
 
+    /// Issue 13: a file appended with `dropsBehind` (the link index) holds every record, after a
+    /// torn tail was cut, and the pages of its written-out steps leave the page cache (mincore).
+    @Test func aDropBehindFileHoldsEveryRecordAndLeavesTheCache() throws {
+        let t = try TempWorkspace()
+        let torn = try Self.tornFile(t, "links.tsv")
+        let file = RecordFile(path: torn.path, dropsBehind: true)
+        var expected = Array(torn.bytes[..<torn.intact])
+        var block: [UInt8] = []
+        var record = 0
+        // Three and a half steps of 8 MB, in blocks of about 1 MB as the link index appends.
+        while expected.count < torn.intact + AppendOnlyFile.writebackStep * 7 / 2 {
+            block.removeAll(keepingCapacity: true)
+            while block.count < 1 << 20 {
+                RecordFile.encode(Array("tok\(record)\t+4477009\(record)".utf8), into: &block)
+                record += 1
+            }
+            try file.append(encoded: block)
+            expected += block
+        }
+        try file.sync()
+        // Before anything reads it back: the first step's pages are no longer cached (where
+        // mincore answers for this file system; the first page also holds the old records).
+        let fd = open(torn.path, O_RDONLY)
+        let length = AppendOnlyFile.writebackStep
+        if let map = mmap(nil, length, PROT_READ, MAP_SHARED, fd, 0), map != MAP_FAILED {
+            let pages = length / Int(getpagesize())
+            var resident = [UInt8](repeating: 0, count: pages)
+            if mincore(map, length, &resident) == 0 {
+                let cached = resident.dropFirst().filter { $0 & 1 != 0 }.count
+                #expect(cached < pages / 4, "\(cached) of \(pages) pages of the first 8 MB still cached")
+            }
+            munmap(map, length)
+        }
+        close(fd)
+        #expect(Self.bytes(torn.path) == expected)
+        var read = 0
+        try RecordFile.scan(torn.path) { _, _ in read += 1 }
+        #expect(read == 2 + record)  // "one" and the damaged "twO" are not read; "three" and the new ones are
+    }
+
     @Test func anAppendWithoutOpeningStillFollowsTheLastIntactRecord() throws {
         let t = try TempWorkspace()
         let (path, _, intact) = try Self.tornFile(t, "x.tsv")
