@@ -10,11 +10,26 @@ package struct NumberTable: Sendable {
     package private(set) var count = 0
 
     package init(capacity: Int = 1024) {
-        var size = 16
-        while size < capacity * 10 / 7 { size <<= 1 }
+        let size = NumberTable.size(for: capacity)
         keys = [UInt64](repeating: 0, count: size)
         values = [UInt32](repeating: 0, count: size)
         mask = size - 1
+    }
+
+    private static func size(for capacity: Int) -> Int {
+        var size = 16
+        while size < capacity * 10 / 7 { size <<= 1 }
+        return size
+    }
+
+    /// Empties the table for `capacity` keys, in the same memory when it is the size needed
+    /// (issue 13: the duplicates' partitions, one after another, reuse one table each worker).
+    package mutating func removeAll(capacity: Int) {
+        let size = NumberTable.size(for: capacity)
+        count = 0
+        guard size == keys.count else { self = NumberTable(capacity: capacity); return }
+        keys.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        values.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
     }
 
     @inline(__always)

@@ -194,9 +194,11 @@ package enum DuplicateFinder {
         }
 
         /// Reads the whole partition back (it is small by construction).
-        func readAll() throws(OptoutError) -> [UInt8] {
+        /// The whole file's bytes, into `out` (its memory used again when large enough).
+        func readAll(into out: inout [UInt8]) throws(OptoutError) {
             try flush()
-            var out = [UInt8](repeating: 0, count: Int(lseek(fd, 0, SEEK_END)))
+            out.removeAll(keepingCapacity: true)
+            out.append(contentsOf: repeatElement(0, count: Int(lseek(fd, 0, SEEK_END))))
             var offset = 0
             while offset < out.count {
                 switch valueOrErrno({ out.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + offset, $0.count - offset, off_t(offset)) } }) {
@@ -205,7 +207,6 @@ package enum DuplicateFinder {
                 case .failure(let failure): throw .io(path: path, reason: failure.description)
                 }
             }
-            return out
         }
     }
 
@@ -359,17 +360,26 @@ package enum DuplicateFinder {
         // With workers, the new link-index entries are appended (in partition order) on a thread of their own.
         let indexWriter = threads && newEntries != nil ? OutputThread(limit: 2) : nil
         defer { indexWriter?.close() }
+        // The partitions' encoded entries, in buffers used again from partition to partition
+        // (issue 13: a new buffer for each made 240 MB of fresh pages at 10M rows, 60 % of the
+        // run's page faults).
+        let entryBuffers = newEntries != nil ? SparePool<EncodedEntries>(keep: 6) : nil
+        let scratchPool = SparePool<PartitionScratch>(keep: max(1, options.workers))
         func take(_ job: PartitionJob) throws(OptoutError) {
             if let failure = job.failure { throw failure }
             dupPaths.append(job.dupsPath)
             duplicates += job.duplicates
             if let newEntries {
+                let entries = job.entries ?? EncodedEntries(), count = job.newCount
+                job.release()
                 if let indexWriter {
-                    let encoded = job.encoded, count = job.newCount
-                    job.release()
-                    try indexWriter.submit { () throws(OptoutError) in try newEntries.write(encoded, count) }
+                    try indexWriter.submit { () throws(OptoutError) in
+                        try newEntries.write(entries.bytes, count)
+                        entryBuffers?.give(entries)
+                    }
                 } else {
-                    try newEntries.write(job.encoded, job.newCount)
+                    try newEntries.write(entries.bytes, count)
+                    entryBuffers?.give(entries)
                 }
             } else {
                 for value in job.newValues { try newNumber(PhoneNumber(unchecked: value)) }
@@ -378,7 +388,7 @@ package enum DuplicateFinder {
         }
         for k in 0..<p {
             try jobs.submit(PartitionJob(rows: rows[k], linked: linkIndexPath != nil ? linked[k] : nil, dupsPath: "\(dir)/dups-\(k)",
-                                         encode: newEntries?.encode), deliver: take)
+                                         encode: newEntries?.encode, entryBuffers: entryBuffers, scratchPool: scratchPool), deliver: take)
         }
         try jobs.finish(deliver: take)
         try indexWriter?.finish()
@@ -406,32 +416,49 @@ final class PartitionJob: @unchecked Sendable {
     let linked: DuplicateFinder.PartitionWriter?
     let dupsPath: String
     let encode: (@Sendable (PhoneNumber, inout [UInt8]) -> Void)?
+    let entryBuffers: SparePool<EncodedEntries>?
+    let scratchPool: SparePool<PartitionScratch>?
     var duplicates = 0
     var newValues: [UInt64] = []
-    var encoded: [UInt8] = []
+    /// The encoded entries of the numbers new to the link index (with `encode`).
+    var entries: EncodedEntries?
     var newCount = 0
     var failure: OptoutError?
 
     init(rows: DuplicateFinder.PartitionWriter, linked: DuplicateFinder.PartitionWriter?, dupsPath: String,
-         encode: (@Sendable (PhoneNumber, inout [UInt8]) -> Void)?) {
+         encode: (@Sendable (PhoneNumber, inout [UInt8]) -> Void)?, entryBuffers: SparePool<EncodedEntries>? = nil,
+         scratchPool: SparePool<PartitionScratch>? = nil) {
         (self.rows, self.linked, self.dupsPath, self.encode) = (rows, linked, dupsPath, encode)
+        (self.entryBuffers, self.scratchPool) = (entryBuffers, scratchPool)
     }
 
     /// Drops the results once taken (a partition's entries are megabytes).
     func release() {
         newValues = []
-        encoded = []
+        entries = nil
     }
 
     func process() {
         do throws(OptoutError) {
-            let data = try rows.readAll()
+            // The partition's rows and tables in memory used again from partition to partition
+            // (issue 13: fresh pages for each made 53 MB of page faults at 10M rows).
+            let scratch = scratchPool?.take() ?? PartitionScratch()
+            var data: [UInt8] = [], linkedData: [UInt8] = []
+            var seen = NumberTable(capacity: 16), known = NumberTable(capacity: 16)
+            swap(&data, &scratch.data); swap(&linkedData, &scratch.linkedData)
+            swap(&seen, &scratch.seen); swap(&known, &scratch.known)
+            defer {
+                swap(&data, &scratch.data); swap(&linkedData, &scratch.linkedData)
+                swap(&seen, &scratch.seen); swap(&known, &scratch.known)
+                scratchPool?.give(scratch)
+            }
+            try rows.readAll(into: &data)
             let n = data.count / 12  // 12 bytes per row
-            var seen = NumberTable(capacity: max(16, n))
-            var known = NumberTable(capacity: 16)
+            seen.removeAll(capacity: max(16, n))
+            known.removeAll(capacity: 16)
             if let linked {
-                let linkedData = try linked.readAll()
-                known = NumberTable(capacity: max(16, linkedData.count / 8))
+                try linked.readAll(into: &linkedData)
+                known.removeAll(capacity: max(16, linkedData.count / 8))
                 linkedData.withUnsafeBytes { raw in
                     for i in 0..<(linkedData.count / 8) {
                         known.insert(raw.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self).littleEndian, payload: 0)
@@ -441,10 +468,15 @@ final class PartitionJob: @unchecked Sendable {
             let dups = try DuplicateFinder.PartitionWriter(path: dupsPath)
             // Held in locals for the loop: a property's closure is retained and released at every call.
             let encodes = encode != nil, encode = self.encode ?? { _, _ in }, linked = self.linked != nil
-            var encoded = self.encoded, newValues = self.newValues, newCount = self.newCount, duplicates = self.duplicates
-            self.encoded = []
+            let entries = encodes ? (entryBuffers?.take() ?? EncodedEntries()) : nil
+            var encoded: [UInt8] = []
+            if let entries { swap(&encoded, &entries.bytes) }
+            var newValues = self.newValues, newCount = self.newCount, duplicates = self.duplicates
             self.newValues = []
-            defer { (self.encoded, self.newValues, self.newCount, self.duplicates) = (encoded, newValues, newCount, duplicates) }
+            defer {
+                if let entries { swap(&encoded, &entries.bytes) }
+                (self.entries, self.newValues, self.newCount, self.duplicates) = (entries, newValues, newCount, duplicates)
+            }
             for i in 0..<n {
                 let packed = data.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: i * 12, as: UInt64.self).littleEndian }
                 let high = data.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: i * 12 + 8, as: UInt32.self).littleEndian }
@@ -464,6 +496,23 @@ final class PartitionJob: @unchecked Sendable {
             failure = error
         }
     }
+}
+
+/// A partition job's rows and tables; recycled through a `SparePool` (one in use per worker).
+final class PartitionScratch: Recyclable, @unchecked Sendable {
+    var data: [UInt8] = []
+    var linkedData: [UInt8] = []
+    var seen = NumberTable(capacity: 16)
+    var known = NumberTable(capacity: 16)
+    init() {}
+    func empty() {}  // emptied by the next job, for its own size
+}
+
+/// A partition's encoded link index entries; recycled through a `SparePool` from partition to partition.
+final class EncodedEntries: Recyclable, @unchecked Sendable {
+    var bytes: [UInt8] = []
+    init() {}
+    func empty() { bytes.removeAll(keepingCapacity: true) }
 }
 
 /// A stretch of a list's phone cells, copied by the reader and parsed on a worker thread into
