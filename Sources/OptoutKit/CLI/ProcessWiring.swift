@@ -3,6 +3,7 @@
 // exit code returned for main.swift to exit with. For `watch` only, SIGTERM/SIGINT become a byte
 // on a stop pipe (so the pass in hand finishes and the command exits 0); other commands keep the
 // default signal behaviour (they are crash-safe, and a killed run is finished by the next one).
+// Blocks of 1 MiB or more are allocated apart and given back when freed (`boundHeap`).
 // Failures: none of its own (a pipe that cannot be made leaves the default signal behaviour).
 
 #if canImport(Glibc)
@@ -10,12 +11,20 @@ import Glibc
 #endif
 import OptoutBase
 
+/// mallopt(3) (glibc): malloc.h is not in Glibc's module, so it is bound by its C symbol name.
+@_silgen_name("mallopt")
+private func linuxMallopt(_ parameter: Int32, _ value: Int32) -> Int32
+/// M_MMAP_THRESHOLD and M_TRIM_THRESHOLD.
+private let linuxMMmapThreshold: Int32 = -3
+private let linuxMTrimThreshold: Int32 = -1
+
 /// The write end of the stop pipe, for the signal handler (set once, before handlers exist).
 nonisolated(unsafe) private var stopPipeWrite: Int32 = -1
 
 package enum ProcessWiring {
     /// Runs the command named by `arguments` (argv without the program name); returns its exit code.
     package static func run(_ arguments: [String]) -> Int32 {
+        boundHeap()
         let stopFD = arguments.first == "watch" ? installStopPipe() : -1
         let interactive = isatty(STDOUT_FILENO) == 1
         // A progress line on stderr, rewritten in place, only when a person is watching stderr.
@@ -29,6 +38,15 @@ package enum ProcessWiring {
         if progress != nil { StandardStreams.write("\r\u{1B}[K", to: STDERR_FILENO) }
         emit(outcome)
         return outcome.exitCode
+    }
+
+    /// Allocations of 1 MiB or more are mapped on their own and given back when freed (issue 13).
+    /// glibc otherwise raises that bound to the largest block freed so far (up to 32 MB), after
+    /// which big blocks come from the heap and stay resident once freed: a campaign after 1,000
+    /// STOPs over a ledger of a million numbers peaked at 148 MiB that way, 117 MiB with this.
+    static func boundHeap() {
+        _ = linuxMallopt(linuxMMmapThreshold, 1 << 20)
+        _ = linuxMallopt(linuxMTrimThreshold, 1 << 20)  // the free top of the heap is given back too
     }
 
     static func emit(_ outcome: CommandOutcome) {
