@@ -222,8 +222,11 @@ enum EncodingDetector {
                               block: UnsafeMutablePointer<UInt8>) throws(CSVError) -> Bool {
         let middle = from + (size - from) / 2
         var head: (UInt8, UInt8, UInt8) = (0, 0, 0)
-        let got = withUnsafeMutableBytes(of: &head) { pread(fd, $0.baseAddress, 3, off_t(middle)) }
-        if got < 0 { throw CSVError(kind: .io, line: 0, reason: "cannot read the file: \(errnoText(errno))") }
+        let got: Int
+        switch valueOrErrno({ withUnsafeMutableBytes(of: &head) { pread(fd, $0.baseAddress, 3, off_t(middle)) } }) {
+        case .success(let n): got = n
+        case .failure(let failure): throw CSVError(kind: .io, line: 0, reason: "cannot read the file: \(failure)")
+        }
         var skip = 0
         withUnsafeBytes(of: head) { bytes in
             while skip < got && bytes[skip] & 0xC0 == 0x80 { skip += 1 }
@@ -232,22 +235,28 @@ enum EncodingDetector {
         let thread = OutputThread.start { second.run() }
         defer { thread.close() }
         var validator = start
-        var offset = from
-        let end = middle + skip
-        while offset < end && !validator.failed {
-            let n = pread(fd, block, Swift.min(blockSize, end - offset), off_t(offset))
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw CSVError(kind: .io, line: 0, reason: "cannot read the file: \(errnoText(errno))")
-            }
-            if n == 0 { break }
-            validator.feed(block, count: n)
-            offset += n
-        }
-        if validator.failed || !validator.isValid { second.stop(); return false }
-        try? thread.finish()
+        try feed(&validator, fd: fd, from: from, to: middle + skip, block: block)
+        if !validator.isValid { second.stop(); return false }
+        try? thread.finish()  // its job does not throw: its result is in `second`
         if let failure = second.failure { throw failure }
         return second.valid
+    }
+
+    /// Feeds `validator` the file's bytes from `from` up to `end` (nil: the end of the file), a
+    /// block at a time, until it fails or `stopped` says so.
+    static func feed(_ validator: inout UTF8Validator, fd: Int32, from: Int, to end: Int?, block: UnsafeMutablePointer<UInt8>,
+                     stopped: () -> Bool = { false }) throws(CSVError) {
+        var offset = from
+        while !validator.failed && !stopped() && offset < end ?? Int.max {
+            let want = Swift.min(blockSize, (end ?? Int.max) - offset)
+            switch valueOrErrno({ pread(fd, block, want, off_t(offset)) }) {
+            case .success(0): return
+            case .success(let n):
+                validator.feed(block, count: n)
+                offset += n
+            case .failure(let failure): throw CSVError(kind: .io, line: 0, reason: "cannot read the file: \(failure)")
+            }
+        }
     }
 
     /// The second half of `validateSplit`, run on its own thread: its result, read after `finish`.
@@ -266,17 +275,11 @@ enum EncodingDetector {
             let block = UnsafeMutablePointer<UInt8>.allocate(capacity: EncodingDetector.blockSize)
             defer { block.deallocate() }
             var validator = UTF8Validator()
-            var offset = from
-            while !validator.failed && !stopped.load(ordering: .relaxed) {
-                let n = pread(fd, block, EncodingDetector.blockSize, off_t(offset))
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = CSVError(kind: .io, line: 0, reason: "cannot read the file: \(errnoText(errno))")
-                    return
-                }
-                if n == 0 { break }
-                validator.feed(block, count: n)
-                offset += n
+            do throws(CSVError) {
+                try EncodingDetector.feed(&validator, fd: fd, from: from, to: nil, block: block) { stopped.load(ordering: .relaxed) }
+            } catch {
+                failure = error
+                return
             }
             valid = validator.isValid
         }

@@ -78,6 +78,15 @@ package final class DirectWrites: @unchecked Sendable {
         }
     }
 
+    /// `append` of an array's bytes.
+    package func append(_ bytes: [UInt8]) throws(OptoutError) {
+        let failure: OptoutError? = bytes.withUnsafeBytes { raw in
+            do throws(OptoutError) { try append(raw) } catch { return error }
+            return nil
+        }
+        if let failure { throw failure }
+    }
+
     /// Gives the full block to the writer (waiting while one is queued) and takes a spare one.
     private func handOver() throws(OptoutError) {
         let full = block

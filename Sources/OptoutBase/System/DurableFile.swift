@@ -235,14 +235,7 @@ package final class AtomicFile {
     package func writeBlock(_ bytes: [UInt8]) throws(OptoutError) {
         if bytes.count < 64 << 10 { return try write(bytes) }
         try spill()
-        if let directWrites {
-            let failure: OptoutError? = bytes.withUnsafeBytes { raw in
-                do throws(OptoutError) { try directWrites.append(raw) } catch { return error }
-                return nil
-            }
-            if let failure { throw failure }
-            return
-        }
+        if let directWrites { return try directWrites.append(bytes) }
         try Durable.writeAll(fd, bytes, path: path)
     }
 
@@ -261,11 +254,7 @@ package final class AtomicFile {
     private func spill() throws(OptoutError) {
         if buffer.isEmpty { return }
         if let directWrites {
-            let failure: OptoutError? = buffer.withUnsafeBytes { raw in
-                do throws(OptoutError) { try directWrites.append(raw) } catch { return error }
-                return nil
-            }
-            if let failure { throw failure }
+            try directWrites.append(buffer)
         } else {
             try Durable.writeAll(fd, buffer, path: path)
         }

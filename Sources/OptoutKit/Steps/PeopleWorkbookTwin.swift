@@ -187,12 +187,10 @@ package enum PeopleWorkbookTwin {
         private let box: MeasureBox
         private let pipe: WriteBehind
         private var pending: [UInt8] = []
-        private let stopsWhenFull: Bool
 
         package init(headers: [String], rowLimit: Int = XLSXWriter.excelRowLimit, stopsWhenFull: Bool = false) {
             let box = MeasureBox(XLSXMeasure(columns: headers.map { XLSXColumn($0, PeopleWorkbookTwin.kind($0)) }, rowLimit: rowLimit))
             self.box = box
-            self.stopsWhenFull = stopsWhenFull
             pipe = WriteBehind(depth: 2, capacity: 1 << 20) { bytes throws(OptoutError) in
                 if box.full.load(ordering: .relaxed) { return }
                 do {
