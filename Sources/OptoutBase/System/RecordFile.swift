@@ -24,6 +24,9 @@ package struct RecordScan: Sendable {
     package var intactEnd = 0
     /// The file's length as read.
     package var fileEnd = 0
+    /// Lines read (intact and damaged, not a final line without its newline), counted from the
+    /// scan's first line: the line number of the last one.
+    package var lines = 0
     /// True when bytes after the last intact record are a torn tail (cut by a writer).
     package var hasTornTail: Bool { intactEnd < fileEnd }
 }
@@ -74,10 +77,19 @@ package final class RecordFile {
     }
 
     /// As `open(repairing:)`, with `prepare` run on each intact record on worker threads first.
-    package func open(repairing prepare: RecordPrepare, beforeBlock: ((PreparedBlock) -> Void)? = nil,
-                      _ body: (UnsafeBufferPointer<UInt8>, Int, PreparedRecord) -> Void) throws(OptoutError) {
-        try repair(try RecordFile.scan(path, prepare: prepare, beforeBlock: beforeBlock) { payload, line, prepared in body(payload, line, prepared!) })
+    /// With `from` (the end of a record, known intact: LedgerCheckpoint), only the records after
+    /// it are read, numbered from `line` + 1; what the scan found is returned.
+    @discardableResult
+    package func open(repairing prepare: RecordPrepare, from: (offset: Int, line: Int) = (0, 0), beforeBlock: ((PreparedBlock) -> Void)? = nil,
+                      _ body: (UnsafeBufferPointer<UInt8>, Int, PreparedRecord) -> Void) throws(OptoutError) -> RecordScan {
+        let scan = try RecordFile.scan(path, prepare: prepare, from: from, beforeBlock: beforeBlock) { payload, line, prepared in body(payload, line, prepared!) }
+        try repair(scan)
+        return scan
     }
+
+    /// Bytes handed to `append(encoded:)` since this value was made (the checkpoint's check that
+    /// the file holds exactly what was replayed and appended).
+    package private(set) var bytesAppended = 0
 
     /// As `scan(_:_:)`, with `prepare` (when given) run on each intact record on a worker thread
     /// before `body` gets it with the prepared bytes (nil without `prepare`).
@@ -88,7 +100,8 @@ package final class RecordFile {
     @discardableResult
     /// `beforeBlock` (with `prepare`) sees a block's prepared records before they are handed over,
     /// on the calling thread (to touch what their replay will touch, all at once: issue 13).
-    package static func scan(_ path: String, prepare: RecordPrepare?, beforeBlock: ((PreparedBlock) -> Void)? = nil,
+    /// `from`: start at this offset (the end of an intact record), numbering lines after `line`.
+    package static func scan(_ path: String, prepare: RecordPrepare?, from: (offset: Int, line: Int) = (0, 0), beforeBlock: ((PreparedBlock) -> Void)? = nil,
                              _ body: (UnsafeBufferPointer<UInt8>, Int, PreparedRecord?) -> Void) throws(OptoutError) -> RecordScan {
         var result = RecordScan()
         guard Durable.exists(path) else { return result }
@@ -97,10 +110,16 @@ package final class RecordFile {
         defer { close(fd) }
         var st = stat()
         let size = fstat(fd, &st) == 0 ? Int(st.st_size) : 0
+        if from.offset > 0 {
+            guard from.offset <= size, lseek(fd, off_t(from.offset), SEEK_SET) == off_t(from.offset) else {
+                throw .io(path: path, reason: "cannot read from byte offset \(from.offset) (the file has \(size) bytes)")
+            }
+            result.intactEnd = from.offset
+        }
         let blockSize = 1 << 19     // 512 KiB: four in flight hold about 2 MiB
-        let workers = OrderedWorkers<ScanBlock>(workers: size > 4 * blockSize ? 2 : 0, inFlight: 4) { block in block.verify(prepare) }
+        let workers = OrderedWorkers<ScanBlock>(workers: size - from.offset > 4 * blockSize ? 2 : 0, inFlight: 4) { block in block.verify(prepare) }
         defer { workers.close() }
-        var lineNumber = 0
+        var lineNumber = from.line
         var bad: [DamagedRecord] = []
         func deliver(_ block: ScanBlock) {
             if let beforeBlock, let prepare { beforeBlock(PreparedBlock(block: block, prepare: prepare)) }
@@ -123,7 +142,7 @@ package final class RecordFile {
             }
         }
         var carry: [UInt8] = []     // the bytes after the last newline read so far
-        var offset = 0              // file offset of the next block's first byte
+        var offset = from.offset    // file offset of the next block's first byte
         while true {
             let block = workers.spare() ?? ScanBlock()
             let needed = carry.count + blockSize
@@ -151,6 +170,7 @@ package final class RecordFile {
             workers.submit(block, deliver: deliver)
         }
         workers.finish(deliver: deliver)
+        result.lines = lineNumber
         result.fileEnd = offset + carry.count
         result.damaged = bad.filter { $0.offset < result.intactEnd }
         if !carry.isEmpty {
@@ -263,6 +283,7 @@ package final class RecordFile {
     package func append(encoded lines: [UInt8]) throws(OptoutError) {
         if lines.isEmpty { return }
         try appender().append(lines)
+        bytesAppended += lines.count
     }
 
     /// Appends payloads and makes them durable before returning.

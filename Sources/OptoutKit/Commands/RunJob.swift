@@ -112,7 +112,7 @@ package enum RunJob {
     static func runLocked(_ ws: Workspace, options: RunOptions, attempt: RunAttempt) throws(OptoutError) -> RunReport {
         attempt.step("settings")
         let settings = try Settings.load(path: ws.settingsFile, displayName: ws.display(ws.settingsFile))
-        let ledger = try Ledger(path: ws.ledgerFile)
+        let ledger = try Ledger(path: ws.ledgerFile, checkpoint: ws.ledgerCheckpointFile)
         let journal = try Journal(path: ws.journalFile)
         let reviewLog = try ReviewLog(path: ws.reviewsFile)
         let now = options.now ?? .now()
@@ -135,12 +135,19 @@ package enum RunJob {
         // Issue 13 hook: the export runs on a thread of its own once the opt-outs are recorded (runSteps), unless unchanged.
         let export = SuppressionExport.Background(ledger: ledger, to: ws.suppressionsFile, stampPath: ws.suppressionsStampFile)
         defer { export.close() }
-        try runSteps(plan: plan, state: state, report: &report, log: &log, attempt: attempt, export: export)
+        // LedgerCheckpoint: written on a thread of its own from the same final state.
+        let checkpoint = LedgerCheckpoint.Background(ledger: ledger, to: ws.ledgerCheckpointFile)
+        defer { checkpoint.close() }
+        try runSteps(plan: plan, state: state, report: &report, log: &log, attempt: attempt, export: export, checkpoint: checkpoint)
         // 5. The suppression list as it stands.
         attempt.step("suppressions")
         // (webhook delivery at the end of a run goes after this)
         try export.finish()
         report.suppressions = ledger.state.optedOutCount
+        // The state for the next run to start from (a cache: a failure only warns).
+        do throws(OptoutError) { try checkpoint.finish() } catch {
+            log.add(.warning, nil, "ledger checkpoint not written (the next run replays the whole ledger): \(error.description)")
+        }
         // Issue 17 item 1: when each opt-out input was first seen; deadlines within a day (stderr).
         var pending: [PendingOptOut] = []
         do throws(OptoutError) {
@@ -174,7 +181,8 @@ package enum RunJob {
 
     /// Steps 1-4 of a run (PRODUCT.md "Rules"), each returning what it did.
     static func runSteps(plan: RunPlan, state: RunState, report: inout RunReport, log: inout StepLog,
-                         attempt: RunAttempt? = nil, export: SuppressionExport.Background? = nil) throws(OptoutError) {
+                         attempt: RunAttempt? = nil, export: SuppressionExport.Background? = nil,
+                         checkpoint: LedgerCheckpoint.Background? = nil) throws(OptoutError) {
         // 1. Opt-out inputs, all of them, before any campaign (OptOutIntake).
         attempt?.step("opt-out inputs")
         var intake = try OptOutIntake.run(plan: plan, state: state)
@@ -183,6 +191,7 @@ package enum RunJob {
         // 2. Into the ledger and the review log, fsynced (RecordOptOuts); then what they produce.
         let recorded = try RecordOptOuts.run(&intake, state: state)
         export?.start()  // issue 13 hook: the ledger's state is final for this run: suppressions.csv on its own thread
+        checkpoint?.start()  // and the ledger checkpoint on another
         // Imports are read while they are recorded (ImportStream): their figures and log only now.
         log.append(intake.log)
         report.importRows = intake.importRows

@@ -242,6 +242,74 @@ package struct SuppressionState: Sendable {
         let needed = Int(Double(count) / SuppressionState.maxLoad) + 1
         if needed > words.count { grow(to: needed) }
     }
+
+    /// The table as bytes (LedgerCheckpoint), in pieces passed to `emit` (the slot arrays as they
+    /// are in memory, not copied): slot for slot, so that `init(serialized:)` gives a state that
+    /// answers, and grows, exactly as this one.
+    package func serialize(_ emit: (UnsafeRawBufferPointer) -> Void) {
+        var head = BinaryWriter()
+        head.put(UInt64(words.count))
+        head.put(UInt64(count))
+        head.put(UInt64(optedOutCount))
+        head.put(UInt64(farTimes.count))
+        #if _endian(little)
+        head.bytes.withUnsafeBytes(emit)
+        words.withUnsafeBytes(emit)
+        times.withUnsafeBytes(emit)
+        var tail = BinaryWriter()
+        #else
+        var tail = head
+        tail.put(array: words)
+        tail.put(array: times)
+        #endif
+        for (value, seconds) in farTimes.sorted(by: { $0.key < $1.key }) {
+            tail.put(value)
+            tail.put(seconds)
+        }
+        tail.bytes.withUnsafeBytes(emit)
+    }
+
+    /// A state read back from `serialize(into:)`'s bytes, or nil when they do not add up: the
+    /// counts must match the slots (a table that disagrees with itself is never used).
+    package init?(serialized reader: inout BinaryReader) {
+        guard let capacity = reader.get(UInt64.self), let count = reader.get(UInt64.self),
+              let optedOut = reader.get(UInt64.self), let far = reader.get(UInt64.self),
+              capacity <= UInt64(reader.remaining / 12), far <= count,
+              let words = reader.get(array: UInt64.self, count: Int(capacity)),
+              let times = reader.get(array: UInt32.self, count: Int(capacity)) else { return nil }
+        var farTimes: [UInt64: Int64] = [:]
+        for _ in 0..<far {
+            guard let value = reader.get(UInt64.self), let seconds = reader.get(Int64.self) else { return nil }
+            farTimes[value] = seconds
+        }
+        var used = 0, optedOutSlots = 0, farSlots = 0
+        for i in 0..<words.count where words[i] != 0 {
+            used += 1
+            if words[i] & SuppressionState.optedOutBit != 0 { optedOutSlots += 1 }
+            if times[i] == UInt32.max {
+                guard farTimes[words[i] & SuppressionState.valueMask] != nil else { return nil }
+                farSlots += 1
+            }
+        }
+        guard used == Int(count), optedOutSlots == Int(optedOut), farSlots == farTimes.count,
+              Double(used) <= Double(words.count) * SuppressionState.maxLoad || used == 0 else { return nil }
+        self.words = words
+        self.times = times
+        self.farTimes = farTimes
+        self.count = used
+        self.optedOutCount = optedOutSlots
+    }
+
+    /// True when both states hold the same numbers with the same state (their tables may be
+    /// laid out differently): the checkpoint's cross-check against a full replay.
+    package func sameNumbers(as other: SuppressionState) -> Bool {
+        guard count == other.count, optedOutCount == other.optedOutCount else { return false }
+        for i in 0..<words.count where words[i] != 0 {
+            let number = PhoneNumber(unchecked: words[i] & SuppressionState.valueMask)
+            if other.state(of: number) != entry(at: i) { return false }
+        }
+        return true
+    }
 }
 
 /// A Bloom filter of numbers (issue 13): no false "no", a few per cent false "maybe". Each value

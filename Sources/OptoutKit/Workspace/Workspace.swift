@@ -53,6 +53,8 @@ package struct Workspace: Sendable {
     package var lookupsFolder: String { "\(outbox)/lookups" }
 
     package var ledgerFile: String { "\(state)/ledger.tsv" }
+    /// The suppression state as of the ledger's first records (LedgerCheckpoint): a cache.
+    package var ledgerCheckpointFile: String { "\(state)/ledger.checkpoint" }
     package var linkKeyFile: String { "\(state)/link.key" }
     package var linkIndexFile: String { "\(state)/links.tsv" }
     package var journalFile: String { "\(state)/journal.tsv" }

@@ -31,7 +31,7 @@ package enum WorkspaceCheck {
 
     /// State files: regular files when present (a link would make optout write outside).
     static func stateFiles(_ ws: Workspace) -> [String] {
-        [ws.ledgerFile, ws.linkKeyFile, ws.linkIndexFile, ws.journalFile, ws.lockFile, ws.lastRunFile, ws.lastAttemptFile, ws.deliverLockFile,
+        [ws.ledgerFile, ws.ledgerCheckpointFile, ws.linkKeyFile, ws.linkIndexFile, ws.journalFile, ws.lockFile, ws.lastRunFile, ws.lastAttemptFile, ws.deliverLockFile,
          ws.lookupsFile, ws.previewsStateFile, ws.firstSeenFile, ws.holdsFile]
     }
 

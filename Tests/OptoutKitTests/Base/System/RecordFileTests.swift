@@ -38,6 +38,21 @@ import OptoutTestSupport
         #expect(Self.bytes(path) == before, "a read changed the file")
     }
 
+    /// A scan from the end of a record reads only the records after it, numbered on from there.
+    @Test func aScanFromARecordEndReadsTheRestNumberedOn() throws {
+        let t = try TempWorkspace()
+        let (path, before, intact) = try Self.tornFile(t, "x.tsv")
+        let secondEnd = before.indices.filter { before[$0] == 0x0A }[1] + 1
+        var read: [String] = []
+        let scan = try RecordFile.scan(path, prepare: nil, from: (secondEnd, 2)) { payload, line, _ in
+            read.append("\(line):" + String(decoding: payload, as: UTF8.self))
+        }
+        #expect(read == ["3:three"])
+        #expect(scan.intactEnd == intact && scan.hasTornTail && scan.damaged.isEmpty)
+        #expect(scan.lines == 4)
+        #expect(throws: OptoutError.self) { try RecordFile.scan(path, prepare: nil, from: (before.count + 1, 0)) { _, _, _ in } }
+    }
+
     @Test func anAbsentFileScansAsEmptyAndIsNotCreated() throws {
         let t = try TempWorkspace()
         let path = "\(t.root)/.optout/absent.tsv"
