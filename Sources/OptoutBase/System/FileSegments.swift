@@ -29,7 +29,7 @@ package enum FileSegments {
         let results = Mutex<(sums: [UInt32], failure: OptoutError?)>((Array(known.prefix(reused)) + [UInt32](repeating: 0, count: count - reused), nil))
         let threads = min(2, count - reused)
         DispatchQueue.concurrentPerform(iterations: threads) { thread in
-            var buffer = [UInt8](repeating: 0, count: min(segmentSize, 1 << 20))
+            var buffer = [UInt8](repeating: 0, count: min(segmentSize, 256 << 10))
             var segment = reused + thread
             while segment < count {
                 let start = segment * segmentSize, end = min(length, start + segmentSize)

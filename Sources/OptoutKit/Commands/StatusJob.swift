@@ -85,7 +85,7 @@ package enum StatusJob {
         // Checked like a run (a linked folder is refused with 78), but nothing is created.
         let ws = try Workspace.open(root: root, create: false)
         // Read-only replay: the status never repairs or locks.
-        let state = Durable.exists(ws.ledgerFile) ? try Ledger.stateReadOnly(path: ws.ledgerFile) : SuppressionState()
+        let state = Durable.exists(ws.ledgerFile) ? try Ledger.stateReadOnly(path: ws.ledgerFile, checkpoint: ws.ledgerCheckpointFile) : SuppressionState()
         var waiting: [(String, Int)] = []
         for kind in InputKind.allCases where kind.movesFiles {  // a preview waits for nothing
             let scan = DropFolder.scan(ws.folder(kind), settle: 0)

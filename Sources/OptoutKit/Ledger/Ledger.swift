@@ -163,8 +163,14 @@ package final class Ledger {
     private var recordsAppended = 0
 
     /// A ledger that grew by this many bytes since its checkpoint (or since nothing) gets a new one
-    /// at the end of a run: about 18,000 records, some 10 ms of replay.
+    /// at the end of a run: about 18,000 records, some 10 ms of replay. Debug builds write one
+    /// after every run that recorded anything, so that every test run after it opens the ledger
+    /// from a checkpoint and proves it equal to a full replay (`crossCheck`).
+    #if DEBUG
+    package static let checkpointGrowth = 1
+    #else
     package static let checkpointGrowth = 4 << 20
+    #endif
 
     /// The checkpoint of the state as it is now (its segment checksums not yet computed: see
     /// `LedgerCheckpoint.write`) when the ledger grew by `growth` bytes or more since the one it
@@ -559,10 +565,15 @@ package final class Ledger {
     }
 
     /// The suppression state from every intact record, without repairing or locking the file
-    /// (for read-only commands such as status).
-    package static func stateReadOnly(path: String) throws(OptoutError) -> SuppressionState {
+    /// (for read-only commands such as status); from `checkpoint` and the records after it when
+    /// it still describes the ledger (LedgerCheckpoint).
+    package static func stateReadOnly(path: String, checkpoint: String? = nil) throws(OptoutError) -> SuppressionState {
         var state = SuppressionState()
-        try RecordFile.scan(path, prepare: Ledger.decoding(identity: false)) { _, _, prepared in
+        var from = (offset: 0, line: 0)
+        if let checkpoint, let loaded = LedgerCheckpoint.load(path: checkpoint, ledgerPath: path) {
+            (state, from) = (loaded.state, (loaded.ledgerBytes, loaded.ledgerLines))
+        }
+        try RecordFile.scan(path, prepare: Ledger.decoding(identity: false), from: from) { _, _, prepared in
             guard let r = prepared!.fixed.load(as: LedgerRecord.Replay?.self) else { return }
             state.apply(r.kind, number: r.number, at: r.time, source: r.source, effect: r.effect)
         }

@@ -115,10 +115,11 @@ package struct LedgerCheckpoint: Sendable {
         let file = try AtomicFile(path: path, mode: Durable.privateMode)
         var failure: OptoutError?
         complete.encode { piece in
-            // In slices of at most 1 MiB: the file's buffer never holds a whole table.
+            // In slices of 256 KiB: the file's buffer never holds a whole table (it is written
+            // while the run goes on, beside its other outputs).
             var at = 0
             while at < piece.count, failure == nil {
-                let slice = UnsafeRawBufferPointer(rebasing: piece[at..<min(piece.count, at + (1 << 20))])
+                let slice = UnsafeRawBufferPointer(rebasing: piece[at..<min(piece.count, at + (256 << 10))])
                 do throws(OptoutError) { try file.append { $0.append(contentsOf: slice) } } catch { failure = error }
                 at += slice.count
             }

@@ -80,6 +80,28 @@ import OptoutTestSupport
         #expect(a.map(\.seq) == b.map(\.seq))
     }
 
+    /// `status` reads the state from the checkpoint too, and writes nothing (a torn tail stays).
+    @Test func theReadOnlyStateFromTheCheckpointIsTheFullOne() throws {
+        try ledgerWithCheckpointAndTail()
+        let handle = try #require(FileHandle(forWritingAtPath: ledgerPath))
+        handle.seekToEndOfFile()
+        handle.write(Data("0badf00d\tv2\t99".utf8))
+        try handle.close()
+        let before = try Durable.readFile(ledgerPath)
+        let fromCheckpoint = try Ledger.stateReadOnly(path: ledgerPath, checkpoint: checkpointPath)
+        let full = try Ledger.stateReadOnly(path: ledgerPath)
+        #expect(fromCheckpoint.sameNumbers(as: full) && full.sameNumbers(as: fromCheckpoint))
+        #expect(fromCheckpoint.count > 400)
+        #expect(try Durable.readFile(ledgerPath) == before)
+        // The checkpoint's state is what is read (a number only it holds shows), not a replay.
+        var planted = try #require(LedgerCheckpoint.load(path: checkpointPath, ledgerPath: ledgerPath))
+        let extra = PhoneNumber(e164: "+447911199999")!
+        planted.state.apply(.optOut, number: extra, at: Timestamp(seconds: 1), source: .reply, effect: .applied)
+        try planted.write(to: checkpointPath, ledgerPath: ledgerPath)
+        #expect(try Ledger.stateReadOnly(path: ledgerPath, checkpoint: checkpointPath).isOptedOut(extra))
+        #expect(try !Ledger.stateReadOnly(path: ledgerPath).isOptedOut(extra))
+    }
+
     @Test func theCheckpointIsPrivateAndRewrittenOnlyWhenTheLedgerGrew() throws {
         try ledgerWithCheckpointAndTail()
         let mode = try FileManager.default.attributesOfItem(atPath: checkpointPath)[.posixPermissions] as? Int
