@@ -310,7 +310,7 @@ package enum DuplicateFinder {
         // (the cells copied there); a record longer than a chunk, and what follows, is read here.
         var chunker = threads && options.parallelParse ? try reader.chunker(chunkBytes: options.chunkBytes) : nil
         var resumed: CSVReader? = nil
-        let shape = PhoneCellChunk.Shape(phoneColumn: reader.phoneColumn, spoolColumns: spoolColumns)
+        let shape = PhoneCellChunk.Shape(phoneColumn: reader.phoneColumn, spoolColumns: spoolColumns, keepsKnownPhones: spool?.keepsKnownPhones ?? true)
         while !atEnd {
             let chunk = workers.spare() ?? PhoneCellChunk(parser: reader.phoneParser, country: reader.country)
             chunk.reset()
@@ -546,6 +546,8 @@ final class PhoneCellChunk: @unchecked Sendable {
     struct Shape {
         var phoneColumn: Int
         var spoolColumns: [Int]?
+        /// The spooled rows with a parsed number keep their phone cell (CampaignRowSpool).
+        var keepsKnownPhones = true
     }
 
     /// F15: whole records of the list's text (CSVChunker), parsed by `process` on a worker, when set.
@@ -654,7 +656,8 @@ extension PhoneCellChunk {
                     }
                 }
                 if let columns = shape.spoolColumns {
-                    rows.add(record: csv, columns: columns, line: line)
+                    // A parsed number's phone cell is not needed again unless the message shows it.
+                    rows.add(record: csv, columns: columns, line: line, phoneCell: value == 0 || shape.keepsKnownPhones)
                     rows.numbers.append(value)
                 }
             }

@@ -65,10 +65,13 @@ package enum CampaignJob {
         }
         // The list parsed once: the duplicates pass keeps the cells the campaign's pass needs
         // (the state column for quiet hours, when the list has one; OPTOUT_CAMPAIGN_SPOOL=0: parse again).
-        let spoolColumns = recipients.list.flatMap { list in
-            ProcessInfo.processInfo.environment["OPTOUT_CAMPAIGN_SPOOL"] == "0" ? nil
-                : CampaignPipeline.columns(phone: list.phoneColumn, message: message,
-                                           extra: [list.columnIndex(ScheduledSend.stateColumnName), list.country?.index])
+        // A row's phone cell is spooled only when its number was not parsed, or the message shows it.
+        let spoolColumns = recipients.list.flatMap { list -> SpoolShape? in
+            guard ProcessInfo.processInfo.environment["OPTOUT_CAMPAIGN_SPOOL"] != "0" else { return nil }
+            let extra = [list.columnIndex(ScheduledSend.stateColumnName), list.country?.index]
+            return SpoolShape(columns: CampaignPipeline.columns(phone: list.phoneColumn, message: message, extra: extra),
+                              keepsKnownPhones: extra.contains(list.phoneColumn)
+                                  || message.pieces.contains { $0.kind == .column && $0.column == list.phoneColumn })
         }
         var duplicates = try findDuplicates(&recipients, template: template, state: state, links: links, spoolColumns: spoolColumns)
         let context = CampaignRowContext(message: message, tokens: links?.0, linkBase: Array((settings.optoutLinkBase ?? "").utf8),
@@ -129,15 +132,23 @@ package enum CampaignJob {
         }
     }
 
+    /// The cells the duplicates pass spools for the campaign's pass (CampaignRowSpool).
+    struct SpoolShape {
+        var columns: [Int]
+        var keepsKnownPhones: Bool
+    }
+
     /// Duplicates (and numbers new to the link index) in bounded memory, before the main pass;
     /// the list is then read again from its start, through the same open file.
     static func findDuplicates(_ recipients: inout CampaignRecipients, template: CampaignTemplate, state: RunState,
-                               links: (LinkTokens, LinkIndex)?, spoolColumns: [Int]? = nil) throws -> DuplicateLines? {
+                               links: (LinkTokens, LinkIndex)?, spoolColumns: SpoolShape? = nil) throws -> DuplicateLines? {
         guard let list = recipients.list else { return nil }
         let ws = state.workspace
         let duplicates: DuplicateLines
         do {
-            let spool = try spoolColumns.map { columns throws(OptoutError) in try CampaignRowSpool(columns: columns, tempRoot: ws.tempFolder) }
+            let spool = try spoolColumns.map { shape throws(OptoutError) in
+                try CampaignRowSpool(columns: shape.columns, keepsKnownPhones: shape.keepsKnownPhones, tempRoot: ws.tempFolder)
+            }
             // New numbers' index entries are made on the worker threads, appended in order here.
             let newEntries = links.map { (tokens, index) in NewLinkEntries(
                 encode: { number, out in LinkIndex.encodeEntry(number, tokens: tokens, into: &out) },

@@ -161,12 +161,13 @@ final class CampaignChunk: @unchecked Sendable {
         }
 
         /// Copies the current record of a CSV reader: the list's, or a chunk's parser (F15: on a worker).
+        /// Without `phoneCell`, the phone cell is left empty (its number is known: CampaignRowSpool).
         @inline(__always)
-        mutating func add(record csv: CSVReader, columns: [Int], line: Int, duplicateOf first: Int = 0) {
+        mutating func add(record csv: CSVReader, columns: [Int], line: Int, duplicateOf first: Int = 0, phoneCell: Bool = true) {
             lines.append(line)
             duplicateOf.append(first)
             let phone = ContactListReader.trimmed(csv.field(columns[0]))
-            bytes.append(contentsOf: phone)
+            if phoneCell { bytes.append(contentsOf: phone) }
             ends.append(bytes.count)
             for k in 1..<columns.count {
                 bytes.append(contentsOf: ContactListReader.trimmed(csv.field(columns[k])))

@@ -53,6 +53,18 @@ let sampleCampaign = "list: customers\nsender: ACME\n\nHi {first_name|there}, sa
         #expect(Set(links.map { $0[1] }).count == 3)
     }
 
+    /// A message that shows the phone column gets each row's cell as the list wrote it (the row
+    /// spool keeps the phone cells then; otherwise it drops those whose number was parsed).
+    @Test func aMessageShowingThePhoneColumnGetsTheCellAsWritten() throws {
+        let t = try workspace()
+        try t.write("inbox/campaigns/sale.txt", "list: customers\nsender: ACME\n\nHi {first_name|there}, is {mobile} yours? {optout}\n")
+        try t.run()
+        let rows = t.rows("outbox/send/sale.csv")
+        #expect(rows.map { $0[0] } == ["+447911123456", "+447700900123", "+447700900789"])
+        #expect(rows.map { $0[1].components(separatedBy: ", is ").last?.components(separatedBy: " yours?").first }
+                == ["+44 7911 123456", "07700 900123", "07700 900789"])
+    }
+
     @Test func skippedRowsAreReportedWithLineAndReason() throws {
         let t = try workspace()
         try t.run()
