@@ -252,9 +252,12 @@ package enum DuplicateFinder {
         defer {
             for w in rows + linked { unlink(w.path) }
         }
+        // An empty (or absent) link index has no numbers to partition: every number is new, and
+        // no `linked-` file is made (a first campaign over 10M rows made 128 of them for nothing).
+        let indexNumbers = linkIndexPath.flatMap { path in ((try? FileSize.of(path)) ?? 0) > 0 ? path : nil }
         for k in 0..<p {
             rows.append(try PartitionWriter(path: "\(dir)/rows-\(k)"))
-            if linkIndexPath != nil { linked.append(try PartitionWriter(path: "\(dir)/linked-\(k)")) }
+            if indexNumbers != nil { linked.append(try PartitionWriter(path: "\(dir)/linked-\(k)")) }
         }
         // Pass 1: the list's numbers (and the index's) by partition.
         // The phone cells are parsed on worker threads (PhoneCellChunk), partitioned in list order.
@@ -274,7 +277,7 @@ package enum DuplicateFinder {
             }
             if let failure { throw failure }
         }
-        let linkedScan = threads ? linkIndexPath.map { path in OutputThread.start { () throws(OptoutError) in try scanLinkIndex(path) } } : nil
+        let linkedScan = threads ? indexNumbers.map { path in OutputThread.start { () throws(OptoutError) in try scanLinkIndex(path) } } : nil
         defer { linkedScan?.close() }
         let writers = rows
         // The writers unretained (`rows` holds them until the end): no reference counting per row.
@@ -351,7 +354,7 @@ package enum DuplicateFinder {
         try workers.finish(deliver: partitionNumbers)
         try sink?.finish()
         try spool?.finishWriting()
-        if let linkedScan { try linkedScan.finish() } else if let linkIndexPath { try scanLinkIndex(linkIndexPath) }
+        if let linkedScan { try linkedScan.finish() } else if let indexNumbers { try scanLinkIndex(indexNumbers) }
         // Pass 2: each partition on its own, on the worker threads; results taken in partition order.
         let jobs = OrderedWorkers<PartitionJob>(workers: options.workers, inFlight: max(1, options.workers)) { $0.process() }
         defer { jobs.close() }
@@ -387,7 +390,7 @@ package enum DuplicateFinder {
             job.release()
         }
         for k in 0..<p {
-            try jobs.submit(PartitionJob(rows: rows[k], linked: linkIndexPath != nil ? linked[k] : nil, dupsPath: "\(dir)/dups-\(k)",
+            try jobs.submit(PartitionJob(rows: rows[k], linked: indexNumbers != nil ? linked[k] : nil, findsNew: linkIndexPath != nil, dupsPath: "\(dir)/dups-\(k)",
                                          encode: newEntries?.encode, entryBuffers: entryBuffers, scratchPool: scratchPool), deliver: take)
         }
         try jobs.finish(deliver: take)
@@ -413,7 +416,10 @@ package struct NewLinkEntries {
 /// the link index (values, or their encoded entries), or the failure.
 final class PartitionJob: @unchecked Sendable {
     let rows: DuplicateFinder.PartitionWriter
+    /// The link index's numbers of this partition (nil: the index is empty, or not asked about).
     let linked: DuplicateFinder.PartitionWriter?
+    /// Numbers not in `linked` are reported new (the link index is asked about).
+    let findsNew: Bool
     let dupsPath: String
     let encode: (@Sendable (PhoneNumber, inout [UInt8]) -> Void)?
     let entryBuffers: SparePool<EncodedEntries>?
@@ -425,10 +431,10 @@ final class PartitionJob: @unchecked Sendable {
     var newCount = 0
     var failure: OptoutError?
 
-    init(rows: DuplicateFinder.PartitionWriter, linked: DuplicateFinder.PartitionWriter?, dupsPath: String,
+    init(rows: DuplicateFinder.PartitionWriter, linked: DuplicateFinder.PartitionWriter?, findsNew: Bool, dupsPath: String,
          encode: (@Sendable (PhoneNumber, inout [UInt8]) -> Void)?, entryBuffers: SparePool<EncodedEntries>? = nil,
          scratchPool: SparePool<PartitionScratch>? = nil) {
-        (self.rows, self.linked, self.dupsPath, self.encode) = (rows, linked, dupsPath, encode)
+        (self.rows, self.linked, self.findsNew, self.dupsPath, self.encode) = (rows, linked, findsNew, dupsPath, encode)
         (self.entryBuffers, self.scratchPool) = (entryBuffers, scratchPool)
     }
 
@@ -467,7 +473,7 @@ final class PartitionJob: @unchecked Sendable {
             }
             let dups = try DuplicateFinder.PartitionWriter(path: dupsPath)
             // Held in locals for the loop: a property's closure is retained and released at every call.
-            let encodes = encode != nil, encode = self.encode ?? { _, _ in }, linked = self.linked != nil
+            let encodes = encode != nil, encode = self.encode ?? { _, _ in }, linked = findsNew
             let entries = encodes ? (entryBuffers?.take() ?? EncodedEntries()) : nil
             var encoded: [UInt8] = []
             if let entries { swap(&encoded, &entries.bytes) }

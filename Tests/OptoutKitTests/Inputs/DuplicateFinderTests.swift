@@ -45,6 +45,31 @@ import OptoutTestSupport
         #expect(try FileManager.default.contentsOfDirectory(atPath: "\(dir)/tmp").isEmpty)
     }
 
+    /// An empty or absent link index: every distinct number is new (no numbers to partition).
+    @Test(arguments: ["absent", "empty", "one entry"])
+    func everyNumberIsNewToAnEmptyLinkIndex(_ index: String) throws {
+        let dir = NSTemporaryDirectory() + "dups-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = "\(dir)/list.csv"
+        let numbers = (0..<300).map { "+44770090\(String(format: "%04d", $0 % 250))" }
+        try Data(("name,phone\n" + numbers.map { "x,\($0)\n" }.joined()).utf8).write(to: URL(fileURLWithPath: path))
+        let linkPath = "\(dir)/links.tsv"
+        if index == "empty" { try Data().write(to: URL(fileURLWithPath: linkPath)) }
+        if index == "one entry" {
+            let links = try LinkIndex(path: linkPath)
+            try links.append(PhoneNumber(e164: "+447700900007")!, token: Array("AAAAAAAAAA".utf8))
+            try links.sync()
+        }
+        var fresh: [String] = []
+        let dups = try DuplicateFinder.find(listPath: path, parser: PhoneNumberParser(defaultRegion: "GB"), tempRoot: "\(dir)/tmp",
+                                            linkIndexPath: linkPath, partitionCount: 8) { (n: PhoneNumber) throws(OptoutError) in fresh.append(n.e164) }
+        #expect(dups.duplicates == 50)
+        #expect(fresh.count == (index == "one entry" ? 249 : 250))
+        #expect(Set(fresh).count == fresh.count)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: "\(dir)/tmp").isEmpty)
+    }
+
     /// A partition file of (line, first line) pairs, little-endian.
     static func pairs(_ pairs: [(UInt32, UInt32)]) -> Data {
         var bytes: [UInt8] = []
