@@ -126,7 +126,9 @@ package final class Ledger {
             state = checkpoint.state
             (lastSeq, lastAppliedOptOutSeq, appliedTallies) = (checkpoint.lastSeq, checkpoint.lastAppliedOptOutSeq, checkpoint.tallies)
             from = (checkpoint.ledgerBytes, checkpoint.ledgerLines)
-            self.checkpoint = checkpoint
+            // What it covers, without its state: a copy of the table held for the run would be
+            // copied again at the first record appended.
+            self.checkpoint = (checkpoint.ledgerBytes, checkpoint.ledgerLines, checkpoint.segments)
             state.reserve(state.count + (size - from.offset) / 200)
         } else {
             state.reserve(size / 200)
@@ -150,12 +152,13 @@ package final class Ledger {
         opened = scan.problems.isEmpty && scan.damaged.isEmpty ? (scan.intactEnd, scan.lines) : nil
         #if DEBUG
         // Every test that opens a ledger from a checkpoint also proves it equal to a full replay.
-        if let checkpoint { Ledger.crossCheck(self, against: try Ledger(path: path), checkpoint: checkpoint) }
+        if let checkpoint { Ledger.crossCheck(self, against: try Ledger(path: path), coveredBytes: checkpoint.bytes) }
         #endif
     }
 
-    /// The checkpoint the state was read from (nil: every record was replayed).
-    package private(set) var checkpoint: LedgerCheckpoint?
+    /// What the checkpoint the state was read from covers: the ledger's first bytes, their lines
+    /// and their segments' checksums (nil: every record was replayed).
+    package private(set) var checkpoint: (bytes: Int, lines: Int, segments: [UInt32])?
     /// Where the intact records ended and how many lines they were, when the ledger opened with no
     /// damaged record and no torn tail (nil otherwise: no checkpoint is written from it).
     private var opened: (bytes: Int, lines: Int)?
@@ -180,9 +183,9 @@ package final class Ledger {
         guard let opened else { return nil }
         try sync()
         let bytes = opened.bytes + file.bytesAppended
-        guard bytes - (checkpoint?.ledgerBytes ?? 0) >= max(growth, 1), (try? FileSize.of(path)) == bytes else { return nil }
+        guard bytes - (checkpoint?.bytes ?? 0) >= max(growth, 1), (try? FileSize.of(path)) == bytes else { return nil }
         // Whole segments the open verified are not read again.
-        let known = checkpoint.map { Array($0.segments.prefix($0.ledgerBytes / FileSegments.segmentSize)) } ?? []
+        let known = checkpoint.map { Array($0.segments.prefix($0.bytes / FileSegments.segmentSize)) } ?? []
         var tallies = appliedTallies
         if tally != AppliedTally() { tallies[tallySecond, default: AppliedTally()].merge(tally) }
         return LedgerCheckpoint(ledgerBytes: bytes, ledgerLines: opened.lines + recordsAppended, segments: known,
@@ -200,12 +203,12 @@ package final class Ledger {
 
     #if DEBUG
     /// Debug builds: a ledger opened from a checkpoint holds what a full replay gives.
-    private static func crossCheck(_ ledger: Ledger, against full: Ledger, checkpoint: LedgerCheckpoint) {
+    private static func crossCheck(_ ledger: Ledger, against full: Ledger, coveredBytes: Int) {
         precondition(ledger.state.sameNumbers(as: full.state) && ledger.lastSeq == full.lastSeq
                      && ledger.lastAppliedOptOutSeq == full.lastAppliedOptOutSeq
                      && ledger.appliedTally(from: Timestamp(seconds: .min / 2), through: Timestamp(seconds: .max / 2))
                         == full.appliedTally(from: Timestamp(seconds: .min / 2), through: Timestamp(seconds: .max / 2)),
-                     "\(ledger.path): the checkpoint (\(checkpoint.ledgerBytes) bytes) disagrees with a full replay")
+                     "\(ledger.path): the checkpoint (\(coveredBytes) bytes) disagrees with a full replay")
     }
     #endif
 

@@ -16,7 +16,8 @@ import Glibc
 #endif
 
 package struct LedgerCheckpoint: Sendable {
-    /// The first bytes of the file; a change of the format or of the state's layout changes it.
+    /// The first bytes of the file; a change of the format changes it (a table laid out by another
+    /// hashing is refused anyway: `SuppressionState(serialized:)` finds sampled slots in place).
     static let magic = Array("optout ledger checkpoint 1\n".utf8)
 
     /// The ledger's bytes it covers (the end of a record) and the lines in them.

@@ -269,8 +269,9 @@ package struct SuppressionState: Sendable {
         tail.bytes.withUnsafeBytes(emit)
     }
 
-    /// A state read back from `serialize(into:)`'s bytes, or nil when they do not add up: the
-    /// counts must match the slots (a table that disagrees with itself is never used).
+    /// A state read back from `serialize`'s bytes, or nil when they do not add up: the counts must
+    /// match the slots, and the slots be where this build's hashing puts them (a table that
+    /// disagrees with itself, or another layout's, is never used).
     package init?(serialized reader: inout BinaryReader) {
         guard let capacity = reader.get(UInt64.self), let count = reader.get(UInt64.self),
               let optedOut = reader.get(UInt64.self), let far = reader.get(UInt64.self),
@@ -298,6 +299,14 @@ package struct SuppressionState: Sendable {
         self.farTimes = farTimes
         self.count = used
         self.optedOutCount = optedOutSlots
+        // The table is laid out as this build hashes (a checkpoint of another layout would miss
+        // numbers): occupied slots sampled across it are found where they are.
+        let step = max(1, words.count / 4096)
+        var i = 0
+        while i < words.count {
+            if words[i] != 0 && slot(of: words[i] & SuppressionState.valueMask) != i { return nil }
+            i += step
+        }
     }
 
     /// True when both states hold the same numbers with the same state (their tables may be

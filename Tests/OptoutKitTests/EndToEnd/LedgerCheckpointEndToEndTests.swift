@@ -46,7 +46,7 @@ import OptoutTestSupport
         for t in [withCheckpoint, without] {
             let reopened = try Ledger(path: t.ws.ledgerFile, checkpoint: t.ws.ledgerCheckpointFile)
             let ledgerSize = try FileSize.of(t.ws.ledgerFile)
-            #expect(reopened.checkpoint != nil && reopened.checkpoint!.ledgerBytes <= ledgerSize)
+            #expect(reopened.checkpoint != nil && reopened.checkpoint!.bytes <= ledgerSize)
         }
         #expect(Durable.exists(without.ws.ledgerCheckpointFile))
 

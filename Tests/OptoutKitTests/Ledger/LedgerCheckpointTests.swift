@@ -108,13 +108,13 @@ import OptoutTestSupport
         #expect(mode == 0o600)
         let ledger = try Ledger(path: ledgerPath, checkpoint: checkpointPath)
         let size = try FileSize.of(ledgerPath)
-        let covered = ledger.checkpoint!.ledgerBytes
+        let covered = ledger.checkpoint!.bytes
         #expect(try !ledger.writeCheckpoint(to: checkpointPath, growth: size - covered + 1))
         #expect(try LedgerCheckpoint.load(path: checkpointPath, ledgerPath: ledgerPath)?.ledgerBytes == covered)
         #expect(try ledger.writeCheckpoint(to: checkpointPath, growth: size - covered))
         let again = try Ledger(path: ledgerPath, checkpoint: checkpointPath)
-        #expect(again.checkpoint?.ledgerBytes == size)
-        #expect(again.checkpoint?.ledgerLines == (try Durable.readFile(ledgerPath)).filter { $0 == 0x0A }.count)
+        #expect(again.checkpoint?.bytes == size)
+        #expect(again.checkpoint?.lines == (try Durable.readFile(ledgerPath)).filter { $0 == 0x0A }.count)
         #expect(try !again.writeCheckpoint(to: checkpointPath, growth: 1))   // nothing new
         try expectSame(again, try Ledger(path: ledgerPath))
     }
@@ -239,5 +239,32 @@ import OptoutTestSupport
         wrong[8] &+= 1
         #expect(wrong.withUnsafeBytes { raw in var r = BinaryReader(raw); return SuppressionState(serialized: &r) } == nil)
         #expect(Array(out.bytes.dropLast(3)).withUnsafeBytes { raw in var r = BinaryReader(raw); return SuppressionState(serialized: &r) } == nil)
+        // Another layout (two numbers' slots swapped, as another hash would place them): refused.
+        let capacity = Int(out.bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) })
+        var words = (0..<capacity).map { i in out.bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 32 + 8 * i, as: UInt64.self) } }
+        let occupied = words.indices.filter { words[$0] != 0 }
+        var moved = false
+        for a in occupied where !moved {
+            // A number moved to an empty slot before its home run: no probe from its home reaches it.
+            if let empty = words.indices.last(where: { words[$0] == 0 && $0 < a }), a - empty > 1 || a > 0 {
+                words.swapAt(a, empty)
+                moved = true
+            }
+        }
+        #expect(moved)
+        // (its time moved with it: the counts and the side table still add up)
+        let timesAt = 32 + 8 * capacity
+        var times = (0..<capacity).map { i in out.bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: timesAt + 4 * i, as: UInt32.self) } }
+        let original = (0..<capacity).map { i in out.bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 32 + 8 * i, as: UInt64.self) } }
+        for i in 0..<capacity where original[i] != words[i] && words[i] != 0 {
+            let from = try #require(original.firstIndex(of: words[i]))
+            times.swapAt(i, from)
+        }
+        var relaid = out.bytes
+        relaid.withUnsafeMutableBytes { raw in
+            for (i, w) in words.enumerated() { raw.storeBytes(of: w, toByteOffset: 32 + 8 * i, as: UInt64.self) }
+            for (i, t) in times.enumerated() { raw.storeBytes(of: t, toByteOffset: timesAt + 4 * i, as: UInt32.self) }
+        }
+        #expect(relaid.withUnsafeBytes { raw in var r = BinaryReader(raw); return SuppressionState(serialized: &r) } == nil)
     }
 }
