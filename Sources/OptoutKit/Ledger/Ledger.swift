@@ -157,8 +157,8 @@ package final class Ledger {
     }
 
     /// What the checkpoint the state was read from covers: the ledger's first bytes, their lines
-    /// and their segments' checksums (nil: every record was replayed).
-    package private(set) var checkpoint: (bytes: Int, lines: Int, segments: [UInt32])?
+    /// and their segments' hashes (nil: every record was replayed).
+    package private(set) var checkpoint: (bytes: Int, lines: Int, segments: [UInt64])?
     /// Where the intact records ended and how many lines they were, when the ledger opened with no
     /// damaged record and no torn tail (nil otherwise: no checkpoint is written from it).
     private var opened: (bytes: Int, lines: Int)?

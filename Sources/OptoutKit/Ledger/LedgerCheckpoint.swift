@@ -2,8 +2,8 @@
 // first records add up to, so that a run replays only the records after them (issue 13: a
 // million-record ledger took 0.3 s of both cores to replay at the start of every run).
 // Input: a ledger path. Output: the state, seqs and tallies as of a byte offset of the ledger,
-// or nil. It is a cache, never the truth: it is used only when its own checksum holds, when it
-// was written by this format, and when the CRC-32 of every 16 MiB segment of the ledger before
+// or nil. It is a cache, never the truth: it is used only when its own hash holds, when it
+// was written by this format, and when the XXH64 of every 16 MiB segment of the ledger before
 // its offset (FileSegments, read on two threads) is what it was when the checkpoint was written,
 // so a ledger edited, damaged, truncated, restored from elsewhere or replaced is replayed whole
 // as before (and its damaged records reported as before). Written (temp file, fsync, rename) by
@@ -18,13 +18,13 @@ import Glibc
 package struct LedgerCheckpoint: Sendable {
     /// The first bytes of the file; a change of the format changes it (a table laid out by another
     /// hashing is refused anyway: `SuppressionState(serialized:)` finds sampled slots in place).
-    static let magic = Array("optout ledger checkpoint 1\n".utf8)
+    static let magic = Array("optout ledger checkpoint 2\n".utf8)
 
     /// The ledger's bytes it covers (the end of a record) and the lines in them.
     var ledgerBytes: Int
     var ledgerLines: Int
-    /// CRC-32 of each `FileSegments.segmentSize` segment of those bytes.
-    var segments: [UInt32]
+    /// XXH64 of each `FileSegments.segmentSize` segment of those bytes.
+    var segments: [UInt64]
     var lastSeq: Int64
     var lastAppliedOptOutSeq: Int64
     /// Applied records counted by the second they were recorded in (Ledger.AppliedTally).
@@ -32,14 +32,14 @@ package struct LedgerCheckpoint: Sendable {
     var state: SuppressionState
 
     /// The checkpoint's bytes, in pieces passed to `emit` (the state's tables not copied), the
-    /// last one the CRC-32 of all before it.
+    /// last one the XXH64 of all before it.
     func encode(_ emit: (UnsafeRawBufferPointer) -> Void) {
-        var crc: UInt32 = 0
+        var hash = XXH64()
         func out(_ piece: UnsafeRawBufferPointer) {
-            crc = CRC32.checksum(piece, seed: crc)
+            hash.update(piece)
             emit(piece)
         }
-        var head = BinaryWriter(capacity: 128 + segments.count * 4 + tallies.count * 40)
+        var head = BinaryWriter(capacity: 128 + segments.count * 8 + tallies.count * 40)
         head.bytes.append(contentsOf: LedgerCheckpoint.magic)
         head.put(UInt64(ledgerBytes))
         head.put(UInt64(ledgerLines))
@@ -55,23 +55,23 @@ package struct LedgerCheckpoint: Sendable {
         }
         head.bytes.withUnsafeBytes(out)
         state.serialize(out)
-        withUnsafeBytes(of: crc.littleEndian, emit)
+        withUnsafeBytes(of: hash.value.littleEndian, emit)
     }
 
     /// The checkpoint in `bytes`, or nil when they are not one (damaged, cut short, another format).
     static func decode(_ bytes: UnsafeRawBufferPointer) -> LedgerCheckpoint? {
         let magic = LedgerCheckpoint.magic
-        guard bytes.count >= magic.count + 4, bytes.prefix(magic.count).elementsEqual(magic),
-              CRC32.checksum(UnsafeRawBufferPointer(rebasing: bytes[..<(bytes.count - 4)]))
-                == UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: bytes.count - 4, as: UInt32.self)) else { return nil }
-        var reader = BinaryReader(UnsafeRawBufferPointer(rebasing: bytes[magic.count..<(bytes.count - 4)]))
+        guard bytes.count >= magic.count + 8, bytes.prefix(magic.count).elementsEqual(magic),
+              XXH64.hash(UnsafeRawBufferPointer(rebasing: bytes[..<(bytes.count - 8)]))
+                == UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: bytes.count - 8, as: UInt64.self)) else { return nil }
+        var reader = BinaryReader(UnsafeRawBufferPointer(rebasing: bytes[magic.count..<(bytes.count - 8)]))
         guard let ledgerBytes = reader.get(UInt64.self), let ledgerLines = reader.get(UInt64.self),
               ledgerBytes < 1 << 48, ledgerLines <= ledgerBytes,
               let lastSeq = reader.get(Int64.self), let lastApplied = reader.get(Int64.self),
               reader.get(UInt32.self) == UInt32(FileSegments.segmentSize),
               let segmentCount = reader.get(UInt32.self),
               Int(segmentCount) == (Int(ledgerBytes) + FileSegments.segmentSize - 1) / FileSegments.segmentSize,
-              let segments = reader.get(array: UInt32.self, count: Int(segmentCount)),
+              let segments = reader.get(array: UInt64.self, count: Int(segmentCount)),
               let tallyCount = reader.get(UInt32.self), Int(tallyCount) <= reader.remaining / 40 else { return nil }
         var tallies: [Int64: Ledger.AppliedTally] = [:]
         for _ in 0..<tallyCount {
