@@ -50,6 +50,14 @@ import OptoutTestSupport
         #expect(try a.appliedOptOuts(after: 0) == b.appliedOptOuts(after: 0), sourceLocation: sourceLocation)
     }
 
+    /// What a crash during an append leaves: the start of a record, no newline.
+    func appendTornRecord() throws {
+        let handle = try #require(FileHandle(forWritingAtPath: ledgerPath))
+        handle.seekToEndOfFile()
+        handle.write(Data("0badf00d\tv2\t99".utf8))
+        try handle.close()
+    }
+
     /// A ledger of 400 records with a checkpoint of them, then 300 more records after it.
     func ledgerWithCheckpointAndTail() throws {
         let ledger = try Ledger(path: ledgerPath, checkpoint: checkpointPath)
@@ -83,10 +91,7 @@ import OptoutTestSupport
     /// `status` reads the state from the checkpoint too, and writes nothing (a torn tail stays).
     @Test func theReadOnlyStateFromTheCheckpointIsTheFullOne() throws {
         try ledgerWithCheckpointAndTail()
-        let handle = try #require(FileHandle(forWritingAtPath: ledgerPath))
-        handle.seekToEndOfFile()
-        handle.write(Data("0badf00d\tv2\t99".utf8))
-        try handle.close()
+        try appendTornRecord()
         let before = try Durable.readFile(ledgerPath)
         let fromCheckpoint = try Ledger.stateReadOnly(path: ledgerPath, checkpoint: checkpointPath)
         let full = try Ledger.stateReadOnly(path: ledgerPath)
@@ -199,10 +204,7 @@ import OptoutTestSupport
     /// A ledger opened with a torn tail writes no checkpoint in that run (the next one does).
     @Test func aTornTailMeansNoCheckpointThatRun() throws {
         try ledgerWithCheckpointAndTail()
-        let handle = try #require(FileHandle(forWritingAtPath: ledgerPath))
-        handle.seekToEndOfFile()
-        handle.write(Data("0badf00d\tv2\t99".utf8))
-        try handle.close()
+        try appendTornRecord()
         let torn = try Ledger(path: ledgerPath, checkpoint: checkpointPath)
         #expect(torn.checkpoint != nil)   // the tail is after it
         #expect(torn.problems.count == 1)
