@@ -374,7 +374,6 @@ package enum DuplicateFinder {
             duplicates += job.duplicates
             if let newEntries {
                 let entries = job.entries ?? EncodedEntries(), count = job.newCount
-                job.release()
                 if let indexWriter {
                     try indexWriter.submit { () throws(OptoutError) in
                         try newEntries.write(entries.bytes, count)
@@ -473,7 +472,7 @@ final class PartitionJob: @unchecked Sendable {
             }
             let dups = try DuplicateFinder.PartitionWriter(path: dupsPath)
             // Held in locals for the loop: a property's closure is retained and released at every call.
-            let encodes = encode != nil, encode = self.encode ?? { _, _ in }, linked = findsNew
+            let encodes = encode != nil, encode = self.encode ?? { _, _ in }, findsNew = self.findsNew
             let entries = encodes ? (entryBuffers?.take() ?? EncodedEntries()) : nil
             var encoded: [UInt8] = []
             if let entries { swap(&encoded, &entries.bytes) }
@@ -491,7 +490,7 @@ final class PartitionJob: @unchecked Sendable {
                 if let first = seen.insertOrFind(value, payload: line) {
                     try dups.append(UInt64(line) | UInt64(first) << 32, bytes: 8)
                     duplicates += 1
-                } else if linked, known.find(value) == nil {
+                } else if findsNew, known.find(value) == nil {
                     newCount += 1
                     if encodes { encode(PhoneNumber(unchecked: value), &encoded) } else { newValues.append(value) }
                 }

@@ -92,16 +92,9 @@ package struct LedgerCheckpoint: Sendable {
         if fd < 0 { return nil }
         var st = stat()
         guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG, st.st_size > 0, st.st_size < 1 << 34 else { close(fd); return nil }
-        var bytes = [UInt8](repeating: 0, count: Int(st.st_size))
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { raw in valueOrErrno { read(fd, raw.baseAddress! + done, raw.count - done) } }
-            guard case .success(let got) = n, got > 0 else { break }
-            done += got
-        }
+        let bytes = try? preadFully(fd, count: Int(st.st_size), at: 0, path: path, endedEarly: "shorter than it was")
         close(fd)
-        guard done == bytes.count,
-              let checkpoint = bytes.withUnsafeBytes({ LedgerCheckpoint.decode($0) }),
+        guard let bytes, let checkpoint = bytes.withUnsafeBytes({ LedgerCheckpoint.decode($0) }),
               let size = try? FileSize.of(ledgerPath), size >= checkpoint.ledgerBytes,
               let sums = try? FileSegments.checksums(path: ledgerPath, length: checkpoint.ledgerBytes),
               sums == checkpoint.segments else { return nil }

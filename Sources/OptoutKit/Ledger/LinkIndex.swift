@@ -59,14 +59,10 @@ package final class LinkIndex {
             out.append(0x09)
             number.appendE164(to: &out)
         } else {  // the E.164 text written once, for the token and the entry (issue 13)
-            var buffer: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)
-            withUnsafeMutableBytes(of: &buffer) { raw in
-                let p = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
-                let n = number.writeE164(to: p)
-                tokens.writeToken(e164: UnsafeRawBufferPointer(start: p, count: n), to: p + 24)
-                out.append(contentsOf: UnsafeBufferPointer(start: p + 24, count: LinkTokens.length))
+            tokens.withToken(for: number) { e164, token in
+                out.append(contentsOf: token)
                 out.append(0x09)
-                out.append(contentsOf: UnsafeBufferPointer(start: p, count: n))
+                out.append(contentsOf: e164)
             }
         }
         let crc = out.withUnsafeBytes { CRC32.checksum(UnsafeRawBufferPointer(rebasing: $0[payloadAt...])) }

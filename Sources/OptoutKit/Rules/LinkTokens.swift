@@ -67,15 +67,22 @@ package struct LinkTokens: Sendable {
     private static let base62Power5: UInt64 = 916_132_832  // 62^5
     private static let base62Power10: UInt64 = 839_299_365_868_340_224  // 62^10
 
-    /// The token for a number, as bytes appended to `out`.
-    package func appendToken(for number: PhoneNumber, to out: inout [UInt8]) {
+    /// The number's E.164 text (`PhoneNumber.writeE164`) and its token, both written on the stack
+    /// once and passed to `body` (valid only during the call).
+    @inline(__always)
+    package func withToken<R>(for number: PhoneNumber, _ body: (_ e164: UnsafeBufferPointer<UInt8>, _ token: UnsafeBufferPointer<UInt8>) -> R) -> R {
         var buffer: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)
-        withUnsafeMutableBytes(of: &buffer) { raw in
+        return withUnsafeMutableBytes(of: &buffer) { raw in
             let p = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
             let n = number.writeE164(to: p)
             writeToken(e164: UnsafeRawBufferPointer(start: p, count: n), to: p + 24)
-            out.append(contentsOf: UnsafeBufferPointer(start: p + 24, count: LinkTokens.length))
+            return body(UnsafeBufferPointer(start: p, count: n), UnsafeBufferPointer(start: p + 24, count: LinkTokens.length))
         }
+    }
+
+    /// The token for a number, as bytes appended to `out`.
+    package func appendToken(for number: PhoneNumber, to out: inout [UInt8]) {
+        withToken(for: number) { _, token in out.append(contentsOf: token) }
     }
 
     /// The token for a number.

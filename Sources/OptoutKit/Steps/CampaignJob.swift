@@ -66,14 +66,14 @@ package enum CampaignJob {
         // The list parsed once: the duplicates pass keeps the cells the campaign's pass needs
         // (the state column for quiet hours, when the list has one; OPTOUT_CAMPAIGN_SPOOL=0: parse again).
         // A row's phone cell is spooled only when its number was not parsed, or the message shows it.
-        let spoolColumns = recipients.list.flatMap { list -> SpoolShape? in
+        let spoolShape = recipients.list.flatMap { list -> SpoolShape? in
             guard ProcessInfo.processInfo.environment["OPTOUT_CAMPAIGN_SPOOL"] != "0" else { return nil }
             let extra = [list.columnIndex(ScheduledSend.stateColumnName), list.country?.index]
             return SpoolShape(columns: CampaignPipeline.columns(phone: list.phoneColumn, message: message, extra: extra),
                               keepsKnownPhones: extra.contains(list.phoneColumn)
                                   || message.pieces.contains { $0.kind == .column && $0.column == list.phoneColumn })
         }
-        var duplicates = try findDuplicates(&recipients, template: template, state: state, links: links, spoolColumns: spoolColumns)
+        var duplicates = try findDuplicates(&recipients, template: template, state: state, links: links, spoolShape: spoolShape)
         let context = CampaignRowContext(message: message, tokens: links?.0, linkBase: Array((settings.optoutLinkBase ?? "").utf8),
                                          maxSegments: maxSegments, ledger: state.ledger, parser: state.parser,
                                          checksList: deferredList != nil)
@@ -141,12 +141,12 @@ package enum CampaignJob {
     /// Duplicates (and numbers new to the link index) in bounded memory, before the main pass;
     /// the list is then read again from its start, through the same open file.
     static func findDuplicates(_ recipients: inout CampaignRecipients, template: CampaignTemplate, state: RunState,
-                               links: (LinkTokens, LinkIndex)?, spoolColumns: SpoolShape? = nil) throws -> DuplicateLines? {
+                               links: (LinkTokens, LinkIndex)?, spoolShape: SpoolShape? = nil) throws -> DuplicateLines? {
         guard let list = recipients.list else { return nil }
         let ws = state.workspace
         let duplicates: DuplicateLines
         do {
-            let spool = try spoolColumns.map { shape throws(OptoutError) in
+            let spool = try spoolShape.map { shape throws(OptoutError) in
                 try CampaignRowSpool(columns: shape.columns, keepsKnownPhones: shape.keepsKnownPhones, tempRoot: ws.tempFolder)
             }
             // New numbers' index entries are made on the worker threads, appended in order here.
